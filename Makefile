@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine: `make conformance` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYSTAMP := $(VENV)/.installed
+NODESTAMP := node_modules/.installed
+REPORTS := reports
+SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junitxml=$(REPORTS)/junit/suites.xml
+
+.PHONY: setup conformance test selftest suites report clean
+
+$(PYSTAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(NODESTAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PYSTAMP) $(NODESTAMP)
+
+## make conformance: start the reference gateway + mocks, run suites/ against them, write reports/
+conformance: setup
+	$(PY) -m pytest suites/ $(SUITE_REPORTS); status=$$?; $(MAKE) --no-print-directory report; exit $$status
+
+## make test: the project's own tests (specs, catalog, gateway, self-tests with every defect), then the suites
+test: setup
+	$(PY) -m pytest tests/ --junitxml=$(REPORTS)/junit/tests.xml
+	$(PY) -m pytest suites/ $(SUITE_REPORTS)
+
+## make report: render reports/allure-results to reports/html with Allure 3 (npm, no Java)
+report: $(NODESTAMP)
+	npx --no-install allure generate $(REPORTS)/allure-results --output $(REPORTS)/html
+
+clean:
+	rm -rf $(REPORTS)/allure-results $(REPORTS)/html $(REPORTS)/junit $(REPORTS)/coverage.json

@@ -1,0 +1,52 @@
+"""``python -m gateway serve|admin`` — see :mod:`gateway.cli.admin` for the admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+
+from gateway.cli import admin
+from gateway.config import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway", description="EmpirioLabs reference gateway")
+    parser.add_argument("--config", help="TOML settings file (default: $EMPIRIO_CONFIG)")
+    parser.add_argument("--db", help="SQLite store path (overrides the settings)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    admin.add_parser(sub)
+    args = parser.parse_args(argv)
+
+    settings = load_settings(args.config)
+    if args.db:
+        settings = dataclasses.replace(settings, db_path=args.db)
+    if args.command == "admin":
+        return admin.run(args, settings)
+
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = dataclasses.replace(
+        settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

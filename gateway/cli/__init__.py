@@ -1,0 +1,1 @@
+"""Command line: ``python -m gateway serve`` and ``python -m gateway admin …``."""

@@ -1,0 +1,100 @@
+"""``python -m gateway admin``: accounts, keys and credits in the gateway's store. Output is JSON.
+
+    create-account --name N [--credits USD]      a new account
+    create-key --account ID [--label L]          a new key (shown once; only its digest is stored)
+    provision --name N [--credits USD]           an account and one key, in one step
+    top-up --account ID --amount USD             add credits
+    revoke-key --key ID                          revoke a key
+    list-accounts                                accounts with balances and keys
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gateway.config import Settings
+from gateway.security import digest, new_key
+from gateway.store import nano_to_usd, usd_to_nano
+from gateway.store.sqlite import SqliteStore, StoreError
+
+__all__ = ["add_parser", "run"]
+
+
+def _usd(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError("amounts are not negative")
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    admin = sub.add_parser("admin", help="manage accounts, keys and credits")
+    commands = admin.add_subparsers(dest="admin_command", required=True)
+    p = commands.add_parser("create-account")
+    p.add_argument("--name", required=True)
+    p.add_argument("--credits", type=_usd, default=Decimal(0))
+    p = commands.add_parser("create-key")
+    p.add_argument("--account", required=True)
+    p.add_argument("--label", default="")
+    p = commands.add_parser("provision")
+    p.add_argument("--name", required=True)
+    p.add_argument("--credits", type=_usd, default=Decimal(0))
+    p.add_argument("--label", default="")
+    p = commands.add_parser("top-up")
+    p.add_argument("--account", required=True)
+    p.add_argument("--amount", type=_usd, required=True)
+    p = commands.add_parser("revoke-key")
+    p.add_argument("--key", required=True)
+    commands.add_parser("list-accounts")
+
+
+def _create_key(store: SqliteStore, account_id: str, label: str) -> dict[str, str]:
+    key = new_key()
+    record = store.add_key(account_id, digest(key, store.pepper()), label)
+    return {"account_id": account_id, "key_id": record.id, "api_key": key}
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    store = SqliteStore(settings.db_path, pepper=settings.key_pepper)
+    try:
+        out: Any
+        match args.admin_command:
+            case "create-account":
+                account = store.create_account(args.name, usd_to_nano(args.credits))
+                out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
+            case "create-key":
+                out = _create_key(store, args.account, args.label)
+            case "provision":
+                account = store.create_account(args.name, usd_to_nano(args.credits))
+                out = _create_key(store, account.id, args.label)
+            case "top-up":
+                account = store.top_up(args.account, usd_to_nano(args.amount))
+                out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
+            case "revoke-key":
+                key = store.revoke_key(args.key)
+                out = {"key_id": key.id, "revoked_at": key.revoked_at}
+            case _:
+                out = [
+                    {
+                        "account_id": a.id,
+                        "name": a.name,
+                        "balance_usd": str(nano_to_usd(a.balance_nano)),
+                        "keys": [{"key_id": k.id, "label": k.label, "revoked": k.revoked_at is not None}
+                                 for k in store.list_keys(a.id)],
+                    }
+                    for a in store.list_accounts()
+                ]
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(json.dumps(out, indent=2))
+    return 0

@@ -1,0 +1,112 @@
+"""The gateway's one exception tree.
+
+    GatewayError                  status, type, code, message, param
+    ├── InvalidRequest            400 invalid_request_error
+    │   ├── MethodNotAllowed      405
+    │   └── RequestTooLarge       413
+    ├── AuthenticationFailed      401 authentication_error  (missing_api_key | invalid_api_key)
+    ├── InsufficientCredits       402 billing_error / insufficient_credits
+    ├── NotFound                  404 not_found_error       (model_not_found | job_not_found | not_found)
+    ├── RateLimited               429 rate_limit_error / rate_limit_exceeded
+    ├── InternalError             500 api_error / internal_error
+    ├── UpstreamError             502 api_error / upstream_error
+    └── ModelUnavailable          503 api_error / model_unavailable
+
+Messages are written for API users: they never carry an upstream host, key or request id.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationFailed",
+    "GatewayError",
+    "InsufficientCredits",
+    "InternalError",
+    "InvalidRequest",
+    "MethodNotAllowed",
+    "ModelUnavailable",
+    "NotFound",
+    "RateLimited",
+    "RequestTooLarge",
+    "UpstreamError",
+]
+
+
+class GatewayError(Exception):
+    """An error the gateway answers with; rendered in the endpoint's envelope."""
+
+    status: int = 500
+    type: str = "api_error"
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.param = param
+        self.headers = headers or {}
+
+
+class InvalidRequest(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_parameter"
+
+
+class MethodNotAllowed(InvalidRequest):
+    status = 405
+    code = "method_not_allowed"
+
+
+class RequestTooLarge(InvalidRequest):
+    status = 413
+    code = "request_too_large"
+
+
+class AuthenticationFailed(GatewayError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class InsufficientCredits(GatewayError):
+    status = 402
+    type = "billing_error"
+    code = "insufficient_credits"
+
+
+class NotFound(GatewayError):
+    status = 404
+    type = "not_found_error"
+    code = "not_found"
+
+
+class RateLimited(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class InternalError(GatewayError):
+    status = 500
+
+
+class UpstreamError(GatewayError):
+    status = 502
+    code = "upstream_error"
+
+
+class ModelUnavailable(GatewayError):
+    status = 503
+    code = "model_unavailable"

@@ -1,0 +1,28 @@
+"""What one gateway process holds for its lifetime, reachable from any ASGI scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from starlette.types import Scope
+
+if TYPE_CHECKING:
+    from gateway.catalog import Catalog
+    from gateway.config import Settings
+    from gateway.defects import DefectSwitch
+    from gateway.store import AccountStore
+
+__all__ = ["GatewayState", "state_of"]
+
+
+@dataclass
+class GatewayState:
+    settings: Settings
+    catalog: Catalog
+    store: AccountStore
+    defects: DefectSwitch
+
+
+def state_of(scope: Scope) -> GatewayState:
+    return cast(GatewayState, scope["app"].state.gateway)

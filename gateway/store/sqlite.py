@@ -1,0 +1,127 @@
+"""The embedded SQLite account store (WAL mode, so the admin CLI can write while the gateway serves)."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+
+from gateway.store import Account, ApiKey
+
+__all__ = ["SqliteStore", "StoreError"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    balance_nano INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    digest TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+"""
+
+MAX_KEYS_PER_ACCOUNT = 50
+
+
+class StoreError(LookupError):
+    """An account or key does not exist, or a limit was reached."""
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str, *, pepper: str = "") -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+        self._pepper = pepper.encode() if pepper else self._stored_pepper()
+
+    def _stored_pepper(self) -> bytes:
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_pepper', ?)", (secrets.token_hex(32),)
+        )
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'key_pepper'").fetchone()
+        return bytes.fromhex(row[0])
+
+    def pepper(self) -> bytes:
+        return self._pepper
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create_account(self, name: str, balance_nano: int = 0) -> Account:
+        account = Account(f"acct_{secrets.token_hex(8)}", name, balance_nano, int(time.time()))
+        self._db.execute(
+            "INSERT INTO accounts (id, name, balance_nano, created_at) VALUES (?, ?, ?, ?)",
+            (account.id, account.name, account.balance_nano, account.created_at),
+        )
+        return account
+
+    def get_account(self, account_id: str) -> Account | None:
+        row = self._db.execute(
+            "SELECT id, name, balance_nano, created_at FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()
+        return Account(*row) if row else None
+
+    def list_accounts(self) -> list[Account]:
+        rows = self._db.execute("SELECT id, name, balance_nano, created_at FROM accounts ORDER BY created_at")
+        return [Account(*row) for row in rows]
+
+    def top_up(self, account_id: str, amount_nano: int) -> Account:
+        cursor = self._db.execute(
+            "UPDATE accounts SET balance_nano = balance_nano + ? WHERE id = ?", (amount_nano, account_id)
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no account {account_id}")
+        account = self.get_account(account_id)
+        assert account is not None
+        return account
+
+    def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
+        if self.get_account(account_id) is None:
+            raise StoreError(f"no account {account_id}")
+        live = self._db.execute(
+            "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL", (account_id,)
+        ).fetchone()[0]
+        if live >= MAX_KEYS_PER_ACCOUNT:
+            raise StoreError(f"account {account_id} already holds {MAX_KEYS_PER_ACCOUNT} keys")
+        key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None)
+        self._db.execute(
+            "INSERT INTO api_keys (id, account_id, digest, label, created_at) VALUES (?, ?, ?, ?, ?)",
+            (key.id, key.account_id, key.digest, key.label, key.created_at),
+        )
+        return key
+
+    def find_key(self, digest: str) -> ApiKey | None:
+        row = self._db.execute(
+            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys WHERE digest = ?",
+            (digest,),
+        ).fetchone()
+        return ApiKey(*row) if row else None
+
+    def list_keys(self, account_id: str) -> list[ApiKey]:
+        rows = self._db.execute(
+            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys "
+            "WHERE account_id = ? ORDER BY created_at",
+            (account_id,),
+        )
+        return [ApiKey(*row) for row in rows]
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        cursor = self._db.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (int(time.time()), key_id)
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no live key {key_id}")
+        row = self._db.execute(
+            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys WHERE id = ?", (key_id,)
+        ).fetchone()
+        return ApiKey(*row)

@@ -1,0 +1,27 @@
+"""Checks on the model catalog beyond its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from suites.checks import CheckFailure
+
+__all__ = ["model_list"]
+
+
+def model_list(body: Any) -> list[dict[str, Any]]:
+    """A model list: ``object: list``, models with unique ids, each priced and available-flagged consistently."""
+    if not isinstance(body, dict) or body.get("object") != "list" or not isinstance(body.get("data"), list):
+        raise CheckFailure("model_list_shape", f"expected {{object: list, data: [...]}}, got keys {sorted(body)[:10]}")
+    models: list[dict[str, Any]] = body["data"]
+    ids = [m.get("id") for m in models]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CheckFailure("model_ids_unique", f"duplicate ids: {duplicates}")
+    unpriced = [m.get("id") for m in models if not m.get("pricing_rows")]
+    if unpriced:
+        raise CheckFailure("model_priced", f"models without pricing_rows: {unpriced[:10]}")
+    inconsistent = [m["id"] for m in models if m.get("available") != (m.get("api_status") in ("platform", "both"))]
+    if inconsistent:
+        raise CheckFailure("model_available_flag", f"available disagrees with api_status: {inconsistent[:10]}")
+    return models

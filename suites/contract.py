@@ -1,0 +1,194 @@
+"""The contract every response is held to: ``specs/openapi.yaml``, loaded once per process.
+
+:class:`Contract` finds the operation for a request, validates a whole response through one
+openapi-core validator, and validates each SSE event against the named schema the operation's
+``text/event-stream`` media type lists under ``x-sse-events``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from referencing import Registry, Resource
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from suites import SPEC_PATH
+
+__all__ = ["Contract", "Operation", "Violation", "load_contract"]
+
+_SPEC_URI = "urn:empirio:openapi"
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a response broke the contract."""
+
+    operation: str
+    status: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.operation} → {self.status}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    statuses: tuple[str, ...]
+    sse_events: Mapping[str, str] = field(default_factory=dict)
+
+    def documents(self, status: int) -> bool:
+        return str(status) in self.statuses or f"{str(status)[0]}XX" in self.statuses or "default" in self.statuses
+
+
+@dataclass
+class _Request:
+    host_url: str
+    path: str
+    method: str
+    parameters: RequestParameters
+    body: bytes | None
+    content_type: str
+
+
+@dataclass
+class _Response:
+    status_code: int
+    headers: Headers
+    data: bytes | None
+    content_type: str
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    regex = "".join("(?P<%s>[^/]+)" % p[1:-1] if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(f"^{regex}$")
+
+
+class Contract:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.openapi = OpenAPI.from_dict(spec)
+        self.server_url = spec["servers"][0]["url"].rstrip("/")
+        self.registry: Registry = Registry().with_resource(_SPEC_URI, Resource.from_contents(spec))
+        self.operations: list[Operation] = []
+        for template, item in spec["paths"].items():
+            for method in _METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                events: dict[str, str] = {}
+                for response in op.get("responses", {}).values():
+                    media = response.get("content", {}).get("text/event-stream", {})
+                    for label, ref in (media.get("x-sse-events") or {}).items():
+                        events[label] = ref["$ref"]
+                self.operations.append(
+                    Operation(op["operationId"], method.upper(), template, _template_regex(template),
+                              tuple(op.get("responses", {})), events)
+                )
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def operation_for(self, method: str, path: str) -> Operation | None:
+        for op in self.operations:
+            if op.method == method.upper() and op.pattern.match(path):
+                return op
+        return None
+
+    def operation(self, operation_id: str) -> Operation:
+        return next(op for op in self.operations if op.id == operation_id)
+
+    def schema_validator(self, ref: str) -> Draft202012Validator:
+        """A validator for a ``#/components/...`` reference of the spec."""
+        if ref not in self._validators:
+            self._validators[ref] = Draft202012Validator({"$ref": _SPEC_URI + ref}, registry=self.registry)
+        return self._validators[ref]
+
+    def schema_errors(self, ref: str, instance: Any) -> list[str]:
+        validator = self.schema_validator(ref)
+        return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(instance)]
+
+    def validate_response(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        request_headers: Mapping[str, str],
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> tuple[Operation | None, list[Violation]]:
+        """Validate one complete (non-stream) response. Unknown paths return ``(None, [])``."""
+        op = self.operation_for(method, path)
+        if op is None:
+            return None, []
+        content_type = headers.get("content-type", "")
+        if not op.documents(status):
+            return op, [Violation(op.id, status, f"status {status} is not documented for {op.method} {op.template}")]
+        request = _Request(
+            host_url=self.server_url,
+            path=path,
+            method=method.lower(),
+            parameters=RequestParameters(
+                path={},
+                query=ImmutableMultiDict(list(query.items())),
+                header=Headers(dict(request_headers)),
+                cookie=ImmutableMultiDict(),
+            ),
+            body=None,
+            content_type=request_headers.get("content-type", "application/json"),
+        )
+        response = _Response(status, Headers(dict(headers)), body, content_type)
+        errors = [_describe(e) for e in self.openapi.iter_response_errors(request, response)]  # type: ignore[arg-type]
+        return op, [Violation(op.id, status, e) for e in errors]
+
+    def validate_event(self, op: Operation, label: str, data: Any) -> list[Violation]:
+        ref = op.sse_events.get(label)
+        if ref is None:
+            return [Violation(op.id, 200, f"stream event {label!r} is not declared in x-sse-events")]
+        return [Violation(op.id, 200, f"event {label}: {e}") for e in self.schema_errors(ref, data)]
+
+    @staticmethod
+    def classify_event(op: Operation, event_name: str | None, data: str) -> tuple[str, Any]:
+        """The ``x-sse-events`` label of one event, and its decoded payload."""
+        if data.strip() == "[DONE]":
+            return "done", "[DONE]"
+        payload = json.loads(data)
+        if event_name and event_name in op.sse_events:
+            return event_name, payload
+        if isinstance(payload, dict):
+            kind = payload.get("type")
+            if isinstance(kind, str) and kind in op.sse_events:
+                return kind, payload
+            if "error" in payload:
+                return "error", payload
+            if payload.get("choices") == [] and payload.get("usage") is not None:
+                return "usage", payload
+        return "chunk", payload
+
+
+def _describe(error: Exception) -> str:
+    parts = [str(error)]
+    for inner in getattr(error, "schema_errors", None) or ():
+        path = "/".join(map(str, getattr(inner, "absolute_path", ()))) or "<root>"
+        parts.append(f"{path}: {getattr(inner, 'message', inner)}")
+    return "; ".join(parts)
+
+
+@lru_cache(maxsize=4)
+def load_contract(path: Path = SPEC_PATH) -> Contract:
+    """The contract at ``path``; parsed once per process and shared by every client and suite."""
+    return Contract(yaml.safe_load(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,213 @@
+"""The pytest plugin (entry point ``empirio``): which deployment, which keys, and the contract.
+
+Options (each also an ini key ``empirio_<name>`` and an environment variable):
+
+    --base-url         EMPIRIO_BASE_URL         the deployment; absent → start the reference locally
+    --api-key          EMPIRIO_API_KEY          a funded key
+    --second-key       EMPIRIO_SECOND_KEY       another key of the same account
+    --revoked-key      EMPIRIO_REVOKED_KEY      a key that was revoked
+    --zero-credit-key  EMPIRIO_ZERO_CREDIT_KEY  a key of an account with no credits
+    --min-coverage     EMPIRIO_MIN_COVERAGE     fail the session below this spec-coverage percent
+    --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
+
+Every response any suite receives passes through :class:`suites.transport.ContractTransport`; a test
+that received a response breaking the contract fails, whatever it asserted itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from suites import ROOT
+from suites.client import ApiClient
+from suites.contract import Contract, load_contract
+from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.transport import ContractTransport
+
+__all__ = ["Target"]
+
+_OPTIONS: dict[str, str] = {
+    "base_url": "the deployment's base URL (default: start the reference gateway and mocks locally)",
+    "api_key": "an API key with credits",
+    "second_key": "a second API key of the same account",
+    "revoked_key": "an API key that has been revoked",
+    "zero_credit_key": "an API key of an account with no credits",
+    "min_coverage": "fail the session when spec coverage is below this percentage",
+    "coverage_json": "path of the spec-coverage report (default reports/coverage.json)",
+}
+
+_TARGET = pytest.StashKey["Target"]()
+_RECORDER = pytest.StashKey[Recorder]()
+
+
+@dataclass
+class Target:
+    """The deployment under test, resolved once per session."""
+
+    base_url: str
+    api_key: str
+    second_key: str | None
+    revoked_key: str | None
+    zero_credit_key: str | None
+    local: Any = None  # the launched reference deployment, when we started one
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("empirio", "EmpirioLabs conformance")
+    for name, help_text in _OPTIONS.items():
+        flag = "--" + name.replace("_", "-")
+        try:
+            group.addoption(flag, dest=f"empirio_{name}", default=None, help=help_text)
+        except ValueError:  # another plugin (pytest-base-url) owns --base-url: share it
+            pass
+        parser.addini(f"empirio_{name}", help_text, default=None)
+
+
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"empirio_{name}", default=None)
+    if value is None and name == "base_url":
+        value = config.getoption("base_url", default=None)
+    return value or os.environ.get(f"EMPIRIO_{name.upper()}") or config.getini(f"empirio_{name}") or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RECORDER] = Recorder()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    base_url = _setting(config, "base_url")
+    return f"empirio target: {base_url or 'reference gateway + mocks, started locally'}"
+
+
+def _resolve_target(config: pytest.Config) -> Target:
+    if _TARGET in config.stash:
+        return config.stash[_TARGET]
+    base_url = _setting(config, "base_url")
+    if base_url:
+        api_key = _setting(config, "api_key")
+        if not api_key:
+            raise pytest.UsageError("--base-url needs --api-key (or EMPIRIO_API_KEY)")
+        target = Target(base_url.rstrip("/"), api_key, _setting(config, "second_key"),
+                        _setting(config, "revoked_key"), _setting(config, "zero_credit_key"))
+    else:
+        from suites.launcher import launch
+
+        local = launch()
+        target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
+                        local.zero_credit_key, local=local)
+    config.stash[_TARGET] = target
+    return target
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    target = config.stash.get(_TARGET, None)
+    if target is not None and target.local is not None:
+        target.local.stop()
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The deployment under test."""
+    return _resolve_target(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    """The shared contract (specs/openapi.yaml)."""
+    return load_contract()
+
+
+@pytest.fixture(scope="session")
+def recorder(pytestconfig: pytest.Config) -> Recorder:
+    return pytestconfig.stash[_RECORDER]
+
+
+@pytest.fixture(scope="session")
+def contract_transport(contract: Contract, recorder: Recorder) -> Iterator[ContractTransport]:
+    """An httpx transport validating everything that passes; hand it to SDK clients via http_client."""
+    transport = ContractTransport(contract, recorder)
+    yield transport
+    transport.close()
+
+
+@pytest.fixture(scope="session")
+def api(target: Target, contract_transport: ContractTransport) -> Iterator[ApiClient]:
+    """The suites' client for the deployment, authenticated with the session's key."""
+    client = ApiClient(target.base_url, target.api_key, contract_transport)
+    yield client
+    client.close()
+
+
+def _operator_key(target: Target, name: str) -> str:
+    value = getattr(target, name)
+    if not value:
+        flag = "--" + name.replace("_", "-")
+        pytest.skip(f"needs {flag} (or EMPIRIO_{name.upper()}): {_OPTIONS[name]}")
+    return str(value)
+
+
+@pytest.fixture
+def second_key(target: Target) -> str:
+    return _operator_key(target, "second_key")
+
+
+@pytest.fixture
+def revoked_key(target: Target) -> str:
+    return _operator_key(target, "revoked_key")
+
+
+@pytest.fixture
+def zero_credit_key(target: Target) -> str:
+    return _operator_key(target, "zero_credit_key")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    recorder = item.config.stash[_RECORDER]
+    before = len(recorder.violations)
+    result = yield
+    new = recorder.violations[before:]
+    if new:
+        lines = "\n".join(f"  - {v}" for v in new[:20])
+        more = f"\n  … and {len(new) - 20} more" if len(new) > 20 else ""
+        raise AssertionError(f"contract violations in responses received by this test:\n{lines}{more}")
+    return result
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    recorder = config.stash[_RECORDER]
+    if not recorder.statuses and not recorder.events:
+        return
+    rows = coverage_rows(load_contract(), recorder)
+    out = Path(_setting(config, "coverage_json") or ROOT / "reports" / "coverage.json")
+    write_coverage(out, rows)
+    terminalreporter.section("spec coverage")
+    for line in format_table(rows):
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"written to {out}")
+    below = config.stash.get(_BELOW, None)
+    if below is not None:
+        terminalreporter.write_line(
+            f"FAILED: spec coverage {below[0]:.1f}% is below --min-coverage {below[1]:.1f}%", red=True
+        )
+
+
+_BELOW = pytest.StashKey[tuple[float, float]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    minimum = _setting(session.config, "min_coverage")
+    recorder = session.config.stash[_RECORDER]
+    if minimum is None:
+        return
+    percent = coverage_percent(coverage_rows(load_contract(), recorder))
+    if percent < float(minimum):
+        session.config.stash[_BELOW] = (percent, float(minimum))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,88 @@
+"""Authentication: both key headers, every 401 case, each in its endpoint's envelope."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from suites.checks import errors
+from suites.client import ApiClient
+from suites.contract import Contract
+
+PREFIX = "sk-empiriolabs-"
+CHAT = {"model": "any", "messages": [{"role": "user", "content": "hi"}]}
+MESSAGES = {"model": "any", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_bearer_key_authenticates(api: ApiClient) -> None:
+    assert api.get("/v1/models").status_code == 200
+
+
+def test_x_api_key_header_authenticates(api: ApiClient) -> None:
+    response = api.get("/v1/models", auth="x-api-key")
+    assert response.status_code == 200, response.text
+
+
+def test_bearer_scheme_is_case_insensitive(api: ApiClient) -> None:
+    response = api.get("/v1/models", auth="none", headers={"authorization": f"bearer {api.api_key}"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path,body", [("/v1/models", None), ("/v1/chat/completions", CHAT)], ids=["models", "chat"])
+def test_missing_key_is_401_missing_api_key(api: ApiClient, contract: Contract, path: str, body: object) -> None:
+    response = api.request("POST" if body else "GET", path, auth="none", json=body)
+    errors.openai_error(response, contract, status=401, code="missing_api_key", type="authentication_error")
+
+
+def test_unknown_key_is_401_invalid_api_key(api: ApiClient, contract: Contract) -> None:
+    response = api.get("/v1/models", key=PREFIX + secrets.token_urlsafe(32))
+    errors.openai_error(response, contract, status=401, code="invalid_api_key", type="authentication_error")
+
+
+def test_key_with_wrong_prefix_is_rejected(api: ApiClient, contract: Contract) -> None:
+    if not api.api_key.startswith(PREFIX):
+        pytest.skip(f"the session key does not use the {PREFIX} prefix")
+    response = api.get("/v1/models", key="sk-otherlabs-" + api.api_key[len(PREFIX):])
+    errors.openai_error(response, contract, status=401, code="invalid_api_key")
+
+
+MALFORMED = {
+    "prefix-only": PREFIX,
+    "overlong": PREFIX + "a" * 5000,
+    "inner-space": PREFIX + "abc def",
+    "latin1": PREFIX + "caf\u00e9",
+    "basic-scheme": None,
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_keys_are_401(api: ApiClient, contract: Contract, case: str) -> None:
+    if case == "basic-scheme":
+        headers = {"authorization": "Basic dXNlcjpwYXNz"}
+    else:
+        value = MALFORMED[case]
+        assert value is not None
+        headers = {"authorization": f"Bearer {value}".encode("latin-1").decode("latin-1")}
+    response = api.get("/v1/models", auth="none", headers=headers)
+    errors.no_server_error(response)
+    errors.openai_error(response, contract, status=401, type="authentication_error")
+
+
+@pytest.mark.parametrize("key", ["missing", "invalid"])
+def test_messages_auth_error_in_anthropic_envelope(api: ApiClient, contract: Contract, key: str) -> None:
+    if key == "missing":
+        response = api.post("/v1/messages", auth="none", json=MESSAGES, headers={"anthropic-version": "2023-06-01"})
+    else:
+        response = api.post("/v1/messages", auth="x-api-key", key=PREFIX + secrets.token_urlsafe(32),
+                            json=MESSAGES, headers={"anthropic-version": "2023-06-01"})
+    errors.anthropic_error(response, contract, status=401)
+
+
+def test_revoked_key_is_rejected(api: ApiClient, contract: Contract, revoked_key: str) -> None:
+    response = api.get("/v1/models", key=revoked_key)
+    errors.openai_error(response, contract, status=401, code="invalid_api_key")
+
+
+def test_second_key_of_the_account_authenticates(api: ApiClient, second_key: str) -> None:
+    assert api.get("/v1/models", key=second_key).status_code == 200

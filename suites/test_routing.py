@@ -1,0 +1,17 @@
+"""Paths and methods the API does not have still answer in the error envelope, never a 5xx."""
+
+from __future__ import annotations
+
+from suites.checks import errors
+from suites.client import ApiClient
+from suites.contract import Contract
+
+
+def test_unknown_path_is_404_in_envelope(api: ApiClient, contract: Contract) -> None:
+    response = api.get("/v1/no-such-endpoint")
+    errors.openai_error(response, contract, status=404, type="not_found_error")
+
+
+def test_wrong_method_is_405_in_envelope(api: ApiClient, contract: Contract) -> None:
+    response = api.request("DELETE", "/v1/models")
+    errors.openai_error(response, contract, status=405, type="invalid_request_error")
