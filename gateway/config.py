@@ -49,7 +49,7 @@ class Settings:
     port: int = 8080
     db_path: Path = ROOT / "empirio.db"
     catalog_path: Path = ROOT / "fixtures" / "catalog" / "models.yaml"
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 20 * 1024 * 1024
     key_pepper: str = ""
     test_mode: bool = False
     defects: tuple[str, ...] = ()

@@ -52,6 +52,11 @@ DEFECTS: dict[str, Defect] = {
             _AUTH + "test_key_with_wrong_prefix_is_rejected",
         ),
         _d(
+            "conflicting_key_headers_accepted",
+            "Authorization and x-api-key carrying different keys is a 401",
+            _AUTH + "test_conflicting_key_headers_are_401",
+        ),
+        _d(
             "bearer_scheme_case_sensitive",
             "the Bearer auth scheme is case-insensitive (RFC 9110)",
             _AUTH + "test_bearer_scheme_is_case_insensitive",

@@ -18,7 +18,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from referencing import Registry, Resource
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from suites import SPEC_PATH
@@ -83,7 +84,7 @@ class Contract:
         self.spec = spec
         self.openapi = OpenAPI.from_dict(spec)
         self.server_url = spec["servers"][0]["url"].rstrip("/")
-        self.registry: Registry = Registry().with_resource(_SPEC_URI, Resource.from_contents(spec))
+        self.registry: Registry = Registry().with_resource(_SPEC_URI, DRAFT202012.create_resource(spec))
         self.operations: list[Operation] = []
         for template, item in spec["paths"].items():
             for method in _METHODS:
@@ -180,12 +181,17 @@ class Contract:
         return "chunk", payload
 
 
-def _describe(error: Exception) -> str:
-    parts = [str(error)]
-    for inner in getattr(error, "schema_errors", None) or ():
-        path = "/".join(map(str, getattr(inner, "absolute_path", ()))) or "<root>"
-        parts.append(f"{path}: {getattr(inner, 'message', inner)}")
-    return "; ".join(parts)
+def _describe(error: Exception, limit: int = 12) -> str:
+    """One line per schema error (JSON path: message), without echoing the whole body."""
+    inner = list(getattr(error, "schema_errors", None) or getattr(error.__cause__, "schema_errors", None) or ())
+    if not inner:
+        return f"{type(error).__name__}: {str(error)[:300]}"
+    lines = []
+    for e in inner[:limit]:
+        path = "/".join(map(str, getattr(e, "absolute_path", ()))) or "<root>"
+        lines.append(f"{path}: {str(getattr(e, 'message', e))[:200]}")
+    more = f" (+{len(inner) - limit} more)" if len(inner) > limit else ""
+    return f"{type(error).__name__}: " + "; ".join(lines) + more
 
 
 @lru_cache(maxsize=4)

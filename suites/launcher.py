@@ -35,6 +35,7 @@ class Deployment:
     zero_credit_key: str
     control_url: str
     workdir: Path
+    upstreams: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -93,7 +94,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     for family, port in mock_ports.items():
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
 
-    deployment = Deployment("", "", "", "", "", "", workdir)
+    deployment = Deployment("", "", "", "", "", "", workdir,
+                            upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()})
     try:
         mocks_log = workdir / "mocks.log"
         mocks = _spawn(["-m", "mocks", "serve", *[f"--port={f}={p}" for f, p in mock_ports.items()]], env, mocks_log)

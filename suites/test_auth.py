@@ -24,6 +24,11 @@ def test_x_api_key_header_authenticates(api: ApiClient) -> None:
     assert response.status_code == 200, response.text
 
 
+def test_conflicting_key_headers_are_401(api: ApiClient, contract: Contract) -> None:
+    response = api.get("/v1/models", headers={"x-api-key": PREFIX + secrets.token_urlsafe(32)})
+    errors.openai_error(response, contract, status=401, code="invalid_api_key")
+
+
 def test_bearer_scheme_is_case_insensitive(api: ApiClient) -> None:
     response = api.get("/v1/models", auth="none", headers={"authorization": f"bearer {api.api_key}"})
     assert response.status_code == 200, response.text

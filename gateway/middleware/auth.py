@@ -1,7 +1,7 @@
 """Authentication: ``Authorization: Bearer sk-empiriolabs-…`` or ``x-api-key: sk-empiriolabs-…``.
 
 Every path needs a key except the operational ``/healthz`` and the test-mode ``/__test__/`` control
-API. A Bearer token wins when both headers are sent. No key → 401 ``missing_api_key``; a malformed,
+API. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
 unknown or revoked key → 401 ``invalid_api_key``. The caller's account and key land in
 ``scope["state"]["auth"]`` for the middleware and routes after this one.
 """
@@ -47,15 +47,21 @@ def _presented_key(scope: Scope, state: GatewayState) -> str:
     authorization, api_key = _headers(scope)
     if state.defects.on("x_api_key_ignored"):
         api_key = None
+    api_key = api_key.strip() if api_key else None
     if authorization is not None and authorization.strip():
         scheme, _, token = authorization.strip().partition(" ")
         bearer = scheme == "Bearer" if state.defects.on("bearer_scheme_case_sensitive") else scheme.lower() == "bearer"
         if not bearer:
             raise AuthenticationFailed("Use 'Authorization: Bearer sk-empiriolabs-...'.", code="invalid_api_key")
-        if token.strip():
-            return token.strip()
-    if api_key is not None and api_key.strip():
-        return api_key.strip()
+        token = token.strip()
+        if token:
+            if api_key and api_key != token and not state.defects.on("conflicting_key_headers_accepted"):
+                raise AuthenticationFailed(
+                    "The Authorization and x-api-key headers carry different keys.", code="invalid_api_key"
+                )
+            return token
+    if api_key:
+        return api_key
     code = "invalid_api_key" if state.defects.on("missing_key_reported_as_invalid") else "missing_api_key"
     raise AuthenticationFailed(
         "No API key provided. Send 'Authorization: Bearer sk-empiriolabs-...' or an 'x-api-key' header.",

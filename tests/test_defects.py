@@ -1,0 +1,88 @@
+"""Every suite check can fail: with each named defect switched on in the reference gateway, the
+checks the defect names fail; with none on, the same checks pass.
+
+The suites run in-process (pytester) against one running deployment, selecting only the checks each
+defect names, so the cost grows with the number of checks a defect touches, not with the suite size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.defects import DEFECTS
+from suites import ROOT
+from suites.launcher import Deployment
+
+
+def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: list[str], tmp: Path) -> pytest.HookRecorder:
+    return pytester.inline_run(
+        *[str(ROOT / node_id.split("::")[0]) + "::" + node_id.split("::", 1)[1] for node_id in node_ids],
+        f"--rootdir={ROOT}",
+        "-c", str(ROOT / "pyproject.toml"),
+        "-q", "-p", "no:randomly",
+        f"--base-url={deployment.base_url}",
+        f"--api-key={deployment.api_key}",
+        f"--second-key={deployment.second_key}",
+        f"--revoked-key={deployment.revoked_key}",
+        f"--zero-credit-key={deployment.zero_credit_key}",
+        f"--coverage-json={tmp / 'coverage.json'}",
+    )
+
+
+def _outcomes(recorder: pytest.HookRecorder) -> dict[str, str]:
+    outcomes: dict[str, str] = {}
+    for report in recorder.getreports("pytest_runtest_logreport"):
+        if report.failed or report.when == "call" or report.skipped:
+            previous = outcomes.get(report.nodeid)
+            if previous != "failed":
+                outcomes[report.nodeid] = report.outcome
+    for report in recorder.getreports("pytest_collectreport"):
+        if report.failed:
+            outcomes[report.nodeid or "<collection>"] = "collection-error"
+    return outcomes
+
+
+def _matching(outcomes: dict[str, str], node_id: str) -> dict[str, str]:
+    return {k: v for k, v in outcomes.items() if k == node_id or k.startswith(node_id + "[")}
+
+
+@pytest.fixture
+def defect_switch(control: httpx.Client) -> Iterator[httpx.Client]:
+    yield control
+    control.put("/defects", json={"active": []}).raise_for_status()
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Deployment,
+                          defect_switch: httpx.Client, tmp_path: Path) -> None:
+    defect = DEFECTS[name]
+    defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
+    outcomes = _outcomes(_run_checks(pytester, deployment, list(defect.caught_by), tmp_path))
+    for node_id in defect.caught_by:
+        seen = _matching(outcomes, node_id)
+        assert seen, f"{node_id} did not run (outcomes: {outcomes})"
+        assert "failed" in seen.values(), f"defect {name!r} ({defect.breaks}) was not caught by {node_id}: {seen}"
+
+
+def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment: Deployment,
+                                           defect_switch: httpx.Client, tmp_path: Path) -> None:
+    defect_switch.put("/defects", json={"active": []}).raise_for_status()
+    node_ids = sorted({node_id for defect in DEFECTS.values() for node_id in defect.caught_by})
+    outcomes = _outcomes(_run_checks(pytester, deployment, node_ids, tmp_path))
+    for node_id in node_ids:
+        seen = _matching(outcomes, node_id)
+        assert seen and set(seen.values()) == {"passed"}, f"{node_id} without any defect: {seen or 'did not run'}"
+
+
+def test_control_api_reports_defects(control: httpx.Client) -> None:
+    body = control.get("/defects").json()
+    assert body["active"] == [] and set(body["known"]) == set(DEFECTS)
+
+
+def test_unknown_defect_is_refused(control: httpx.Client) -> None:
+    response = control.put("/defects", json={"active": ["no_such_defect"]})
+    assert response.status_code == 400 and "no_such_defect" in response.text
