@@ -1,10 +1,14 @@
-"""One Starlette app per upstream family, and the runner that serves them all on loopback ports."""
+"""One Starlette app per upstream family, and the runner that serves them all on loopback ports.
+
+Every family answers ``GET /health`` and the ``/__mock__`` control routes (:mod:`mocks.control`); the
+families with an API add their routes from :data:`API_ROUTES`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 
 import uvicorn
 from starlette.applications import Starlette
@@ -12,32 +16,65 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-__all__ = ["build_app", "serve"]
+from mocks import anthropic, deepseek, openai
+from mocks.control import control_routes
+from mocks.provider import Family
+
+__all__ = ["API_ROUTES", "build_app", "serve"]
+
+API_ROUTES: dict[str, Callable[[Family], list[Route]]] = {
+    "openai": openai.routes,
+    "deepseek": deepseek.routes,
+    "anthropic": anthropic.routes,
+}
+"""The API each family serves, by family slug; families not listed serve only health and control."""
+
+REQUEST_ID_HEADERS: dict[str, tuple[str, ...]] = {"anthropic": ("x-request-id", "request-id")}
 
 
 def build_app(family: str) -> Starlette:
     """The mock provider app for ``family``; every response names its own host and request id,
     so a gateway that leaks them is caught."""
-    host = f"{family}.mock-upstream.internal"
+    state = Family(family, request_id_headers=REQUEST_ID_HEADERS.get(family, ("x-request-id",)))
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse(
-            {"status": "ok", "family": family, "host": host},
-            headers={"x-request-id": f"req_{family}_{secrets.token_hex(6)}", "server": host},
-        )
+        return JSONResponse({"status": "ok", "family": family, "host": state.host},
+                            headers=state.headers(state.new_request_id()))
 
-    return Starlette(routes=[Route("/health", health, methods=["GET"])])
+    api = API_ROUTES.get(family, lambda _: [])(state)
+    return Starlette(routes=[Route("/health", health, methods=["GET"]), *control_routes(state.state), *api])
+
+
+class _QuietAbruptClose(logging.Filter):
+    """The ``cut`` fault ends a response on purpose by returning mid-body; uvicorn logs that as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
 
 
 async def _serve_all(host: str, ports: Mapping[str, int]) -> None:
     servers = [
         uvicorn.Server(
             uvicorn.Config(build_app(family), host=host, port=port, log_level="warning", access_log=False,
-                           loop="uvloop", http="httptools", lifespan="off")
+                           loop="uvloop", http="httptools", lifespan="off", server_header=False,
+                           timeout_graceful_shutdown=2)
         )
         for family, port in ports.items()
     ]
-    await asyncio.gather(*(server.serve() for server in servers))
+    logging.getLogger("uvicorn.error").addFilter(_QuietAbruptClose())
+
+    async def stop_together() -> None:
+        # Only the last server's signal handler sees SIGTERM; without this the others stop one by one.
+        while not any(server.should_exit for server in servers):
+            await asyncio.sleep(0.05)
+        for server in servers:
+            server.should_exit = True
+
+    watcher = asyncio.ensure_future(stop_together())
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        watcher.cancel()
 
 
 def serve(host: str, ports: Mapping[str, int]) -> None:

@@ -30,11 +30,11 @@ class ApiClient:
         *,
         key: str | None = None,
         auth: AuthStyle = "bearer",
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | bytes] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send one request authenticated with ``key`` (default: the session's key) in ``auth`` style."""
-        merged = dict(headers or {})
+        merged: dict[str, str | bytes] = dict(headers or {})
         key = self.api_key if key is None else key
         if auth == "bearer":
             merged.setdefault("authorization", f"Bearer {key}")

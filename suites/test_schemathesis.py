@@ -28,8 +28,10 @@ MAX_EXAMPLES = int(os.environ.get("EMPIRIO_FUZZ_EXAMPLES", "30"))
 @pytest.fixture(scope="session")
 def api_schema(target: Target) -> Any:
     loaded = schemathesis.openapi.from_path(str(SPEC_PATH))
-    loaded.config.update(base_url=target.base_url)
-    loaded.config.generation.update(modes=["positive", "negative"], max_examples=MAX_EXAMPLES)
+    loaded.config.update(base_url=target.base_url, headers={"Authorization": f"Bearer {target.api_key}"})
+    loaded.config.generation.update(
+        modes=["positive", "negative"], max_examples=MAX_EXAMPLES, with_security_parameters=False
+    )
     return loaded
 
 
@@ -50,4 +52,4 @@ def test_fuzz(case: Any, api: ApiClient, target: Target) -> None:
         json=kwargs.pop("json", None),
         content=body if isinstance(body, (bytes, str)) else None,
     )
-    case.validate_response(response)
+    case.validate_response(response, headers={"Authorization": f"Bearer {target.api_key}"})

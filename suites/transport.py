@@ -80,9 +80,10 @@ class ContractTransport(httpx.BaseTransport):
         )
         for violation in violations:
             self.recorder.violation(violation)
-        headers.pop("content-length", None)
+        headers["content-length"] = str(len(body))
         return httpx.Response(
-            response.status_code, headers=headers, content=body, request=request, extensions=response.extensions
+            response.status_code, headers=headers, stream=httpx.ByteStream(body), request=request,
+            extensions=response.extensions,
         )
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """The request path, as plain ASGI middleware classes; :data:`STACK` declares their order once.
 
-``body_limit → auth`` (limits and credits join in later issues). Unhandled exceptions and the
+``auth → body_limit`` (limits and credits join in later issues). Unhandled exceptions and the
 router's own 404/405 are rendered in the endpoint's envelope by :mod:`gateway.middleware.errors`.
 """
 
@@ -13,7 +13,7 @@ from gateway.middleware.body_limit import BodyLimitMiddleware
 
 __all__ = ["AuthMiddleware", "BodyLimitMiddleware", "STACK"]
 
-STACK: tuple[type, ...] = (BodyLimitMiddleware, AuthMiddleware)
+STACK: tuple[type, ...] = (AuthMiddleware, BodyLimitMiddleware)
 
 
 def build_stack() -> list[Middleware]:

@@ -1,7 +1,8 @@
 """Authentication: ``Authorization: Bearer sk-empiriolabs-…`` or ``x-api-key: sk-empiriolabs-…``.
 
-Every path needs a key except the operational ``/healthz`` and the test-mode ``/__test__/`` control
-API. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
+Routing comes first (D-4, D-12): a path or method the API does not have is answered 404/405 by the
+router for anyone, so only requests that match a route are authenticated. ``/healthz`` and the
+test-mode ``/__test__/`` control API need no key. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
 unknown or revoked key → 401 ``invalid_api_key``. The caller's account and key land in
 ``scope["state"]["auth"]`` for the middleware and routes after this one.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.errors import AuthenticationFailed
@@ -99,7 +101,7 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or not _routed(scope):
             await self.app(scope, receive, send)
             return
         state = state_of(scope)
@@ -113,6 +115,11 @@ class AuthMiddleware:
             return
         scope.setdefault("state", {})["auth"] = auth
         await self.app(scope, receive, send)
+
+
+def _routed(scope: Scope) -> bool:
+    """Whether a route serves this path and method (else the router answers 404/405)."""
+    return any(route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes)
 
 
 async def _send_openai_envelope(error: AuthenticationFailed, send: Send) -> None:

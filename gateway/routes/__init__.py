@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import health, models, testmode
+from gateway.routes import health, models, pending, testmode
 
 __all__ = ["routes"]
+
+
+class _AnyText(Convertor[str]):
+    """A path parameter that may hold anything, newlines and slashes included (model ids are
+    user input: whatever they are, an unknown one is 404 model_not_found, not an unknown path)."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anytext", _AnyText())
 
 
 def routes(*, test_mode: bool) -> list[BaseRoute]:
     table: list[BaseRoute] = [
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/v1/models", models.list_models, methods=["GET"]),
-        Route("/v1/models/{model_id:path}", models.retrieve_model, methods=["GET"]),
+        Route("/v1/models/{model_id:anytext}", models.retrieve_model, methods=["GET"]),
+        *pending.routes(),
     ]
     if test_mode:
         table += testmode.routes()
