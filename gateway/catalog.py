@@ -50,7 +50,7 @@ class Catalog:
 def _read_yaml(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
+        raise TypeError(f"{path}: expected a mapping at the top level")
     return data
 
 

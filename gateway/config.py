@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ROOT", "FAMILIES", "Settings", "Upstream", "load_settings"]
+__all__ = ["FAMILIES", "ROOT", "Settings", "Upstream", "load_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

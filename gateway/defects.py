@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["DEFECTS", "Defect", "DefectSwitch", "DefectError"]
+__all__ = ["DEFECTS", "Defect", "DefectError", "DefectSwitch"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve every mock upstream family")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", action="append", default=[], metavar="FAMILY=PORT",
-                   help="override a family's port (default ports: %s)" % ", ".join(f"{k}={v}" for k, v in FAMILIES.items()))
+                   help=f"override a family's port (default ports: {', '.join(f'{k}={v}' for k, v in FAMILIES.items())})")
     args = parser.parse_args(argv)
     ports = dict(FAMILIES)
     for item in args.port:

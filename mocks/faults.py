@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields, replace
 
-__all__ = ["DIRECTIVE_RE", "DirectiveError", "FaultQueue", "Plan", "extract", "parse_faults", "plan_from"]
+__all__ = ["DIRECTIVE_RE", "HANG_SECONDS", "DirectiveError", "FaultQueue", "Plan", "extract", "parse_faults", "plan_from"]
 
 DIRECTIVE_RE = re.compile(r"\[\[mock:([^\[\]]*)\]\]")
 HANG_SECONDS = 60.0

@@ -22,7 +22,8 @@ from mocks.control import MockState
 from mocks.faults import DirectiveError, Plan, extract, plan_from
 from mocks.wire import JSONDelivery
 
-__all__ = ["STATUS_MESSAGES", "ApiError", "Call", "Envelope", "Family", "dumps", "endpoint"]
+__all__ = ["STATUS_MESSAGES", "ApiError", "Call", "Envelope", "Family", "dumps", "endpoint", "render_error",
+           "unrouted"]
 
 ASGIResponse = Callable[..., Awaitable[None]]
 
@@ -120,14 +121,21 @@ Authenticate = Callable[[Request], "ApiError | None"]
 Handler = Callable[[Call], Awaitable[ASGIResponse]]
 
 
+def render_error(family: Family, envelope: Envelope, error: ApiError, request_id: str) -> JSONDelivery:
+    """``error`` in ``envelope``, its message ending with the leak bait; only latency and hang apply."""
+    message = f"{error.message} {family.bait(request_id)}"
+    payload = dumps(envelope.body(error, message, request_id)).encode()
+    plan = replace(error.plan, cut=None, malformed=None, keepalive=False)
+    return JSONDelivery(payload, error.status, {**family.headers(request_id), **envelope.headers(error)}, plan)
+
+
 def endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
              handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint: log, authenticate, parse the JSON object body, run ``handler``, and
-    render any :class:`ApiError` in ``envelope`` with the leak bait."""
+    render any :class:`ApiError` in ``envelope``."""
 
     async def run(request: Request) -> Any:
         request_id = family.new_request_id()
-        headers = family.headers(request_id)
         raw = await request.body()
         family.state.record(request, raw, request_id)
         try:
@@ -139,11 +147,22 @@ def endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
                 raise ApiError(400, "We could not parse the JSON body of your request.") from exc
             if not isinstance(body, dict):
                 raise ApiError(400, "The request body must be a JSON object.")
-            return await handler(Call(family, request, body, request_id, headers))
+            return await handler(Call(family, request, body, request_id, family.headers(request_id)))
         except ApiError as error:
-            message = f"{error.message} {family.bait(request_id)}"
-            payload = dumps(envelope.body(error, message, request_id)).encode()
-            plan = replace(error.plan, cut=None, malformed=None, keepalive=False)
-            return JSONDelivery(payload, error.status, {**headers, **envelope.headers(error)}, plan)
+            return render_error(family, envelope, error, request_id)
+
+    return run
+
+
+def unrouted(family: Family, envelope: Envelope) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The handler for paths and methods the family does not serve: logged, answered in ``envelope``."""
+
+    async def run(request: Request, exc: Exception) -> Any:
+        request_id = family.new_request_id()
+        if not request.url.path.startswith("/__mock__"):
+            family.state.record(request, await request.body(), request_id)
+        status = getattr(exc, "status_code", 404)
+        return render_error(family, envelope, ApiError(status, f"Invalid URL ({request.method} "
+                                                               f"{request.url.path})."), request_id)
 
     return run

@@ -17,10 +17,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mocks import anthropic, deepseek, openai
+from mocks.anthropic import AnthropicEnvelope
 from mocks.control import control_routes
-from mocks.provider import Family
+from mocks.deepseek import DeepSeekDialect
+from mocks.openai.dialect import OpenAIDialect
+from mocks.provider import Envelope, Family, unrouted
 
-__all__ = ["API_ROUTES", "build_app", "serve"]
+__all__ = ["API_ROUTES", "ENVELOPES", "build_app", "serve"]
 
 API_ROUTES: dict[str, Callable[[Family], list[Route]]] = {
     "openai": openai.routes,
@@ -29,20 +32,25 @@ API_ROUTES: dict[str, Callable[[Family], list[Route]]] = {
 }
 """The API each family serves, by family slug; families not listed serve only health and control."""
 
+ENVELOPES: dict[str, Envelope] = {"deepseek": DeepSeekDialect(), "anthropic": AnthropicEnvelope()}
+"""Each family's error envelope for unknown paths; OpenAI's unless listed."""
+
 REQUEST_ID_HEADERS: dict[str, tuple[str, ...]] = {"anthropic": ("x-request-id", "request-id")}
 
 
 def build_app(family: str) -> Starlette:
     """The mock provider app for ``family``; every response names its own host and request id,
     so a gateway that leaks them is caught."""
-    state = Family(family, request_id_headers=REQUEST_ID_HEADERS.get(family, ("x-request-id",)))
+    provider = Family(family, request_id_headers=REQUEST_ID_HEADERS.get(family, ("x-request-id",)))
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "family": family, "host": state.host},
-                            headers=state.headers(state.new_request_id()))
+        return JSONResponse({"status": "ok", "family": family, "host": provider.host},
+                            headers=provider.headers(provider.new_request_id()))
 
-    api = API_ROUTES.get(family, lambda _: [])(state)
-    return Starlette(routes=[Route("/health", health, methods=["GET"]), *control_routes(state.state), *api])
+    api = API_ROUTES[family](provider) if family in API_ROUTES else []
+    fallback = unrouted(provider, ENVELOPES.get(family, OpenAIDialect()))
+    return Starlette(routes=[Route("/health", health, methods=["GET"]), *control_routes(provider.state), *api],
+                     exception_handlers={404: fallback, 405: fallback})
 
 
 class _QuietAbruptClose(logging.Filter):

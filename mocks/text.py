@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 __all__ = [
-    "FILLER", "REASONING_FILLER", "REPLY_TOKENS", "REASONING_TOKENS", "Finished", "TOKEN_RE",
+    "FILLER", "REASONING_FILLER", "REASONING_TOKENS", "REPLY_TOKENS", "TOKEN_RE", "Finished",
     "count_tokens", "finish", "reasoning_text", "reply_text", "snippet", "split", "tool_answer_text",
     "truncate",
 ]
@@ -68,7 +69,7 @@ def split(text: str, size: int) -> list[str]:
         return []
     starts = [m.start() for m in TOKEN_RE.finditer(text)][:: max(1, size)]
     bounds = [0, *(s for s in starts[1:]), len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [text[a:b] for a, b in pairwise(bounds) if b > a]
 
 
 def snippet(text: str) -> str:

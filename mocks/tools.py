@@ -44,7 +44,7 @@ def choose(names: Sequence[str], mode: Mode, *, named: str | None, parallel_allo
     if not names or mode == "none":
         return []
     if mode == "named":
-        return [named] if named in names else []
+        return [named] if named is not None and named in names else []
     if mode == "auto" and ends_with_tool_results:
         return []
     if parallel_allowed and len(names) >= 2 and wants_parallel(last_user_text):

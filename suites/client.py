@@ -40,7 +40,8 @@ class ApiClient:
             merged.setdefault("authorization", f"Bearer {key}")
         elif auth == "x-api-key":
             merged.setdefault("x-api-key", key)
-        return self._http.request(method, path, headers=merged, **kwargs)
+        encoded = {k: v.encode("latin-1") if isinstance(v, str) else v for k, v in merged.items()}
+        return self._http.request(method, path, headers={k.encode(): v for k, v in encoded.items()}, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -75,7 +76,7 @@ class _Response:
 
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
-    regex = "".join("(?P<%s>[^/]+)" % p[1:-1] if p.startswith("{") else re.escape(p) for p in parts)
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(f"^{regex}$")
 
 
@@ -153,7 +154,7 @@ class Contract:
             content_type=request_headers.get("content-type", "application/json"),
         )
         response = _Response(status, Headers(dict(headers)), body, content_type)
-        errors = [_describe(e) for e in self.openapi.iter_response_errors(request, response)]  # type: ignore[arg-type]
+        errors = [_describe(e) for e in self.openapi.iter_response_errors(request, response)]
         return op, [Violation(op.id, status, e) for e in errors]
 
     def validate_event(self, op: Operation, label: str, data: Any) -> list[Violation]:

@@ -24,7 +24,8 @@ class Discovery:
     def sample(self, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` models, spread over providers and categories, in a stable order."""
         seen: set[tuple[str, str]] = set()
-        first, rest = [], []
+        first: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
         for m in self.models:
             key = (m.get("owned_by", ""), m.get("category", ""))
             (rest if key in seen else first).append(m)

@@ -14,7 +14,7 @@ from typing import Any
 
 from suites.contract import Contract, Violation
 
-__all__ = ["Recorder", "coverage_rows", "coverage_percent", "write_coverage", "format_table"]
+__all__ = ["Recorder", "coverage_percent", "coverage_rows", "format_table", "write_coverage"]
 
 
 @dataclass

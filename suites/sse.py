@@ -62,7 +62,7 @@ class SSEDecoder:
         if line.startswith(":"):
             return None
         name, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
+        value = value.removeprefix(" ")
         if name == "data":
             self._data.append(value)
         elif name == "event":

@@ -64,7 +64,7 @@ MALFORMED = {
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_keys_are_401(api: ApiClient, contract: Contract, case: str) -> None:
     if case == "basic-scheme":
-        headers = {"authorization": "Basic dXNlcjpwYXNz"}
+        headers: dict[str, str | bytes] = {"authorization": "Basic dXNlcjpwYXNz"}
     else:
         value = MALFORMED[case]
         assert value is not None

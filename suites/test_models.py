@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote
 
+import pytest
+
 from suites.checks import errors
 from suites.checks.models import model_list
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
-
-import pytest
 
 
 def test_list_models_conforms(api: ApiClient) -> None:

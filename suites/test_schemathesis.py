@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 
 from suites import SPEC_PATH
 from suites.client import ApiClient
@@ -30,7 +31,7 @@ def api_schema(target: Target) -> Any:
     loaded = schemathesis.openapi.from_path(str(SPEC_PATH))
     loaded.config.update(base_url=target.base_url, headers={"Authorization": f"Bearer {target.api_key}"})
     loaded.config.generation.update(
-        modes=["positive", "negative"], max_examples=MAX_EXAMPLES, with_security_parameters=False
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=MAX_EXAMPLES, with_security_parameters=False
     )
     return loaded
 

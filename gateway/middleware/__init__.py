@@ -11,11 +11,8 @@ from starlette.middleware import Middleware
 from gateway.middleware.auth import AuthMiddleware
 from gateway.middleware.body_limit import BodyLimitMiddleware
 
-__all__ = ["AuthMiddleware", "BodyLimitMiddleware", "STACK"]
-
-STACK: tuple[type, ...] = (AuthMiddleware, BodyLimitMiddleware)
-
+__all__ = ["AuthMiddleware", "BodyLimitMiddleware", "build_stack"]
 
 def build_stack() -> list[Middleware]:
-    """The middleware list for Starlette, outermost first."""
-    return [Middleware(cls) for cls in STACK]
+    """The middleware list for Starlette, outermost first: the request path's order, declared once."""
+    return [Middleware(AuthMiddleware), Middleware(BodyLimitMiddleware)]

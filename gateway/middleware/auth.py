@@ -21,7 +21,7 @@ from gateway.middleware.errors import send_error
 from gateway.security import KEY_PREFIX, MAX_KEY_LENGTH, digest, same_digest
 from gateway.state import GatewayState, state_of
 
-__all__ = ["AuthContext", "AuthMiddleware", "PUBLIC_PREFIXES"]
+__all__ = ["PUBLIC_PREFIXES", "AuthContext", "AuthMiddleware"]
 
 PUBLIC_PREFIXES = ("/healthz", "/__test__/")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]+")

@@ -10,7 +10,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from gateway.errors import GatewayError, InternalError, InvalidRequest, MethodNotAllowed, NotFound, RequestTooLarge
+from gateway.errors import (
+    GatewayError,
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestTooLarge,
+)
 from gateway.formats.envelopes import envelope_for_path, render_error
 from gateway.state import state_of
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["Account", "AccountStore", "ApiKey", "NANO", "usd_to_nano", "nano_to_usd"]
+__all__ = ["NANO", "Account", "AccountStore", "ApiKey", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 

@@ -11,7 +11,7 @@ but the last. Input messages carrying ``reasoning_content`` are a 400, and so ar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.routing import Route
@@ -31,7 +31,7 @@ def _bad(message: str, param: str) -> ApiError:
 class DeepSeekDialect(OpenAIDialect):
     """DeepSeek's reasoning models, cache usage fields and error types."""
 
-    error_types: dict[int, tuple[str, str | None]] = {
+    error_types: ClassVar[dict[int, tuple[str, str | None]]] = {
         400: ("invalid_request_error", "invalid_request_error"),
         401: ("authentication_error", "invalid_request_error"),
         402: ("insufficient_balance_error", "insufficient_balance"),
@@ -50,7 +50,8 @@ class DeepSeekDialect(OpenAIDialect):
 
     def reasoning(self, chat: ChatRequest, body: dict[str, Any]) -> Reasoning | None:
         model = chat.model.lower()
-        thinking = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
+        raw = body.get("thinking")
+        thinking: dict[str, Any] = raw if isinstance(raw, dict) else {}
         on = "reasoner" in model or "r1" in model
         if body.get("enable_thinking") is True or thinking.get("type") == "enabled":
             on = True

@@ -23,7 +23,7 @@ from mocks.text import count_tokens, finish, reasoning_text, reply_text, split, 
 from mocks.tools import arguments_for, choose
 from mocks.wire import Event
 
-__all__ = ["Reply", "ToolCall", "build_reply", "completion_body", "chunk_events", "error_event"]
+__all__ = ["Reply", "ToolCall", "build_reply", "chunk_events", "completion_body", "error_event"]
 
 FINISH = {"stop": "stop", "stop_sequence": "stop", "length": "length"}
 
@@ -79,8 +79,8 @@ def build_reply(chat: ChatRequest, user_text: str, dialect: OpenAIDialect, reaso
         if reasoning.budget is not None:
             thought = truncate(thought, reasoning.budget)
     cached = dialect.cached_tokens(chat)
-    common: dict[str, Any] = dict(model=chat.model, prompt_tokens=chat.prompt_tokens, reasoning=thought,
-                                  cached_tokens=cached, usage_extra=dialect.usage_extra(chat, cached))
+    common: dict[str, Any] = {"model": chat.model, "prompt_tokens": chat.prompt_tokens, "reasoning": thought,
+                              "cached_tokens": cached, "usage_extra": dialect.usage_extra(chat, cached)}
     names = choose([t.name for t in chat.tools], chat.mode, named=chat.named,
                    parallel_allowed=chat.parallel_allowed, ends_with_tool_results=chat.ends_with_tool_results,
                    last_user_text=user_text)

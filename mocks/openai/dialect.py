@@ -7,7 +7,7 @@ override the hooks, so one chat completions implementation serves them all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 
@@ -27,12 +27,11 @@ class Reasoning:
 class OpenAIDialect:
     """Plain OpenAI: Bearer auth, OpenAI error types, no reasoning, no cache hits."""
 
-    error_types: dict[int, tuple[str, str | None]] = {
+    error_types: ClassVar[dict[int, tuple[str, str | None]]] = {
         400: ("invalid_request_error", None),
         401: ("invalid_request_error", "invalid_api_key"),
         402: ("insufficient_quota", "insufficient_quota"),
         403: ("invalid_request_error", "unsupported_country_region_territory"),
-        404: ("invalid_request_error", "model_not_found"),
         429: ("requests", "rate_limit_exceeded"),
         503: ("server_error", "overloaded"),
     }

@@ -15,7 +15,7 @@ def model_list(body: Any) -> list[dict[str, Any]]:
         raise CheckFailure("model_list_shape", f"expected {{object: list, data: [...]}}, got keys {sorted(body)[:10]}")
     models: list[dict[str, Any]] = body["data"]
     ids = [m.get("id") for m in models]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted({str(i) for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CheckFailure("model_ids_unique", f"duplicate ids: {duplicates}")
     unpriced = [m.get("id") for m in models if not m.get("pricing_rows")]

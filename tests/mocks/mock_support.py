@@ -89,7 +89,7 @@ def parse_sse(raw: bytes) -> tuple[list[SSE], int]:
             comments += 1
         else:
             key, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
+            value = value.removeprefix(" ")
             if key == "event":
                 name = value
             elif key == "data":

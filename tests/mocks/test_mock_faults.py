@@ -195,3 +195,20 @@ def test_request_log_shows_what_the_mock_received(family: Any) -> None:
     entries = client.get("/__mock__/requests").json()["requests"]
     assert len(entries) == 50 and entries[-1]["body"] == "not json"
     assert client.delete("/__mock__/requests").json() == {"requests": []}
+
+
+def test_unknown_paths_answer_404_in_the_provider_envelope_and_are_logged(family: Any) -> None:
+    name, client = family
+    client.delete("/__mock__/requests")
+    response = client.post("/v1/nowhere", json={"x": 1})
+    assert response.status_code == 404
+    payload = response.json()
+    message = payload["error"]["message"]
+    if name == "anthropic":
+        assert payload["type"] == "error" and payload["error"]["type"] == "not_found_error"
+    assert "/v1/nowhere" in message
+    assert_bait(name, response, message)
+    path = MESSAGES if name == "anthropic" else CHAT
+    assert client.get(path).status_code == 405
+    logged = client.get("/__mock__/requests").json()["requests"]
+    assert [(e["method"], e["path"]) for e in logged] == [("POST", "/v1/nowhere"), ("GET", path)]

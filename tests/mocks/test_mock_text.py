@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jsonschema
 import pytest
 
@@ -75,7 +77,8 @@ def test_arguments_validate_against_their_schema() -> None:
 
 def test_tool_choice_decisions() -> None:
     names = ["a", "b", "c"]
-    kw = dict(named=None, parallel_allowed=True, ends_with_tool_results=False, last_user_text="go")
+    kw: dict[str, Any] = {"named": None, "parallel_allowed": True, "ends_with_tool_results": False,
+                          "last_user_text": "go"}
     assert choose(names, "auto", **kw) == ["a"]
     assert choose(names, "auto", **{**kw, "ends_with_tool_results": True}) == []
     assert choose(names, "required", **{**kw, "ends_with_tool_results": True}) == ["a"]
