@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
@@ -9,9 +12,12 @@ from gateway.config import Settings
 from gateway.defects import DefectSwitch
 from gateway.middleware import build_stack
 from gateway.middleware.errors import EXCEPTION_HANDLERS
+from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
+from gateway.upstreams import build_adapters
+from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["create_app"]
 
@@ -20,15 +26,26 @@ def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
     defects = DefectSwitch(test_mode=settings.test_mode)
     defects.set(settings.defects)
+    http = UpstreamHTTP(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await http.close()
+
     app = Starlette(
         routes=routes(test_mode=settings.test_mode),
         middleware=build_stack(),
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
     )
     app.state.gateway = GatewayState(
         settings=settings,
         catalog=load_catalog(settings.catalog_path),
         store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
         defects=defects,
+        http=http,
+        adapters=build_adapters(settings, http),
+        limiter=RateLimiter(),
     )
     return app

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from gateway.pricing import TokenPrices, token_prices
+
 __all__ = ["AVAILABLE_STATUSES", "Catalog", "CatalogModel", "load_catalog"]
 
 AVAILABLE_STATUSES = frozenset({"platform", "both"})
@@ -28,6 +30,9 @@ class CatalogModel:
     upstream_family: str
     upstream_model: str
     public_json: bytes = field(repr=False, default=b"")
+    prices: TokenPrices = field(repr=False, default_factory=lambda: TokenPrices({}))
+    parameters: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)
+    """``supported_parameters`` by name, aliases included."""
 
     @property
     def available(self) -> bool:
@@ -80,6 +85,15 @@ def _public_view(entry: dict[str, Any], sets: dict[str, list[dict[str, Any]]]) -
     return public
 
 
+def _parameters_by_name(params: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    by_name: dict[str, dict[str, Any]] = {}
+    for param in params:
+        by_name[param["name"]] = param
+        for alias in param.get("aliases") or ():
+            by_name.setdefault(alias, param)
+    return by_name
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -100,6 +114,8 @@ def load_catalog(path: Path) -> Catalog:
             upstream_family=upstream.get("family", ""),
             upstream_model=upstream.get("model", entry["id"]),
             public_json=_dumps(public),
+            prices=token_prices(public.get("pricing_rows") or []),
+            parameters=_parameters_by_name(public["supported_parameters"]),
         )
     everything = [m.public for m in models.values()]
     available = [m.public for m in models.values() if m.available]

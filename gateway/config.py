@@ -4,12 +4,13 @@
     [store]     path                         SQLite file holding accounts, keys and credits
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
     [limits]    max_body_bytes
+    [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call)
     [security]  key_pepper                   HMAC key for stored API-key digests
     [test]      mode, defects                test mode enables named defects and /__test__/ control
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
-``EMPIRIO_PORT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``, ``EMPIRIO_DEFECTS`` (comma list),
+``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``, ``EMPIRIO_DEFECTS`` (comma list),
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``.
 """
 
@@ -50,6 +51,9 @@ class Settings:
     db_path: Path = ROOT / "empirio.db"
     catalog_path: Path = ROOT / "fixtures" / "catalog" / "models.yaml"
     max_body_bytes: int = 20 * 1024 * 1024
+    connect_timeout: float = 5.0
+    read_timeout: float = 120.0
+    total_timeout: float = 900.0
     key_pepper: str = ""
     test_mode: bool = False
     defects: tuple[str, ...] = ()
@@ -67,6 +71,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     data: dict[str, Any] = tomllib.loads(Path(path).read_text()) if path else {}
     server, store, catalog = data.get("server", {}), data.get("store", {}), data.get("catalog", {})
     limits, security, test = data.get("limits", {}), data.get("security", {}), data.get("test", {})
+    timeouts = data.get("timeouts", {})
 
     upstreams: dict[str, Upstream] = {}
     for family, port in FAMILIES.items():
@@ -84,6 +89,9 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         db_path=Path(env.get("EMPIRIO_DB", store.get("path", ROOT / "empirio.db"))),
         catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", Settings.catalog_path))),
         max_body_bytes=int(limits.get("max_body_bytes", Settings.max_body_bytes)),
+        connect_timeout=float(timeouts.get("connect", Settings.connect_timeout)),
+        read_timeout=float(env.get("EMPIRIO_READ_TIMEOUT", timeouts.get("read", Settings.read_timeout))),
+        total_timeout=float(timeouts.get("total", Settings.total_timeout)),
         key_pepper=env.get("EMPIRIO_KEY_PEPPER", security.get("key_pepper", "")),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         defects=tuple(d for d in defects.split(",") if d) if defects is not None else tuple(test.get("defects", ())),

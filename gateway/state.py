@@ -11,7 +11,10 @@ if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
     from gateway.defects import DefectSwitch
+    from gateway.middleware.limits import RateLimiter
     from gateway.store import AccountStore
+    from gateway.upstreams import ChatAdapter
+    from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -22,6 +25,9 @@ class GatewayState:
     catalog: Catalog
     store: AccountStore
     defects: DefectSwitch
+    http: UpstreamHTTP
+    adapters: dict[str, ChatAdapter]
+    limiter: RateLimiter
 
 
 def state_of(scope: Scope) -> GatewayState:

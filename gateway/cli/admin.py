@@ -5,6 +5,7 @@
     provision --name N [--credits USD]           an account and one key, in one step
     top-up --account ID --amount USD             add credits
     revoke-key --key ID                          revoke a key
+    set-limits --account ID [--rpm N] [--tpm N]  per-account rate limits (defaults 50 RPM, 2,000,000 TPM)
     list-accounts                                accounts with balances and keys
 """
 
@@ -52,6 +53,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--amount", type=_usd, required=True)
     p = commands.add_parser("revoke-key")
     p.add_argument("--key", required=True)
+    p = commands.add_parser("set-limits")
+    p.add_argument("--account", required=True)
+    p.add_argument("--rpm", type=int)
+    p.add_argument("--tpm", type=int)
     commands.add_parser("list-accounts")
 
 
@@ -77,6 +82,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             case "top-up":
                 account = store.top_up(args.account, usd_to_nano(args.amount))
                 out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
+            case "set-limits":
+                account = store.set_limits(args.account, rpm=args.rpm, tpm=args.tpm)
+                out = {"account_id": account.id, "rpm": account.rpm, "tpm": account.tpm}
             case "revoke-key":
                 key = store.revoke_key(args.key)
                 out = {"key_id": key.id, "revoked_at": key.revoked_at}
@@ -86,6 +94,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         "account_id": a.id,
                         "name": a.name,
                         "balance_usd": str(nano_to_usd(a.balance_nano)),
+                        "rpm": a.rpm,
+                        "tpm": a.tpm,
                         "keys": [{"key_id": k.id, "label": k.label, "revoked": k.revoked_at is not None}
                                  for k in store.list_keys(a.id)],
                     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import health, models, pending, testmode
+from gateway.routes import chat, health, models, pending, testmode
 
 __all__ = ["routes"]
 
@@ -31,6 +31,7 @@ def routes(*, test_mode: bool) -> list[BaseRoute]:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/v1/models", models.list_models, methods=["GET"]),
         Route("/v1/models/{model_id:anytext}", models.retrieve_model, methods=["GET"]),
+        Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
         *pending.routes(),
     ]
     if test_mode:

@@ -16,7 +16,6 @@ from gateway.errors import ModelUnavailable
 __all__ = ["PENDING_PATHS", "routes"]
 
 PENDING_PATHS: tuple[tuple[str, str], ...] = (
-    ("POST", "/v1/chat/completions"),
     ("POST", "/v1/responses"),
     ("POST", "/v1/messages"),
     ("POST", "/v1/embeddings"),

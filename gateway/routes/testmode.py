@@ -2,6 +2,7 @@
 
 ``GET /__test__/defects`` → ``{"active": [...], "known": {name: rule}}``;
 ``PUT /__test__/defects`` with ``{"active": [names]}`` replaces the active set.
+Also the ``x-empirio-test`` request header hook (:func:`maybe_fail`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from gateway.defects import DEFECTS, DefectError
 from gateway.errors import InvalidRequest
 from gateway.state import state_of
 
-__all__ = ["routes"]
+__all__ = ["maybe_fail", "routes"]
+
+TEST_HEADER = "x-empirio-test"
+
+
+def maybe_fail(request: Request) -> None:
+    """In test mode, ``x-empirio-test: internal-error`` makes the route crash, so suites can see how the
+    gateway answers its own bugs (500 in the envelope). Ignored outside test mode."""
+    if request.headers.get(TEST_HEADER) == "internal-error" and state_of(request.scope).settings.test_mode:
+        raise RuntimeError("test hook: internal error requested")
 
 
 async def _get(request: Request) -> JSONResponse:

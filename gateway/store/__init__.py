@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["NANO", "Account", "AccountStore", "ApiKey", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "Account", "AccountStore", "ApiKey", "NANO", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 
@@ -23,12 +23,18 @@ def nano_to_usd(nano: int) -> Decimal:
     return Decimal(nano) / NANO
 
 
+DEFAULT_RPM = 50
+DEFAULT_TPM = 2_000_000
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
     name: str
     balance_nano: int
     created_at: int
+    rpm: int = DEFAULT_RPM
+    tpm: int = DEFAULT_TPM
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ class AccountStore(Protocol):
     def list_accounts(self) -> list[Account]: ...
 
     def top_up(self, account_id: str, amount_nano: int) -> Account: ...
+
+    def debit(self, account_id: str, amount_nano: int) -> None: ...
+
+    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account: ...
 
     def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey: ...
 

@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     balance_nano INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    rpm INTEGER NOT NULL DEFAULT 50,
+    tpm INTEGER NOT NULL DEFAULT 2000000
 );
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -67,12 +69,12 @@ class SqliteStore:
 
     def get_account(self, account_id: str) -> Account | None:
         row = self._db.execute(
-            "SELECT id, name, balance_nano, created_at FROM accounts WHERE id = ?", (account_id,)
+            "SELECT id, name, balance_nano, created_at, rpm, tpm FROM accounts WHERE id = ?", (account_id,)
         ).fetchone()
         return Account(*row) if row else None
 
     def list_accounts(self) -> list[Account]:
-        rows = self._db.execute("SELECT id, name, balance_nano, created_at FROM accounts ORDER BY created_at")
+        rows = self._db.execute("SELECT id, name, balance_nano, created_at, rpm, tpm FROM accounts ORDER BY created_at")
         return [Account(*row) for row in rows]
 
     def top_up(self, account_id: str, amount_nano: int) -> Account:
@@ -83,6 +85,18 @@ class SqliteStore:
             raise StoreError(f"no account {account_id}")
         account = self.get_account(account_id)
         assert account is not None
+        return account
+
+    def debit(self, account_id: str, amount_nano: int) -> None:
+        self._db.execute("UPDATE accounts SET balance_nano = balance_nano - ? WHERE id = ?", (amount_nano, account_id))
+
+    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account:
+        for column, value in (("rpm", rpm), ("tpm", tpm)):
+            if value is not None:
+                self._db.execute(f"UPDATE accounts SET {column} = ? WHERE id = ?", (value, account_id))
+        account = self.get_account(account_id)
+        if account is None:
+            raise StoreError(f"no account {account_id}")
         return account
 
     def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:

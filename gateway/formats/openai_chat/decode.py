@@ -1,0 +1,137 @@
+"""``POST /v1/chat/completions`` body → :class:`gateway.ir.ChatRequest`, or a 4xx naming the problem."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gateway.catalog import Catalog
+from gateway.errors import InvalidRequest
+from gateway.formats.parameters import check_parameters, resolve_model
+from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.schemas import request_schema
+
+__all__ = ["ENDPOINT", "THINKING_HEADER", "decode_chat", "parse_json"]
+
+ENDPOINT = "/v1/chat/completions"
+THINKING_HEADER = "> **Thinking…**\n>\n"
+RAW_FLAGS = ("disable_formatting", "raw", "passthrough", "raw_response")
+_PASSTHROUGH = ("presence_penalty", "frequency_penalty", "response_format", "user", "logprobs", "top_logprobs",
+                "logit_bias", "top_k", "repetition_penalty", "metadata")
+_OWN = frozenset({"model", "messages", "stream", "stream_options"})
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
+    return body
+
+
+def _text(content: Any) -> tuple[str, list[str]]:
+    if content is None or isinstance(content, str):
+        return content or "", []
+    texts, images = [], []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            texts.append(part["text"])
+        elif kind == "image_url":
+            image = part["image_url"]
+            images.append(image["url"] if isinstance(image, dict) else image)
+    return "".join(texts), images
+
+
+def _strip_thinking(text: str) -> str:
+    if not text.startswith(THINKING_HEADER):
+        return text
+    _, sep, answer = text.partition("\n\n")
+    return answer if sep else ""
+
+
+def _messages(raw: list[dict[str, Any]]) -> list[Message]:
+    out: list[Message] = []
+    for i, m in enumerate(raw):
+        if "reasoning_content" in m:
+            raise InvalidRequest(
+                "Do not send reasoning_content back in input messages; send only the content.",
+                param=f"messages[{i}].reasoning_content",
+            )
+        role = m["role"]
+        text, images = _text(m.get("content"))
+        if role in ("system", "developer"):
+            out.append(Message("system", text))
+        elif role == "user":
+            out.append(Message("user", text, images=images, name=m.get("name")))
+        elif role == "assistant":
+            calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
+                     for c in m.get("tool_calls") or ()]
+            out.append(Message("assistant", _strip_thinking(text), tool_calls=calls))
+        else:
+            out.append(Message("tool", text, tool_call_id=m["tool_call_id"]))
+    return out
+
+
+def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None
+    if not tools:
+        raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
+    if isinstance(choice, str):
+        return ToolChoice(choice)  # type: ignore[arg-type]
+    name = (choice.get("function") or {}).get("name") if isinstance(choice, dict) else None
+    if not name:
+        raise InvalidRequest("'tool_choice' must be none, auto, required or a named function.", param="tool_choice")
+    if name not in {t.name for t in tools}:
+        raise InvalidRequest(f"'tool_choice' names '{name}', which is not in 'tools'.", param="tool_choice")
+    return ToolChoice("named", name)
+
+
+def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
+    nested = body.get("reasoning") or {}
+    effort = body.get("reasoning_effort") or nested.get("effort")
+    enabled = body.get("enable_thinking", nested.get("enabled"))
+    if effort == "none":
+        enabled = False
+    exclude = bool(nested.get("exclude")) or body.get("include_reasoning") is False
+    budget = body.get("thinking_budget") or nested.get("max_tokens")
+    return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget, exclude=exclude)
+
+
+def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
+    body = parse_json(raw)
+    request_schema("ChatCompletionRequest").check(body)
+    model = resolve_model(catalog.get, body["model"], ENDPOINT)
+    check_parameters(model, body, skip=_OWN)
+    stream = bool(body.get("stream"))
+    if body.get("stream_options") is not None and not stream:
+        raise InvalidRequest("'stream_options' is only allowed when 'stream' is true.", param="stream_options")
+    limit, alias = body.get("max_completion_tokens"), body.get("max_tokens")
+    if limit is not None and alias is not None and limit != alias:
+        raise InvalidRequest("'max_tokens' (deprecated) and 'max_completion_tokens' disagree.", param="max_tokens")
+    tools = [Tool(t["function"]["name"], t["function"].get("description") or "",
+                  t["function"].get("parameters") or {"type": "object", "properties": {}})
+             for t in body.get("tools") or ()]
+    stop = body.get("stop")
+    return ChatRequest(
+        model=model,
+        messages=_messages(body["messages"]),
+        tools=tools,
+        tool_choice=_tool_choice(body, tools),
+        parallel_tool_calls=body.get("parallel_tool_calls"),
+        max_output_tokens=limit if limit is not None else alias,
+        temperature=body.get("temperature"),
+        top_p=body.get("top_p"),
+        stop=[stop] if isinstance(stop, str) else list(stop or ()),
+        seed=body.get("seed"),
+        stream=stream,
+        include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
+        reasoning=_reasoning(body),
+        raw=any(body.get(flag) is True for flag in RAW_FLAGS),
+        passthrough={k: body[k] for k in _PASSTHROUGH if k in body},
+    )

@@ -1,0 +1,33 @@
+"""The neutral internal representation every format decodes into and encodes from.
+
+No wire format is the internal one: formats translate ``bytes ↔ IR`` and upstream adapters translate
+``IR ↔ provider wire``, so N formats and M provider families need N + M translators, not N × M.
+"""
+
+from gateway.ir.chat import (
+    ChatRequest,
+    ChatResult,
+    Finish,
+    Message,
+    ReasoningOptions,
+    Role,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    Usage,
+)
+from gateway.ir.events import (
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolArgsDelta,
+    ToolCallStart,
+    UsageReport,
+)
+
+__all__ = [
+    "ChatRequest", "ChatResult", "Finish", "Finished", "Message", "ReasoningDelta", "ReasoningOptions", "Role",
+    "StreamEvent", "TextDelta", "Tool", "ToolArgsDelta", "ToolCall", "ToolCallStart", "ToolChoice", "Usage",
+    "UsageReport",
+]

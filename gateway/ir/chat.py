@@ -1,0 +1,104 @@
+"""A chat turn in neutral form: the request (conversation, tools, controls) and the complete result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from gateway.catalog import CatalogModel
+
+__all__ = [
+    "ChatRequest", "ChatResult", "Finish", "Message", "ReasoningOptions", "Role", "Tool", "ToolCall",
+    "ToolChoice", "Usage",
+]
+
+Role = Literal["system", "user", "assistant", "tool"]
+Finish = Literal["stop", "length", "tool_calls", "content_filter"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+    """The arguments as JSON text, exactly as produced (possibly ``""``)."""
+
+
+@dataclass(slots=True)
+class Message:
+    """One turn. ``content`` is text; ``images`` are URLs (or data URLs) that came with a user turn;
+    an assistant turn may carry ``tool_calls``; a tool turn answers ``tool_call_id``."""
+
+    role: Role
+    content: str = ""
+    images: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None
+    is_error: bool = False
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    mode: Literal["auto", "none", "required", "named"]
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningOptions:
+    enabled: bool | None = None
+    effort: str | None = None
+    budget_tokens: int | None = None
+    exclude: bool = False
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    model: CatalogModel
+    messages: list[Message]
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] = field(default_factory=list)
+    seed: int | None = None
+    stream: bool = False
+    include_usage: bool = False
+    reasoning: ReasoningOptions = field(default_factory=ReasoningOptions)
+    raw: bool = False
+    """``disable_formatting`` (or an alias): no gateway formatting; upstream-specific fields pass through."""
+    passthrough: dict[str, Any] = field(default_factory=dict)
+    """Other sampling fields (``response_format``, penalties, ``user``…) for upstreams that speak them."""
+
+
+@dataclass(slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Upstream-specific usage fields, shown only in raw mode (e.g. ``prompt_cache_hit_tokens``)."""
+
+
+@dataclass(slots=True)
+class ChatResult:
+    text: str
+    reasoning: str | None
+    tool_calls: list[ToolCall]
+    finish: Finish
+    usage: Usage
+    stop_sequence: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Upstream-specific message fields, shown only in raw mode."""

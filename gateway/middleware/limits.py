@@ -1,0 +1,77 @@
+"""Per-account rate limits (default 50 requests per rolling minute), shared by all keys of an account.
+
+:class:`RateLimiter` is process-local here; the multi-instance issue replaces it behind the same
+interface. Counted requests get ``x-ratelimit-*-requests`` headers, a refused one a 429 with
+``retry-after``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import RateLimited
+
+__all__ = ["LimitsMiddleware", "RateLimiter", "Verdict"]
+
+WINDOW = 60.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limit: int
+    remaining: int
+    reset_seconds: float
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit-requests": str(self.limit),
+            "x-ratelimit-remaining-requests": str(self.remaining),
+            "x-ratelimit-reset-requests": f"{max(1, math.ceil(self.reset_seconds))}s",
+        }
+
+
+class RateLimiter:
+    """A sliding log of request times per account."""
+
+    def __init__(self) -> None:
+        self._log: dict[str, deque[float]] = {}
+
+    def admit(self, account_id: str, rpm: int) -> Verdict:
+        now = time.monotonic()
+        log = self._log.setdefault(account_id, deque())
+        while log and log[0] <= now - WINDOW:
+            log.popleft()
+        if len(log) >= rpm:
+            verdict = Verdict(rpm, 0, log[0] + WINDOW - now)
+            raise RateLimited(
+                f"Rate limit of {rpm} requests per minute exceeded. Retry with backoff.",
+                headers={**verdict.headers(), "retry-after": str(max(1, math.ceil(verdict.reset_seconds)))},
+            )
+        log.append(now)
+        return Verdict(rpm, rpm - len(log), log[0] + WINDOW - now)
+
+
+class LimitsMiddleware:
+    """Adds the verdict's headers to the response of a counted request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            verdict = scope.get("state", {}).get("rate_verdict")
+            if message["type"] == "http.response.start" and verdict is not None:
+                extra = [(k.encode(), v.encode()) for k, v in verdict.headers().items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,58 @@
+"""Cost of a request in USD from the catalog's ``pricing_rows`` (token rows, tiered by prompt size)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from gateway.ir import Usage
+
+__all__ = ["TokenPrices", "token_prices"]
+
+
+@dataclass(frozen=True)
+class _Rate:
+    per_token: Decimal
+    min_tokens: int
+    max_tokens: int | None
+
+    def covers(self, prompt_tokens: int) -> bool:
+        above = prompt_tokens > self.min_tokens or self.min_tokens == 0
+        return above and (self.max_tokens is None or prompt_tokens <= self.max_tokens)
+
+
+@dataclass(frozen=True)
+class TokenPrices:
+    """Per-token rates of one model by direction; the tier is chosen by the prompt size."""
+
+    rates: dict[str, tuple[_Rate, ...]]
+
+    def _rate(self, direction: str, prompt_tokens: int) -> Decimal:
+        rates = self.rates.get(direction, ())
+        for rate in rates:
+            if rate.covers(prompt_tokens):
+                return rate.per_token
+        return rates[-1].per_token if rates else Decimal(0)
+
+    def cost(self, usage: Usage) -> Decimal:
+        """USD for ``usage``; cached prompt tokens at the cache-read rate when the model has one."""
+        n = usage.input_tokens
+        cached = usage.cached_tokens if "cache_read" in self.rates else 0
+        return (
+            (n - cached) * self._rate("input", n)
+            + cached * self._rate("cache_read", n)
+            + usage.output_tokens * self._rate("output", n)
+        )
+
+
+def token_prices(pricing_rows: list[dict[str, Any]]) -> TokenPrices:
+    rates: dict[str, list[_Rate]] = {}
+    for row in pricing_rows:
+        if row.get("unit") != "token" or row.get("kind", "rate") != "rate" or row.get("conditions"):
+            continue
+        tier = row.get("tier") or {}
+        rate = _Rate(Decimal(row["rate_usd"]) / Decimal(row["per"]), int(tier.get("min_tokens") or 0),
+                     tier.get("max_tokens"))
+        rates.setdefault(row["direction"], []).append(rate)
+    return TokenPrices({k: tuple(sorted(v, key=lambda r: r.min_tokens)) for k, v in rates.items()})

@@ -1,0 +1,170 @@
+"""Claude models through the Anthropic Messages wire: IR ↔ ``/v1/messages`` (tools as ``tool_use`` /
+``tool_result`` blocks, consecutive tool results grouped into one user turn, thinking as ``thinking``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from gateway.config import Upstream
+from gateway.errors import UpstreamError
+from gateway.ir import (
+    ChatRequest, ChatResult, Finished, Message, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, ToolCall,
+    ToolCallStart, Usage, UsageReport,
+)
+from gateway.upstreams.http import UpstreamHTTP, upstream_errors
+
+__all__ = ["AnthropicAdapter"]
+
+VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096
+DEFAULT_THINKING_BUDGET = 2048
+_STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
+         "pause_turn": "stop", "refusal": "content_filter"}
+
+
+def _arguments(text: str) -> dict[str, Any]:
+    value = json.loads(text) if text.strip() else {}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _blocks(m: Message) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if m.content:
+        blocks.append({"type": "text", "text": m.content})
+    for url in m.images:
+        if url.startswith("data:"):
+            media, _, data = url[5:].partition(";base64,")
+            blocks.append({"type": "image", "source": {"type": "base64", "media_type": media, "data": data}})
+        else:
+            blocks.append({"type": "image", "source": {"type": "url", "url": url}})
+    for call in m.tool_calls:
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _arguments(call.arguments)})
+    return blocks
+
+
+def _conversation(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
+    """System text, and turns in which consecutive tool results share one user turn."""
+    system = "\n\n".join(m.content for m in messages if m.role == "system")
+    turns: list[dict[str, Any]] = []
+    for m in messages:
+        if m.role == "system":
+            continue
+        if m.role == "tool":
+            block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.content}
+            if m.is_error:
+                block["is_error"] = True
+            if turns and turns[-1]["role"] == "user" and turns[-1]["content"][0].get("type") == "tool_result":
+                turns[-1]["content"].append(block)
+            else:
+                turns.append({"role": "user", "content": [block]})
+            continue
+        blocks = _blocks(m) or [{"type": "text", "text": ""}]
+        if turns and turns[-1]["role"] == m.role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": m.role, "content": blocks})
+    return system, turns
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    read = int(raw.get("cache_read_input_tokens") or 0)
+    write = int(raw.get("cache_creation_input_tokens") or 0)
+    return Usage(input_tokens=int(raw.get("input_tokens") or 0) + read + write,
+                 output_tokens=int(raw.get("output_tokens") or 0), cached_tokens=read, cache_write_tokens=write)
+
+
+class AnthropicAdapter:
+    def __init__(self, http: UpstreamHTTP, upstream: Upstream) -> None:
+        self.http, self.upstream = http, upstream
+        self.headers = {"x-api-key": upstream.api_key or "unset", "anthropic-version": VERSION}
+
+    def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        system, turns = _conversation(request.messages)
+        limit = request.max_output_tokens or request.model.public.get("max_output_tokens") or DEFAULT_MAX_TOKENS
+        body: dict[str, Any] = {"model": request.model.upstream_model, "messages": turns, "max_tokens": limit}
+        if system:
+            body["system"] = system
+        for name, value in (("temperature", request.temperature), ("top_p", request.top_p)):
+            if value is not None:
+                body[name] = value
+        if request.stop:
+            body["stop_sequences"] = request.stop
+        if request.tools:
+            body["tools"] = [{"name": t.name, "description": t.description, "input_schema": t.parameters}
+                             for t in request.tools]
+        choice = request.tool_choice
+        if choice is not None or request.parallel_tool_calls is False:
+            mode = {"auto": "auto", "none": "none", "required": "any", "named": "tool"}[choice.mode if choice else "auto"]
+            body["tool_choice"] = {"type": mode}
+            if choice is not None and choice.mode == "named":
+                body["tool_choice"]["name"] = choice.name
+            if request.parallel_tool_calls is False:
+                body["tool_choice"]["disable_parallel_tool_use"] = True
+        r = request.reasoning
+        if r.enabled or (r.budget_tokens and r.enabled is not False):
+            budget = r.budget_tokens or DEFAULT_THINKING_BUDGET
+            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+            body["max_tokens"] = max(limit, budget + 1)
+        if stream:
+            body["stream"] = True
+        return body
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        payload = await self.http.post_json(self.upstream, "/v1/messages", self.body(request, stream=False),
+                                            self.headers)
+        async with upstream_errors():
+            text, reasoning, calls = [], [], []
+            for block in payload["content"]:
+                if block["type"] == "text":
+                    text.append(block["text"])
+                elif block["type"] == "thinking":
+                    reasoning.append(block["thinking"])
+                elif block["type"] == "tool_use":
+                    calls.append(ToolCall(block["id"], block["name"], json.dumps(block["input"])))
+            return ChatResult(
+                text="".join(text),
+                reasoning="".join(reasoning) or None,
+                tool_calls=calls,
+                finish=_STOP.get(payload.get("stop_reason") or "end_turn", "stop"),  # type: ignore[arg-type]
+                stop_sequence=payload.get("stop_sequence"),
+                usage=_usage(payload["usage"]),
+            )
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        tool_index: dict[int, int] = {}
+        usage = Usage()
+        finish: Finished | None = None
+        events = self.http.post_sse(self.upstream, "/v1/messages", self.body(request, stream=True), self.headers)
+        async for event in events:
+            async with upstream_errors():
+                data = json.loads(event.data)
+                kind = data.get("type")
+                if kind == "message_start":
+                    usage = _usage(data["message"]["usage"])
+                elif kind == "content_block_start" and data["content_block"]["type"] == "tool_use":
+                    block = data["content_block"]
+                    tool_index[data["index"]] = len(tool_index)
+                    yield ToolCallStart(tool_index[data["index"]], block["id"], block["name"])
+                elif kind == "content_block_delta":
+                    delta = data["delta"]
+                    if delta["type"] == "text_delta" and delta["text"]:
+                        yield TextDelta(delta["text"])
+                    elif delta["type"] == "thinking_delta" and delta["thinking"]:
+                        yield ReasoningDelta(delta["thinking"])
+                    elif delta["type"] == "input_json_delta" and delta["partial_json"]:
+                        yield ToolArgsDelta(tool_index[data["index"]], delta["partial_json"])
+                elif kind == "message_delta":
+                    usage.output_tokens = int(data.get("usage", {}).get("output_tokens") or usage.output_tokens)
+                    reason = data["delta"].get("stop_reason") or "end_turn"
+                    finish = Finished(_STOP.get(reason, "stop"), data["delta"].get("stop_sequence"))  # type: ignore[arg-type]
+                elif kind == "error":
+                    raise UpstreamError("The model provider failed while answering.")
+                elif kind == "message_stop":
+                    if finish is None:
+                        raise UpstreamError("The model provider's answer was cut short.")
+                    yield finish
+                    yield UsageReport(usage)
+                    return
+        raise UpstreamError("The model provider's answer was cut short.")

@@ -1,0 +1,159 @@
+"""OpenAI-compatible providers (Qwen, Seed, Mistral, Nova, MiMo… and DeepSeek), from one parameterised
+base: a :class:`Dialect` says what differs — the path, the output-limit field, reasoning controls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.config import Upstream
+from gateway.errors import UpstreamError
+from gateway.ir import (
+    ChatRequest, ChatResult, Finished, Message, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, ToolCall,
+    ToolCallStart, Usage, UsageReport,
+)
+from gateway.upstreams.http import UpstreamHTTP, upstream_errors
+
+__all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter"]
+
+_FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "content_filter": "content_filter",
+           "function_call": "tool_calls", "insufficient_system_resource": "stop"}
+_STANDARD_USAGE = {"prompt_tokens", "completion_tokens", "total_tokens", "completion_tokens_details",
+                   "prompt_tokens_details"}
+_STANDARD_MESSAGE = {"role", "content", "tool_calls", "refusal", "reasoning_content", "annotations", "audio"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    path: str
+    limit_field: str
+    reasoning_controls: bool
+
+
+OPENAI = Dialect(path="/v1/chat/completions", limit_field="max_completion_tokens", reasoning_controls=False)
+DEEPSEEK = Dialect(path="/chat/completions", limit_field="max_tokens", reasoning_controls=True)
+
+
+def _message(m: Message) -> dict[str, Any]:
+    if m.role == "tool":
+        return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}
+    out: dict[str, Any] = {"role": m.role}
+    if m.images:
+        out["content"] = [{"type": "text", "text": m.content}] * bool(m.content) + [
+            {"type": "image_url", "image_url": {"url": url}} for url in m.images
+        ]
+    else:
+        out["content"] = m.content if m.content or not m.tool_calls else None
+    if m.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in m.tool_calls
+        ]
+    return out
+
+
+def _usage(raw: dict[str, Any] | None) -> Usage:
+    raw = raw or {}
+    details = raw.get("completion_tokens_details") or {}
+    prompt_details = raw.get("prompt_tokens_details") or {}
+    return Usage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        output_tokens=int(raw.get("completion_tokens") or 0),
+        reasoning_tokens=int(details.get("reasoning_tokens") or 0),
+        cached_tokens=int(prompt_details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or 0),
+        extra={k: v for k, v in raw.items() if k not in _STANDARD_USAGE},
+    )
+
+
+class OpenAICompatibleAdapter:
+    def __init__(self, http: UpstreamHTTP, upstream: Upstream, dialect: Dialect) -> None:
+        self.http, self.upstream, self.dialect = http, upstream, dialect
+        self.headers = {"authorization": f"Bearer {upstream.api_key or 'unset'}"}
+
+    def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {**request.passthrough, "model": request.model.upstream_model,
+                                "messages": [_message(m) for m in request.messages]}
+        for name, value in (("temperature", request.temperature), ("top_p", request.top_p), ("seed", request.seed),
+                            (self.dialect.limit_field, request.max_output_tokens)):
+            if value is not None:
+                body[name] = value
+        if request.stop:
+            body["stop"] = request.stop
+        if request.tools:
+            body["tools"] = [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                                               "parameters": t.parameters}} for t in request.tools]
+        if request.tool_choice is not None:
+            choice = request.tool_choice
+            body["tool_choice"] = ({"type": "function", "function": {"name": choice.name}}
+                                   if choice.mode == "named" else choice.mode)
+        if request.parallel_tool_calls is not None:
+            body["parallel_tool_calls"] = request.parallel_tool_calls
+        if self.dialect.reasoning_controls:
+            r = request.reasoning
+            if r.enabled is not None:
+                body["enable_thinking"] = r.enabled
+            if r.effort is not None:
+                body["reasoning_effort"] = r.effort
+            if r.budget_tokens is not None:
+                body["thinking_budget"] = r.budget_tokens
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        payload = await self.http.post_json(self.upstream, self.dialect.path, self.body(request, stream=False),
+                                            self.headers)
+        async with upstream_errors():
+            choice = payload["choices"][0]
+            message = choice["message"]
+            calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
+                     for c in message.get("tool_calls") or ()]
+            return ChatResult(
+                text=message.get("content") or "",
+                reasoning=message.get("reasoning_content"),
+                tool_calls=calls,
+                finish=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),  # type: ignore[arg-type]
+                usage=_usage(payload.get("usage")),
+                extra={k: v for k, v in message.items() if k not in _STANDARD_MESSAGE},
+            )
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        finished = False
+        events = self.http.post_sse(self.upstream, self.dialect.path, self.body(request, stream=True), self.headers)
+        async for event in events:
+            if event.data.strip() == "[DONE]":
+                break
+            async with upstream_errors():
+                chunk = json.loads(event.data)
+                if "error" in chunk:
+                    raise UpstreamError("The model provider failed while answering.")
+                for item in _chunk_events(chunk):
+                    finished = finished or isinstance(item, Finished)
+                    yield item
+        if not finished:
+            raise UpstreamError("The model provider's answer was cut short.")
+
+
+def _chunk_events(chunk: dict[str, Any]) -> list[StreamEvent]:
+    out: list[StreamEvent] = []
+    for choice in chunk.get("choices") or ():
+        delta = choice.get("delta") or {}
+        if delta.get("reasoning_content"):
+            out.append(ReasoningDelta(delta["reasoning_content"]))
+        if delta.get("content"):
+            out.append(TextDelta(delta["content"]))
+        for call in delta.get("tool_calls") or ():
+            function = call.get("function") or {}
+            if call.get("id"):
+                out.append(ToolCallStart(int(call["index"]), call["id"], function.get("name") or ""))
+            if function.get("arguments"):
+                out.append(ToolArgsDelta(int(call["index"]), function["arguments"]))
+        if choice.get("finish_reason"):
+            out.append(Finished(_FINISH.get(choice["finish_reason"], "stop")))  # type: ignore[arg-type]
+    if chunk.get("usage"):
+        out.append(UsageReport(_usage(chunk["usage"])))
+    return out
