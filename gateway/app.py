@@ -26,7 +26,7 @@ def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
     defects = DefectSwitch(test_mode=settings.test_mode)
     defects.set(settings.defects)
-    http = UpstreamHTTP(settings)
+    http = UpstreamHTTP(settings, defects)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -27,6 +27,12 @@ def _d(name: str, breaks: str, *caught_by: str) -> Defect:
 _AUTH = "suites/test_auth.py::"
 _MODELS = "suites/test_models.py::"
 _ROUTING = "suites/test_routing.py::"
+_CHAT = "suites/test_chat_basic.py::"
+_STREAM = "suites/test_chat_stream.py::"
+_TOOLS = "suites/test_chat_tools.py::"
+_REASON = "suites/test_chat_reasoning.py::"
+_VALID = "suites/test_chat_validation.py::"
+_ERR = "suites/test_chat_errors.py::"
 
 DEFECTS: dict[str, Defect] = {
     d.name: d
@@ -141,6 +147,55 @@ DEFECTS: dict[str, Defect] = {
             "a wrong method is a 405 in the error envelope",
             _ROUTING + "test_wrong_method_is_405_in_envelope",
         ),
+        _d("chat_done_missing", "a chat stream ends with data: [DONE]", _STREAM + "test_stream_ends_with_done"),
+        _d("chat_role_repeated", "only the first delta carries role", _STREAM + "test_role_only_in_first_delta"),
+        _d("chat_tool_call_id_dropped", "the first fragment of a streamed tool call carries its id",
+           _TOOLS + "test_streamed_tool_call_fragments"),
+        _d("chat_usage_chunk_early", "the include_usage chunk is the last before [DONE]",
+           _STREAM + "test_usage_chunk_last_before_done"),
+        _d("chat_stream_buffered", "streams are relayed chunk by chunk, not buffered",
+           _STREAM + "test_stream_is_not_buffered"),
+        _d("chat_upstream_host_leak", "upstream errors never show the provider's host, key or request id",
+           _ERR + "test_upstream_errors_do_not_leak"),
+        _d("chat_messages_null_500", "messages: null is a 4xx, never a 5xx",
+           _VALID + "test_malformed_requests_are_4xx[messages-null]"),
+        _d("chat_finish_reason_twice", "exactly one chunk carries finish_reason",
+           _STREAM + "test_exactly_one_finish_reason"),
+        _d("chat_length_reported_as_stop", "hitting max tokens is finish_reason length",
+           _CHAT + "test_max_tokens_gives_length"),
+        _d("chat_unknown_model_400", "an unknown model is 404 model_not_found", _VALID + "test_unknown_model_is_404"),
+        _d("chat_reasoning_content_accepted", "reasoning_content sent back in messages is a 400",
+           _REASON + "test_reasoning_content_sent_back_is_400"),
+        _d("chat_raw_flag_ignored", "disable_formatting and its aliases return the content unformatted",
+           _REASON + "test_disable_formatting_returns_raw_content"),
+        _d("chat_stream_error_without_done", "a failure after the stream started is an error chunk, then [DONE]",
+           _ERR + "test_midstream_failure_is_error_chunk_then_done"),
+        _d("chat_invalid_tool_choice_ignored", "tool_choice naming an undefined function (or without tools) is a 400",
+           _TOOLS + "test_invalid_tool_requests_are_400"),
+        _d("chat_parallel_calls_merged", "parallel tool calls stay distinct calls", _TOOLS + "test_parallel_tool_calls"),
+        _d("chat_cost_missing", "usage carries the cost in USD", _CHAT + "test_usage_and_cost"),
+        _d("chat_id_unstable", "id and created are the same on every chunk", _STREAM + "test_id_and_created_stable"),
+        _d("chat_empty_deltas", "no chunk has an empty delta and no finish_reason", _STREAM + "test_no_empty_deltas"),
+        _d("chat_zero_credit_allowed", "an account without credits gets 402 insufficient_credits",
+           _ERR + "test_insufficient_credits_is_402"),
+        _d("chat_rate_limit_ignored", "over the account's request limit is 429 with retry-after",
+           _ERR + "test_rate_limit_is_429"),
+        _d("chat_upstream_5xx_as_400", "an upstream 5xx is 502 upstream_error, not a client error",
+           _ERR + "test_upstream_5xx_is_502"),
+        _d("chat_internal_error_plain", "a gateway bug is 500 in the error envelope",
+           _ERR + "test_internal_error_is_500_in_envelope"),
+        _d("chat_stream_options_accepted_without_stream", "stream_options without stream is a 400",
+           _STREAM + "test_stream_options_without_stream_is_400"),
+        _d("chat_param_range_unchecked", "a parameter outside the catalog's range is a 400 naming it",
+           _VALID + "test_parameter_out_of_catalog_range_is_400"),
+        _d("chat_tool_args_truncated", "tool-call arguments are complete JSON", _TOOLS + "test_tool_arguments_validate"),
+        _d("chat_exclude_ignored", "reasoning.exclude / include_reasoning false hide the reasoning",
+           _REASON + "test_reasoning_exclude"),
+        _d("chat_body_limit_off", "a body over the size limit is 413", _VALID + "test_body_over_size_limit_is_413"),
+        _d("chat_stream_drops_first_text", "joined stream deltas equal the non-stream content",
+           _STREAM + "test_stream_matches_non_stream"),
+        _d("chat_tool_results_dropped", "role: tool messages reach the model (tool round trip)",
+           _TOOLS + "test_tool_round_trip"),
     )
 }
 

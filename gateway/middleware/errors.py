@@ -69,6 +69,8 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if state_of(request.scope).defects.on("chat_internal_error_plain"):
+        return PlainTextResponse("Internal Server Error", status_code=500)
     return error_response(InternalError("The gateway failed to handle this request."), request.url.path)
 
 

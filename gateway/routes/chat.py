@@ -37,22 +37,29 @@ def _adapter(state: GatewayState, ir: ChatRequest) -> ChatAdapter:
 async def chat_completions(request: Request) -> Response:
     state = state_of(request.scope)
     maybe_fail(request)
-    ir = decode_chat(await request.body(), state.catalog)
+    ir = decode_chat(await request.body(), state.catalog, state.defects)
     adapter = _adapter(state, ir)
     admit(request.scope)
     if not ir.stream:
         result = await adapter.complete(ir)
         charge(request.scope, ir.model.prices.cost(result.usage))
-        return Response(json.dumps(encode_result(ir, result), ensure_ascii=False), media_type="application/json")
+        body = encode_result(ir, result, state.defects)
+        return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
     events = adapter.stream(ir).__aiter__()
     first = await anext(events, None)
-    return StreamingResponse(_frames(request, ir, first, events), media_type="text/event-stream",
-                             headers=SSE_HEADERS)
+    frames = _frames(request, ir, first, events)
+    if state.defects.on("chat_stream_buffered"):
+        frames = _buffered(frames)
+    return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _buffered(frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield b"".join([frame async for frame in frames])
 
 
 async def _frames(request: Request, ir: ChatRequest, first: StreamEvent | None,
                   events: AsyncIterator[StreamEvent]) -> AsyncIterator[bytes]:
-    encoder = ChunkEncoder(ir)
+    encoder = ChunkEncoder(ir, state_of(request.scope).defects)
     try:
         if first is not None:
             yield encoder.event(first)

@@ -13,13 +13,18 @@ from typing import Any
 import aiohttp
 
 from gateway.config import Settings, Upstream
+from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
 from gateway.sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["UpstreamHTTP", "upstream_errors"]
 
 
-def _status_error(status: int, retry_after: str | None) -> GatewayError:
+def _status_error(status: int, retry_after: str | None, defects: DefectSwitch, body: str) -> GatewayError:
+    if defects.on("chat_upstream_host_leak"):
+        return UpstreamError(f"The model provider returned an error: {body[:500]}")
+    if status >= 500 and defects.on("chat_upstream_5xx_as_400"):
+        return InvalidRequest("The model provider rejected the request.", code="upstream_invalid_request")
     if status in (429, 503, 529):
         headers = {"retry-after": retry_after} if retry_after and retry_after.isdigit() else {}
         return ModelUnavailable("The model is temporarily unavailable. Retry shortly.", headers=headers)
@@ -50,8 +55,9 @@ async def upstream_errors() -> AsyncIterator[None]:
 class UpstreamHTTP:
     """A pooled aiohttp session shared by every adapter of one gateway process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, defects: DefectSwitch) -> None:
         self._settings = settings
+        self._defects = defects
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -70,13 +76,17 @@ class UpstreamHTTP:
             await self._session.close()
             self._session = None
 
+    async def _error(self, response: aiohttp.ClientResponse) -> GatewayError:
+        body = await response.text() if self._defects.active else ""
+        return _status_error(response.status, response.headers.get("retry-after"), self._defects, body)
+
     async def post_json(self, upstream: Upstream, path: str, body: dict[str, Any],
                         headers: dict[str, str]) -> dict[str, Any]:
         """POST ``body``; the decoded JSON answer, or a translated error."""
         async with upstream_errors():
             async with self.session().post(upstream.base_url + path, json=body, headers=headers) as response:
                 if response.status >= 400:
-                    raise _status_error(response.status, response.headers.get("retry-after"))
+                    raise await self._error(response)
                 payload = json.loads(await response.read())
                 if not isinstance(payload, dict):
                     raise UpstreamError("The model provider returned an unreadable answer.")
@@ -88,7 +98,7 @@ class UpstreamHTTP:
         async with upstream_errors():
             async with self.session().post(upstream.base_url + path, json=body, headers=headers) as response:
                 if response.status >= 400:
-                    raise _status_error(response.status, response.headers.get("retry-after"))
+                    raise await self._error(response)
                 decoder = SSEDecoder()
                 async for chunk in response.content.iter_any():
                     for event in decoder.feed(chunk):

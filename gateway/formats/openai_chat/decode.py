@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from gateway.catalog import Catalog
-from gateway.errors import InvalidRequest
+from gateway.defects import DefectSwitch
+from gateway.errors import InvalidRequest, NotFound
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
 from gateway.schemas import request_schema
@@ -53,10 +54,10 @@ def _strip_thinking(text: str) -> str:
     return answer if sep else ""
 
 
-def _messages(raw: list[dict[str, Any]]) -> list[Message]:
+def _messages(raw: list[dict[str, Any]], defects: DefectSwitch) -> list[Message]:
     out: list[Message] = []
     for i, m in enumerate(raw):
-        if "reasoning_content" in m:
+        if "reasoning_content" in m and not defects.on("chat_reasoning_content_accepted"):
             raise InvalidRequest(
                 "Do not send reasoning_content back in input messages; send only the content.",
                 param=f"messages[{i}].reasoning_content",
@@ -71,15 +72,19 @@ def _messages(raw: list[dict[str, Any]]) -> list[Message]:
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in m.get("tool_calls") or ()]
             out.append(Message("assistant", _strip_thinking(text), tool_calls=calls))
-        else:
+        elif not defects.on("chat_tool_results_dropped"):
             out.append(Message("tool", text, tool_call_id=m["tool_call_id"]))
     return out
 
 
-def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
+def _tool_choice(body: dict[str, Any], tools: list[Tool], defects: DefectSwitch) -> ToolChoice | None:
     choice = body.get("tool_choice")
     if choice is None:
         return None
+    if defects.on("chat_invalid_tool_choice_ignored"):
+        names = {t.name for t in tools}
+        if not tools or not isinstance(choice, str) and (choice.get("function") or {}).get("name") not in names:
+            return None
     if not tools:
         raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
     if isinstance(choice, str):
@@ -92,24 +97,33 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
     return ToolChoice("named", name)
 
 
-def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
+def _reasoning(body: dict[str, Any], defects: DefectSwitch) -> ReasoningOptions:
     nested = body.get("reasoning") or {}
     effort = body.get("reasoning_effort") or nested.get("effort")
     enabled = body.get("enable_thinking", nested.get("enabled"))
     if effort == "none":
         enabled = False
     exclude = bool(nested.get("exclude")) or body.get("include_reasoning") is False
+    exclude = exclude and not defects.on("chat_exclude_ignored")
     budget = body.get("thinking_budget") or nested.get("max_tokens")
     return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget, exclude=exclude)
 
 
-def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
+def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
     body = parse_json(raw)
+    if defects.on("chat_messages_null_500") and body.get("messages", ()) is None:
+        len(body["messages"])
     request_schema("ChatCompletionRequest").check(body)
-    model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    check_parameters(model, body, skip=_OWN)
+    try:
+        model = resolve_model(catalog.get, body["model"], ENDPOINT)
+    except NotFound as exc:
+        if defects.on("chat_unknown_model_400"):
+            raise InvalidRequest(exc.message, param="model") from None
+        raise
+    check_parameters(model, body, skip=_OWN, defects=defects)
     stream = bool(body.get("stream"))
-    if body.get("stream_options") is not None and not stream:
+    wrong_options = body.get("stream_options") is not None and not stream
+    if wrong_options and not defects.on("chat_stream_options_accepted_without_stream"):
         raise InvalidRequest("'stream_options' is only allowed when 'stream' is true.", param="stream_options")
     limit, alias = body.get("max_completion_tokens"), body.get("max_tokens")
     if limit is not None and alias is not None and limit != alias:
@@ -120,9 +134,9 @@ def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
     stop = body.get("stop")
     return ChatRequest(
         model=model,
-        messages=_messages(body["messages"]),
+        messages=_messages(body["messages"], defects),
         tools=tools,
-        tool_choice=_tool_choice(body, tools),
+        tool_choice=_tool_choice(body, tools, defects),
         parallel_tool_calls=body.get("parallel_tool_calls"),
         max_output_tokens=limit if limit is not None else alias,
         temperature=body.get("temperature"),
@@ -131,7 +145,7 @@ def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
         seed=body.get("seed"),
         stream=stream,
         include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
-        reasoning=_reasoning(body),
-        raw=any(body.get(flag) is True for flag in RAW_FLAGS),
+        reasoning=_reasoning(body, defects),
+        raw=any(body.get(flag) is True for flag in RAW_FLAGS) and not defects.on("chat_raw_flag_ignored"),
         passthrough={k: body[k] for k in _PASSTHROUGH if k in body},
     )

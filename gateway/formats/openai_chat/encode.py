@@ -13,6 +13,7 @@ import secrets
 import time
 from typing import Any
 
+from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError
 from gateway.formats.openai_chat.decode import THINKING_HEADER
 from gateway.ir import (
@@ -36,7 +37,7 @@ def thinking_block(reasoning: str) -> str:
     return f"{THINKING_HEADER}{lines}\n\n"
 
 
-def usage_json(request: ChatRequest, usage: Usage) -> dict[str, Any]:
+def usage_json(request: ChatRequest, usage: Usage, defects: DefectSwitch) -> dict[str, Any]:
     out: dict[str, Any] = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
@@ -47,6 +48,8 @@ def usage_json(request: ChatRequest, usage: Usage) -> dict[str, Any]:
     }
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})
+    if defects.on("chat_cost_missing"):
+        del out["cost"]
     return out
 
 
@@ -54,7 +57,7 @@ def _show_reasoning(request: ChatRequest, reasoning: str | None) -> bool:
     return bool(reasoning) and not request.reasoning.exclude
 
 
-def encode_result(request: ChatRequest, result: ChatResult) -> dict[str, Any]:
+def encode_result(request: ChatRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
     reasoning = result.reasoning if _show_reasoning(request, result.reasoning) else None
     content = result.text
     if reasoning and not request.raw:
@@ -62,28 +65,34 @@ def encode_result(request: ChatRequest, result: ChatResult) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content or (None if result.tool_calls else "")}
     if reasoning:
         message["reasoning_content"] = reasoning
-    if result.tool_calls:
+    calls = result.tool_calls
+    if calls and defects.on("chat_parallel_calls_merged"):
+        calls = [type(calls[0])(calls[0].id, calls[0].name, "".join(c.arguments for c in calls))]
+    if calls:
+        cut = 1 if defects.on("chat_tool_args_truncated") else 0
         message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in result.tool_calls
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments[:len(c.arguments) - cut]}}
+            for c in calls
         ]
     if request.raw:
         message.update({k: v for k, v in result.extra.items() if k not in message})
+    finish = "stop" if result.finish == "length" and defects.on("chat_length_reported_as_stop") else result.finish
     return {
         "id": new_id(),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.model.id,
-        "choices": [{"index": 0, "message": message, "finish_reason": result.finish, "logprobs": None}],
-        "usage": usage_json(request, result.usage),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage_json(request, result.usage, defects),
     }
 
 
 class ChunkEncoder:
     """Turns IR stream events into ``data:`` frames, one chunk per event, nothing held back."""
 
-    def __init__(self, request: ChatRequest) -> None:
-        self.request = request
+    def __init__(self, request: ChatRequest, defects: DefectSwitch) -> None:
+        self.request, self.defects = request, defects
+        self.text_seen = False
         self.id, self.created, self.model = new_id(), int(time.time()), request.model.id
         self.role_sent = False
         self.in_block = False
@@ -92,6 +101,10 @@ class ChunkEncoder:
         self.usage: Usage | None = None
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
+        if self.defects.on("chat_role_repeated"):
+            self.role_sent = False
+        if self.defects.on("chat_id_unstable"):
+            self.id = new_id()
         if not self.role_sent:
             delta = {"role": "assistant", **delta}
             self.role_sent = True
@@ -133,16 +146,27 @@ class ChunkEncoder:
                 delta["content"] = opening + self._quote(event.text)
             return self._chunk(delta)
         if isinstance(event, TextDelta):
+            first_text, self.text_seen = not self.text_seen, True
+            if first_text and self.defects.on("chat_stream_drops_first_text"):
+                return b""
             return self._chunk({"content": self._close_block() + event.text})
+        merged = self.defects.on("chat_parallel_calls_merged")
         if isinstance(event, ToolCallStart):
             closing = self._close_block()
-            call = {"index": event.index, "id": event.id, "type": "function",
-                    "function": {"name": event.name, "arguments": ""}}
+            call: dict[str, Any] = {"index": 0 if merged else event.index, "id": event.id, "type": "function",
+                                    "function": {"name": event.name, "arguments": ""}}
+            if self.defects.on("chat_tool_call_id_dropped"):
+                del call["id"]
             return (self._chunk({"content": closing}) if closing else b"") + self._chunk({"tool_calls": [call]})
         if isinstance(event, ToolArgsDelta):
-            return self._chunk({"tool_calls": [{"index": event.index, "function": {"arguments": event.fragment}}]})
+            index = 0 if merged else event.index
+            return self._chunk({"tool_calls": [{"index": index, "function": {"arguments": event.fragment}}]})
         if isinstance(event, Finished):
             self.finish = event
+            if self.defects.on("chat_finish_reason_twice"):
+                return self._chunk({}, event.finish)
+            if self.defects.on("chat_empty_deltas"):
+                return self._chunk({})
             return b""
         if isinstance(event, UsageReport):
             self.usage = event.usage
@@ -154,13 +178,14 @@ class ChunkEncoder:
         finish = self.finish.finish if self.finish else "stop"
         out = self._chunk({"content": closing} if closing else {}, finish)
         if self.request.include_usage:
-            usage = usage_json(self.request, self.usage or Usage())
+            usage = usage_json(self.request, self.usage or Usage(), self.defects)
             body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
                     "choices": [], "usage": usage}
-            out += sse(json.dumps(body, separators=(",", ":")))
-        return out + DONE
+            frame = sse(json.dumps(body, separators=(",", ":")))
+            out = frame + out if self.defects.on("chat_usage_chunk_early") else out + frame
+        return out + (b"" if self.defects.on("chat_done_missing") else DONE)
 
     def error(self, error: GatewayError) -> bytes:
         """A failure after the stream started: one error frame, then ``[DONE]``."""
         body = {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}
-        return sse(json.dumps(body)) + DONE
+        return sse(json.dumps(body)) + (b"" if self.defects.on("chat_stream_error_without_done") else DONE)
