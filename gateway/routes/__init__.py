@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import chat, health, models, pending, testmode
+from gateway.formats import anthropic_messages, openai_chat
+from gateway.routes import health, models, pending, testmode
+from gateway.routes.generate import generation_route
 
 __all__ = ["routes"]
 
@@ -31,7 +33,8 @@ def routes(*, test_mode: bool) -> list[BaseRoute]:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/v1/models", models.list_models, methods=["GET"]),
         Route("/v1/models/{model_id:anytext}", models.retrieve_model, methods=["GET"]),
-        Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
+        Route("/v1/chat/completions", generation_route(openai_chat.CODEC), methods=["POST"]),
+        Route("/v1/messages", generation_route(anthropic_messages.CODEC), methods=["POST"]),
         *pending.routes(),
     ]
     if test_mode:

@@ -17,7 +17,6 @@ __all__ = ["PENDING_PATHS", "routes"]
 
 PENDING_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/responses"),
-    ("POST", "/v1/messages"),
     ("POST", "/v1/embeddings"),
     ("POST", "/v1/images/generations"),
     ("POST", "/v1/videos/generations"),

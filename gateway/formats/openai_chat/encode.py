@@ -100,6 +100,9 @@ class ChunkEncoder:
         self.finish: Finished | None = None
         self.usage: Usage | None = None
 
+    def start(self) -> bytes:
+        return b""
+
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
         if self.defects.on("chat_role_repeated"):
             self.role_sent = False

@@ -1,0 +1,110 @@
+"""``POST /v1/messages`` body (Anthropic Messages) → :class:`gateway.ir.ChatRequest`, or a 4xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gateway.catalog import Catalog
+from gateway.defects import DefectSwitch
+from gateway.errors import InvalidRequest
+from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
+from gateway.formats.parameters import check_parameters, resolve_model
+from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.schemas import request_schema
+
+__all__ = ["ENDPOINT", "decode_messages"]
+
+ENDPOINT = "/v1/messages"
+_OWN = frozenset({"model", "messages", "system", "stream", "metadata", "thinking", "tools", "tool_choice",
+                  "max_tokens", "stop_sequences"})
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content or () if b.get("type") == "text")
+
+
+def _image(block: dict[str, Any]) -> str:
+    source = block.get("source") or {}
+    if source.get("type") == "base64":
+        return f"data:{source.get('media_type')};base64,{source.get('data')}"
+    return str(source.get("url", ""))
+
+
+def _turn(role: str, content: Any) -> list[Message]:
+    """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text."""
+    if isinstance(content, str):
+        return [Message("user" if role == "user" else "assistant", content)]
+    out: list[Message] = []
+    texts: list[str] = []
+    images: list[str] = []
+    calls: list[ToolCall] = []
+    for block in content:
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(block["text"])
+        elif kind == "image":
+            images.append(_image(block))
+        elif kind == "tool_use":
+            calls.append(ToolCall(block["id"], block["name"], json.dumps(block.get("input") or {})))
+        elif kind == "tool_result":
+            out.append(Message("tool", _text_of(block.get("content")), tool_call_id=block["tool_use_id"],
+                               is_error=bool(block.get("is_error"))))
+    if role == "assistant":
+        out.append(Message("assistant", "".join(texts), tool_calls=calls))
+    elif texts or images or not out:
+        out.append(Message("user", "".join(texts), images=images))
+    return out
+
+
+def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> tuple[ToolChoice | None, bool | None]:
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None, None
+    if not tools and choice.get("type") != "none":
+        raise InvalidRequest("tool_choice needs tools.", param="tool_choice")
+    parallel = False if choice.get("disable_parallel_tool_use") else None
+    kind = choice.get("type")
+    if kind == "tool":
+        if choice.get("name") not in {t.name for t in tools}:
+            raise InvalidRequest(f"tool_choice names '{choice.get('name')}', which is not in tools.", param="tool_choice")
+        return ToolChoice("named", choice["name"]), parallel
+    mode = {"auto": "auto", "any": "required", "none": "none"}.get(kind or "")
+    if mode is None:
+        raise InvalidRequest("tool_choice.type must be auto, any, tool or none.", param="tool_choice")
+    return ToolChoice(mode), parallel  # type: ignore[arg-type]
+
+
+def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
+    body = parse_json(raw)
+    request_schema("MessagesRequest").check(body)
+    model = resolve_model(catalog.get, body["model"], ENDPOINT)
+    check_parameters(model, body, skip=_OWN, defects=defects)
+    messages: list[Message] = []
+    system = _text_of(body.get("system"))
+    if system:
+        messages.append(Message("system", system))
+    for turn in body["messages"]:
+        messages.extend(_turn(turn["role"], turn["content"]))
+    tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
+             for t in body.get("tools") or ()]
+    choice, parallel = _tool_choice(body, tools)
+    thinking = body.get("thinking") or {}
+    enabled = thinking.get("type") == "enabled" if thinking else None
+    return ChatRequest(
+        model=model,
+        messages=messages,
+        tools=tools,
+        tool_choice=choice,
+        parallel_tool_calls=parallel,
+        max_output_tokens=body["max_tokens"],
+        temperature=body.get("temperature"),
+        top_p=body.get("top_p"),
+        stop=list(body.get("stop_sequences") or ()),
+        stream=bool(body.get("stream")),
+        include_usage=True,
+        reasoning=ReasoningOptions(enabled=enabled, budget_tokens=thinking.get("budget_tokens")),
+        raw=any(body.get(flag) is True for flag in RAW_FLAGS),
+    )
