@@ -33,6 +33,10 @@ _TOOLS = "suites/test_chat_tools.py::"
 _REASON = "suites/test_chat_reasoning.py::"
 _VALID = "suites/test_chat_validation.py::"
 _ERR = "suites/test_chat_errors.py::"
+_MSG = "suites/test_messages.py::"
+_MSTREAM = "suites/test_messages_stream.py::"
+_MTOOLS = "suites/test_messages_tools.py::"
+_CROSS = "suites/test_cross_format.py::"
 
 DEFECTS: dict[str, Defect] = {
     d.name: d
@@ -196,6 +200,26 @@ DEFECTS: dict[str, Defect] = {
            _STREAM + "test_stream_matches_non_stream"),
         _d("chat_tool_results_dropped", "role: tool messages reach the model (tool round trip)",
            _TOOLS + "test_tool_round_trip"),
+        _d("msg_stop_missing", "an Anthropic stream ends with message_stop", _MSTREAM + "test_stream_event_order"),
+        _d("msg_block_stop_index_mismatch", "content_block_stop carries its block's index",
+           _MSTREAM + "test_blocks_open_and_close_in_order"),
+        _d("msg_error_openai_envelope", "every /v1/messages error is in the Anthropic envelope",
+           _MSG + "test_errors_in_anthropic_envelope"),
+        _d("msg_tool_result_mixed_rejected", "a user turn mixing tool_result and text blocks is accepted",
+           _MTOOLS + "test_tool_result_mixed_with_text"),
+        _d("msg_start_zero_input", "message_start reports input_tokens > 0", _MSTREAM + "test_message_start_rules"),
+        _d("msg_delta_no_stop_reason", "message_delta carries the stop_reason", _MSTREAM + "test_message_delta_rules"),
+        _d("msg_stream_error_not_event", "a failure after an Anthropic stream started is one event: error",
+           _MSTREAM + "test_midstream_failure_is_error_event"),
+        _d("msg_max_tokens_not_required", "max_tokens is required on /v1/messages", _MSG + "test_max_tokens_required"),
+        _d("msg_parallel_tool_use_merged", "parallel tool calls stay separate tool_use blocks",
+           _MTOOLS + "test_parallel_tool_use"),
+        _d("msg_thinking_dropped", "reasoning reaches /v1/messages clients as thinking blocks",
+           _MSG + "test_reasoning_as_thinking_blocks"),
+        _d("msg_stop_sequence_ignored", "stop_sequences stop the answer (stop_reason stop_sequence)",
+           _MSG + "test_stop_sequences"),
+        _d("msg_text_differs_across_formats", "the same prompt gives the same text in every format",
+           _CROSS + "test_same_prompt_same_text_across_formats"),
     )
 }
 

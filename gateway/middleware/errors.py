@@ -26,11 +26,11 @@ __all__ = ["EXCEPTION_HANDLERS", "error_response", "send_error"]
 log = logging.getLogger("gateway")
 
 
-def error_response(error: GatewayError, path: str) -> Response:
+def error_response(error: GatewayError, path: str, *, force_openai: bool = False) -> Response:
     """The response for ``error`` on ``path``, in that path's envelope."""
     headers = dict(error.headers)
     return Response(
-        render_error(error, envelope_for_path(path)),
+        render_error(error, "openai" if force_openai else envelope_for_path(path)),
         status_code=error.status,
         media_type="application/json",
         headers=headers,
@@ -43,7 +43,7 @@ async def send_error(error: GatewayError, scope: Scope, receive: Receive, send: 
 
 async def _gateway_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GatewayError)
-    return error_response(exc, request.url.path)
+    return error_response(exc, request.url.path, force_openai=state_of(request.scope).defects.on("msg_error_openai_envelope"))
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

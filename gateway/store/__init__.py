@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "Account", "AccountStore", "ApiKey", "NANO", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 

@@ -10,8 +10,18 @@ from typing import Any
 from gateway.config import Upstream
 from gateway.errors import UpstreamError
 from gateway.ir import (
-    ChatRequest, ChatResult, Finished, Message, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, ToolCall,
-    ToolCallStart, Usage, UsageReport,
+    ChatRequest,
+    ChatResult,
+    Finished,
+    Message,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolArgsDelta,
+    ToolCall,
+    ToolCallStart,
+    Usage,
+    UsageReport,
 )
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 

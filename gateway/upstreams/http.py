@@ -4,7 +4,6 @@ translated into gateway errors (D-11): nothing of the provider — host, key, re
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,7 +41,7 @@ async def upstream_errors() -> AsyncIterator[None]:
         yield
     except GatewayError:
         raise
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise ModelUnavailable("The model did not answer in time. Retry shortly.") from exc
     except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, ConnectionError) as exc:
         if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):

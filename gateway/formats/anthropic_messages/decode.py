@@ -33,7 +33,7 @@ def _image(block: dict[str, Any]) -> str:
     return str(source.get("url", ""))
 
 
-def _turn(role: str, content: Any) -> list[Message]:
+def _turn(role: str, content: Any, defects: DefectSwitch) -> list[Message]:
     """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text."""
     if isinstance(content, str):
         return [Message("user" if role == "user" else "assistant", content)]
@@ -52,6 +52,8 @@ def _turn(role: str, content: Any) -> list[Message]:
         elif kind == "tool_result":
             out.append(Message("tool", _text_of(block.get("content")), tool_call_id=block["tool_use_id"],
                                is_error=bool(block.get("is_error"))))
+    if out and texts and defects.on("msg_tool_result_mixed_rejected"):
+        raise InvalidRequest("tool_result blocks cannot be mixed with text.", param="messages")
     if role == "assistant":
         out.append(Message("assistant", "".join(texts), tool_calls=calls))
     elif texts or images or not out:
@@ -79,6 +81,8 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> tuple[ToolChoice | 
 
 def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
     body = parse_json(raw)
+    if defects.on("msg_max_tokens_not_required"):
+        body.setdefault("max_tokens", 1024)
     request_schema("MessagesRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
     check_parameters(model, body, skip=_OWN, defects=defects)
@@ -87,7 +91,7 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
     if system:
         messages.append(Message("system", system))
     for turn in body["messages"]:
-        messages.extend(_turn(turn["role"], turn["content"]))
+        messages.extend(_turn(turn["role"], turn["content"], defects))
     tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
              for t in body.get("tools") or ()]
     choice, parallel = _tool_choice(body, tools)
@@ -102,7 +106,7 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
         max_output_tokens=body["max_tokens"],
         temperature=body.get("temperature"),
         top_p=body.get("top_p"),
-        stop=list(body.get("stop_sequences") or ()),
+        stop=[] if defects.on("msg_stop_sequence_ignored") else list(body.get("stop_sequences") or ()),
         stream=bool(body.get("stream")),
         include_usage=True,
         reasoning=ReasoningOptions(enabled=enabled, budget_tokens=thinking.get("budget_tokens")),

@@ -18,8 +18,17 @@ from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError
 from gateway.formats.envelopes import ANTHROPIC_TYPES
 from gateway.ir import (
-    ChatRequest, ChatResult, Finish, Finished, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, ToolCallStart,
-    Usage, UsageReport,
+    ChatRequest,
+    ChatResult,
+    Finish,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolArgsDelta,
+    ToolCallStart,
+    Usage,
+    UsageReport,
 )
 from gateway.sse import encode as sse
 
@@ -61,11 +70,13 @@ def _usage(request: ChatRequest, usage: Usage) -> dict[str, Any]:
 
 def encode_message(request: ChatRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
-    if result.reasoning and not request.reasoning.exclude:
+    if result.reasoning and not request.reasoning.exclude and not defects.on("msg_thinking_dropped"):
         content.append({"type": "thinking", "thinking": result.reasoning, "signature": _signature(result.reasoning)})
-    if result.text:
-        content.append({"type": "text", "text": result.text})
-    for call in result.tool_calls:
+    text = result.text[:-1] if defects.on("msg_text_differs_across_formats") else result.text
+    if text:
+        content.append({"type": "text", "text": text})
+    calls = result.tool_calls[:1] if defects.on("msg_parallel_tool_use_merged") else result.tool_calls
+    for call in calls:
         content.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call.arguments)})
     return {
         "id": _id(), "type": "message", "role": "assistant", "model": request.model.id, "content": content,
@@ -99,6 +110,8 @@ class EventEncoder:
         message: dict[str, Any] = {"id": _id(), "type": "message", "role": "assistant", "model": self.request.model.id,
                    "content": [], "stop_reason": None, "stop_sequence": None,
                    "usage": {"input_tokens": estimate_input_tokens(self.request), "output_tokens": 1}}
+        if self.defects.on("msg_start_zero_input"):
+            message["usage"]["input_tokens"] = 0
         return self._event("message_start", {"message": message}) + self._event("ping", {})
 
     def _close(self) -> bytes:
@@ -110,7 +123,8 @@ class EventEncoder:
             out += self._event("content_block_delta", {"index": self.index,
                                                        "delta": {"type": "signature_delta", "signature": signature}})
         self.open = None
-        return out + self._event("content_block_stop", {"index": self.index})
+        index = self.index + 1 if self.defects.on("msg_block_stop_index_mismatch") else self.index
+        return out + self._event("content_block_stop", {"index": index})
 
     def _begin(self, kind: str, block: dict[str, Any]) -> bytes:
         out = self._close()
@@ -123,7 +137,7 @@ class EventEncoder:
 
     def event(self, event: StreamEvent) -> bytes:
         if isinstance(event, ReasoningDelta):
-            if self.request.reasoning.exclude:
+            if self.request.reasoning.exclude or self.defects.on("msg_thinking_dropped"):
                 return b""
             out = b"" if self.open == "thinking" else self._begin("thinking", {"type": "thinking", "thinking": ""})
             self.thinking.append(event.text)
@@ -132,6 +146,8 @@ class EventEncoder:
             out = b"" if self.open == "text" else self._begin("text", {"type": "text", "text": ""})
             return out + self._delta({"type": "text_delta", "text": event.text})
         if isinstance(event, ToolCallStart):
+            if self.tool_blocks and self.defects.on("msg_parallel_tool_use_merged"):
+                return b""
             out = self._begin("tool_use", {"type": "tool_use", "id": event.id, "name": event.name, "input": {}})
             self.tool_blocks[event.index] = self.index
             return out
@@ -149,10 +165,15 @@ class EventEncoder:
         finish = self.finish or Finished("stop")
         usage = _usage(self.request, self.usage or Usage())
         usage["output_tokens"] = max(1, usage["output_tokens"])
-        delta = {"stop_reason": stop_reason(finish.finish, finish.stop_sequence), "stop_sequence": finish.stop_sequence}
-        return self._close() + self._event("message_delta", {"delta": delta, "usage": usage}) + \
-            self._event("message_stop", {})
+        reason: str | None = stop_reason(finish.finish, finish.stop_sequence)
+        if self.defects.on("msg_delta_no_stop_reason"):
+            reason = None
+        delta = {"stop_reason": reason, "stop_sequence": finish.stop_sequence}
+        stop = b"" if self.defects.on("msg_stop_missing") else self._event("message_stop", {})
+        return self._close() + self._event("message_delta", {"delta": delta, "usage": usage}) + stop
 
     def error(self, error: GatewayError) -> bytes:
         kind = ANTHROPIC_TYPES.get(error.status, "api_error")
+        if self.defects.on("msg_stream_error_not_event"):
+            return sse(json.dumps({"error": {"message": error.message, "type": error.type, "code": error.code}}))
         return self._event("error", {"error": {"type": kind, "message": error.message}})

@@ -17,12 +17,20 @@ from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError
 from gateway.formats.openai_chat.decode import THINKING_HEADER
 from gateway.ir import (
-    ChatRequest, ChatResult, Finished, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, ToolCallStart, Usage,
+    ChatRequest,
+    ChatResult,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolArgsDelta,
+    ToolCallStart,
+    Usage,
     UsageReport,
 )
 from gateway.sse import encode as sse
 
-__all__ = ["ChunkEncoder", "DONE", "encode_result", "new_id", "thinking_block", "usage_json"]
+__all__ = ["DONE", "ChunkEncoder", "encode_result", "new_id", "thinking_block", "usage_json"]
 
 DONE = b"data: [DONE]\n\n"
 
