@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.formats import anthropic_messages, openai_chat
+from gateway.formats import anthropic_messages, openai_chat, openai_responses
 from gateway.routes import health, models, pending, testmode
 from gateway.routes.generate import generation_route
 
@@ -35,6 +35,7 @@ def routes(*, test_mode: bool) -> list[BaseRoute]:
         Route("/v1/models/{model_id:anytext}", models.retrieve_model, methods=["GET"]),
         Route("/v1/chat/completions", generation_route(openai_chat.CODEC), methods=["POST"]),
         Route("/v1/messages", generation_route(anthropic_messages.CODEC), methods=["POST"]),
+        Route("/v1/responses", generation_route(openai_responses.CODEC), methods=["POST"]),
         *pending.routes(),
     ]
     if test_mode:

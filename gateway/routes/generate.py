@@ -88,9 +88,10 @@ async def _buffered(frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, first: StreamEvent | None,
                   events: AsyncIterator[StreamEvent]) -> AsyncIterator[bytes]:
     try:
-        yield encoder.start()
+        opening = encoder.start() + (encoder.event(first) if first is not None else b"")
+        if opening:
+            yield opening
         if first is not None:
-            yield encoder.event(first)
             async for event in events:
                 frame = encoder.event(event)
                 if frame:

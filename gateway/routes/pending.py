@@ -16,7 +16,6 @@ from gateway.errors import ModelUnavailable
 __all__ = ["PENDING_PATHS", "routes"]
 
 PENDING_PATHS: tuple[tuple[str, str], ...] = (
-    ("POST", "/v1/responses"),
     ("POST", "/v1/embeddings"),
     ("POST", "/v1/images/generations"),
     ("POST", "/v1/videos/generations"),

@@ -1,0 +1,192 @@
+"""``POST /v1/responses`` body → :class:`ResponsesRequest` (a :class:`gateway.ir.ChatRequest`), or a 4xx.
+
+Stateless (D-18): the whole conversation is in ``input``; ``function_call`` items become an assistant turn's
+``tool_calls`` (consecutive ones, and ones right after an assistant message, share one turn),
+``function_call_output`` items become ``tool`` turns and ``reasoning`` items are dropped. ``instructions`` is a
+leading system turn. What the Response object echoes back (tools as sent, ``tool_choice``, ``metadata``…) is
+kept in :attr:`ResponsesRequest.echo`; it never goes upstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.catalog import Catalog, CatalogModel
+from gateway.defects import DefectSwitch
+from gateway.errors import InvalidRequest
+from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
+from gateway.formats.parameters import check_parameters, resolve_model
+from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.schemas import request_schema
+
+__all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses"]
+
+ENDPOINT = "/v1/responses"
+_OWN = frozenset({"model", "input", "stream", "max_output_tokens"})
+_LIMIT = "max_completion_tokens"
+"""The catalog's name for the output limit; ``max_output_tokens`` is checked against its declared range."""
+
+
+@dataclass(slots=True)
+class ResponsesRequest(ChatRequest):
+    """A chat request that also remembers what the Response object echoes back."""
+
+    echo: dict[str, Any] = field(default_factory=dict)
+
+
+def _parts(content: Any) -> tuple[str, list[str]]:
+    """The text and image URLs of a string or a list of input content parts."""
+    if content is None or isinstance(content, str):
+        return content or "", []
+    texts, images = [], []
+    for part in content:
+        kind = part.get("type")
+        if kind in ("input_text", "output_text"):
+            texts.append(part["text"])
+        elif kind == "input_image" and part.get("image_url"):
+            images.append(part["image_url"])
+    return "".join(texts), images
+
+
+def _messages(body: dict[str, Any]) -> list[Message]:
+    out: list[Message] = []
+    if body.get("instructions"):
+        out.append(Message("system", body["instructions"]))
+    items = body["input"]
+    if isinstance(items, str):
+        return [*out, Message("user", items)]
+    for item in items:
+        kind = item.get("type", "message")
+        if kind == "reasoning":
+            continue
+        if kind == "function_call":
+            call = ToolCall(item["call_id"], item["name"], item.get("arguments") or "")
+            last = out[-1] if out else None
+            if last is not None and last.role == "assistant":
+                last.tool_calls.append(call)
+            else:
+                out.append(Message("assistant", "", tool_calls=[call]))
+        elif kind == "function_call_output":
+            text, _ = _parts(item.get("output"))
+            out.append(Message("tool", text, tool_call_id=item["call_id"]))
+        else:
+            role = item["role"]
+            text, images = _parts(item.get("content"))
+            if role in ("system", "developer"):
+                out.append(Message("system", text))
+            elif role == "user":
+                out.append(Message("user", text, images=images))
+            else:
+                out.append(Message("assistant", text))
+    return out
+
+
+def _tools(body: dict[str, Any]) -> tuple[list[Tool], list[dict[str, Any]]]:
+    """The IR tools, and the tools as the Response object echoes them."""
+    tools, echoed = [], []
+    for t in body.get("tools") or ():
+        parameters = t.get("parameters")
+        tools.append(Tool(t["name"], t.get("description") or "", parameters or {"type": "object", "properties": {}}))
+        echoed.append({"type": "function", "name": t["name"], "description": t.get("description"),
+                       "parameters": parameters, "strict": t.get("strict")})
+    return tools, echoed
+
+
+def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None
+    if not tools:
+        raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
+    if isinstance(choice, str):
+        return ToolChoice(choice)  # type: ignore[arg-type]
+    name = choice["name"]
+    if name not in {t.name for t in tools}:
+        raise InvalidRequest(f"'tool_choice' names '{name}', which is not in 'tools'.", param="tool_choice")
+    return ToolChoice("named", name)
+
+
+def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
+    nested = body.get("reasoning") or {}
+    effort = body.get("reasoning_effort") or nested.get("effort")
+    enabled = body.get("enable_thinking", nested.get("enabled"))
+    if effort == "none":
+        enabled = False
+    exclude = bool(nested.get("exclude")) or body.get("include_reasoning") is False
+    budget = body.get("thinking_budget") or nested.get("max_tokens")
+    return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget, exclude=exclude)
+
+
+def _response_format(body: dict[str, Any]) -> dict[str, Any] | None:
+    """``text.format`` in the Chat Completions shape the OpenAI-compatible upstreams speak (``None`` for text)."""
+    fmt = (body.get("text") or {}).get("format")
+    if not isinstance(fmt, dict) or fmt.get("type") not in ("json_object", "json_schema"):
+        return None
+    if fmt["type"] == "json_object":
+        return {"type": "json_object"}
+    schema = {k: fmt[k] for k in ("name", "schema", "description", "strict") if k in fmt}
+    return {"type": "json_schema", "json_schema": schema}
+
+
+def _check_parameters(body: dict[str, Any], model: CatalogModel, defects: DefectSwitch,
+                      response_format: dict[str, Any] | None) -> None:
+    """The catalog checks, with ``max_output_tokens`` held to the model's output-limit range."""
+    checked = {k: v for k, v in body.items() if k != "max_output_tokens"}
+    if body.get("max_output_tokens") is not None:
+        checked[_LIMIT] = body["max_output_tokens"]
+    if response_format is not None:
+        checked["response_format"] = response_format
+    try:
+        check_parameters(model, checked, skip=_OWN, defects=defects)
+    except InvalidRequest as exc:
+        if exc.param != _LIMIT or _LIMIT in body:
+            raise
+        raise InvalidRequest(exc.message.replace(f"'{_LIMIT}'", "'max_output_tokens'"), code=exc.code,
+                             param="max_output_tokens") from None
+
+
+def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ResponsesRequest:
+    body = parse_json(raw)
+    request_schema("ResponseCreateRequest").check(body)
+    model = resolve_model(catalog.get, body["model"], ENDPOINT)
+    if body.get("previous_response_id") is not None:
+        raise InvalidRequest(
+            "'previous_response_id' is not supported: responses are not stored; send the whole conversation "
+            "in 'input'.", code="unsupported_parameter", param="previous_response_id",
+        )
+    response_format = _response_format(body)
+    _check_parameters(body, model, defects, response_format)
+    tools, echoed_tools = _tools(body)
+    tool_choice = _tool_choice(body, tools)
+    parallel = body.get("parallel_tool_calls")
+    echo: dict[str, Any] = {
+        "instructions": body.get("instructions"),
+        "tools": echoed_tools,
+        "tool_choice": body.get("tool_choice") if tool_choice is not None else "auto",
+        "parallel_tool_calls": parallel if parallel is not None else True,
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "metadata": body.get("metadata") or {},
+        "previous_response_id": None,
+        "reasoning": body.get("reasoning"),
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "user": body.get("user"),
+    }
+    return ResponsesRequest(
+        model=model,
+        messages=_messages(body),
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel,
+        max_output_tokens=body.get("max_output_tokens"),
+        temperature=body.get("temperature"),
+        top_p=body.get("top_p"),
+        stream=bool(body.get("stream")),
+        include_usage=True,
+        reasoning=_reasoning(body),
+        raw=any(body.get(flag) is True for flag in RAW_FLAGS),
+        passthrough={"response_format": response_format} if response_format is not None else {},
+        echo=echo,
+    )

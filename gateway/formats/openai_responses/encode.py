@@ -1,0 +1,265 @@
+"""IR → Responses JSON (:func:`encode_result`) and named SSE events (:class:`EventEncoder`).
+
+Output items, in the order the upstream produced them: a ``reasoning`` item (raw chain of thought as
+``reasoning_text`` content, ``summary: []``; D-8/D-17: no "Thinking…" block on this format), a ``message`` item
+with one ``output_text`` part, one ``function_call`` item per tool call. A stream opens an item when its kind
+starts and closes it when the next item starts or at the end; every event carries ``type`` and a
+``sequence_number`` counting from 0. Exactly one terminal event: ``response.completed``,
+``response.incomplete`` (finish ``length`` / ``content_filter``) or, after an in-band failure, ``error`` then
+``response.failed``. Ids are the gateway's own (``resp_``, ``rs_``, ``msg_``, ``fc_``); ``call_id`` is the
+tool call's id.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from gateway.defects import DefectSwitch
+from gateway.errors import GatewayError
+from gateway.formats.openai_responses.decode import ResponsesRequest
+from gateway.ir import (
+    ChatResult,
+    Finish,
+    Finished,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolArgsDelta,
+    ToolCall,
+    ToolCallStart,
+    Usage,
+    UsageReport,
+)
+from gateway.sse import encode as sse
+
+__all__ = ["EventEncoder", "encode_result", "new_id", "usage_json"]
+
+_INCOMPLETE: dict[str, str] = {"length": "max_output_tokens", "content_filter": "content_filter"}
+
+
+def new_id(prefix: str) -> str:
+    """A gateway id: ``resp`` for a response, ``rs`` / ``msg`` / ``fc`` for output items."""
+    return f"{prefix}_{secrets.token_hex(16)}"
+
+
+def usage_json(request: ResponsesRequest, usage: Usage, defects: DefectSwitch) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "input_tokens": usage.input_tokens,
+        "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": usage.cache_write_tokens},
+        "output_tokens": usage.output_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": usage.input_tokens + usage.output_tokens,
+        "cost": float(round(request.model.prices.cost(usage), 10)),
+    }
+    if request.raw:
+        out.update({k: v for k, v in usage.extra.items() if k not in out})
+    return out
+
+
+def _status(finish: Finish) -> tuple[str, dict[str, str] | None]:
+    reason = _INCOMPLETE.get(finish)
+    return ("incomplete", {"reason": reason}) if reason else ("completed", None)
+
+
+def _envelope(request: ResponsesRequest, response_id: str, created: int, status: str) -> dict[str, Any]:
+    return {
+        "id": response_id, "object": "response", "created_at": created, "status": status, "completed_at": None,
+        "model": request.model.id, "output": [], "usage": None, "error": None, "incomplete_details": None,
+        **request.echo,
+    }
+
+
+def _reasoning_item(item_id: str, text: str | None, status: str) -> dict[str, Any]:
+    content = [] if text is None else [{"type": "reasoning_text", "text": text}]
+    return {"id": item_id, "type": "reasoning", "summary": [], "content": content, "status": status}
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": []}
+
+
+def _message_item(item_id: str, text: str | None, status: str) -> dict[str, Any]:
+    content = [] if text is None else [_text_part(text)]
+    return {"id": item_id, "type": "message", "role": "assistant", "status": status, "content": content}
+
+
+def _call_item(item_id: str, call: ToolCall, status: str) -> dict[str, Any]:
+    return {"id": item_id, "type": "function_call", "call_id": call.id, "name": call.name,
+            "arguments": call.arguments, "status": status}
+
+
+def encode_result(request: ResponsesRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
+    status, details = _status(result.finish)
+    output: list[dict[str, Any]] = []
+    if result.reasoning and not request.reasoning.exclude:
+        output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed"))
+    if result.text:
+        message = _message_item(new_id("msg"), result.text, "completed")
+        if request.raw:
+            message.update({k: v for k, v in result.extra.items() if k not in message})
+        output.append(message)
+    output += [_call_item(new_id("fc"), call, "completed") for call in result.tool_calls]
+    if details and output:
+        output[-1]["status"] = "incomplete"
+    now = int(time.time())
+    return {
+        **_envelope(request, new_id("resp"), now, status),
+        "completed_at": now if status == "completed" else None,
+        "output": output,
+        "usage": usage_json(request, result.usage, defects),
+        "incomplete_details": details,
+    }
+
+
+class EventEncoder:
+    """Turns IR stream events into named SSE events. :meth:`start` first (``response.created``,
+    ``response.in_progress``), then :meth:`event` per IR event, then :meth:`end` or :meth:`error`."""
+
+    def __init__(self, request: ResponsesRequest, defects: DefectSwitch) -> None:
+        self.request, self.defects = request, defects
+        self.id, self.created = new_id("resp"), int(time.time())
+        self.sequence = 0
+        self.started = False
+        self.items: list[dict[str, Any]] = []
+        """Every output item so far, open ones included, by output index."""
+        self.pieces: list[list[str]] = []
+        """The text (or arguments) received for each output item."""
+        self.open: int | None = None
+        self.calls: dict[int, int] = {}
+        """IR tool-call index → output index."""
+        self.finish: Finished | None = None
+        self.usage: Usage | None = None
+
+    def _frame(self, kind: str, **fields: Any) -> bytes:
+        body = {"type": kind, "sequence_number": self.sequence, **fields}
+        self.sequence += 1
+        return sse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), kind)
+
+    def _response(self, status: str) -> dict[str, Any]:
+        return _envelope(self.request, self.id, self.created, status)
+
+    def start(self) -> bytes:
+        """``response.created`` and ``response.in_progress`` (once)."""
+        if self.started:
+            return b""
+        self.started = True
+        response = self._response("in_progress")
+        return self._frame("response.created", response=response) + self._frame("response.in_progress",
+                                                                                 response=response)
+
+    def _open(self, item: dict[str, Any]) -> bytes:
+        out = self._close("completed")
+        index = len(self.items)
+        self.items.append(item)
+        self.pieces.append([])
+        self.open = index
+        out += self._frame("response.output_item.added", output_index=index, item=item)
+        if item["type"] == "message":
+            out += self._frame("response.content_part.added", item_id=item["id"], output_index=index,
+                               content_index=0, part=_text_part(""))
+        return out
+
+    def _settle(self, index: int, status: str) -> str:
+        """Write the received text into item ``index`` and give it ``status``; the text."""
+        item, text = self.items[index], "".join(self.pieces[index])
+        item["status"] = status
+        if item["type"] == "reasoning":
+            item["content"] = [{"type": "reasoning_text", "text": text}]
+        elif item["type"] == "message":
+            item["content"] = [_text_part(text)]
+        else:
+            item["arguments"] = text
+        return text
+
+    def _close(self, status: str) -> bytes:
+        """The closing events of the open item, if any."""
+        if self.open is None:
+            return b""
+        index, self.open = self.open, None
+        text = self._settle(index, status)
+        item = self.items[index]
+        where = {"item_id": item["id"], "output_index": index}
+        if item["type"] == "reasoning":
+            out = self._frame("response.reasoning_text.done", **where, content_index=0, text=text)
+        elif item["type"] == "message":
+            out = self._frame("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
+            out += self._frame("response.content_part.done", **where, content_index=0, part=item["content"][0])
+        else:
+            out = self._frame("response.function_call_arguments.done", **where, arguments=text, name=item["name"])
+        return out + self._frame("response.output_item.done", output_index=index, item=item)
+
+    def _open_kind(self) -> str | None:
+        return None if self.open is None else str(self.items[self.open]["type"])
+
+    def event(self, event: StreamEvent) -> bytes:
+        """The events for one IR event (possibly none)."""
+        out = self.start()
+        if isinstance(event, ReasoningDelta):
+            if self.request.reasoning.exclude or not event.text:
+                return out
+            if self._open_kind() != "reasoning":
+                out += self._open(_reasoning_item(new_id("rs"), None, "in_progress"))
+            return out + self._delta("response.reasoning_text.delta", event.text, content_index=0)
+        if isinstance(event, TextDelta):
+            if not event.text:
+                return out
+            if self._open_kind() != "message":
+                out += self._open(_message_item(new_id("msg"), None, "in_progress"))
+            return out + self._delta("response.output_text.delta", event.text, content_index=0, logprobs=[])
+        if isinstance(event, ToolCallStart):
+            out += self._open(_call_item(new_id("fc"), ToolCall(event.id, event.name, ""), "in_progress"))
+            self.calls[event.index] = len(self.items) - 1
+            return out
+        if isinstance(event, ToolArgsDelta):
+            index = self.calls.get(event.index)
+            if index is None or not event.fragment:
+                return out
+            if index != self.open:
+                # A fragment for a call already closed (an upstream interleaving calls): keep it, late.
+                self.items[index]["arguments"] += event.fragment
+                return out + self._frame("response.function_call_arguments.delta", item_id=self.items[index]["id"],
+                                         output_index=index, delta=event.fragment)
+            return out + self._delta("response.function_call_arguments.delta", event.fragment)
+        if isinstance(event, Finished):
+            self.finish = event
+        elif isinstance(event, UsageReport):
+            self.usage = event.usage
+        return out
+
+    def _delta(self, kind: str, piece: str, **fields: Any) -> bytes:
+        assert self.open is not None
+        self.pieces[self.open].append(piece)
+        item = self.items[self.open]
+        return self._frame(kind, item_id=item["id"], output_index=self.open, **fields, delta=piece)
+
+    def end(self) -> bytes:
+        """Close the open item, then ``response.completed`` (or ``response.incomplete``) with the whole response."""
+        out = self.start()
+        status, details = _status(self.finish.finish if self.finish else "stop")
+        out += self._close("incomplete" if details else "completed")
+        response = self._response(status)
+        response.update({
+            "completed_at": int(time.time()) if status == "completed" else None,
+            "output": self.items,
+            "usage": usage_json(self.request, self.usage or Usage(), self.defects),
+            "incomplete_details": details,
+        })
+        return out + self._frame(f"response.{status}", response=response)
+
+    def error(self, error: GatewayError) -> bytes:
+        """A failure after the stream started: ``error``, then ``response.failed``; nothing after."""
+        out = self.start()
+        if self.open is not None:
+            self._settle(self.open, "incomplete")
+            self.open = None
+        out += self._frame("error", code=error.code, message=error.message, param=error.param)
+        response = self._response("failed")
+        response.update({
+            "output": self.items,
+            "usage": usage_json(self.request, self.usage, self.defects) if self.usage else None,
+            "error": {"code": error.code, "message": error.message},
+        })
+        return out + self._frame("response.failed", response=response)
