@@ -37,6 +37,9 @@ _MSG = "suites/test_messages.py::"
 _MSTREAM = "suites/test_messages_stream.py::"
 _MTOOLS = "suites/test_messages_tools.py::"
 _CROSS = "suites/test_cross_format.py::"
+_RESP = "suites/test_responses.py::"
+_RSTREAM = "suites/test_responses_stream.py::"
+_RTOOLS = "suites/test_responses_tools.py::"
 
 DEFECTS: dict[str, Defect] = {
     d.name: d
@@ -220,6 +223,20 @@ DEFECTS: dict[str, Defect] = {
            _MSG + "test_stop_sequences"),
         _d("msg_text_differs_across_formats", "the same prompt gives the same text in every format",
            _CROSS + "test_same_prompt_same_text_across_formats"),
+        _d("resp_sequence_repeats", "sequence_number strictly increases", _RSTREAM + "test_sequence_numbers_increase"),
+        _d("resp_completed_missing", "a Responses stream ends with response.completed", _RSTREAM + "test_event_sequence"),
+        _d("resp_function_call_output_ignored", "function_call_output items reach the model",
+           _RTOOLS + "test_function_call_output_round_trip"),
+        _d("resp_incomplete_reported_completed", "hitting max_output_tokens is status incomplete",
+           _RESP + "test_max_output_tokens_incomplete"),
+        _d("resp_parallel_calls_merged", "parallel tool calls stay separate function_call items",
+           _RTOOLS + "test_parallel_function_calls"),
+        _d("resp_reasoning_item_missing", "reasoning reaches Responses clients as a reasoning item",
+           _RESP + "test_reasoning_item"),
+        _d("resp_failed_missing", "a failure after a Responses stream started ends with response.failed",
+           _RSTREAM + "test_midstream_failure_is_response_failed"),
+        _d("resp_text_done_mismatch", "output_text.done carries the full text of the deltas",
+           _RSTREAM + "test_done_events_carry_full_text"),
     )
 }
 

@@ -49,7 +49,7 @@ def _parts(content: Any) -> tuple[str, list[str]]:
     return "".join(texts), images
 
 
-def _messages(body: dict[str, Any]) -> list[Message]:
+def _messages(body: dict[str, Any], defects: DefectSwitch) -> list[Message]:
     out: list[Message] = []
     if body.get("instructions"):
         out.append(Message("system", body["instructions"]))
@@ -68,6 +68,8 @@ def _messages(body: dict[str, Any]) -> list[Message]:
             else:
                 out.append(Message("assistant", "", tool_calls=[call]))
         elif kind == "function_call_output":
+            if defects.on("resp_function_call_output_ignored"):
+                continue
             text, _ = _parts(item.get("output"))
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
         else:
@@ -176,7 +178,7 @@ def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Res
     }
     return ResponsesRequest(
         model=model,
-        messages=_messages(body),
+        messages=_messages(body, defects),
         tools=tools,
         tool_choice=tool_choice,
         parallel_tool_calls=parallel,

@@ -93,15 +93,18 @@ def _call_item(item_id: str, call: ToolCall, status: str) -> dict[str, Any]:
 
 def encode_result(request: ResponsesRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
     status, details = _status(result.finish)
+    if defects.on("resp_incomplete_reported_completed"):
+        status, details = "completed", None
     output: list[dict[str, Any]] = []
-    if result.reasoning and not request.reasoning.exclude:
+    if result.reasoning and not request.reasoning.exclude and not defects.on("resp_reasoning_item_missing"):
         output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed"))
     if result.text:
         message = _message_item(new_id("msg"), result.text, "completed")
         if request.raw:
             message.update({k: v for k, v in result.extra.items() if k not in message})
         output.append(message)
-    output += [_call_item(new_id("fc"), call, "completed") for call in result.tool_calls]
+    calls = result.tool_calls[:1] if defects.on("resp_parallel_calls_merged") else result.tool_calls
+    output += [_call_item(new_id("fc"), call, "completed") for call in calls]
     if details and output:
         output[-1]["status"] = "incomplete"
     now = int(time.time())
@@ -135,7 +138,8 @@ class EventEncoder:
 
     def _frame(self, kind: str, **fields: Any) -> bytes:
         body = {"type": kind, "sequence_number": self.sequence, **fields}
-        self.sequence += 1
+        if not (self.defects.on("resp_sequence_repeats") and kind.endswith(".delta")):
+            self.sequence += 1
         return sse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), kind)
 
     def _response(self, status: str) -> dict[str, Any]:
@@ -185,7 +189,8 @@ class EventEncoder:
         if item["type"] == "reasoning":
             out = self._frame("response.reasoning_text.done", **where, content_index=0, text=text)
         elif item["type"] == "message":
-            out = self._frame("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
+            done_text = text[:-1] if self.defects.on("resp_text_done_mismatch") else text
+            out = self._frame("response.output_text.done", **where, content_index=0, text=done_text, logprobs=[])
             out += self._frame("response.content_part.done", **where, content_index=0, part=item["content"][0])
         else:
             out = self._frame("response.function_call_arguments.done", **where, arguments=text, name=item["name"])
@@ -198,7 +203,7 @@ class EventEncoder:
         """The events for one IR event (possibly none)."""
         out = self.start()
         if isinstance(event, ReasoningDelta):
-            if self.request.reasoning.exclude or not event.text:
+            if self.request.reasoning.exclude or not event.text or self.defects.on("resp_reasoning_item_missing"):
                 return out
             if self._open_kind() != "reasoning":
                 out += self._open(_reasoning_item(new_id("rs"), None, "in_progress"))
@@ -210,6 +215,8 @@ class EventEncoder:
                 out += self._open(_message_item(new_id("msg"), None, "in_progress"))
             return out + self._delta("response.output_text.delta", event.text, content_index=0, logprobs=[])
         if isinstance(event, ToolCallStart):
+            if self.calls and self.defects.on("resp_parallel_calls_merged"):
+                return out
             out += self._open(_call_item(new_id("fc"), ToolCall(event.id, event.name, ""), "in_progress"))
             self.calls[event.index] = len(self.items) - 1
             return out
@@ -247,6 +254,8 @@ class EventEncoder:
             "usage": usage_json(self.request, self.usage or Usage(), self.defects),
             "incomplete_details": details,
         })
+        if self.defects.on("resp_completed_missing"):
+            return out
         return out + self._frame(f"response.{status}", response=response)
 
     def error(self, error: GatewayError) -> bytes:
@@ -262,4 +271,6 @@ class EventEncoder:
             "usage": usage_json(self.request, self.usage, self.defects) if self.usage else None,
             "error": {"code": error.code, "message": error.message},
         })
+        if self.defects.on("resp_failed_missing"):
+            return out
         return out + self._frame("response.failed", response=response)
