@@ -39,15 +39,19 @@ class RequestSchema:
         root = {"$ref": f"#/components/schemas/{name}", "components": _components()}
         self._validator = jsonschema_rs.Draft202012Validator(root)
 
-    def check(self, body: Any) -> None:
+    def check(self, body: Any, *, missing_code: str = "missing_parameter") -> None:
         errors = list(self._validator.iter_errors(body))
         if not errors:
             return
         error = min(errors, key=lambda e: -len(list(e.instance_path)))
-        param = _param(list(error.instance_path)) or None
+        path = list(error.instance_path)
         message = re.sub(r"\s+", " ", str(error.message))[:300]
-        where = f" at '{param}'" if param else ""
-        raise InvalidRequest(f"Invalid request{where}: {message}", param=param, code="invalid_parameter")
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+            param = _param([*path, str(error.kind.property)])
+            raise InvalidRequest(f"Missing required parameter '{param}'.", param=param, code=missing_code)
+        optional_param = _param(path) or None
+        where = f" at '{optional_param}'" if optional_param else ""
+        raise InvalidRequest(f"Invalid request{where}: {message}", param=optional_param, code="invalid_parameter")
 
 
 @lru_cache(maxsize=16)

@@ -29,6 +29,9 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--second-key={deployment.second_key}",
         f"--revoked-key={deployment.revoked_key}",
         f"--zero-credit-key={deployment.zero_credit_key}",
+        f"--rate-limited-key={deployment.rate_limited_key}",
+        "--mock-upstreams",
+        "--test-hooks",
         f"--coverage-json={tmp / 'coverage.json'}",
     )
 

@@ -17,7 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from gateway.catalog import Catalog
 from gateway.defects import DefectSwitch
-from gateway.errors import GatewayError, ModelUnavailable
+from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
 from gateway.ir import ChatRequest, ChatResult, StreamEvent, Usage
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
@@ -57,12 +57,24 @@ def _adapter(state: GatewayState, ir: ChatRequest) -> ChatAdapter:
     return adapter
 
 
+def _require_json(request: Request) -> None:
+    """A body declared as something other than JSON is refused (an absent Content-Type is tolerated)."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    media = declared.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise InvalidRequest(f"Content-Type must be application/json, not '{media}'.", code="invalid_content_type")
+
+
 def generation_route(codec: Codec) -> Callable[[Request], Awaitable[Response]]:
     """The Starlette endpoint serving ``codec``'s format."""
 
     async def endpoint(request: Request) -> Response:
         state = state_of(request.scope)
         maybe_fail(request)
+        if not state.defects.on("chat_content_type_unchecked"):
+            _require_json(request)
         ir = codec.decode(await request.body(), state.catalog, state.defects)
         adapter = _adapter(state, ir)
         admit(request.scope)

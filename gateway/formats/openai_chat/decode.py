@@ -113,7 +113,8 @@ def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequ
     body = parse_json(raw)
     if defects.on("chat_messages_null_500") and body.get("messages", ()) is None:
         len(body["messages"])
-    request_schema("ChatCompletionRequest").check(body)
+    missing = "invalid_parameter" if defects.on("chat_missing_reported_invalid") else "missing_parameter"
+    request_schema("ChatCompletionRequest").check(body, missing_code=missing)
     try:
         model = resolve_model(catalog.get, body["model"], ENDPOINT)
     except NotFound as exc:
