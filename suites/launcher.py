@@ -1,8 +1,9 @@
 """Start the reference gateway and the mock upstreams as subprocesses on free loopback ports.
 
 Used by the plugin when no ``--base-url`` is given, and by the project's own tests. The deployment
-provisions its own accounts through the gateway's admin CLI: a funded account with two keys, a key
-revoked right after creation, and an account with no credits.
+provisions its own accounts through the gateway's admin CLI: a funded account with two keys (and limits
+high enough that the suites never throttle themselves), a key revoked right after creation, an account
+with no credits, and an account limited to 1 request per minute (for the 429 checks).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Deployment:
     workdir: Path
     upstreams: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    rate_limited_key: str = ""
 
     def stop(self) -> None:
         for process in self.processes:
@@ -70,8 +72,10 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 def _admin(env: dict[str, str], *args: str) -> dict[str, str]:
     out = subprocess.run([sys.executable, "-m", "gateway", "admin", *args], env=env, cwd=ROOT,
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+                         check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"gateway admin {' '.join(args)} exited with {out.returncode}: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -102,10 +106,13 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         deployment.processes.append(mocks)
 
         funded = _admin(env, "provision", "--name", "conformance", "--credits", "1000", "--label", "primary")
+        _admin(env, "set-limits", "--account", funded["account_id"], "--rpm", "100000", "--tpm", "1000000000")
         second = _admin(env, "create-key", "--account", funded["account_id"], "--label", "second")
         revoked = _admin(env, "create-key", "--account", funded["account_id"], "--label", "revoked")
         _admin(env, "revoke-key", "--key", revoked["key_id"])
         broke = _admin(env, "provision", "--name", "zero-credit", "--credits", "0", "--label", "zero")
+        limited = _admin(env, "provision", "--name", "rate-limited", "--credits", "1000", "--label", "limited")
+        _admin(env, "set-limits", "--account", limited["account_id"], "--rpm", "1", "--tpm", "1000000000")
 
         gateway_log = workdir / "gateway.log"
         gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)
@@ -122,5 +129,6 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     deployment.second_key = second["api_key"]
     deployment.revoked_key = revoked["api_key"]
     deployment.zero_credit_key = broke["api_key"]
+    deployment.rate_limited_key = limited["api_key"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     return deployment

@@ -7,6 +7,9 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --second-key       EMPIRIO_SECOND_KEY       another key of the same account
     --revoked-key      EMPIRIO_REVOKED_KEY      a key that was revoked
     --zero-credit-key  EMPIRIO_ZERO_CREDIT_KEY  a key of an account with no credits
+    --rate-limited-key EMPIRIO_RATE_LIMITED_KEY a key of an account limited to 1 request per minute
+    --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
+    --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
     --min-coverage     EMPIRIO_MIN_COVERAGE     fail the session below this spec-coverage percent
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
 
@@ -38,8 +41,16 @@ _OPTIONS: dict[str, str] = {
     "second_key": "a second API key of the same account",
     "revoked_key": "an API key that has been revoked",
     "zero_credit_key": "an API key of an account with no credits",
+    "rate_limited_key": "an API key of an account limited to 1 request per minute",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json)",
+}
+
+_FLAGS: dict[str, str] = {
+    "mock_upstreams": "the deployment's upstreams are this project's mocks, so [[mock:...]] directives work "
+                      "(set automatically when the reference is started locally)",
+    "test_hooks": "the deployment honours the test header x-empirio-test (set automatically when the "
+                  "reference is started locally)",
 }
 
 _TARGET = pytest.StashKey["Target"]()
@@ -56,6 +67,9 @@ class Target:
     revoked_key: str | None
     zero_credit_key: str | None
     local: Any = None  # the launched reference deployment, when we started one
+    rate_limited_key: str | None = None
+    mock_upstreams: bool = False  # upstreams are this project's mocks: [[mock:...]] directives work
+    test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +81,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         except ValueError:  # another plugin (pytest-base-url) owns --base-url: share it
             pass
         parser.addini(f"empirio_{name}", help_text, default=None)
+    for name, help_text in _FLAGS.items():
+        flag = "--" + name.replace("_", "-")
+        group.addoption(flag, dest=f"empirio_{name}", action="store_true", default=False, help=help_text)
+        parser.addini(f"empirio_{name}", help_text, type="bool", default=False)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    """A boolean option: the command-line flag, else ``EMPIRIO_<NAME>``, else the ini key."""
+    if config.getoption(f"empirio_{name}", default=False):
+        return True
+    env = os.environ.get(f"EMPIRIO_{name.upper()}")
+    if env is not None and env.strip():
+        return _truthy(env)
+    return bool(config.getini(f"empirio_{name}"))
 
 
 def _setting(config: pytest.Config, name: str) -> str | None:
@@ -94,13 +126,17 @@ def _resolve_target(config: pytest.Config) -> Target:
         if not api_key:
             raise pytest.UsageError("--base-url needs --api-key (or EMPIRIO_API_KEY)")
         target = Target(base_url.rstrip("/"), api_key, _setting(config, "second_key"),
-                        _setting(config, "revoked_key"), _setting(config, "zero_credit_key"))
+                        _setting(config, "revoked_key"), _setting(config, "zero_credit_key"),
+                        rate_limited_key=_setting(config, "rate_limited_key"),
+                        mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"))
     else:
         from suites.launcher import launch
 
         local = launch()
         target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
-                        local.zero_credit_key, local=local)
+                        local.zero_credit_key, local=local,
+                        rate_limited_key=local.rate_limited_key or None,
+                        mock_upstreams=True, test_hooks=bool(local.control_url))
     config.stash[_TARGET] = target
     return target
 
@@ -165,6 +201,30 @@ def revoked_key(target: Target) -> str:
 @pytest.fixture
 def zero_credit_key(target: Target) -> str:
     return _operator_key(target, "zero_credit_key")
+
+
+@pytest.fixture
+def rate_limited_key(target: Target) -> str:
+    return _operator_key(target, "rate_limited_key")
+
+
+def _operator_flag(target: Target, name: str) -> bool:
+    if not getattr(target, name):
+        flag = "--" + name.replace("_", "-")
+        pytest.skip(f"needs {flag} (or EMPIRIO_{name.upper()}=1): {_FLAGS[name]}")
+    return True
+
+
+@pytest.fixture
+def mock_upstreams(target: Target) -> bool:
+    """The deployment's upstreams are this project's mocks; skips naming --mock-upstreams otherwise."""
+    return _operator_flag(target, "mock_upstreams")
+
+
+@pytest.fixture
+def test_hooks(target: Target) -> bool:
+    """The deployment honours ``x-empirio-test``; skips naming --test-hooks otherwise."""
+    return _operator_flag(target, "test_hooks")
 
 
 @pytest.hookimpl(wrapper=True)

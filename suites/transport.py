@@ -9,7 +9,7 @@ that received them. Any client built on httpx (ours, ``openai``, ``anthropic``) 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
@@ -17,18 +17,20 @@ from suites.contract import Contract, Operation, Violation
 from suites.recorder import Recorder
 from suites.sse import SSEDecoder
 
-__all__ = ["ContractTransport"]
+__all__ = ["AsyncContractTransport", "ContractTransport"]
 
 
-class _ValidatedEvents(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, contract: Contract, op: Operation, recorder: Recorder) -> None:
-        self.inner, self.contract, self.op, self.recorder = inner, contract, op, recorder
+class _EventChecker:
+    """Decodes an event stream incrementally and validates each event as it completes."""
+
+    def __init__(self, contract: Contract, op: Operation, recorder: Recorder) -> None:
+        self.contract, self.op, self.recorder = contract, op, recorder
         self.decoder = SSEDecoder()
 
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.inner:
-            self._check(self.decoder.feed(chunk))
-            yield chunk
+    def feed(self, chunk: bytes) -> None:
+        self._check(self.decoder.feed(chunk))
+
+    def flush(self) -> None:
         self._check(self.decoder.flush())
 
     def _check(self, events: list) -> None:  # type: ignore[type-arg]
@@ -42,36 +44,62 @@ class _ValidatedEvents(httpx.SyncByteStream):
             for violation in self.contract.validate_event(self.op, label, payload):
                 self.recorder.violation(violation)
 
+
+class _ValidatedEvents(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, contract: Contract, op: Operation, recorder: Recorder) -> None:
+        self.inner = inner
+        self.checker = _EventChecker(contract, op, recorder)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            self.checker.feed(chunk)
+            yield chunk
+        self.checker.flush()
+
     def close(self) -> None:
         self.inner.close()
 
 
-class ContractTransport(httpx.BaseTransport):
-    def __init__(self, contract: Contract, recorder: Recorder, inner: httpx.BaseTransport | None = None) -> None:
-        self.contract = contract
-        self.recorder = recorder
-        self.inner = inner or httpx.HTTPTransport()
+class _AsyncValidatedEvents(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, contract: Contract, op: Operation, recorder: Recorder) -> None:
+        self.inner = inner
+        self.checker = _EventChecker(contract, op, recorder)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        path = request.url.path
-        op = self.contract.operation_for(request.method, path)
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            self.checker.feed(chunk)
+            yield chunk
+        self.checker.flush()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Validation:
+    """What the sync and async transports share: classify the response, validate or wrap it."""
+
+    contract: Contract
+    recorder: Recorder
+
+    def _stream_op(self, request: httpx.Request, response: httpx.Response) -> tuple[Operation | None, bool]:
+        """The operation (None: not in the contract) and whether the response is an event stream."""
+        op = self.contract.operation_for(request.method, request.url.path)
         if op is None:
-            return response
+            return None, False
         self.recorder.status(op.id, response.status_code)
-        if response.headers.get("content-type", "").startswith("text/event-stream"):
-            if not op.sse_events:
-                self.recorder.violation(Violation(op.id, response.status_code, "event stream from a non-streaming operation"))
-            elif response.status_code != 200:
-                self.recorder.violation(Violation(op.id, response.status_code, "an error status with an event stream"))
-            assert isinstance(response.stream, httpx.SyncByteStream)
-            response.stream = _ValidatedEvents(response.stream, self.contract, op, self.recorder)
-            return response
-        body = response.read()
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            return op, False
+        if not op.sse_events:
+            self.recorder.violation(Violation(op.id, response.status_code, "event stream from a non-streaming operation"))
+        elif response.status_code != 200:
+            self.recorder.violation(Violation(op.id, response.status_code, "an error status with an event stream"))
+        return op, True
+
+    def _validated(self, request: httpx.Request, response: httpx.Response, body: bytes) -> httpx.Response:
         headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "content-encoding"}
         _, violations = self.contract.validate_response(
             method=request.method,
-            path=path,
+            path=request.url.path,
             query=dict(request.url.params),
             request_headers={k.lower(): v for k, v in request.headers.items()},
             status=response.status_code,
@@ -86,5 +114,50 @@ class ContractTransport(httpx.BaseTransport):
             extensions=response.extensions,
         )
 
+
+class ContractTransport(_Validation, httpx.BaseTransport):
+    def __init__(self, contract: Contract, recorder: Recorder, inner: httpx.BaseTransport | None = None) -> None:
+        self.contract = contract
+        self.recorder = recorder
+        self.inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        op, streaming = self._stream_op(request, response)
+        if op is None:
+            return response
+        if streaming:
+            assert isinstance(response.stream, httpx.SyncByteStream)
+            response.stream = _ValidatedEvents(response.stream, self.contract, op, self.recorder)
+            return response
+        return self._validated(request, response, response.read())
+
     def close(self) -> None:
         self.inner.close()
+
+
+class AsyncContractTransport(_Validation, httpx.AsyncBaseTransport):
+    """The async twin of :class:`ContractTransport` (for ``httpx.AsyncClient`` and async SDK clients).
+
+    Create it inside the event loop that uses it and ``await aclose()`` it there: its connection pool
+    belongs to that loop.
+    """
+
+    def __init__(self, contract: Contract, recorder: Recorder, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.contract = contract
+        self.recorder = recorder
+        self.inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        op, streaming = self._stream_op(request, response)
+        if op is None:
+            return response
+        if streaming:
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            response.stream = _AsyncValidatedEvents(response.stream, self.contract, op, self.recorder)
+            return response
+        return self._validated(request, response, await response.aread())
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
