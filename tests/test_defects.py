@@ -78,7 +78,9 @@ def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment
     outcomes = _outcomes(_run_checks(pytester, deployment, node_ids, tmp_path))
     for node_id in node_ids:
         seen = _matching(outcomes, node_id)
-        assert seen and set(seen.values()) == {"passed"}, f"{node_id} without any defect: {seen or 'did not run'}"
+        outcomes_seen = set(seen.values())
+        ok = "passed" in outcomes_seen and outcomes_seen <= {"passed", "skipped"}
+        assert ok, f"{node_id} without any defect: {seen or 'did not run'}"
 
 
 def test_control_api_reports_defects(control: httpx.Client) -> None:
