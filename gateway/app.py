@@ -39,13 +39,14 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    catalog = load_catalog(settings.catalog_path)
     app.state.gateway = GatewayState(
         settings=settings,
-        catalog=load_catalog(settings.catalog_path),
+        catalog=catalog,
         store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
         defects=defects,
         http=http,
-        adapters=build_adapters(settings, http),
+        adapters=build_adapters(settings, http, catalog),
         limiter=RateLimiter(),
     )
     return app

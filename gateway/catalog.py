@@ -33,6 +33,24 @@ class CatalogModel:
     prices: TokenPrices = field(repr=False, default_factory=lambda: TokenPrices({}))
     parameters: dict[str, dict[str, Any]] = field(repr=False, default_factory=dict)
     """``supported_parameters`` by name, aliases included."""
+    _priced: dict[tuple[tuple[str, Any], ...], TokenPrices] = field(repr=False, default_factory=dict)
+
+    @property
+    def option_names(self) -> frozenset[str]:
+        """Request options that select a price row (e.g. DeepReasoning's ``anthropic_model``)."""
+        return frozenset(k for row in self.public.get("pricing_rows") or () for k in (row.get("conditions") or {}))
+
+    def options(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The value of each price-selecting option: the request's, else the model's default."""
+        defaults = self.public.get("default_params") or {}
+        return {name: body.get(name, defaults.get(name, (self.parameters.get(name) or {}).get("default")))
+                for name in self.option_names}
+
+    def prices_for(self, options: dict[str, Any]) -> TokenPrices:
+        key = tuple(sorted(options.items()))
+        if key not in self._priced:
+            self._priced[key] = token_prices(self.public.get("pricing_rows") or [], options)
+        return self._priced[key]
 
     @property
     def available(self) -> bool:

@@ -46,10 +46,14 @@ class TokenPrices:
         )
 
 
-def token_prices(pricing_rows: list[dict[str, Any]]) -> TokenPrices:
+def token_prices(pricing_rows: list[dict[str, Any]], conditions: dict[str, Any] | None = None) -> TokenPrices:
+    """The token rates that apply: rows without conditions, plus rows whose conditions all hold."""
     rates: dict[str, list[_Rate]] = {}
+    held = conditions or {}
     for row in pricing_rows:
-        if row.get("unit") != "token" or row.get("kind", "rate") != "rate" or row.get("conditions"):
+        if row.get("unit") != "token" or row.get("kind", "rate") != "rate":
+            continue
+        if any(held.get(key) != value for key, value in (row.get("conditions") or {}).items()):
             continue
         tier = row.get("tier") or {}
         rate = _Rate(Decimal(row["rate_usd"]) / Decimal(row["per"]), int(tier.get("min_tokens") or 0),

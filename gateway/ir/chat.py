@@ -79,6 +79,12 @@ class ChatRequest:
     """``disable_formatting`` (or an alias): no gateway formatting; upstream-specific fields pass through."""
     passthrough: dict[str, Any] = field(default_factory=dict)
     """Other sampling fields (``response_format``, penalties, ``user``…) for upstreams that speak them."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Model options that select the route and the price (e.g. DeepReasoning's ``anthropic_model``)."""
+
+    def cost(self, usage: Usage) -> Any:
+        """USD for ``usage`` at this request's prices (a ``Decimal``)."""
+        return self.model.prices_for(self.options).cost(usage)
 
 
 @dataclass(slots=True)

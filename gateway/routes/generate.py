@@ -80,7 +80,7 @@ def generation_route(codec: Codec) -> Callable[[Request], Awaitable[Response]]:
         admit(request.scope)
         if not ir.stream:
             result = await adapter.complete(ir)
-            charge(request.scope, ir.model.prices.cost(result.usage))
+            charge(request.scope, ir.cost(result.usage))
             body = codec.encode(ir, result, state.defects)
             return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
         events = adapter.stream(ir).__aiter__()
@@ -116,5 +116,5 @@ async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, fir
         if close is not None:
             await close()
         if encoder.usage is not None:
-            charge(request.scope, ir.model.prices.cost(encoder.usage))
+            charge(request.scope, ir.cost(encoder.usage))
     yield encoder.end()

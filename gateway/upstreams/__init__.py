@@ -7,30 +7,24 @@ through :func:`gateway.upstreams.http.upstream_errors`, so no provider detail re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Protocol
-
+from gateway.catalog import Catalog
 from gateway.config import Settings
-from gateway.ir import ChatRequest, ChatResult, StreamEvent
+from gateway.upstreams.anthropic import AnthropicAdapter
+from gateway.upstreams.base import ChatAdapter
+from gateway.upstreams.deepreasoning import DeepReasoningAdapter
 from gateway.upstreams.http import UpstreamHTTP
+from gateway.upstreams.openai_compat import DEEPSEEK, OPENAI, OpenAICompatibleAdapter
 
 __all__ = ["ChatAdapter", "build_adapters"]
 
 
-class ChatAdapter(Protocol):
-    async def complete(self, request: ChatRequest) -> ChatResult: ...
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]: ...
-
-
-def build_adapters(settings: Settings, http: UpstreamHTTP) -> dict[str, ChatAdapter]:
+def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> dict[str, ChatAdapter]:
     """Every chat-capable family's adapter, bound to its configured base URL and key."""
-    from gateway.upstreams.anthropic import AnthropicAdapter
-    from gateway.upstreams.openai_compat import DEEPSEEK, OPENAI, OpenAICompatibleAdapter
-
     up = settings.upstreams
-    return {
+    adapters: dict[str, ChatAdapter] = {
         "openai": OpenAICompatibleAdapter(http, up["openai"], OPENAI),
         "deepseek": OpenAICompatibleAdapter(http, up["deepseek"], DEEPSEEK),
         "anthropic": AnthropicAdapter(http, up["anthropic"]),
     }
+    adapters["deepreasoning"] = DeepReasoningAdapter(dict(adapters), catalog)
+    return adapters

@@ -111,4 +111,5 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
         include_usage=True,
         reasoning=ReasoningOptions(enabled=enabled, budget_tokens=thinking.get("budget_tokens")),
         raw=any(body.get(flag) is True for flag in RAW_FLAGS),
+        options=model.options(body),
     )

@@ -64,7 +64,7 @@ def _usage(request: ChatRequest, usage: Usage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cached_tokens,
-        "cost": float(round(request.model.prices.cost(usage), 10)),
+        "cost": float(round(request.cost(usage), 10)),
     }
 
 

@@ -149,4 +149,5 @@ def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequ
         reasoning=_reasoning(body, defects),
         raw=any(body.get(flag) is True for flag in RAW_FLAGS) and not defects.on("chat_raw_flag_ignored"),
         passthrough={k: body[k] for k in _PASSTHROUGH if k in body},
+        options=model.options(body),
     )

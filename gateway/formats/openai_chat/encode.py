@@ -52,7 +52,7 @@ def usage_json(request: ChatRequest, usage: Usage, defects: DefectSwitch) -> dic
         "total_tokens": usage.input_tokens + usage.output_tokens,
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-        "cost": float(round(request.model.prices.cost(usage), 10)),
+        "cost": float(round(request.cost(usage), 10)),
     }
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})

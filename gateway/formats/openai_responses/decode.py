@@ -190,5 +190,6 @@ def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Res
         reasoning=_reasoning(body),
         raw=any(body.get(flag) is True for flag in RAW_FLAGS),
         passthrough={"response_format": response_format} if response_format is not None else {},
+        options=model.options(body),
         echo=echo,
     )
