@@ -1,7 +1,8 @@
 """DeepReasoning: DeepSeek R1's chain of thought, then a Claude model's answer (the DeepClaude pairing).
 
-Stage 1 sends the conversation to R1 and keeps only its reasoning (its answer is read to the end, for
-the usage, and discarded). Stage 2 sends the conversation to the chosen Claude model with that
+Stage 1 sends the conversation to R1 and keeps only its reasoning (its answer, capped at one token
+since it is discarded, is still read to the end for the usage; all of stage 1's output counts as
+reasoning tokens). Stage 2 sends the conversation to the chosen Claude model with that
 reasoning in a system turn — not as an assistant prefill, which newer Claude models reject. Streams
 relay R1's reasoning as it arrives, then Claude's answer; usage adds both stages. Every failure of
 either stage is a gateway error (a stage-1 401/402 never becomes an empty thinking block).
@@ -31,7 +32,7 @@ def _combined(first: Usage, second: Usage) -> Usage:
     return Usage(
         input_tokens=first.input_tokens + second.input_tokens,
         output_tokens=first.output_tokens + second.output_tokens,
-        reasoning_tokens=first.reasoning_tokens or first.output_tokens,
+        reasoning_tokens=first.output_tokens,
         cached_tokens=first.cached_tokens + second.cached_tokens,
         cache_write_tokens=second.cache_write_tokens,
     )
@@ -52,7 +53,7 @@ class DeepReasoningAdapter:
         reasoner, reasoner_adapter = self._model(REASONER_ID)
         writer, writer_adapter = self._model(str(request.options.get("anthropic_model") or DEFAULT_WRITER))
         first = dataclasses.replace(request, model=reasoner, tools=[], tool_choice=None, parallel_tool_calls=None,
-                                    max_output_tokens=None, stop=[], reasoning=ReasoningOptions(enabled=True),
+                                    max_output_tokens=1, stop=[], reasoning=ReasoningOptions(enabled=True),
                                     passthrough={})
         second = dataclasses.replace(request, model=writer, reasoning=ReasoningOptions(enabled=False))
         return first, reasoner_adapter, second, writer_adapter
