@@ -1,6 +1,6 @@
 """The request path, as plain ASGI middleware classes; :data:`STACK` declares their order once.
 
-``auth → body_limit → limits → credits``. Admission of a billable request (credits, then the rate
+``crash guard → auth → body_limit → limits → credits``. Admission of a billable request (credits, then the rate
 limit) happens in :mod:`gateway.middleware.gate` once the route has decoded it (D-4); the limits and
 credits middleware add the rate-limit headers and settle the cost as the response goes out. Unhandled exceptions and the
 router's own 404/405 are rendered in the endpoint's envelope by :mod:`gateway.middleware.errors`.
@@ -12,12 +12,13 @@ from starlette.middleware import Middleware
 
 from gateway.middleware.auth import AuthMiddleware
 from gateway.middleware.body_limit import BodyLimitMiddleware
+from gateway.middleware.crash import CrashMiddleware
 from gateway.middleware.credits import CreditsMiddleware
 from gateway.middleware.limits import LimitsMiddleware
 
-__all__ = ["AuthMiddleware", "BodyLimitMiddleware", "CreditsMiddleware", "LimitsMiddleware", "build_stack"]
+__all__ = ["AuthMiddleware", "CrashMiddleware", "BodyLimitMiddleware", "CreditsMiddleware", "LimitsMiddleware", "build_stack"]
 
 def build_stack() -> list[Middleware]:
     """The middleware list for Starlette, outermost first: the request path's order, declared once."""
-    return [Middleware(AuthMiddleware), Middleware(BodyLimitMiddleware), Middleware(LimitsMiddleware),
+    return [Middleware(CrashMiddleware), Middleware(AuthMiddleware), Middleware(BodyLimitMiddleware), Middleware(LimitsMiddleware),
             Middleware(CreditsMiddleware)]

@@ -26,6 +26,7 @@ from gateway.ir import (
     UsageReport,
 )
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
+from gateway.upstreams.stops import StopScanner, cut_at_stop
 
 __all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter"]
 
@@ -90,8 +91,6 @@ class OpenAICompatibleAdapter:
                             (self.dialect.limit_field, request.max_output_tokens)):
             if value is not None:
                 body[name] = value
-        if request.stop:
-            body["stop"] = request.stop
         if request.tools:
             body["tools"] = [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                                "parameters": t.parameters}} for t in request.tools]
@@ -122,16 +121,20 @@ class OpenAICompatibleAdapter:
             message = choice["message"]
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in message.get("tool_calls") or ()]
+            text, matched = cut_at_stop(message.get("content") or "", request.stop)
+            finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
             return ChatResult(
-                text=message.get("content") or "",
+                text=text,
+                stop_sequence=matched,
                 reasoning=message.get("reasoning_content"),
                 tool_calls=calls,
-                finish=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),  # type: ignore[arg-type]
+                finish="stop" if matched else finish,  # type: ignore[arg-type]
                 usage=_usage(payload.get("usage")),
                 extra={k: v for k, v in message.items() if k not in _STANDARD_MESSAGE},
             )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        scanner = StopScanner(request.stop) if request.stop else None
         finished = False
         events = self.http.post_sse(self.upstream, self.dialect.path, self.body(request, stream=True), self.headers)
         async for event in events:
@@ -141,11 +144,35 @@ class OpenAICompatibleAdapter:
                 chunk = json.loads(event.data)
                 if "error" in chunk:
                     raise UpstreamError("The model provider failed while answering.")
-                for item in _chunk_events(chunk):
-                    finished = finished or isinstance(item, Finished)
-                    yield item
+                items = _chunk_events(chunk)
+            for item in items if scanner is None else _scan(scanner, items):
+                finished = finished or isinstance(item, Finished)
+                yield item
         if not finished:
             raise UpstreamError("The model provider's answer was cut short.")
+
+
+def _scan(scanner: StopScanner, items: list[StreamEvent]) -> list[StreamEvent]:
+    """Apply the gateway's stop sequences to one chunk's events. After a match the upstream is still
+    read to its end (its usage is what is billed) but its text is dropped."""
+    out: list[StreamEvent] = []
+    for item in items:
+        if isinstance(item, TextDelta):
+            if scanner.matched is None:
+                text = scanner.feed(item.text)
+                if text:
+                    out.append(TextDelta(text))
+                if scanner.matched is not None:
+                    out.append(Finished("stop", scanner.matched))
+        elif isinstance(item, Finished):
+            if scanner.matched is None:
+                rest = scanner.flush()
+                if rest:
+                    out.append(TextDelta(rest))
+                out.append(item)
+        else:
+            out.append(item)
+    return out
 
 
 def _chunk_events(chunk: dict[str, Any]) -> list[StreamEvent]:

@@ -20,6 +20,9 @@ ANTHROPIC_TYPE_BY_STATUS = {
     413: "request_too_large",
     429: "rate_limit_error",
     500: "api_error",
+    502: "api_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
 }
 
 

@@ -23,7 +23,7 @@ _OWN = frozenset({"model", "messages", "system", "stream", "metadata", "thinking
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
-    return "".join(b.get("text", "") for b in content or () if b.get("type") == "text")
+    return "\n".join(b.get("text", "") for b in content or () if b.get("type") == "text")
 
 
 def _image(block: dict[str, Any]) -> str:
@@ -55,9 +55,9 @@ def _turn(role: str, content: Any, defects: DefectSwitch) -> list[Message]:
     if out and texts and defects.on("msg_tool_result_mixed_rejected"):
         raise InvalidRequest("tool_result blocks cannot be mixed with text.", param="messages")
     if role == "assistant":
-        out.append(Message("assistant", "".join(texts), tool_calls=calls))
+        out.append(Message("assistant", "\n".join(texts), tool_calls=calls))
     elif texts or images or not out:
-        out.append(Message("user", "".join(texts), images=images))
+        out.append(Message("user", "\n".join(texts), images=images))
     return out
 
 

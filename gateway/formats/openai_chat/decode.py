@@ -44,7 +44,7 @@ def _text(content: Any) -> tuple[str, list[str]]:
         elif kind == "image_url":
             image = part["image_url"]
             images.append(image["url"] if isinstance(image, dict) else image)
-    return "".join(texts), images
+    return "\n".join(texts), images
 
 
 def _strip_thinking(text: str) -> str:

@@ -46,7 +46,7 @@ def _parts(content: Any) -> tuple[str, list[str]]:
             texts.append(part["text"])
         elif kind == "input_image" and part.get("image_url"):
             images.append(part["image_url"])
-    return "".join(texts), images
+    return "\n".join(texts), images
 
 
 def _messages(body: dict[str, Any], defects: DefectSwitch) -> list[Message]:

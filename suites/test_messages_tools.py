@@ -1,0 +1,191 @@
+"""Anthropic Messages tool use: every ``tool_choice`` mode, streamed ``input_json_delta`` fragments,
+parallel ``tool_use`` blocks, ``tool_result`` round trips (plain, ``is_error``, mixed with text) and
+invalid tool requests. Each check runs on one tool-capable model per provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from suites.anthropic_stream import create, message_body, plain_model, stream_messages, tool_models
+from suites.chat import Failures
+from suites.checks import errors
+from suites.checks import messages as checks
+from suites.client import ApiClient
+from suites.contract import Contract
+from suites.discovery import Discovery
+from suites.plugin import Target
+
+WEATHER: dict[str, Any] = {
+    "name": "get_weather",
+    "description": "Current weather for a city.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "minLength": 1, "description": "City name, e.g. Paris"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["location", "unit"],
+        "additionalProperties": False,
+    },
+}
+TIME: dict[str, Any] = {
+    "name": "get_time",
+    "description": "Current local time in a time zone.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"timezone": {"type": "string", "minLength": 1, "description": "IANA zone"}},
+        "required": ["timezone"],
+        "additionalProperties": False,
+    },
+}
+ASK = "What is the weather in Paris right now? Use the get_weather tool."
+CHOICES: dict[str, dict[str, Any]] = {
+    "auto": {"type": "auto"},
+    "any": {"type": "any"},
+    "tool": {"type": "tool", "name": "get_weather"},
+}
+
+
+def _message(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """The message of one request: the non-stream body, or the message a stream builds (its blocks,
+    checked for order, and the message_delta's stop reason)."""
+    if not stream:
+        response = create(api, body)
+        assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+        return response.json()  # type: ignore[no-any-return]
+    result = stream_messages(api, body)
+    checks.event_order(result.names, result.payloads)
+    blocks = checks.blocks_in_order(result.payloads)
+    delta = checks.message_delta_rules(result.payloads)
+    return {"type": "message", "role": "assistant", "content": blocks, "stop_reason": delta["delta"]["stop_reason"],
+            "model": body["model"]}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.parametrize("mode", list(CHOICES))
+def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            message = _message(api, message_body(model, ASK, tools=[WEATHER], tool_choice=CHOICES[mode]), stream)
+            uses = checks.tool_uses(message)
+            if mode == "auto" and not uses:  # the model may answer in text instead
+                checks.message_answer(message, model["id"], stop_reason="end_turn")
+                continue
+            assert uses, f"tool_choice {mode}: no tool_use block (stop_reason {message.get('stop_reason')!r})"
+            assert message["stop_reason"] == "tool_use", f"stop_reason {message['stop_reason']!r} with tool_use blocks"
+            checks.tool_inputs_valid(uses, [WEATHER])
+            kinds = [b.get("type") for b in message["content"]]
+            assert kinds[-len(uses):] == ["tool_use"] * len(uses), f"tool_use blocks must come last: {kinds}"
+    failures.raise_any()
+
+
+PARALLEL = "In parallel, get the weather in Paris and the current time in Asia/Tokyo: call both tools."
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+def test_parallel_tool_use(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
+    failures = Failures()
+    tools = [WEATHER, TIME]
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            message = _message(api, message_body(model, PARALLEL, tools=tools, tool_choice={"type": "any"}), stream)
+            uses = checks.tool_uses(message)
+            assert uses and message["stop_reason"] == "tool_use", \
+                f"no tool_use (stop_reason {message.get('stop_reason')!r})"
+            checks.tool_inputs_valid(uses, tools)
+            if target.mock_upstreams:
+                assert len(uses) == 2, f"the mock upstream calls both tools in parallel; the client got {len(uses)} tool_use block(s)"
+                assert {u["name"] for u in uses} == {"get_weather", "get_time"}, f"tools used: {[u['name'] for u in uses]}"
+    failures.raise_any()
+
+
+def _call(tool_id: str = "toolu_01A09q90qw90lq917835lq9") -> dict[str, Any]:
+    return {"type": "tool_use", "id": tool_id, "name": "get_weather", "input": {"location": "Paris", "unit": "celsius"}}
+
+
+def _round_trip(model: dict[str, Any], result: dict[str, Any], *extra: dict[str, Any]) -> dict[str, Any]:
+    call = _call()
+    return message_body(model, ASK, tools=[WEATHER]) | {"messages": [
+        {"role": "user", "content": ASK},
+        {"role": "assistant", "content": [{"type": "text", "text": "I will call get_weather."}, call]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], **result}, *extra]},
+    ]}
+
+
+@pytest.mark.parametrize("form", ["string", "blocks"])
+def test_tool_result_round_trip(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
+    content: Any = "Sunny, 21 degrees" if form == "string" else [{"type": "text", "text": "Sunny, 21 degrees"}]
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            message = _message(api, _round_trip(model, {"content": content}), stream=False)
+            text = checks.message_answer(message, model["id"], stop_reason="end_turn")
+            if target.mock_upstreams:  # the mock quotes the tool results it received
+                assert "Sunny" in text and "21" in text, f"the tool result did not reach the model: {text[:160]!r}"
+    failures.raise_any()
+
+
+def test_tool_result_is_error(api: ApiClient, discovery: Discovery, target: Target) -> None:
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            body = _round_trip(model, {"content": "Weather service unreachable", "is_error": True})
+            message = _message(api, body, stream=False)
+            text = checks.message_answer(message, model["id"], stop_reason="end_turn")
+            if target.mock_upstreams:
+                assert "unreachable" in text, f"the failed tool result did not reach the model: {text[:160]!r}"
+    failures.raise_any()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+def test_tool_result_mixed_with_text(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    """A user turn holding tool_result blocks and a text block (Anthropic's own way to add a remark to
+    tool results) is valid; translating it to other formats is where public gateways break."""
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            body = _round_trip(model, {"content": "Sunny, 21 degrees"},
+                               {"type": "text", "text": "Thanks. Now answer in one short sentence."})
+            message = _message(api, body, stream)
+            assert message["stop_reason"] in ("end_turn", "tool_use"), f"stop_reason {message['stop_reason']!r}"
+            assert message["content"], "an empty answer"
+            if message["stop_reason"] == "tool_use":
+                checks.tool_inputs_valid(checks.tool_uses(message), [WEATHER])
+            else:
+                checks.message_answer(message, model["id"], stop_reason="end_turn")
+    failures.raise_any()
+
+
+INVALID: dict[str, Any] = {
+    "tool-choice-undefined-tool": {"tools": [WEATHER], "tool_choice": {"type": "tool", "name": "get_stock_price"}},
+    "tool-choice-without-tools": {"tool_choice": {"type": "any"}},
+    "tool-choice-unknown-type": {"tools": [WEATHER], "tool_choice": {"type": "required"}},
+    "tool-choice-empty-object": {"tools": [WEATHER], "tool_choice": {}},
+    "tool-choice-tool-without-name": {"tools": [WEATHER], "tool_choice": {"type": "tool"}},
+    "tool-without-input-schema": {"tools": [{"name": "get_weather", "description": "Weather."}]},
+    "tool-without-name": {"tools": [{"description": "Weather.", "input_schema": {"type": "object"}}]},
+    "tool-name-with-spaces": {"tools": [{**WEATHER, "name": "get the weather"}]},
+    "tool-input-schema-not-object": {"tools": [{**WEATHER, "input_schema": "object"}]},
+    "tools-not-a-list": {"tools": WEATHER},
+    "tool-use-without-id": {"messages": [
+        {"role": "user", "content": ASK},
+        {"role": "assistant", "content": [{"type": "tool_use", "name": "get_weather", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_x", "content": "sunny"}]}]},
+    "tool-use-input-not-object": {"messages": [
+        {"role": "user", "content": ASK},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_x", "name": "get_weather", "input": "Paris"}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_x", "content": "sunny"}]}]},
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
+    models = [m for m in tool_models(discovery, api)]
+    model = min(models, key=lambda m: (m.get("owned_by") != "openai", m["id"])) if models else plain_model(discovery, api)
+    body = {**message_body(model, ASK), **INVALID[case]}
+    if "messages" in INVALID[case] and "tools" not in INVALID[case]:
+        body["tools"] = [WEATHER]
+    errors.anthropic_error(create(api, body), contract, status=400)

@@ -1,0 +1,303 @@
+"""OpenAI Responses (``POST /v1/responses``), non-stream: answers per provider, input items and
+instructions, ``max_output_tokens`` → ``incomplete``, reasoning as a ``reasoning`` item (D-8, D-17),
+statelessness (D-18), and every error in the OpenAI envelope (D-2, D-11).
+
+Each per-provider check runs on one model per ``owned_by`` that serves /v1/responses; upstream faults
+are injected with the mocks' ``[[mock:...]]`` directives, so those checks need ``--mock-upstreams``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from suites.chat import Failures
+from suites.checks import chat as leaks
+from suites.checks import errors
+from suites.checks import responses as checks
+from suites.client import ApiClient
+from suites.contract import Contract
+from suites.discovery import Discovery
+from suites.plugin import Target
+from suites.recorder import Recorder
+from suites.responses_stream import (
+    create,
+    per_provider,
+    plain_model,
+    reasoners,
+    reasoning_extra,
+    response_body,
+    stream_responses,
+)
+from suites.transport import ContractTransport
+
+LONG = "Write a long story about a lighthouse keeper and the sea."
+LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_response_per_provider(api: ApiClient, discovery: Discovery) -> None:
+    failures = Failures()
+    for model in per_provider(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            response = create(api, response_body(model))
+            body = _ok(response)
+            checks.response_answer(body, model["id"], status="completed")
+            checks.usage_adds_up(body["usage"])
+            assert body.get("error") is None, f"a completed response carries an error: {body.get('error')!r}"
+            leaks.no_leaks(response.headers)
+    failures.raise_any()
+
+
+QUESTION = "Name three colours of the rainbow."
+INPUTS: dict[str, Any] = {
+    "message-string-content": [{"role": "user", "content": QUESTION}],
+    "typed-message-input-text": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": QUESTION}]}],
+    "two-input-text-parts": [{"type": "message", "role": "user", "content": [
+        {"type": "input_text", "text": "Name three colours"}, {"type": "input_text", "text": "of the rainbow."}]}],
+    "multi-turn": [
+        {"role": "user", "content": "Hello, who are you?"},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "A helpful assistant."}]},
+        {"role": "user", "content": QUESTION},
+    ],
+    "developer-message": [{"role": "developer", "content": "Answer tersely, in English."},
+                          {"role": "user", "content": QUESTION}],
+    "system-message": [{"role": "system", "content": "Answer tersely, in English."}, {"role": "user", "content": QUESTION}],
+    "instructions": QUESTION,
+}
+INSTRUCTED = {"developer-message", "system-message", "instructions"}
+
+
+@pytest.mark.parametrize("form", list(INPUTS))
+def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
+    model = plain_model(discovery, api)
+    extra = {"instructions": "Answer tersely, in English."} if form == "instructions" else {}
+    body = _ok(create(api, response_body(model, INPUTS[form], **extra)))
+    text = checks.response_answer(body, model["id"])
+    checks.usage_adds_up(body["usage"])
+    if form == "instructions":
+        assert body.get("instructions") == extra["instructions"], f"instructions echoed as {body.get('instructions')!r}"
+    if target.mock_upstreams:  # the mock quotes the last user text: it reached the model, word for word
+        missing = [w for w in ("three", "colours", "of", "rainbow") if not re.search(rf"\b{w}\b", text)]
+        assert not missing, (f"the last user message's words {missing} did not reach the model as words — text parts "
+                             f"glued together? (reply {text[:120]!r})")
+    if form in INSTRUCTED:  # instructions reach the model: they cost input tokens
+        bare = _ok(create(api, response_body(model, QUESTION)))
+        assert body["usage"]["input_tokens"] > bare["usage"]["input_tokens"], (
+            f"input_tokens with {form} ({body['usage']['input_tokens']}) should exceed those of the bare question "
+            f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
+
+
+def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> None:
+    failures = Failures()
+    for model in per_provider(discovery, api):
+        thinks = bool((model.get("capabilities") or {}).get("thinking"))
+        body = response_body(model, LONG, max_output_tokens=LIMIT)
+        with failures.check(f"{model['owned_by']}/{model['id']} non-stream"):
+            answer = _ok(create(api, body))
+            checks.response_answer(answer, model["id"], status="incomplete", text=False)
+            reason = (answer.get("incomplete_details") or {}).get("reason")
+            assert reason == "max_output_tokens", f"incomplete_details.reason {reason!r}, expected max_output_tokens"
+            checks.usage_adds_up(answer["usage"])
+            if not thinks:
+                assert answer["usage"]["output_tokens"] <= LIMIT, f"output_tokens {answer['usage']['output_tokens']} > {LIMIT}"
+        with failures.check(f"{model['owned_by']}/{model['id']} stream"):
+            result = stream_responses(api, body)
+            checks.event_sequence(result.payloads, terminal="response.incomplete")
+            final = checks.final_matches_events(result.payloads)
+            assert (final.get("incomplete_details") or {}).get("reason") == "max_output_tokens", \
+                f"response.incomplete incomplete_details {final.get('incomplete_details')!r}"
+    failures.raise_any()
+
+
+def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
+    failures = Failures()
+    for model in reasoners(discovery, api):
+        body = response_body(model, "Is 17 a prime number? Answer briefly.", **reasoning_extra(model))
+        with failures.check(f"{model['owned_by']}/{model['id']} non-stream"):
+            answer = _ok(create(api, body))
+            text = checks.response_answer(answer, model["id"])
+            checks.reasoning_before_message(answer["output"])
+            checks.no_thinking_markdown(text)
+            reasoning = (answer["usage"].get("output_tokens_details") or {}).get("reasoning_tokens")
+            assert isinstance(reasoning, int) and reasoning > 0, f"usage reasoning_tokens is {reasoning!r} for a reasoning answer"
+        with failures.check(f"{model['owned_by']}/{model['id']} stream"):
+            result = stream_responses(api, body)
+            checks.event_sequence(result.payloads)
+            checks.reasoning_before_message(checks.built_output(result.payloads))
+            checks.no_thinking_markdown(result.text)
+    failures.raise_any()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
+    model = plain_model(discovery, api)
+    body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
+    error = errors.openai_error(create(api, body), contract, status=400, code="unsupported_parameter",
+                                type="invalid_request_error")
+    assert error.get("param") == "previous_response_id", f"param should name previous_response_id, got {error.get('param')!r}"
+    # null is "no previous response": accepted (D-18)
+    checks.response_answer(_ok(create(api, response_body(model, previous_response_id=None, max_output_tokens=64))),
+                           model["id"], status=None)
+
+
+# ----- errors ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    status: int
+    code: str
+    type: str
+    fixture: str | None
+    build: Callable[[dict[str, Any], Any], dict[str, Any]]
+    stream_too: bool = True
+    param: str | None = None  # the error's param must name this field, when given
+
+
+def _fault(fault: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    return lambda body, _: {"body": {**body, "input": f"[[mock:fault={fault}]] Say hello."}}
+
+
+def _oversized(body: dict[str, Any], contract: Contract) -> dict[str, Any]:
+    limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))
+    return {"body": json.dumps({**body, "input": "a" * (limit + 1024 * 1024)}).encode()}
+
+
+ERROR_CASES: dict[str, ErrorCase] = {
+    "400-malformed-json": ErrorCase(400, "invalid_json", "invalid_request_error", None,
+                                    lambda b, _: {"body": b'{"model": "x", "input": '}, stream_too=False),
+    "400-missing-input": ErrorCase(400, "missing_parameter", "invalid_request_error", None,
+                                   lambda b, _: {"body": {k: v for k, v in b.items() if k != "input"}}, param="input"),
+    "401-unknown-key": ErrorCase(401, "invalid_api_key", "authentication_error", None,
+                                 lambda b, _: {"body": b, "key": "sk-empiriolabs-" + secrets.token_urlsafe(32)}),
+    "401-missing-key": ErrorCase(401, "missing_api_key", "authentication_error", None,
+                                 lambda b, _: {"body": b, "auth": "none"}),
+    "404-unknown-model": ErrorCase(404, "model_not_found", "not_found_error", None,
+                                   lambda b, _: {"body": {**b, "model": f"no-such-model-{secrets.token_hex(4)}"}}),
+    "402-zero-credits": ErrorCase(402, "insufficient_credits", "billing_error", "zero_credit_key",
+                                  lambda b, key: {"body": b, "key": key}),
+    "413-body-too-large": ErrorCase(413, "request_too_large", "invalid_request_error", "contract", _oversized,
+                                    stream_too=False),
+    "429-rate-limited": ErrorCase(429, "rate_limit_exceeded", "rate_limit_error", "rate_limited_key",
+                                  lambda b, key: {"body": b, "key": key}, stream_too=False),
+    "502-upstream-error": ErrorCase(502, "upstream_error", "api_error", "mock_upstreams", _fault("status:500")),
+    "503-upstream-overloaded": ErrorCase(503, "model_unavailable", "api_error", "mock_upstreams", _fault("status:503")),
+    "500-internal-error": ErrorCase(500, "internal_error", "api_error", "test_hooks",
+                                    lambda b, _: {"body": b, "headers": {"x-empirio-test": "internal-error"}},
+                                    stream_too=False),
+}
+
+
+def _send(client: ApiClient, kwargs: dict[str, Any], stream: bool) -> Any:
+    body = kwargs["body"]
+    if stream:
+        body = {**body, "stream": True}
+    return create(client, body, retry_429=False, **{k: v for k, v in kwargs.items() if k != "body"})
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
+                                   recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
+    spec = ERROR_CASES[case]
+    value = request.getfixturevalue(spec.fixture) if spec.fixture else None
+    model = plain_model(discovery, api)
+    kwargs = spec.build(response_body(model, max_output_tokens=16), value)
+    client, own = api, None
+    if spec.status == 500:  # a crashing route may drop the connection: keep it away from the shared pool
+        own = ContractTransport(contract, recorder)
+        client = ApiClient(target.base_url, target.api_key, own)
+    try:
+        for stream in ([False, True] if spec.stream_too else [False]):
+            response = _send(client, kwargs, stream)
+            if spec.status == 429 and response.status_code == 200:  # 1 request per minute: the first may pass
+                response = _send(client, kwargs, stream)
+            label = "stream: true" if stream else "non-stream"
+            try:
+                error = errors.openai_error(response, contract, status=spec.status, code=spec.code, type=spec.type)
+                if spec.param is not None:
+                    assert error.get("param") == spec.param, f"param should name {spec.param!r}, got {error.get('param')!r}"
+            except AssertionError as exc:
+                raise AssertionError(f"{label}: {exc}") from None
+            leaks.no_leaks(response.content)
+            leaks.no_leaks(response.headers)
+            if spec.status == 429:
+                retry_after = response.headers.get("retry-after", "")
+                assert retry_after.isdigit() and int(retry_after) > 0, f"a 429 needs retry-after seconds, got {retry_after!r}"
+    finally:
+        if own is not None:
+            client.close()
+
+
+# ----- malformed requests ----------------------------------------------------------------------------
+
+
+def _valid(model: str) -> dict[str, Any]:
+    return response_body(model, "Hello", max_output_tokens=16)
+
+
+def _with(**fields: Any) -> Callable[[str], Any]:
+    return lambda m: {**_valid(m), **fields}
+
+
+def _without(key: str) -> Callable[[str], Any]:
+    return lambda m: {k: v for k, v in _valid(m).items() if k != key}
+
+
+FN = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+MALFORMED: dict[str, Callable[[str], Any]] = {
+    "body-not-json": lambda m: b"{this is not json",
+    "body-empty": lambda m: b"",
+    "body-json-array": lambda m: b"[1, 2, 3]",
+    "content-type-text-plain": lambda m: (json.dumps(_valid(m)).encode(), "text/plain"),
+    "content-type-form": lambda m: (b"model=" + m.encode() + b"&input=hello", "application/x-www-form-urlencoded"),
+    "input-missing": _without("input"),
+    "input-null": _with(input=None),
+    "input-int": _with(input=42),
+    "input-empty-list": _with(input=[]),
+    "input-int-item": _with(input=[123]),
+    "input-empty-object": _with(input=[{}]),
+    "input-role-invalid": _with(input=[{"role": "wizard", "content": "hi"}]),
+    "input-content-int": _with(input=[{"role": "user", "content": 7}]),
+    "input-part-unknown-type": _with(input=[{"role": "user", "content": [{"type": "hologram", "text": "hi"}]}]),
+    "function-call-output-without-call-id": _with(input=[{"type": "function_call_output", "output": "sunny"}]),
+    "model-missing": _without("model"),
+    "model-int": _with(model=7),
+    "max-output-tokens-zero": _with(max_output_tokens=0),
+    "max-output-tokens-string": _with(max_output_tokens="ten"),
+    "temperature-too-high": _with(temperature=5),
+    "instructions-int": _with(instructions=3),
+    "stream-string": _with(stream="yes"),
+    "tools-not-a-list": _with(tools=FN),
+    "tool-without-name": _with(tools=[{"type": "function", "parameters": {"type": "object"}}]),
+    "tool-choice-undefined-function": _with(tools=[FN], tool_choice={"type": "function", "name": "nope"}),
+    "tool-choice-without-tools": _with(tool_choice="required"),
+    "tool-choice-unknown-mode": _with(tools=[FN], tool_choice="always"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
+    model = plain_model(discovery, api)
+    body = MALFORMED[case](model["id"])
+    if isinstance(body, tuple):  # (bytes, content type)
+        response = create(api, body[0], headers={"content-type": body[1]})
+    else:
+        response = create(api, body)
+    errors.no_server_error(response)
+    assert 400 <= response.status_code < 500, f"{case}: expected a 4xx, got {response.status_code}: {response.text[:200]!r}"
+    errors.openai_error(response, contract, status=response.status_code)
+    leaks.no_leaks(response.content)
+    after = create(api, _valid(model["id"]))
+    assert after.status_code == 200, f"a valid request right after the malformed one failed: {after.status_code} " \
+                                     f"{after.text[:200]!r}"

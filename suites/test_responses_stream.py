@@ -1,0 +1,133 @@
+"""OpenAI Responses streaming: the event sequence per output item, sequence numbers, ``.done`` events
+and the final response carrying what the deltas built, and in-band failures (D-11, D-17).
+
+Streams are collected event by event (:func:`suites.responses_stream.stream_responses`); the contract
+transport has validated each event's shape as it arrived, so these checks are about order, counts and
+the relations between events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from suites.chat import Failures
+from suites.checks import chat as leaks
+from suites.checks import responses as checks
+from suites.client import ApiClient
+from suites.discovery import Discovery
+from suites.responses_stream import (
+    ResponsesStream,
+    per_provider,
+    reasoners,
+    reasoning_extra,
+    response_body,
+    stream_responses,
+    tool_models,
+)
+
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather for a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string", "minLength": 1}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+        "required": ["location", "unit"],
+    },
+}
+
+
+class StreamCache:
+    """Streams of identical requests, shared by the checks of one session that only read them (each is
+    fetched inside the first test that needs it, so contract violations in it fail that test)."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, ResponsesStream] = {}
+
+    def get(self, api: ApiClient, body: dict[str, Any]) -> ResponsesStream:
+        key = json.dumps(body, sort_keys=True)
+        if key not in self._streams:
+            self._streams[key] = stream_responses(api, body)
+        return self._streams[key]
+
+
+@pytest.fixture(scope="session")
+def response_streams() -> StreamCache:
+    return StreamCache()
+
+
+Check = Callable[[dict[str, Any], ResponsesStream], object]
+
+
+def _each(api: ApiClient, discovery: Discovery, cache: StreamCache, check: Check, *, kinds: bool = True) -> None:
+    """``check`` on a plain stream per provider and, with ``kinds``, on a reasoner's stream (a reasoning
+    item) and a forced function call (function_call items) per provider."""
+    failures = Failures()
+    for model in per_provider(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            check(model, cache.get(api, response_body(model)))
+    if kinds:
+        for model in reasoners(discovery, api):
+            with failures.check(f"{model['owned_by']}/{model['id']} (reasoning)"):
+                check(model, cache.get(api, response_body(model, "Is 17 prime? Answer briefly.", **reasoning_extra(model))))
+        for model in tool_models(discovery, api):
+            with failures.check(f"{model['owned_by']}/{model['id']} (function_call)"):
+                check(model, cache.get(api, response_body(model, "What is the weather in Paris?", tools=[WEATHER],
+                                                          tool_choice="required")))
+    failures.raise_any()
+
+
+def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+    def check(model: dict[str, Any], result: ResponsesStream) -> None:
+        checks.sequence_numbers(result.payloads)
+        checks.event_sequence(result.payloads)
+        final = checks.final_matches_events(result.payloads)
+        text = checks.response_answer(final, model["id"], status="completed")
+        assert text == result.text, f"the final response's text {text!r:.120} != the joined deltas {result.text!r:.120}"
+        checks.usage_adds_up(final["usage"])
+        ids = {p["response"]["id"] for p in result.payloads if isinstance(p.get("response"), dict)}
+        assert len(ids) == 1, f"the response id changes within the stream: {sorted(ids)}"
+        leaks.no_leaks(result.headers)
+
+    _each(api, discovery, response_streams, check, kinds=False)
+
+
+def test_event_sequence(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+    _each(api, discovery, response_streams, lambda model, r: checks.event_sequence(r.payloads))
+
+
+def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+    starts: dict[int, list[str]] = {}
+
+    def check(model: dict[str, Any], result: ResponsesStream) -> None:
+        starts.setdefault(checks.sequence_numbers(result.payloads), []).append(model["id"])
+
+    _each(api, discovery, response_streams, check)
+    assert len(starts) <= 1, f"streams start their sequence_number at different values: {starts}"
+
+
+def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+    _each(api, discovery, response_streams, lambda model, r: checks.final_matches_events(r.payloads))
+
+
+# Positions late enough that every family has sent output before the failure (a failure before any
+# output may still be a plain HTTP error, D-27).
+@pytest.mark.parametrize("fault", ["midstream:6", "cut:7"], ids=["midstream", "cut"])
+def test_midstream_failure_is_response_failed(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
+                                              fault: str) -> None:
+    failures = Failures()
+    for model in per_provider(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            body = response_body(model, f"[[mock:fault={fault}]] Write a long story about a lighthouse.")
+            result = stream_responses(api, body)
+            checks.sequence_numbers(result.payloads)
+            error = checks.stream_failed(result.payloads)
+            assert error.get("code") in ("upstream_error", "model_unavailable"), \
+                f"response.failed error code {error.get('code')!r}, expected upstream_error or model_unavailable"
+            leaks.no_leaks(result.raw)
+            leaks.no_leaks(result.headers)
+    failures.raise_any()

@@ -1,0 +1,122 @@
+"""OpenAI Responses function calling: every ``tool_choice`` mode, streamed argument events, parallel
+``function_call`` items and the ``function_call_output`` round trip (D-18: the client sends the whole
+conversation). Each check runs on one tool-capable model per provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from suites.chat import Failures
+from suites.checks import responses as checks
+from suites.client import ApiClient
+from suites.discovery import Discovery
+from suites.plugin import Target
+from suites.responses_stream import create, response_body, stream_responses, tool_models
+
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather for a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "minLength": 1, "description": "City name, e.g. Paris"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["location", "unit"],
+        "additionalProperties": False,
+    },
+}
+TIME: dict[str, Any] = {
+    "type": "function",
+    "name": "get_time",
+    "description": "Current local time in a time zone.",
+    "parameters": {
+        "type": "object",
+        "properties": {"timezone": {"type": "string", "minLength": 1, "description": "IANA zone"}},
+        "required": ["timezone"],
+        "additionalProperties": False,
+    },
+}
+ASK = "What is the weather in Paris right now? Use the get_weather tool."
+CHOICES: dict[str, Any] = {
+    "auto": "auto",
+    "required": "required",
+    "named": {"type": "function", "name": "get_weather"},
+}
+
+
+def _response(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """The final response of one request; streamed, after the event checks (sequence, item lifecycles,
+    and that ``arguments.done`` / ``output_item.done`` / the final output carry the joined deltas)."""
+    if not stream:
+        response = create(api, body)
+        assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+        return response.json()  # type: ignore[no-any-return]
+    result = stream_responses(api, body)
+    checks.sequence_numbers(result.payloads)
+    checks.event_sequence(result.payloads)
+    return checks.final_matches_events(result.payloads)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.parametrize("mode", list(CHOICES))
+def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            answer = _response(api, response_body(model, ASK, tools=[WEATHER], tool_choice=CHOICES[mode]), stream)
+            checks.response_answer(answer, model["id"], status="completed", text=False)
+            calls = checks.function_calls(answer)
+            if mode == "auto" and not calls:  # the model may answer in text instead
+                checks.response_answer(answer, model["id"])
+                continue
+            assert calls, f"tool_choice {mode}: no function_call item among {[i.get('type') for i in answer['output']]}"
+            checks.function_calls_valid(calls, [WEATHER])
+            if mode == "named":
+                assert {c["name"] for c in calls} == {"get_weather"}, f"named get_weather, calls to {[c['name'] for c in calls]}"
+            assert all(c.get("status") == "completed" for c in calls), f"call statuses {[c.get('status') for c in calls]}"
+    failures.raise_any()
+
+
+PARALLEL = "In parallel, get the weather in Paris and the current time in Asia/Tokyo: call both tools."
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
+    failures = Failures()
+    tools = [WEATHER, TIME]
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            answer = _response(api, response_body(model, PARALLEL, tools=tools, tool_choice="required"), stream)
+            calls = checks.function_calls(answer)
+            assert calls, f"no function_call item among {[i.get('type') for i in answer['output']]}"
+            checks.function_calls_valid(calls, tools)
+            if target.mock_upstreams:
+                assert len(calls) == 2, f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)"
+                assert {c["name"] for c in calls} == {"get_weather", "get_time"}, f"calls to {[c['name'] for c in calls]}"
+            indexes = [answer["output"].index(c) for c in calls]
+            ids = [c["id"] for c in calls]
+            assert len(set(ids)) == len(ids), f"function_call item ids repeat: {ids}"
+            assert len(set(indexes)) == len(indexes), f"function_call items share an output index: {indexes}"
+    failures.raise_any()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+def test_function_call_output_round_trip(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            items = [
+                {"role": "user", "content": ASK},
+                {"type": "function_call", "call_id": "call_weather_1", "name": "get_weather",
+                 "arguments": '{"location":"Paris","unit":"celsius"}'},
+                {"type": "function_call_output", "call_id": "call_weather_1", "output": "Sunny, 21 degrees"},
+            ]
+            answer = _response(api, response_body(model, items, tools=[WEATHER]), stream)
+            text = checks.response_answer(answer, model["id"], status="completed")
+            if target.mock_upstreams:  # the mock quotes the tool results it received
+                assert "Sunny" in text and "21" in text, f"the function_call_output did not reach the model: {text[:160]!r}"
+    failures.raise_any()
