@@ -16,7 +16,7 @@ from gateway.middleware.crash import CrashMiddleware
 from gateway.middleware.credits import CreditsMiddleware
 from gateway.middleware.limits import LimitsMiddleware
 
-__all__ = ["AuthMiddleware", "CrashMiddleware", "BodyLimitMiddleware", "CreditsMiddleware", "LimitsMiddleware", "build_stack"]
+__all__ = ["AuthMiddleware", "BodyLimitMiddleware", "CrashMiddleware", "CreditsMiddleware", "LimitsMiddleware", "build_stack"]
 
 def build_stack() -> list[Middleware]:
     """The middleware list for Starlette, outermost first: the request path's order, declared once."""

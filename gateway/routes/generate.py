@@ -75,6 +75,9 @@ def generation_route(codec: Codec) -> Callable[[Request], Awaitable[Response]]:
         maybe_fail(request)
         if not state.defects.on("chat_content_type_unchecked"):
             _require_json(request)
+        if state.defects.on("anthropic_version_required") and request.url.path == "/v1/messages" \
+                and "anthropic-version" not in request.headers:
+            raise InvalidRequest("anthropic-version header required.", param="anthropic-version")
         ir = codec.decode(await request.body(), state.catalog, state.defects)
         adapter = _adapter(state, ir)
         admit(request.scope)

@@ -16,7 +16,15 @@ from collections.abc import AsyncIterator
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import ModelUnavailable
 from gateway.ir import (
-    ChatRequest, ChatResult, Message, ReasoningDelta, ReasoningOptions, StreamEvent, TextDelta, Usage, UsageReport,
+    ChatRequest,
+    ChatResult,
+    Message,
+    ReasoningDelta,
+    ReasoningOptions,
+    StreamEvent,
+    TextDelta,
+    Usage,
+    UsageReport,
 )
 from gateway.upstreams.base import ChatAdapter
 

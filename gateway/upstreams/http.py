@@ -13,7 +13,7 @@ import aiohttp
 
 from gateway.config import Settings, Upstream
 from gateway.defects import DefectSwitch
-from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
+from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
 from gateway.sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["UpstreamHTTP", "upstream_errors"]
@@ -22,6 +22,8 @@ __all__ = ["UpstreamHTTP", "upstream_errors"]
 def _status_error(status: int, retry_after: str | None, defects: DefectSwitch, body: str) -> GatewayError:
     if defects.on("chat_upstream_host_leak"):
         return UpstreamError(f"The model provider returned an error: {body[:500]}")
+    if status in (401, 402, 403) and defects.on("upstream_auth_error_passed_through"):
+        return AuthenticationFailed("The provider rejected the credentials.", status=status)
     if status >= 500 and defects.on("chat_upstream_5xx_as_400"):
         return InvalidRequest("The model provider rejected the request.", code="upstream_invalid_request")
     if status in (429, 503, 529):
@@ -58,6 +60,10 @@ class UpstreamHTTP:
         self._settings = settings
         self._defects = defects
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def defects(self) -> DefectSwitch:
+        return self._defects
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -100,7 +100,7 @@ class OpenAICompatibleAdapter:
                                    if choice.mode == "named" else choice.mode)
         if request.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = request.parallel_tool_calls
-        if self.dialect.reasoning_controls:
+        if self.dialect.reasoning_controls and not self.http.defects.on("reasoning_controls_ignored"):
             r = request.reasoning
             if r.enabled is not None:
                 body["enable_thinking"] = r.enabled

@@ -99,7 +99,7 @@ def test_message_items_and_content_parts() -> None:
         {"role": "system", "content": "More rules."},
     ])
     assert [(m.role, m.content) for m in ir.messages] == [
-        ("system", "Rules."), ("user", "What is this?"), ("assistant", "A cat."), ("system", "More rules."),
+        ("system", "Rules."), ("user", "What is \nthis?"), ("assistant", "A cat."), ("system", "More rules."),
     ]
     assert ir.messages[1].images == ["https://example.com/cat.png"]
 

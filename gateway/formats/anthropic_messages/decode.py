@@ -20,10 +20,10 @@ _OWN = frozenset({"model", "messages", "system", "stream", "metadata", "thinking
                   "max_tokens", "stop_sequences"})
 
 
-def _text_of(content: Any) -> str:
+def _text_of(content: Any, glue: str = "\n") -> str:
     if isinstance(content, str):
         return content
-    return "\n".join(b.get("text", "") for b in content or () if b.get("type") == "text")
+    return glue.join(b.get("text", "") for b in content or () if b.get("type") == "text")
 
 
 def _image(block: dict[str, Any]) -> str:
@@ -54,10 +54,11 @@ def _turn(role: str, content: Any, defects: DefectSwitch) -> list[Message]:
                                is_error=bool(block.get("is_error"))))
     if out and texts and defects.on("msg_tool_result_mixed_rejected"):
         raise InvalidRequest("tool_result blocks cannot be mixed with text.", param="messages")
+    glue = "" if defects.on("text_parts_glued") else "\n"
     if role == "assistant":
-        out.append(Message("assistant", "\n".join(texts), tool_calls=calls))
+        out.append(Message("assistant", glue.join(texts), tool_calls=calls))
     elif texts or images or not out:
-        out.append(Message("user", "\n".join(texts), images=images))
+        out.append(Message("user", glue.join(texts), images=images))
     return out
 
 

@@ -71,6 +71,10 @@ def _messages(raw: list[dict[str, Any]], defects: DefectSwitch) -> list[Message]
         elif role == "assistant":
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in m.get("tool_calls") or ()]
+            if defects.on("empty_tool_arguments_rejected") and any(c.arguments.strip() in ("", "{}") for c in calls):
+                raise InvalidRequest("Tool call arguments must not be empty.", param=f"messages[{i}].tool_calls")
+            if defects.on("thinking_history_rejected") and text.startswith(THINKING_HEADER):
+                raise InvalidRequest("Assistant content must not contain reasoning.", param=f"messages[{i}].content")
             out.append(Message("assistant", _strip_thinking(text), tool_calls=calls))
         elif not defects.on("chat_tool_results_dropped"):
             out.append(Message("tool", text, tool_call_id=m["tool_call_id"]))
@@ -116,7 +120,8 @@ def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequ
     missing = "invalid_parameter" if defects.on("chat_missing_reported_invalid") else "missing_parameter"
     request_schema("ChatCompletionRequest").check(body, missing_code=missing)
     try:
-        model = resolve_model(catalog.get, body["model"], ENDPOINT)
+        endpoint = None if defects.on("wrong_endpoint_accepted") else ENDPOINT
+        model = resolve_model(catalog.get, body["model"], endpoint)
     except NotFound as exc:
         if defects.on("chat_unknown_model_400"):
             raise InvalidRequest(exc.message, param="model") from None
@@ -139,7 +144,7 @@ def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequ
         tools=tools,
         tool_choice=_tool_choice(body, tools, defects),
         parallel_tool_calls=body.get("parallel_tool_calls"),
-        max_output_tokens=limit if limit is not None else alias,
+        max_output_tokens=limit if limit is not None else (None if defects.on("max_tokens_alias_ignored") else alias),
         temperature=body.get("temperature"),
         top_p=body.get("top_p"),
         stop=[stop] if isinstance(stop, str) else list(stop or ()),

@@ -152,7 +152,7 @@ def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Res
     body = parse_json(raw)
     request_schema("ResponseCreateRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    if body.get("previous_response_id") is not None:
+    if body.get("previous_response_id") is not None and not defects.on("previous_response_id_accepted"):
         raise InvalidRequest(
             "'previous_response_id' is not supported: responses are not stored; send the whole conversation "
             "in 'input'.", code="unsupported_parameter", param="previous_response_id",
