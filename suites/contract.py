@@ -51,6 +51,8 @@ class Operation:
     pattern: re.Pattern[str]
     statuses: tuple[str, ...]
     sse_events: Mapping[str, str] = field(default_factory=dict)
+    optional_statuses: frozenset[str] = frozenset()
+    """Documented statuses a conforming deployment may never send (``x-coverage-optional-statuses``)."""
 
     def documents(self, status: int) -> bool:
         return str(status) in self.statuses or f"{str(status)[0]}XX" in self.statuses or "default" in self.statuses
@@ -99,7 +101,8 @@ class Contract:
                         events[label] = ref["$ref"]
                 self.operations.append(
                     Operation(op["operationId"], method.upper(), template, _template_regex(template),
-                              tuple(op.get("responses", {})), events)
+                              tuple(op.get("responses", {})), events,
+                              frozenset(op.get("x-coverage-optional-statuses", ())))
                 )
         self._validators: dict[str, Draft202012Validator] = {}
 

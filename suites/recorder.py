@@ -36,7 +36,8 @@ class Recorder:
 def coverage_rows(contract: Contract, recorder: Recorder) -> list[dict[str, Any]]:
     rows = []
     for op in contract.operations:
-        statuses = [s for s in op.statuses if s[0].isdigit() and s.isdigit()]
+        statuses = [s for s in op.statuses if s.isdigit()
+                    and (s not in op.optional_statuses or recorder.statuses[(op.id, s)])]
         rows.append(
             {
                 "operation": op.id,
