@@ -23,7 +23,7 @@ import httpx
 from gateway.config import FAMILIES
 from suites import ROOT
 
-__all__ = ["Deployment", "launch"]
+__all__ = ["Deployment", "free_ports", "launch"]
 
 
 
@@ -50,10 +50,17 @@ class Deployment:
                 process.kill()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (all sockets are held open together, so the OS cannot
+    hand the same port out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
@@ -86,8 +93,8 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployment:
     """A running reference deployment; call :meth:`Deployment.stop` when done."""
     workdir = Path(tempfile.mkdtemp(prefix="empirio-"))
-    mock_ports = {family: _free_port() for family in FAMILIES}
-    gateway_port = _free_port()
+    *ports, gateway_port = free_ports(len(FAMILIES) + 1)
+    mock_ports = dict(zip(FAMILIES, ports, strict=True))
     env = dict(os.environ)
     env.update({
         "EMPIRIO_DB": str(workdir / "gateway.db"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,8 +13,11 @@ from typing import Any
 
 import httpx
 
+from gateway.config import FAMILIES as ALL_FAMILIES
+from suites.launcher import free_ports
+
 ROOT = Path(__file__).resolve().parents[2]
-FAMILIES = ("openai", "deepseek", "anthropic", "media", "audio", "search", "embeddings")
+FAMILIES = tuple(ALL_FAMILIES)
 AUTH: dict[str, dict[str, str]] = {
     "openai": {"authorization": "Bearer sk-test-openai"},
     "deepseek": {"authorization": "Bearer sk-test-deepseek"},
@@ -23,10 +25,6 @@ AUTH: dict[str, dict[str, str]] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -37,7 +35,7 @@ class MockServer:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, log: Path) -> None:
-        ports = {family: free_port() for family in FAMILIES}
+        ports = dict(zip(FAMILIES, free_ports(len(FAMILIES)), strict=True))
         args = [sys.executable, "-m", "mocks", "serve", *(f"--port={f}={p}" for f, p in ports.items())]
         with log.open("wb") as sink:
             self.process = subprocess.Popen(args, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
