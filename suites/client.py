@@ -79,30 +79,20 @@ class ApiClient:
         auth: AuthStyle = "bearer",
         headers: dict[str, str | bytes] | None = None,
         retry_429: bool = True,
+        streamed: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send one request authenticated with ``key`` (default: the session's key) in ``auth`` style."""
+        """Send one request authenticated with ``key`` (default: the session's key) in ``auth`` style.
+        With ``streamed`` the body is left for the caller to read and close (see :meth:`stream`)."""
         encoded = self._headers(key, auth, headers)
-        response = self._send(lambda: self._http.build_request(method, path, headers=encoded, **kwargs),
-                              stream=False, retry_429=retry_429)
-        return response
+        return self._send(lambda: self._http.build_request(method, path, headers=encoded, **kwargs),
+                          stream=streamed, retry_429=retry_429)
 
     @contextmanager
-    def stream(
-        self,
-        method: str,
-        path: str,
-        *,
-        key: str | None = None,
-        auth: AuthStyle = "bearer",
-        headers: dict[str, str | bytes] | None = None,
-        retry_429: bool = True,
-        **kwargs: Any,
-    ) -> Iterator[httpx.Response]:
-        """Like :meth:`request`, but the body is read by the caller as it arrives (``iter_bytes``)."""
-        encoded = self._headers(key, auth, headers)
-        response = self._send(lambda: self._http.build_request(method, path, headers=encoded, **kwargs),
-                              stream=True, retry_429=retry_429)
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """Like :meth:`request` (the same keywords), but the body is read by the caller as it arrives
+        (``iter_bytes``) and the response is closed on leaving the block."""
+        response = self.request(method, path, streamed=True, **kwargs)
         try:
             yield response
         finally:

@@ -180,51 +180,32 @@ def api(target: Target, contract_transport: ContractTransport) -> Iterator[ApiCl
     client.close()
 
 
-def _operator_key(target: Target, name: str) -> str:
+def _operator(target: Target, name: str) -> Any:
+    """The operator's setting ``name`` (a key or a flag), or skip naming the option that provides it."""
     value = getattr(target, name)
     if not value:
         flag = "--" + name.replace("_", "-")
-        pytest.skip(f"needs {flag} (or EMPIRIO_{name.upper()}): {_OPTIONS[name]}")
-    return str(value)
+        env = f"EMPIRIO_{name.upper()}" + ("=1" if name in _FLAGS else "")
+        pytest.skip(f"needs {flag} (or {env}): {_FLAGS.get(name) or _OPTIONS[name]}")
+    return value
 
 
-@pytest.fixture
-def second_key(target: Target) -> str:
-    return _operator_key(target, "second_key")
+def _operator_fixture(name: str) -> Any:
+    """A fixture ``name`` giving the operator's setting ``name``; a test using it skips without it."""
+    def fixture(target: Target) -> Any:
+        return _operator(target, name)
+
+    flag = "--" + name.replace("_", "-")
+    fixture.__doc__ = f"{_FLAGS.get(name) or _OPTIONS[name]}; skips naming {flag} otherwise."
+    return pytest.fixture(fixture, name=name)
 
 
-@pytest.fixture
-def revoked_key(target: Target) -> str:
-    return _operator_key(target, "revoked_key")
-
-
-@pytest.fixture
-def zero_credit_key(target: Target) -> str:
-    return _operator_key(target, "zero_credit_key")
-
-
-@pytest.fixture
-def rate_limited_key(target: Target) -> str:
-    return _operator_key(target, "rate_limited_key")
-
-
-def _operator_flag(target: Target, name: str) -> bool:
-    if not getattr(target, name):
-        flag = "--" + name.replace("_", "-")
-        pytest.skip(f"needs {flag} (or EMPIRIO_{name.upper()}=1): {_FLAGS[name]}")
-    return True
-
-
-@pytest.fixture
-def mock_upstreams(target: Target) -> bool:
-    """The deployment's upstreams are this project's mocks; skips naming --mock-upstreams otherwise."""
-    return _operator_flag(target, "mock_upstreams")
-
-
-@pytest.fixture
-def test_hooks(target: Target) -> bool:
-    """The deployment honours ``x-empirio-test``; skips naming --test-hooks otherwise."""
-    return _operator_flag(target, "test_hooks")
+second_key = _operator_fixture("second_key")
+revoked_key = _operator_fixture("revoked_key")
+zero_credit_key = _operator_fixture("zero_credit_key")
+rate_limited_key = _operator_fixture("rate_limited_key")
+mock_upstreams = _operator_fixture("mock_upstreams")
+test_hooks = _operator_fixture("test_hooks")
 
 
 @pytest.hookimpl(wrapper=True)

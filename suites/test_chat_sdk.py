@@ -9,60 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
 
+from suites import tools
 from suites.chat import need
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
 from suites.recorder import Recorder
+from suites.sdk import openai_client
+from suites.selection import owner_first
 from suites.transport import AsyncContractTransport, ContractTransport
 
-WEATHER: Any = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-            "required": ["location", "unit"],
-        },
-    },
-}
+WEATHER: Any = tools.SDK_WEATHER.chat()
 HELLO: Any = [{"role": "user", "content": "Say hello in one short sentence."}]
-
-
-class _Shared(httpx.BaseTransport):
-    """The session's contract transport, shielded from the SDK client closing it."""
-
-    def __init__(self, inner: ContractTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        pass
-
-
-def _client(target: Target, transport: ContractTransport, key: str | None = None) -> openai.OpenAI:
-    # openai 3.x types http_client as httpx2.Client but accepts a (legacy) httpx.Client at runtime
-    http: Any = httpx.Client(transport=_Shared(transport), timeout=60)
-    return openai.OpenAI(api_key=key or target.api_key, base_url=f"{target.base_url}/v1", max_retries=0,
-                         http_client=http)
-
-
-@pytest.fixture
-def sdk(target: Target, contract_transport: ContractTransport) -> Iterator[openai.OpenAI]:
-    client = _client(target, contract_transport)
-    yield client
-    client.close()
 
 
 @pytest.fixture
@@ -70,8 +34,8 @@ def model(discovery: Discovery) -> str:
     return str(need(discovery.plain_chat_model(), "chat model")["id"])
 
 
-def test_sdk_create(sdk: openai.OpenAI, model: str) -> None:
-    completion = sdk.chat.completions.create(model=model, messages=HELLO)
+def test_sdk_create(openai_sdk: openai.OpenAI, model: str) -> None:
+    completion = openai_sdk.chat.completions.create(model=model, messages=HELLO)
     assert completion.id.startswith("chatcmpl-")
     assert completion.model == model
     choice = completion.choices[0]
@@ -81,9 +45,9 @@ def test_sdk_create(sdk: openai.OpenAI, model: str) -> None:
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
 
 
-def test_sdk_stream(sdk: openai.OpenAI, model: str) -> None:
-    stream: Any = sdk.chat.completions.create(model=model, messages=HELLO, stream=True,
-                                         stream_options={"include_usage": True})
+def test_sdk_stream(openai_sdk: openai.OpenAI, model: str) -> None:
+    stream: Any = openai_sdk.chat.completions.create(model=model, messages=HELLO, stream=True,
+                                                     stream_options={"include_usage": True})
     chunks = list(stream)
     assert chunks, "the SDK saw no chunks"
     content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
@@ -121,26 +85,26 @@ def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorde
     asyncio.run(run())
 
 
-def test_sdk_tool_round_trip(sdk: openai.OpenAI, discovery: Discovery) -> None:
+def test_sdk_tool_round_trip(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
     pool = [m for m in discovery.tool_models() if not (m.get("capabilities") or {}).get("thinking")] \
         or discovery.tool_models()
-    tool_model: Any = need(min(pool, key=lambda m: (m.get("owned_by") != "openai", m["id"])) if pool else None,
+    tool_model: Any = need(min(pool, key=owner_first("openai")) if pool else None,
                       "tool-capable chat model")["id"]
     messages: Any = [{"role": "user", "content": "What is the weather in Paris? Use the tool."}]
-    first = sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER],
-                                        tool_choice="required")
+    first = openai_sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER],
+                                               tool_choice="required")
     message = first.choices[0].message
     assert first.choices[0].finish_reason == "tool_calls" and message.tool_calls, "no tool call"
     messages.append(message.model_dump(exclude_none=True))
     for call in message.tool_calls:
         messages.append({"role": "tool", "tool_call_id": call.id, "content": '{"temperature": 21, "unit": "celsius"}'})
-    second = sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER])
+    second = openai_sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER])
     assert second.choices[0].finish_reason == "stop", f"finish_reason {second.choices[0].finish_reason!r}"
     assert second.choices[0].message.content and not second.choices[0].message.tool_calls
 
 
-def test_sdk_raw_response_headers(sdk: openai.OpenAI, model: str) -> None:
-    raw = sdk.chat.completions.with_raw_response.create(model=model, messages=HELLO)
+def test_sdk_raw_response_headers(openai_sdk: openai.OpenAI, model: str) -> None:
+    raw = openai_sdk.chat.completions.with_raw_response.create(model=model, messages=HELLO)
     assert raw.status_code == 200
     assert raw.headers.get("content-type", "").startswith("application/json"), raw.headers.get("content-type")
     completion = raw.parse()
@@ -179,7 +143,7 @@ def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contr
         request.getfixturevalue("mock_upstreams")
         fault = "status:500" if status == "502" else "status:503"
         messages = [{"role": "user", "content": f"[[mock:fault={fault}]] Say hello."}]
-    client = _client(target, contract_transport, key)
+    client = openai_client(target, contract_transport, key)
     try:
         with pytest.raises(openai.APIStatusError) as caught:
             for _ in range(2 if status == "429" else 1):  # the 1-RPM key may let one request through first

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from suites import tools
 from suites.chat import Failures, StreamResult, chat_body, complete, need, per_provider, stream_chat
 from suites.checks import chat as checks
 from suites.checks import errors
@@ -14,41 +15,11 @@ from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
+from suites.tools import ASK, PARALLEL
 
-WEATHER: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "location": {"type": "string", "minLength": 1, "description": "City name, e.g. Paris"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            },
-            "required": ["location", "unit"],
-            "additionalProperties": False,
-        },
-    },
-}
-TIME: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "get_time",
-        "description": "Current local time in a time zone.",
-        "parameters": {
-            "type": "object",
-            "properties": {"timezone": {"type": "string", "minLength": 1, "description": "IANA zone"}},
-            "required": ["timezone"],
-            "additionalProperties": False,
-        },
-    },
-}
-PING: dict[str, Any] = {
-    "type": "function",
-    "function": {"name": "ping", "description": "Takes no arguments.", "parameters": {"type": "object", "properties": {}}},
-}
-ASK = "What is the weather in Paris right now? Use the get_weather tool."
+WEATHER = tools.WEATHER.chat()
+TIME = tools.TIME.chat()
+PING = tools.PING.chat()
 CHOICES: dict[str, Any] = {
     "auto": "auto",
     "required": "required",
@@ -129,9 +100,6 @@ def test_streamed_tool_call_fragments(api: ApiClient, discovery: Discovery) -> N
             checks.tool_arguments_valid(calls, [WEATHER])
             checks.no_empty_deltas(result.chunks)
     failures.raise_any()
-
-
-PARALLEL = "In parallel, get the weather in Paris and the current time in Asia/Tokyo: call both tools."
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])

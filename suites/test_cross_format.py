@@ -20,11 +20,12 @@ import pytest
 
 from suites import anthropic_stream as messages_api
 from suites import responses_stream as responses_api
-from suites.chat import CHAT, Failures, served
+from suites.chat import CHAT, served
 from suites.checks import messages as mchecks
 from suites.checks import responses as rchecks
 from suites.client import ApiClient
 from suites.discovery import Discovery
+from suites.selection import Failures, choose_per_provider
 
 PROMPT = "Describe a lighthouse at night in two sentences."
 
@@ -34,7 +35,7 @@ def _models(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
                   and responses_api.RESPONSES in m.get("endpoints", ())]
     if not everywhere:
         pytest.skip("the deployment's catalog lists no model serving chat, messages and responses")
-    return messages_api.choose_per_provider(
+    return choose_per_provider(
         everywhere, lambda m: served(api, m) and messages_api.served(api, m) and responses_api.served(api, m),
         endpoint="all three formats")
 

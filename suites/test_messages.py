@@ -7,15 +7,14 @@ injected with the mocks' ``[[mock:...]]`` directives, so those checks need ``--m
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
+from suites import error_cases as cases
 from suites.anthropic_stream import (
     create,
     message_body,
@@ -25,16 +24,16 @@ from suites.anthropic_stream import (
     reasoning_extra,
     stream_messages,
 )
-from suites.chat import Failures
 from suites.checks import chat as leaks
 from suites.checks import errors
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
+from suites.error_cases import ErrorCase
 from suites.plugin import Target
 from suites.recorder import Recorder
-from suites.transport import ContractTransport
+from suites.selection import Failures
 
 LONG = "Write a long story about a lighthouse keeper and the sea."
 
@@ -183,84 +182,40 @@ def test_reasoning_as_thinking_blocks(api: ApiClient, discovery: Discovery) -> N
 # ----- errors ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ErrorCase:
-    status: int
-    fixture: str | None  # a fixture the case needs (it skips when the deployment cannot provide it)
-    build: Callable[[dict[str, Any], Any], dict[str, Any]]  # (valid body, fixture value) -> request kwargs
-    stream_too: bool = True  # also send it with stream: true (an error before the stream is the same JSON)
-
-
-def _fault(fault: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    def build(body: dict[str, Any], _: Any) -> dict[str, Any]:
-        return {"body": {**body, "messages": [{"role": "user", "content": f"[[mock:fault={fault}]] Say hello."}]}}
-    return build
-
-
-def _oversized(body: dict[str, Any], contract: Contract) -> dict[str, Any]:
-    limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))
-    big = {**body, "messages": [{"role": "user", "content": "a" * (limit + 1024 * 1024)}]}
-    return {"body": json.dumps(big).encode()}
+def _user(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}
 
 
 ERROR_CASES: dict[str, ErrorCase] = {
-    "400-malformed-json": ErrorCase(400, None, lambda b, _: {"body": b'{"model": "x", "messages": [', "raw": True},
-                                    stream_too=False),
-    "400-missing-messages": ErrorCase(400, None, lambda b, _: {"body": {k: v for k, v in b.items() if k != "messages"}}),
-    "401-unknown-key": ErrorCase(401, None, lambda b, _: {"body": b, "key": "sk-empiriolabs-" + secrets.token_urlsafe(32)}),
-    "401-missing-key": ErrorCase(401, None, lambda b, _: {"body": b, "auth": "none"}),
-    "404-unknown-model": ErrorCase(404, None, lambda b, _: {"body": {**b, "model": f"no-such-model-{secrets.token_hex(4)}"}}),
-    "402-zero-credits": ErrorCase(402, "zero_credit_key", lambda b, key: {"body": b, "key": key}),
-    "413-body-too-large": ErrorCase(413, "contract", _oversized, stream_too=False),
-    "429-rate-limited": ErrorCase(429, "rate_limited_key", lambda b, key: {"body": b, "key": key}, stream_too=False),
-    "502-upstream-error": ErrorCase(502, "mock_upstreams", _fault("status:500")),
-    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", _fault("status:503")),
-    "500-internal-error": ErrorCase(500, "test_hooks", lambda b, _: {"body": b, "headers": {"x-empirio-test": "internal-error"}},
-                                    stream_too=False),
+    "400-malformed-json": ErrorCase(400, None, cases.raw(b'{"model": "x", "messages": ['), stream_too=False),
+    "400-missing-messages": ErrorCase(400, None, cases.without("messages")),
+    "401-unknown-key": ErrorCase(401, None, cases.unknown_key),
+    "401-missing-key": ErrorCase(401, None, cases.missing_key),
+    "404-unknown-model": ErrorCase(404, None, cases.unknown_model),
+    "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key),
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_user), stream_too=False),
+    "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False),
+    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _user)),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _user)),
+    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False),
 }
 TYPE_BY_STATUS = {**errors.ANTHROPIC_TYPE_BY_STATUS, 502: "api_error", 503: "overloaded_error"}
-
-
-def _send(client: ApiClient, kwargs: dict[str, Any], stream: bool) -> Any:
-    body = kwargs["body"]
-    if stream:
-        body = {**body, "stream": True}
-    extra = {k: v for k, v in kwargs.items() if k not in ("body", "raw")}
-    return create(client, body, retry_429=False, **extra)
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                       recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
-    value = request.getfixturevalue(spec.fixture) if spec.fixture else None
+    value = spec.fixture_value(request)
     model = plain_model(discovery, api)
-    kwargs = spec.build(message_body(model, max_tokens=16), value)
-    client, own = api, None
-    if spec.status == 500:  # a crashing route may drop the connection: keep it away from the shared pool
-        own = ContractTransport(contract, recorder)
-        client = ApiClient(target.base_url, target.api_key, own)
-    try:
-        sends = [False, True] if spec.stream_too else [False]
-        for stream in sends:
-            response = _send(client, kwargs, stream)
-            if spec.status == 429 and response.status_code == 200:  # 1 request per minute: the first may pass
-                response = _send(client, kwargs, stream)
-            label = "stream: true" if stream else "non-stream"
-            try:
-                error = errors.anthropic_error(response, contract, status=spec.status)
-            except AssertionError as exc:
-                raise AssertionError(f"{label}: {exc}") from None
-            assert error["type"] == TYPE_BY_STATUS[spec.status], \
-                f"{label}: status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}"
-            leaks.no_leaks(response.content)
-            leaks.no_leaks(response.headers)
-            if spec.status == 429:
-                retry_after = response.headers.get("retry-after", "")
-                assert retry_after.isdigit() and int(retry_after) > 0, f"a 429 needs retry-after seconds, got {retry_after!r}"
-    finally:
-        if own is not None:
-            client.close()
+
+    def envelope(response: httpx.Response) -> None:
+        error = errors.anthropic_error(response, contract, status=spec.status)
+        assert error["type"] == TYPE_BY_STATUS[spec.status], \
+            f"status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}"
+
+    cases.check_error_case(spec, spec.build(message_body(model, max_tokens=16), value), create, envelope,
+                           api=api, target=target, contract=contract, recorder=recorder)
 
 
 # ----- malformed requests ----------------------------------------------------------------------------
@@ -270,12 +225,8 @@ def _valid(model: str) -> dict[str, Any]:
     return message_body(model, "Hello", max_tokens=16)
 
 
-def _with(**fields: Any) -> Callable[[str], Any]:
-    return lambda m: {**_valid(m), **fields}
-
-
-def _without(key: str) -> Callable[[str], Any]:
-    return lambda m: {k: v for k, v in _valid(m).items() if k != key}
+_BODY = cases.Variants(_valid)
+_with, _without = _BODY.with_, _BODY.without
 
 
 def _turns(*messages: Any) -> Callable[[str], Any]:
@@ -284,11 +235,9 @@ def _turns(*messages: Any) -> Callable[[str], Any]:
 
 TOOL = {"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object", "properties": {}}}
 MALFORMED: dict[str, Callable[[str], Any]] = {
-    "body-not-json": lambda m: b"{this is not json",
-    "body-empty": lambda m: b"",
-    "body-json-array": lambda m: b"[1, 2, 3]",
+    **cases.NOT_JSON,
     "body-json-string": lambda m: b'"hello"',
-    "content-type-text-plain": lambda m: (json.dumps(_valid(m)).encode(), "text/plain"),
+    "content-type-text-plain": _BODY.as_text_plain(),
     "content-type-form": lambda m: (b"model=" + m.encode() + b"&max_tokens=16", "application/x-www-form-urlencoded"),
     "messages-null": _with(messages=None),
     "messages-string": _with(messages="hello"),
@@ -321,16 +270,9 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
-    body = MALFORMED[case](model["id"])
-    if isinstance(body, tuple):  # (bytes, content type)
-        response = create(api, body[0], headers={"content-type": body[1]})
-    else:
-        response = create(api, body)
-    errors.no_server_error(response)
-    assert 400 <= response.status_code < 500, f"{case}: expected a 4xx, got {response.status_code}: {response.text[:200]!r}"
-    error = errors.anthropic_error(response, contract, status=response.status_code)
-    assert error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"]), error
-    leaks.no_leaks(response.content)
-    after = create(api, _valid(model["id"]))
-    assert after.status_code == 200, f"a valid request right after the malformed one failed: {after.status_code} " \
-                                     f"{after.text[:200]!r}"
+
+    def envelope(response: httpx.Response) -> None:
+        error = errors.anthropic_error(response, contract, status=response.status_code)
+        assert error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"]), error
+
+    cases.check_malformed(api, create, case, MALFORMED[case](model["id"]), _valid(model["id"]), envelope)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from suites import tools
 from suites.anthropic_stream import (
     AnthropicStream,
     create,
@@ -23,64 +24,42 @@ from suites.anthropic_stream import (
     stream_messages,
     tool_models,
 )
-from suites.chat import Failures
 from suites.checks import chat as leaks
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
+from suites.selection import Failures, each_model
+from suites.streams import StreamCache
 
-WEATHER: dict[str, Any] = {
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "input_schema": {
-        "type": "object",
-        "properties": {"location": {"type": "string", "minLength": 1}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-        "required": ["location", "unit"],
-    },
-}
-
-
-class StreamCache:
-    """Streams of identical requests, shared by the checks of one session that only read them (each is
-    fetched inside the first test that needs it, so contract violations in it fail that test)."""
-
-    def __init__(self) -> None:
-        self._streams: dict[str, AnthropicStream] = {}
-
-    def get(self, api: ApiClient, body: dict[str, Any]) -> AnthropicStream:
-        key = json.dumps(body, sort_keys=True)
-        if key not in self._streams:
-            self._streams[key] = stream_messages(api, body)
-        return self._streams[key]
+WEATHER = tools.STREAM_WEATHER.messages()
+REASON = "Is 17 prime? Answer briefly."
+Streams = StreamCache[AnthropicStream]
 
 
 @pytest.fixture(scope="session")
-def message_streams() -> StreamCache:
-    return StreamCache()
+def message_streams() -> Streams:
+    return StreamCache(stream_messages)
 
 
 Check = Callable[[dict[str, Any], AnthropicStream], object]
 
 
-def _each(api: ApiClient, discovery: Discovery, cache: StreamCache, check: Check, *, kinds: bool = False) -> None:
+def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *, kinds: bool = False) -> None:
     """``check`` on a plain stream per provider; with ``kinds`` also on a reasoner's stream (thinking
     blocks) and a forced tool call (tool_use blocks) per provider."""
-    failures = Failures()
-    for model in per_provider(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            check(model, cache.get(api, message_body(model)))
+    groups = [("", lambda: per_provider(discovery, api), lambda m: cache.get(api, message_body(m)))]
     if kinds:
-        for model in reasoners(discovery, api):
-            with failures.check(f"{model['owned_by']}/{model['id']} (thinking)"):
-                check(model, cache.get(api, message_body(model, "Is 17 prime? Answer briefly.", **reasoning_extra(model))))
-        for model in tool_models(discovery, api):
-            with failures.check(f"{model['owned_by']}/{model['id']} (tool_use)"):
-                check(model, cache.get(api, message_body(model, "What is the weather in Paris?", tools=[WEATHER],
-                                                         tool_choice={"type": "any"})))
-    failures.raise_any()
+        groups += [
+            (" (thinking)", lambda: reasoners(discovery, api),
+             lambda m: cache.get(api, message_body(m, REASON, **reasoning_extra(m)))),
+            (" (tool_use)", lambda: tool_models(discovery, api),
+             lambda m: cache.get(api, message_body(m, "What is the weather in Paris?", tools=[WEATHER],
+                                                   tool_choice={"type": "any"}))),
+        ]
+    each_model(groups, check)
 
 
-def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_streams: StreamCache) -> None:
+def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     def check(model: dict[str, Any], result: AnthropicStream) -> None:
         checks.event_order(result.names, result.payloads)
         checks.message_start_rules(result.payloads, model["id"])
@@ -93,19 +72,19 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_strea
     _each(api, discovery, message_streams, check)
 
 
-def test_stream_event_order(api: ApiClient, discovery: Discovery, message_streams: StreamCache) -> None:
+def test_stream_event_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.event_order(r.names, r.payloads), kinds=True)
 
 
-def test_message_start_rules(api: ApiClient, discovery: Discovery, message_streams: StreamCache) -> None:
+def test_message_start_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_start_rules(r.payloads, model["id"]))
 
 
-def test_blocks_open_and_close_in_order(api: ApiClient, discovery: Discovery, message_streams: StreamCache) -> None:
+def test_blocks_open_and_close_in_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.blocks_in_order(r.payloads), kinds=True)
 
 
-def test_message_delta_rules(api: ApiClient, discovery: Discovery, message_streams: StreamCache) -> None:
+def test_message_delta_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_delta_rules(r.payloads), kinds=True)
 
 
@@ -114,7 +93,7 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_up
     stop reason and output tokens agree."""
     failures = Failures()
     bodies = [(m, message_body(m)) for m in per_provider(discovery, api)]
-    bodies += [(m, message_body(m, "Is 17 prime? Answer briefly.", **reasoning_extra(m))) for m in reasoners(discovery, api)]
+    bodies += [(m, message_body(m, REASON, **reasoning_extra(m))) for m in reasoners(discovery, api)]
     for model, body in bodies:
         with failures.check(f"{model['owned_by']}/{model['id']}{' (thinking)' if 'thinking' in json.dumps(body) else ''}"):
             response = create(api, body)

@@ -8,39 +8,19 @@ from typing import Any
 
 import pytest
 
+from suites import tools
 from suites.anthropic_stream import create, message_body, plain_model, stream_messages, tool_models
-from suites.chat import Failures
 from suites.checks import errors
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
+from suites.selection import Failures, owner_first
+from suites.tools import ASK, PARALLEL
 
-WEATHER: dict[str, Any] = {
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "location": {"type": "string", "minLength": 1, "description": "City name, e.g. Paris"},
-            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        "required": ["location", "unit"],
-        "additionalProperties": False,
-    },
-}
-TIME: dict[str, Any] = {
-    "name": "get_time",
-    "description": "Current local time in a time zone.",
-    "input_schema": {
-        "type": "object",
-        "properties": {"timezone": {"type": "string", "minLength": 1, "description": "IANA zone"}},
-        "required": ["timezone"],
-        "additionalProperties": False,
-    },
-}
-ASK = "What is the weather in Paris right now? Use the get_weather tool."
+WEATHER = tools.WEATHER.messages()
+TIME = tools.TIME.messages()
 CHOICES: dict[str, dict[str, Any]] = {
     "auto": {"type": "auto"},
     "any": {"type": "any"},
@@ -80,9 +60,6 @@ def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool)
             kinds = [b.get("type") for b in message["content"]]
             assert kinds[-len(uses):] == ["tool_use"] * len(uses), f"tool_use blocks must come last: {kinds}"
     failures.raise_any()
-
-
-PARALLEL = "In parallel, get the weather in Paris and the current time in Asia/Tokyo: call both tools."
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
@@ -184,7 +161,7 @@ INVALID: dict[str, Any] = {
 @pytest.mark.parametrize("case", list(INVALID))
 def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     models = [m for m in tool_models(discovery, api)]
-    model = min(models, key=lambda m: (m.get("owned_by") != "openai", m["id"])) if models else plain_model(discovery, api)
+    model = min(models, key=owner_first("openai")) if models else plain_model(discovery, api)
     body = {**message_body(model, ASK), **INVALID[case]}
     if "messages" in INVALID[case] and "tools" not in INVALID[case]:
         body["tools"] = [WEATHER]

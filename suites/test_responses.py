@@ -8,22 +8,22 @@ are injected with the mocks' ``[[mock:...]]`` directives, so those checks need `
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
-from suites.chat import Failures
+from suites import error_cases as cases
 from suites.checks import chat as leaks
 from suites.checks import errors
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
+from suites.error_cases import ErrorCase
 from suites.plugin import Target
 from suites.recorder import Recorder
 from suites.responses_stream import (
@@ -35,7 +35,7 @@ from suites.responses_stream import (
     response_body,
     stream_responses,
 )
-from suites.transport import ContractTransport
+from suites.selection import Failures
 
 LONG = "Write a long story about a lighthouse keeper and the sea."
 LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
@@ -154,89 +154,47 @@ def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discove
 # ----- errors ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ErrorCase:
-    status: int
-    code: str
-    type: str
-    fixture: str | None
-    build: Callable[[dict[str, Any], Any], dict[str, Any]]
-    stream_too: bool = True
-    param: str | None = None  # the error's param must name this field, when given
-
-
-def _fault(fault: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    return lambda body, _: {"body": {**body, "input": f"[[mock:fault={fault}]] Say hello."}}
-
-
-def _oversized(body: dict[str, Any], contract: Contract) -> dict[str, Any]:
-    limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))
-    return {"body": json.dumps({**body, "input": "a" * (limit + 1024 * 1024)}).encode()}
+def _input(text: str) -> dict[str, Any]:
+    return {"input": text}
 
 
 ERROR_CASES: dict[str, ErrorCase] = {
-    "400-malformed-json": ErrorCase(400, "invalid_json", "invalid_request_error", None,
-                                    lambda b, _: {"body": b'{"model": "x", "input": '}, stream_too=False),
-    "400-missing-input": ErrorCase(400, "missing_parameter", "invalid_request_error", None,
-                                   lambda b, _: {"body": {k: v for k, v in b.items() if k != "input"}}, param="input"),
-    "401-unknown-key": ErrorCase(401, "invalid_api_key", "authentication_error", None,
-                                 lambda b, _: {"body": b, "key": "sk-empiriolabs-" + secrets.token_urlsafe(32)}),
-    "401-missing-key": ErrorCase(401, "missing_api_key", "authentication_error", None,
-                                 lambda b, _: {"body": b, "auth": "none"}),
-    "404-unknown-model": ErrorCase(404, "model_not_found", "not_found_error", None,
-                                   lambda b, _: {"body": {**b, "model": f"no-such-model-{secrets.token_hex(4)}"}}),
-    "402-zero-credits": ErrorCase(402, "insufficient_credits", "billing_error", "zero_credit_key",
-                                  lambda b, key: {"body": b, "key": key}),
-    "413-body-too-large": ErrorCase(413, "request_too_large", "invalid_request_error", "contract", _oversized,
-                                    stream_too=False),
-    "429-rate-limited": ErrorCase(429, "rate_limit_exceeded", "rate_limit_error", "rate_limited_key",
-                                  lambda b, key: {"body": b, "key": key}, stream_too=False),
-    "502-upstream-error": ErrorCase(502, "upstream_error", "api_error", "mock_upstreams", _fault("status:500")),
-    "503-upstream-overloaded": ErrorCase(503, "model_unavailable", "api_error", "mock_upstreams", _fault("status:503")),
-    "500-internal-error": ErrorCase(500, "internal_error", "api_error", "test_hooks",
-                                    lambda b, _: {"body": b, "headers": {"x-empirio-test": "internal-error"}},
-                                    stream_too=False),
+    "400-malformed-json": ErrorCase(400, None, cases.raw(b'{"model": "x", "input": '), stream_too=False,
+                                    code="invalid_json", type="invalid_request_error"),
+    "400-missing-input": ErrorCase(400, None, cases.without("input"), code="missing_parameter",
+                                   type="invalid_request_error", param="input"),
+    "401-unknown-key": ErrorCase(401, None, cases.unknown_key, code="invalid_api_key", type="authentication_error"),
+    "401-missing-key": ErrorCase(401, None, cases.missing_key, code="missing_api_key", type="authentication_error"),
+    "404-unknown-model": ErrorCase(404, None, cases.unknown_model, code="model_not_found", type="not_found_error"),
+    "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key, code="insufficient_credits",
+                                  type="billing_error"),
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_input), stream_too=False,
+                                    code="request_too_large", type="invalid_request_error"),
+    "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False,
+                                  code="rate_limit_exceeded", type="rate_limit_error"),
+    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _input), code="upstream_error",
+                                    type="api_error"),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _input),
+                                         code="model_unavailable", type="api_error"),
+    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False, code="internal_error",
+                                    type="api_error"),
 }
-
-
-def _send(client: ApiClient, kwargs: dict[str, Any], stream: bool) -> Any:
-    body = kwargs["body"]
-    if stream:
-        body = {**body, "stream": True}
-    return create(client, body, retry_429=False, **{k: v for k, v in kwargs.items() if k != "body"})
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                    recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
-    value = request.getfixturevalue(spec.fixture) if spec.fixture else None
+    value = spec.fixture_value(request)
     model = plain_model(discovery, api)
-    kwargs = spec.build(response_body(model, max_output_tokens=16), value)
-    client, own = api, None
-    if spec.status == 500:  # a crashing route may drop the connection: keep it away from the shared pool
-        own = ContractTransport(contract, recorder)
-        client = ApiClient(target.base_url, target.api_key, own)
-    try:
-        for stream in ([False, True] if spec.stream_too else [False]):
-            response = _send(client, kwargs, stream)
-            if spec.status == 429 and response.status_code == 200:  # 1 request per minute: the first may pass
-                response = _send(client, kwargs, stream)
-            label = "stream: true" if stream else "non-stream"
-            try:
-                error = errors.openai_error(response, contract, status=spec.status, code=spec.code, type=spec.type)
-                if spec.param is not None:
-                    assert error.get("param") == spec.param, f"param should name {spec.param!r}, got {error.get('param')!r}"
-            except AssertionError as exc:
-                raise AssertionError(f"{label}: {exc}") from None
-            leaks.no_leaks(response.content)
-            leaks.no_leaks(response.headers)
-            if spec.status == 429:
-                retry_after = response.headers.get("retry-after", "")
-                assert retry_after.isdigit() and int(retry_after) > 0, f"a 429 needs retry-after seconds, got {retry_after!r}"
-    finally:
-        if own is not None:
-            client.close()
+
+    def envelope(response: httpx.Response) -> None:
+        error = errors.openai_error(response, contract, status=spec.status, code=spec.code, type=spec.type)
+        if spec.param is not None:
+            assert error.get("param") == spec.param, f"param should name {spec.param!r}, got {error.get('param')!r}"
+
+    cases.check_error_case(spec, spec.build(response_body(model, max_output_tokens=16), value), create, envelope,
+                           api=api, target=target, contract=contract, recorder=recorder)
 
 
 # ----- malformed requests ----------------------------------------------------------------------------
@@ -246,20 +204,14 @@ def _valid(model: str) -> dict[str, Any]:
     return response_body(model, "Hello", max_output_tokens=16)
 
 
-def _with(**fields: Any) -> Callable[[str], Any]:
-    return lambda m: {**_valid(m), **fields}
-
-
-def _without(key: str) -> Callable[[str], Any]:
-    return lambda m: {k: v for k, v in _valid(m).items() if k != key}
+_BODY = cases.Variants(_valid)
+_with, _without = _BODY.with_, _BODY.without
 
 
 FN = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
 MALFORMED: dict[str, Callable[[str], Any]] = {
-    "body-not-json": lambda m: b"{this is not json",
-    "body-empty": lambda m: b"",
-    "body-json-array": lambda m: b"[1, 2, 3]",
-    "content-type-text-plain": lambda m: (json.dumps(_valid(m)).encode(), "text/plain"),
+    **cases.NOT_JSON,
+    "content-type-text-plain": _BODY.as_text_plain(),
     "content-type-form": lambda m: (b"model=" + m.encode() + b"&input=hello", "application/x-www-form-urlencoded"),
     "input-missing": _without("input"),
     "input-null": _with(input=None),
@@ -289,15 +241,8 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
-    body = MALFORMED[case](model["id"])
-    if isinstance(body, tuple):  # (bytes, content type)
-        response = create(api, body[0], headers={"content-type": body[1]})
-    else:
-        response = create(api, body)
-    errors.no_server_error(response)
-    assert 400 <= response.status_code < 500, f"{case}: expected a 4xx, got {response.status_code}: {response.text[:200]!r}"
-    errors.openai_error(response, contract, status=response.status_code)
-    leaks.no_leaks(response.content)
-    after = create(api, _valid(model["id"]))
-    assert after.status_code == 200, f"a valid request right after the malformed one failed: {after.status_code} " \
-                                     f"{after.text[:200]!r}"
+
+    def envelope(response: httpx.Response) -> None:
+        errors.openai_error(response, contract, status=response.status_code)
+
+    cases.check_malformed(api, create, case, MALFORMED[case](model["id"]), _valid(model["id"]), envelope)

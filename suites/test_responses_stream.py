@@ -8,13 +8,12 @@ the relations between events.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from suites.chat import Failures
+from suites import tools
 from suites.checks import chat as leaks
 from suites.checks import responses as checks
 from suites.client import ApiClient
@@ -28,60 +27,37 @@ from suites.responses_stream import (
     stream_responses,
     tool_models,
 )
+from suites.selection import Failures, each_model
+from suites.streams import StreamCache
 
-WEATHER: dict[str, Any] = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string", "minLength": 1}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-        "required": ["location", "unit"],
-    },
-}
-
-
-class StreamCache:
-    """Streams of identical requests, shared by the checks of one session that only read them (each is
-    fetched inside the first test that needs it, so contract violations in it fail that test)."""
-
-    def __init__(self) -> None:
-        self._streams: dict[str, ResponsesStream] = {}
-
-    def get(self, api: ApiClient, body: dict[str, Any]) -> ResponsesStream:
-        key = json.dumps(body, sort_keys=True)
-        if key not in self._streams:
-            self._streams[key] = stream_responses(api, body)
-        return self._streams[key]
+WEATHER = tools.STREAM_WEATHER.responses()
+Streams = StreamCache[ResponsesStream]
 
 
 @pytest.fixture(scope="session")
-def response_streams() -> StreamCache:
-    return StreamCache()
+def response_streams() -> Streams:
+    return StreamCache(stream_responses)
 
 
 Check = Callable[[dict[str, Any], ResponsesStream], object]
 
 
-def _each(api: ApiClient, discovery: Discovery, cache: StreamCache, check: Check, *, kinds: bool = True) -> None:
+def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *, kinds: bool = True) -> None:
     """``check`` on a plain stream per provider and, with ``kinds``, on a reasoner's stream (a reasoning
     item) and a forced function call (function_call items) per provider."""
-    failures = Failures()
-    for model in per_provider(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            check(model, cache.get(api, response_body(model)))
+    groups = [("", lambda: per_provider(discovery, api), lambda m: cache.get(api, response_body(m)))]
     if kinds:
-        for model in reasoners(discovery, api):
-            with failures.check(f"{model['owned_by']}/{model['id']} (reasoning)"):
-                check(model, cache.get(api, response_body(model, "Is 17 prime? Answer briefly.", **reasoning_extra(model))))
-        for model in tool_models(discovery, api):
-            with failures.check(f"{model['owned_by']}/{model['id']} (function_call)"):
-                check(model, cache.get(api, response_body(model, "What is the weather in Paris?", tools=[WEATHER],
-                                                          tool_choice="required")))
-    failures.raise_any()
+        groups += [
+            (" (reasoning)", lambda: reasoners(discovery, api),
+             lambda m: cache.get(api, response_body(m, "Is 17 prime? Answer briefly.", **reasoning_extra(m)))),
+            (" (function_call)", lambda: tool_models(discovery, api),
+             lambda m: cache.get(api, response_body(m, "What is the weather in Paris?", tools=[WEATHER],
+                                                    tool_choice="required"))),
+        ]
+    each_model(groups, check)
 
 
-def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     def check(model: dict[str, Any], result: ResponsesStream) -> None:
         checks.sequence_numbers(result.payloads)
         checks.event_sequence(result.payloads)
@@ -96,11 +72,11 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_stre
     _each(api, discovery, response_streams, check, kinds=False)
 
 
-def test_event_sequence(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+def test_event_sequence(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.event_sequence(r.payloads))
 
 
-def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     starts: dict[int, list[str]] = {}
 
     def check(model: dict[str, Any], result: ResponsesStream) -> None:
@@ -110,7 +86,7 @@ def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, respons
     assert len(starts) <= 1, f"streams start their sequence_number at different values: {starts}"
 
 
-def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, response_streams: StreamCache) -> None:
+def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.final_matches_events(r.payloads))
 
 

@@ -8,39 +8,17 @@ from typing import Any
 
 import pytest
 
-from suites.chat import Failures
+from suites import tools
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
 from suites.plugin import Target
 from suites.responses_stream import create, response_body, stream_responses, tool_models
+from suites.selection import Failures
+from suites.tools import ASK, PARALLEL
 
-WEATHER: dict[str, Any] = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {
-            "location": {"type": "string", "minLength": 1, "description": "City name, e.g. Paris"},
-            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        "required": ["location", "unit"],
-        "additionalProperties": False,
-    },
-}
-TIME: dict[str, Any] = {
-    "type": "function",
-    "name": "get_time",
-    "description": "Current local time in a time zone.",
-    "parameters": {
-        "type": "object",
-        "properties": {"timezone": {"type": "string", "minLength": 1, "description": "IANA zone"}},
-        "required": ["timezone"],
-        "additionalProperties": False,
-    },
-}
-ASK = "What is the weather in Paris right now? Use the get_weather tool."
+WEATHER = tools.WEATHER.responses()
+TIME = tools.TIME.responses()
 CHOICES: dict[str, Any] = {
     "auto": "auto",
     "required": "required",
@@ -79,9 +57,6 @@ def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream:
                 assert {c["name"] for c in calls} == {"get_weather"}, f"named get_weather, calls to {[c['name'] for c in calls]}"
             assert all(c.get("status") == "completed" for c in calls), f"call statuses {[c.get('status') for c in calls]}"
     failures.raise_any()
-
-
-PARALLEL = "In parallel, get the weather in Paris and the current time in Asia/Tokyo: call both tools."
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])

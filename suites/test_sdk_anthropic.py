@@ -3,80 +3,27 @@
 The SDK sends ``x-api-key`` and ``anthropic-version`` and adds ``/v1`` to the base URL itself. Its HTTP
 client runs over the session's contract transport, so everything it receives is validated like the
 suites' own requests; ``max_retries=0``, since a retry would hide the status the deployment answered.
-
-``anthropic`` 2.x builds on ``httpx2`` and refuses an ``httpx.Client``, so :class:`_Httpx2Bridge` hands
-its requests to the (httpx) contract transport and streams the answers back unbuffered.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import httpx
-import httpx2
 import pytest
 
+from suites import tools
 from suites.anthropic_stream import plain_model, reasoners, reasoning_extra, tool_models
 from suites.client import ApiClient
 from suites.discovery import Discovery
 from suites.plugin import Target
+from suites.sdk import anthropic_client
+from suites.selection import owner_first
 from suites.transport import ContractTransport
 
 HELLO: Any = [{"role": "user", "content": "Say hello in one short sentence."}]
-WEATHER: Any = {
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "input_schema": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-        "required": ["location", "unit"],
-    },
-}
-
-
-class _Body(httpx2.SyncByteStream):
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-
-    def __iter__(self) -> Iterator[bytes]:
-        stream = self.response.stream
-        assert isinstance(stream, httpx.SyncByteStream)
-        yield from stream
-
-    def close(self) -> None:
-        self.response.close()
-
-
-class _Httpx2Bridge(httpx2.BaseTransport):
-    """An ``httpx2`` transport over the session's (httpx) contract transport, which it never closes."""
-
-    def __init__(self, inner: ContractTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        forwarded = httpx.Request(request.method, str(request.url), headers=list(request.headers.raw),
-                                  content=request.read())
-        response = self.inner.handle_request(forwarded)
-        return httpx2.Response(response.status_code, headers=list(response.headers.raw), stream=_Body(response),
-                               request=request)
-
-    def close(self) -> None:
-        pass
-
-
-def _client(target: Target, transport: ContractTransport, key: str | None = None) -> anthropic.Anthropic:
-    http = httpx2.Client(transport=_Httpx2Bridge(transport), timeout=60)
-    return anthropic.Anthropic(api_key=key or target.api_key, base_url=target.base_url, max_retries=0, http_client=http)
-
-
-@pytest.fixture
-def sdk(target: Target, contract_transport: ContractTransport) -> Iterator[anthropic.Anthropic]:
-    client = _client(target, contract_transport)
-    yield client
-    client.close()
+WEATHER: Any = tools.SDK_WEATHER.messages()
 
 
 @pytest.fixture
@@ -88,8 +35,8 @@ def _text(message: Any) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
-def test_sdk_messages_create(sdk: anthropic.Anthropic, model: str) -> None:
-    message = sdk.messages.create(model=model, max_tokens=1024, messages=HELLO)
+def test_sdk_messages_create(anthropic_sdk: anthropic.Anthropic, model: str) -> None:
+    message = anthropic_sdk.messages.create(model=model, max_tokens=1024, messages=HELLO)
     assert message.id.startswith("msg_"), message.id
     assert message.model == model and message.role == "assistant"
     assert message.stop_reason == "end_turn", f"stop_reason {message.stop_reason!r}"
@@ -98,7 +45,7 @@ def test_sdk_messages_create(sdk: anthropic.Anthropic, model: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
-def test_sdk_messages_stream(sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, kind: str) -> None:
+def test_sdk_messages_stream(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
     kwargs: dict[str, Any] = {"max_tokens": extra.pop("max_tokens", 1024)}
@@ -106,7 +53,7 @@ def test_sdk_messages_stream(sdk: anthropic.Anthropic, api: ApiClient, discovery
         kwargs["thinking"] = extra.pop("thinking")
     if extra:
         kwargs["extra_body"] = extra
-    with sdk.messages.stream(model=chosen["id"], messages=HELLO, **kwargs) as stream:
+    with anthropic_sdk.messages.stream(model=chosen["id"], messages=HELLO, **kwargs) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
     assert text.strip(), "the SDK's text_stream yielded no text"
@@ -122,15 +69,15 @@ def test_sdk_messages_stream(sdk: anthropic.Anthropic, api: ApiClient, discovery
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-def test_sdk_tool_use(sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, stream: bool) -> None:
-    chosen = min(tool_models(discovery, api), key=lambda m: (m.get("owned_by") != "anthropic", m["id"]))
+def test_sdk_tool_use(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    chosen = min(tool_models(discovery, api), key=owner_first("anthropic"))
     ask: Any = [{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}]
     kwargs: Any = {"model": chosen["id"], "max_tokens": 1024, "tools": [WEATHER], "tool_choice": {"type": "any"}}
     if stream:
-        with sdk.messages.stream(messages=ask, **kwargs) as events:
+        with anthropic_sdk.messages.stream(messages=ask, **kwargs) as events:
             first = events.get_final_message()
     else:
-        first = sdk.messages.create(messages=ask, **kwargs)
+        first = anthropic_sdk.messages.create(messages=ask, **kwargs)
     assert first.stop_reason == "tool_use", f"stop_reason {first.stop_reason!r}"
     uses = [b for b in first.content if b.type == "tool_use"]
     assert uses and uses[0].name == "get_weather", f"content blocks {[b.type for b in first.content]}"
@@ -138,7 +85,7 @@ def test_sdk_tool_use(sdk: anthropic.Anthropic, api: ApiClient, discovery: Disco
     history: Any = [*ask, {"role": "assistant", "content": first.content},
                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": u.id, "content": "Sunny, 21 degrees"}
                                                  for u in uses]}]
-    second = sdk.messages.create(model=chosen["id"], max_tokens=1024, tools=[WEATHER], messages=history)
+    second = anthropic_sdk.messages.create(model=chosen["id"], max_tokens=1024, tools=[WEATHER], messages=history)
     assert second.stop_reason == "end_turn", f"after the tool result: stop_reason {second.stop_reason!r}"
     assert _text(second).strip(), "no text after the tool result"
 
@@ -159,7 +106,7 @@ def test_sdk_error_classes(target: Target, contract_transport: ContractTransport
     key = request.getfixturevalue(fixture) if fixture else None
     if case.startswith("401"):
         key = "sk-empiriolabs-" + secrets.token_urlsafe(32)
-    client = _client(target, contract_transport, key)
+    client = anthropic_client(target, contract_transport, key)
     kwargs: Any = {"model": model, "max_tokens": 16, "messages": HELLO}
     if case.startswith("404"):
         kwargs["model"] = f"no-such-model-{secrets.token_hex(4)}"

@@ -8,52 +8,19 @@ HTTP client runs over the session's contract transport; ``max_retries=0``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import openai
 import pytest
 
+from suites import tools
 from suites.client import ApiClient
 from suites.discovery import Discovery
-from suites.plugin import Target
 from suites.responses_stream import plain_model, reasoners, reasoning_extra, tool_models
-from suites.transport import ContractTransport
+from suites.selection import owner_first
 
 HELLO = "Say hello in one short sentence."
-WEATHER: Any = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-        "required": ["location", "unit"],
-    },
-}
-
-
-class _Shared(httpx.BaseTransport):
-    """The session's contract transport, shielded from the SDK client closing it."""
-
-    def __init__(self, inner: ContractTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture
-def sdk(target: Target, contract_transport: ContractTransport) -> Iterator[openai.OpenAI]:
-    # openai 3.x types http_client as httpx2.Client but accepts a (legacy) httpx.Client at runtime
-    http: Any = httpx.Client(transport=_Shared(contract_transport), timeout=60)
-    client = openai.OpenAI(api_key=target.api_key, base_url=f"{target.base_url}/v1", max_retries=0, http_client=http)
-    yield client
-    client.close()
+WEATHER: Any = tools.SDK_WEATHER.responses()
 
 
 @pytest.fixture
@@ -61,25 +28,25 @@ def model(api: ApiClient, discovery: Discovery) -> str:
     return str(plain_model(discovery, api)["id"])
 
 
-def test_sdk_responses_create(sdk: openai.OpenAI, model: str) -> None:
-    response = sdk.responses.create(model=model, input=HELLO, instructions="Answer briefly.")
+def test_sdk_responses_create(openai_sdk: openai.OpenAI, model: str) -> None:
+    response = openai_sdk.responses.create(model=model, input=HELLO, instructions="Answer briefly.")
     assert response.id.startswith("resp_"), response.id
     assert response.model == model and response.status == "completed", (response.model, response.status)
     assert response.output_text.strip(), f"no output_text; output items {[i.type for i in response.output]}"
     assert response.usage is not None and response.usage.total_tokens == \
         response.usage.input_tokens + response.usage.output_tokens, response.usage
-    limited = sdk.responses.create(model=model, input="Write a long story about a lighthouse.", max_output_tokens=16)
+    limited = openai_sdk.responses.create(model=model, input="Write a long story about a lighthouse.", max_output_tokens=16)
     assert limited.status == "incomplete" and limited.incomplete_details is not None \
         and limited.incomplete_details.reason == "max_output_tokens", (limited.status, limited.incomplete_details)
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
-def test_sdk_responses_stream(sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, kind: str) -> None:
+def test_sdk_responses_stream(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
     deltas: list[str] = []
     kinds: list[str] = []
-    with sdk.responses.stream(model=chosen["id"], input=HELLO, extra_body=extra or None) as stream:
+    with openai_sdk.responses.stream(model=chosen["id"], input=HELLO, extra_body=extra or None) as stream:
         for event in stream:
             kinds.append(event.type)
             if event.type == "response.output_text.delta":
@@ -96,18 +63,18 @@ def test_sdk_responses_stream(sdk: openai.OpenAI, api: ApiClient, discovery: Dis
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-def test_sdk_responses_function_call(sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, stream: bool) -> None:
-    chosen = min(tool_models(discovery, api), key=lambda m: (m.get("owned_by") != "openai", m["id"]))
+def test_sdk_responses_function_call(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    chosen = min(tool_models(discovery, api), key=owner_first("openai"))
     ask = "What is the weather in Paris? Use the get_weather tool."
     first: Any
     if stream:
-        with sdk.responses.stream(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required") as events:
+        with openai_sdk.responses.stream(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required") as events:
             names = [event.type for event in events]
             first = events.get_final_response()
         for needed in ("response.output_item.added", "response.function_call_arguments.done", "response.output_item.done"):
             assert needed in names, f"{needed} missing from the stream: {names}"
     else:
-        first = sdk.responses.create(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required")
+        first = openai_sdk.responses.create(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required")
     calls = [item for item in first.output if item.type == "function_call"]
     assert calls and calls[0].name == "get_weather", f"output items {[i.type for i in first.output]}"
     arguments = json.loads(calls[0].arguments)
@@ -115,5 +82,5 @@ def test_sdk_responses_function_call(sdk: openai.OpenAI, api: ApiClient, discove
     follow_up: Any = [{"role": "user", "content": ask},
                       *[{"type": "function_call", "call_id": c.call_id, "name": c.name, "arguments": c.arguments} for c in calls],
                       *[{"type": "function_call_output", "call_id": c.call_id, "output": "Sunny, 21 degrees"} for c in calls]]
-    second = sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
+    second = openai_sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
     assert second.status == "completed" and second.output_text.strip(), (second.status, second.output_text)

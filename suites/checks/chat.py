@@ -13,9 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from suites.checks import CheckFailure
+from suites.checks import CheckFailure, schema_problems
 
 __all__ = [
     "LEAK_PATTERNS",
@@ -305,8 +303,7 @@ def tool_arguments_valid(calls: Sequence[dict[str, Any]], tools: Sequence[dict[s
     tool_calls_well_formed(calls, tools)
     for call in calls:
         name = call["function"]["name"]
-        problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                    for e in Draft202012Validator(schemas[name]).iter_errors(_arguments(call))]
+        problems = schema_problems(schemas[name], _arguments(call))
         if problems:
             raise CheckFailure("tool_arguments_schema", f"{name} arguments {call['function']['arguments']!r:.200} break "
                                                         f"the tool's schema: {problems[:3]}")

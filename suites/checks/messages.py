@@ -12,9 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from suites.checks import CheckFailure
+from suites.checks import CheckFailure, collapse_runs, distinct_ids, no_thinking_block, schema_problems
 
 __all__ = [
     "ANTHROPIC_ERROR_TYPES",
@@ -90,8 +88,7 @@ def usage_positive(usage: Any) -> dict[str, Any]:
 
 def no_thinking_markdown(text: str) -> None:
     """D-8: /v1/messages reports reasoning as ``thinking`` blocks; the text carries no "Thinking…" block."""
-    if "**Thinking" in text:
-        raise CheckFailure("no_thinking_markdown", f"the text carries the chat format's Thinking block: {text[:160]!r}")
+    no_thinking_block(text, "the text")
 
 
 def thinking_before_text(content: Sequence[dict[str, Any]]) -> str:
@@ -117,7 +114,7 @@ def tool_inputs_valid(blocks: Sequence[dict[str, Any]], tools: Sequence[dict[str
     object that validates against that tool's ``input_schema``."""
     schemas = {t["name"]: t.get("input_schema") or {} for t in tools}
     ids = [b.get("id") for b in blocks]
-    if not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
+    if not distinct_ids(ids):
         raise CheckFailure("tool_use_ids_unique", f"tool_use ids must be distinct non-empty strings: {ids}")
     for block in blocks:
         name = block.get("name")
@@ -126,8 +123,7 @@ def tool_inputs_valid(blocks: Sequence[dict[str, Any]], tools: Sequence[dict[str
         value = block.get("input")
         if not isinstance(value, dict):
             raise CheckFailure("tool_use_input_object", f"{name} input is not an object: {value!r:.200}")
-        problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                    for e in Draft202012Validator(schemas[name]).iter_errors(value)]
+        problems = schema_problems(schemas[name], value)
         if problems:
             raise CheckFailure("tool_use_input_schema", f"{name} input {value!r:.200} breaks the tool's input_schema: "
                                                         f"{problems[:3]}")
@@ -172,14 +168,7 @@ def event_order(names: Sequence[str], payloads: Sequence[dict[str, Any]]) -> Non
 
 
 def _short(order: Sequence[str]) -> str:
-    collapsed: list[str] = []
-    for k in order:
-        if collapsed and collapsed[-1].split(" ×")[0] == k:
-            n = int(collapsed[-1].split(" ×")[1]) + 1 if " ×" in collapsed[-1] else 2
-            collapsed[-1] = f"{k} ×{n}"
-        else:
-            collapsed.append(k)
-    return " → ".join(collapsed)[:400]
+    return collapse_runs(order, 400)
 
 
 def message_start_rules(payloads: Sequence[dict[str, Any]], model_id: str | None = None) -> dict[str, Any]:

@@ -12,9 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from suites.checks import CheckFailure
+from suites.checks import CheckFailure, collapse_runs, distinct_ids, no_thinking_block, schema_problems
 
 __all__ = [
     "TERMINAL",
@@ -98,8 +96,7 @@ def usage_adds_up(usage: Any, *, positive: bool = True) -> dict[str, Any]:
 
 def no_thinking_markdown(text: str) -> None:
     """D-8: /v1/responses reports reasoning as a ``reasoning`` item; the text carries no "Thinking…" block."""
-    if "**Thinking" in text:
-        raise CheckFailure("no_thinking_markdown", f"output_text carries the chat format's Thinking block: {text[:160]!r}")
+    no_thinking_block(text, "output_text")
 
 
 def reasoning_before_message(output: Sequence[dict[str, Any]]) -> str:
@@ -127,7 +124,7 @@ def function_calls_valid(calls: Sequence[dict[str, Any]], tools: Sequence[dict[s
     ``arguments`` parse as a JSON object that validates against the function's ``parameters``."""
     schemas = {t["name"]: t.get("parameters") or {} for t in tools}
     call_ids = [c.get("call_id") for c in calls]
-    if not all(isinstance(i, str) and i for i in call_ids) or len(set(call_ids)) != len(call_ids):
+    if not distinct_ids(call_ids):
         raise CheckFailure("call_ids_unique", f"call_id values must be distinct non-empty strings: {call_ids}")
     for call in calls:
         name = call.get("name")
@@ -140,8 +137,7 @@ def function_calls_valid(calls: Sequence[dict[str, Any]], tools: Sequence[dict[s
             raise CheckFailure("function_call_arguments_json", f"{name} arguments do not parse ({exc}): {raw!r:.300}") from None
         if not isinstance(raw, str) or not isinstance(value, dict):
             raise CheckFailure("function_call_arguments_json", f"{name} arguments are not a JSON object string: {raw!r:.200}")
-        problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                    for e in Draft202012Validator(schemas[name]).iter_errors(value)]
+        problems = schema_problems(schemas[name], value)
         if problems:
             raise CheckFailure("function_call_arguments_schema", f"{name} arguments {raw!r:.200} break the function's "
                                                                  f"parameters: {problems[:3]}")
@@ -178,15 +174,7 @@ _ITEM_EVENTS = {
 
 
 def _compact(kinds: Sequence[str]) -> str:
-    out: list[str] = []
-    for k in kinds:
-        k = k.removeprefix("response.")
-        if out and out[-1].split(" ×")[0] == k:
-            n = int(out[-1].split(" ×")[1]) + 1 if " ×" in out[-1] else 2
-            out[-1] = f"{k} ×{n}"
-        else:
-            out.append(k)
-    return " → ".join(out)[:500]
+    return collapse_runs([k.removeprefix("response.") for k in kinds], 500)
 
 
 def _item_lifecycle(kind: str, events: Sequence[str], index: int, *, carries: bool) -> None:
