@@ -150,6 +150,11 @@ DEFECTS: dict[str, Defect] = {
             _ROUTING + "test_unknown_path_is_404_in_envelope",
         ),
         _d(
+            "request_id_reused",
+            "x-request-id, when sent, identifies one request",
+            _ROUTING + "test_request_ids_are_unique_when_sent",
+        ),
+        _d(
             "wrong_method_plain_405",
             "a wrong method is a 405 in the error envelope",
             _ROUTING + "test_wrong_method_is_405_in_envelope",

@@ -1,6 +1,9 @@
-"""Paths and methods the API does not have still answer in the error envelope, never a 5xx."""
+"""Routing and per-response basics: unknown paths and methods answer in the error envelope (never a 5xx),
+and request ids, when a deployment sends them, identify one request."""
 
 from __future__ import annotations
+
+import pytest
 
 from suites.checks import errors
 from suites.client import ApiClient
@@ -26,3 +29,10 @@ def test_wrong_method_is_405_in_envelope(api: ApiClient, contract: Contract) -> 
     response = api.request("DELETE", "/v1/models")
     errors.openai_error(response, contract, status=405, type="invalid_request_error", code="method_not_allowed")
     assert "GET" in response.headers.get("allow", ""), "a 405 names the allowed methods in Allow"
+
+
+def test_request_ids_are_unique_when_sent(api: ApiClient) -> None:
+    ids = [api.get("/v1/models").headers.get("x-request-id") for _ in range(3)]
+    if not any(ids):
+        pytest.skip("the deployment sends no x-request-id (optional in the contract)")
+    assert all(ids) and len(set(ids)) == len(ids), f"x-request-id must identify one request: {ids}"
