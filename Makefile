@@ -8,7 +8,7 @@ NODESTAMP := node_modules/.installed
 REPORTS := reports
 SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junitxml=$(REPORTS)/junit/suites.xml
 
-.PHONY: setup conformance test selftest suites report clean
+.PHONY: setup conformance test report bench clean
 
 $(PYSTAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: setup
 ## make report: render reports/allure-results to reports/html with Allure 3 (npm, no Java)
 report: $(NODESTAMP)
 	npx --no-install allure generate $(REPORTS)/allure-results --output $(REPORTS)/html
+
+## make bench: time to first token through the gateway vs straight to its upstream (prints a ratio)
+bench: setup
+	$(PY) loadtests/ttft.py
 
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/html $(REPORTS)/junit $(REPORTS)/coverage.json
