@@ -40,6 +40,9 @@ _CROSS = "suites/test_cross_format.py::"
 _RESP = "suites/test_responses.py::"
 _RSTREAM = "suites/test_responses_stream.py::"
 _RTOOLS = "suites/test_responses_tools.py::"
+_SDK = "suites/test_chat_sdk.py::"
+_ASDK = "suites/test_sdk_anthropic.py::"
+_RSDK = "suites/test_sdk_responses.py::"
 
 DEFECTS: dict[str, Defect] = {
     d.name: d
@@ -158,6 +161,7 @@ DEFECTS: dict[str, Defect] = {
             "wrong_method_plain_405",
             "a wrong method is a 405 in the error envelope",
             _ROUTING + "test_wrong_method_is_405_in_envelope",
+            _ROUTING + "test_wrong_method_on_messages_is_405_in_anthropic_envelope",
         ),
         _d("chat_done_missing", "a chat stream ends with data: [DONE]", _STREAM + "test_stream_ends_with_done"),
         _d("chat_role_repeated", "only the first delta carries role", _STREAM + "test_role_only_in_first_delta"),
@@ -232,6 +236,43 @@ DEFECTS: dict[str, Defect] = {
            _REASON + "test_reasoning_controls_change_output"),
         _d("empty_tool_arguments_rejected", "tool calls with arguments \"\" or {} are accepted in history",
            _TOOLS + "test_empty_and_object_arguments_accepted"),
+        _d("chat_completion_object_wrong", "a chat completion has object: chat.completion",
+           _CHAT + "test_completion_per_provider", _CHAT + "test_valid_request_after_error",
+           _SDK + "test_sdk_create", _SDK + "test_sdk_raw_response_headers", _SDK + "test_sdk_tool_round_trip"),
+        _d("chat_chunk_object_wrong", "every stream chunk has object: chat.completion.chunk",
+           _STREAM + "test_stream_per_provider", _STREAM + "test_stream_length_finish", _SDK + "test_sdk_stream",
+           _SDK + "test_sdk_async_create_and_stream"),
+        _d("msg_type_wrong", "a Messages response has type: message",
+           _MSG + "test_message_per_provider", _MSG + "test_max_tokens_reached", _MTOOLS + "test_tool_use",
+           _MTOOLS + "test_tool_result_round_trip", _MTOOLS + "test_tool_result_is_error",
+           _ASDK + "test_sdk_messages_create", _ASDK + "test_sdk_tool_use"),
+        _d("msg_text_delta_type_wrong", "streamed text arrives as text_delta",
+           _MSTREAM + "test_stream_per_provider", _MSTREAM + "test_stream_matches_non_stream",
+           _ASDK + "test_sdk_messages_stream"),
+        _d("resp_object_wrong", "a Responses response has object: response",
+           _RESP + "test_response_per_provider", _RESP + "test_input_items_and_instructions",
+           _RTOOLS + "test_function_calls", _RSDK + "test_sdk_responses_create", _RSDK + "test_sdk_responses_function_call"),
+        _d("resp_delta_item_id_missing", "output_text.delta events carry item_id",
+           _RSTREAM + "test_stream_per_provider", _RSDK + "test_sdk_responses_stream"),
+        _d("error_type_missing", "an OpenAI error envelope carries error.type",
+           _RESP + "test_errors_in_openai_envelope", _RESP + "test_malformed_requests_are_4xx"),
+        _d("msg_error_type_wrong", "a /v1/messages error carries the Anthropic type for its status",
+           _MSG + "test_malformed_requests_are_4xx", _MTOOLS + "test_invalid_tool_requests_are_400",
+           _ASDK + "test_sdk_error_classes"),
+        _d("reasoning_dropped", "a reasoner's chain of thought reaches the client",
+           _REASON + "test_reasoning_content_reported", _REASON + "test_thinking_block_formatting"),
+        _d("reasoning_tokens_missing", "usage reports reasoning tokens for a reasoner",
+           _REASON + "test_reasoning_tokens_in_usage"),
+        _d("upstream_unavailable_as_502", "an upstream 503/429 is 503 model_unavailable",
+           _ERR + "test_upstream_unavailable_is_503"),
+        _d("malformed_upstream_passed", "an unreadable upstream answer is 502, not a broken 200",
+           _ERR + "test_malformed_upstream_is_502"),
+        _d("chat_stop_ignored", "stop sequences end the answer", _CHAT + "test_stop_sequence"),
+        _d("tool_choice_dropped", "tool_choice reaches the model", _TOOLS + "test_tool_choice_modes"),
+        _d("unknown_path_needs_key", "an unknown path is 404 for anyone, before authentication",
+           _ROUTING + "test_unknown_path_is_404_without_a_key_too"),
+        _d("models_available_garbage_500", "no query value makes GET /v1/models a 5xx",
+           "suites/test_schemathesis.py::test_fuzz"),
         _d("msg_stop_missing", "an Anthropic stream ends with message_stop", _MSTREAM + "test_stream_event_order"),
         _d("msg_block_stop_index_mismatch", "content_block_stop carries its block's index",
            _MSTREAM + "test_blocks_open_and_close_in_order"),

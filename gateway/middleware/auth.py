@@ -101,7 +101,8 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or not _routed(scope):
+        routed = _routed(scope) or state_of(scope).defects.on("unknown_path_needs_key")
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or not routed:
             await self.app(scope, receive, send)
             return
         state = state_of(scope)

@@ -3,6 +3,7 @@ middleware that must answer before routing."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.exceptions import HTTPException
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.defects import DefectSwitch
 from gateway.errors import (
     GatewayError,
     InternalError,
@@ -43,7 +45,22 @@ async def send_error(error: GatewayError, scope: Scope, receive: Receive, send: 
 
 async def _gateway_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GatewayError)
-    return error_response(exc, request.url.path, force_openai=state_of(request.scope).defects.on("msg_error_openai_envelope"))
+    defects = state_of(request.scope).defects
+    response = error_response(exc, request.url.path, force_openai=defects.on("msg_error_openai_envelope"))
+    if defects.active and 400 <= exc.status < 500:
+        return _defective_error(response, defects)
+    return response
+
+
+def _defective_error(response: Response, defects: DefectSwitch) -> Response:
+    """Error bodies with the error-envelope defects applied (test mode only)."""
+    body = json.loads(bytes(response.body))
+    if defects.on("error_type_missing") and "type" in body.get("error", {}) and body.get("type") != "error":
+        del body["error"]["type"]
+    if defects.on("msg_error_type_wrong") and body.get("type") == "error":
+        body["error"]["type"] = "error"
+    return Response(json.dumps(body), status_code=response.status_code, media_type="application/json",
+                    headers={k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")})
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

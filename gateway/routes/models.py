@@ -32,6 +32,8 @@ def _available_only(request: Request) -> bool:
         return False
     if state_of(request.scope).defects.on("available_filter_accepts_garbage"):
         return False
+    if state_of(request.scope).defects.on("models_available_garbage_500"):
+        raise RuntimeError("unparsed query value")
     raise InvalidRequest("'available' must be true or false.", param="available", code="invalid_parameter")
 
 

@@ -26,6 +26,8 @@ def _status_error(status: int, retry_after: str | None, defects: DefectSwitch, b
         return AuthenticationFailed("The provider rejected the credentials.", status=status)
     if status >= 500 and defects.on("chat_upstream_5xx_as_400"):
         return InvalidRequest("The model provider rejected the request.", code="upstream_invalid_request")
+    if status in (429, 503, 529) and defects.on("upstream_unavailable_as_502"):
+        return UpstreamError("The model provider returned an error.")
     if status in (429, 503, 529):
         headers = {"retry-after": retry_after} if retry_after and retry_after.isdigit() else {}
         return ModelUnavailable("The model is temporarily unavailable. Retry shortly.", headers=headers)
@@ -92,7 +94,13 @@ class UpstreamHTTP:
             async with self.session().post(upstream.base_url + path, json=body, headers=headers) as response:
                 if response.status >= 400:
                     raise await self._error(response)
-                payload = json.loads(await response.read())
+                raw = await response.read()
+                if self._defects.on("malformed_upstream_passed"):
+                    try:
+                        json.loads(raw)
+                    except ValueError:
+                        raw = b'{"choices": [{"message": {"content": ""}, "finish_reason": "stop"}], "usage": {}}'
+                payload = json.loads(raw)
                 if not isinstance(payload, dict):
                     raise UpstreamError("The model provider returned an unreadable answer.")
                 return payload

@@ -79,7 +79,8 @@ def encode_message(request: ChatRequest, result: ChatResult, defects: DefectSwit
     for call in calls:
         content.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call.arguments)})
     return {
-        "id": _id(), "type": "message", "role": "assistant", "model": request.model.id, "content": content,
+        "id": _id(), "type": "msg" if defects.on("msg_type_wrong") else "message", "role": "assistant",
+        "model": request.model.id, "content": content,
         "stop_reason": stop_reason(result.finish, result.stop_sequence), "stop_sequence": result.stop_sequence,
         "usage": _usage(request, result.usage),
     }
@@ -144,7 +145,8 @@ class EventEncoder:
             return out + self._delta({"type": "thinking_delta", "thinking": event.text})
         if isinstance(event, TextDelta):
             out = b"" if self.open == "text" else self._begin("text", {"type": "text", "text": ""})
-            return out + self._delta({"type": "text_delta", "text": event.text})
+            kind = "text" if self.defects.on("msg_text_delta_type_wrong") else "text_delta"
+            return out + self._delta({"type": kind, "text": event.text})
         if isinstance(event, ToolCallStart):
             if self.tool_blocks and self.defects.on("msg_parallel_tool_use_merged"):
                 return b""

@@ -50,7 +50,9 @@ def usage_json(request: ChatRequest, usage: Usage, defects: DefectSwitch) -> dic
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0 if defects.on("reasoning_tokens_missing") else usage.reasoning_tokens
+        },
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
         "cost": float(round(request.cost(usage), 10)),
     }
@@ -87,7 +89,7 @@ def encode_result(request: ChatRequest, result: ChatResult, defects: DefectSwitc
     finish = "stop" if result.finish == "length" and defects.on("chat_length_reported_as_stop") else result.finish
     return {
         "id": new_id(),
-        "object": "chat.completion",
+        "object": "chat.completion.chunk" if defects.on("chat_completion_object_wrong") else "chat.completion",
         "created": int(time.time()),
         "model": request.model.id,
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
@@ -120,7 +122,8 @@ class ChunkEncoder:
             delta = {"role": "assistant", **delta}
             self.role_sent = True
         choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-        body: dict[str, Any] = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+        kind = "chat.completion" if self.defects.on("chat_chunk_object_wrong") else "chat.completion.chunk"
+        body: dict[str, Any] = {"id": self.id, "object": kind, "created": self.created,
                                 "model": self.model, "choices": [choice]}
         if self.request.include_usage:
             body["usage"] = None

@@ -108,8 +108,11 @@ def encode_result(request: ResponsesRequest, result: ChatResult, defects: Defect
     if details and output:
         output[-1]["status"] = "incomplete"
     now = int(time.time())
+    envelope = _envelope(request, new_id("resp"), now, status)
+    if defects.on("resp_object_wrong"):
+        envelope["object"] = "resp"
     return {
-        **_envelope(request, new_id("resp"), now, status),
+        **envelope,
         "completed_at": now if status == "completed" else None,
         "output": output,
         "usage": usage_json(request, result.usage, defects),
@@ -240,6 +243,8 @@ class EventEncoder:
         assert self.open is not None
         self.pieces[self.open].append(piece)
         item = self.items[self.open]
+        if self.defects.on("resp_delta_item_id_missing") and kind == "response.output_text.delta":
+            return self._frame(kind, output_index=self.open, **fields, delta=piece)
         return self._frame(kind, item_id=item["id"], output_index=self.open, **fields, delta=piece)
 
     def end(self) -> bytes:
