@@ -53,6 +53,11 @@ DEFECTS: dict[str, Defect] = {
             _AUTH + "test_messages_auth_error_in_anthropic_envelope",
         ),
         _d(
+            "bearer_ignored",
+            "Authorization: Bearer authenticates",
+            _AUTH + "test_bearer_key_authenticates",
+        ),
+        _d(
             "x_api_key_ignored",
             "the x-api-key header authenticates like a Bearer token",
             _AUTH + "test_x_api_key_header_authenticates",
@@ -255,7 +260,8 @@ DEFECTS: dict[str, Defect] = {
         _d("resp_delta_item_id_missing", "output_text.delta events carry item_id",
            _RSTREAM + "test_stream_per_provider", _RSDK + "test_sdk_responses_stream"),
         _d("error_type_missing", "an OpenAI error envelope carries error.type",
-           _RESP + "test_errors_in_openai_envelope", _RESP + "test_malformed_requests_are_4xx"),
+           _RESP + "test_errors_in_openai_envelope", _RESP + "test_malformed_requests_are_4xx",
+           _SDK + "test_sdk_error_classes"),
         _d("msg_error_type_wrong", "a /v1/messages error carries the Anthropic type for its status",
            _MSG + "test_malformed_requests_are_4xx", _MTOOLS + "test_invalid_tool_requests_are_400",
            _ASDK + "test_sdk_error_classes"),

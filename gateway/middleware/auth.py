@@ -49,6 +49,8 @@ def _presented_key(scope: Scope, state: GatewayState) -> str:
     authorization, api_key = _headers(scope)
     if state.defects.on("x_api_key_ignored"):
         api_key = None
+    if state.defects.on("bearer_ignored"):
+        authorization = None
     api_key = api_key.strip() if api_key else None
     if authorization is not None and authorization.strip():
         scheme, _, token = authorization.strip().partition(" ")
