@@ -178,23 +178,11 @@ def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contrac
             candidates.append((not catalog_only, p["name"], model["id"], model, value))
     if not candidates:
         pytest.skip("no chat model declares a numeric maximum in supported_parameters")
-    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
-    picked: dict[str, tuple[bool, str, str, dict[str, Any], Any]] = {}
-    for c in candidates:  # a few distinct parameters, catalog-only bounds first
-        picked.setdefault(c[1], c)
-    problems = []
-    for _, name, model_id, model, value in list(picked.values())[:3]:
-        response = complete(api, chat_body(model, **{name: value}))
-        try:
-            error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
-            assert error["param"] == name, f"param should be {name!r}, got {error['param']!r}"
-        except AssertionError as exc:
-            problems.append(f"{model_id} {name}={value} (catalog maximum {(param(model, name) or {}).get('maximum')}): {exc}")
-    assert not problems, "\n".join(problems)
+    _expect_rejected(api, contract, candidates, "maximum")
 
 
 def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
-    candidates: list[tuple[bool, str, str, dict[str, Any], str]] = []
+    candidates: list[tuple[bool, str, str, dict[str, Any], Any]] = []
     for model in discovery.chat_models():
         for p in model.get("supported_parameters", ()):
             enum = p.get("enum")
@@ -206,8 +194,15 @@ def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, 
             candidates.append((not (outside or not spec_enum), p["name"], model["id"], model, value))
     if not candidates:
         pytest.skip("no chat model declares a string enum in supported_parameters")
+    _expect_rejected(api, contract, candidates, "enum")
+
+
+def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[bool, str, str, dict[str, Any], Any]],
+                     bound: str) -> None:
+    """Send up to three distinct out-of-catalog values (catalog-only bounds first); each must be a 400
+    naming its parameter."""
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
-    picked: dict[str, tuple[bool, str, str, dict[str, Any], str]] = {}
+    picked: dict[str, tuple[bool, str, str, dict[str, Any], Any]] = {}
     for c in candidates:
         picked.setdefault(c[1], c)
     problems = []
@@ -217,7 +212,7 @@ def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, 
             error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
             assert error["param"] == name, f"param should be {name!r}, got {error['param']!r}"
         except AssertionError as exc:
-            problems.append(f"{model_id} {name}={value!r} (catalog enum {(param(model, name) or {}).get('enum')}): {exc}")
+            problems.append(f"{model_id} {name}={value!r} (catalog {bound} {(param(model, name) or {}).get(bound)}): {exc}")
     assert not problems, "\n".join(problems)
 
 
