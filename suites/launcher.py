@@ -1,18 +1,25 @@
 """Start the reference gateway and the mock upstreams as subprocesses on free loopback ports.
 
-Used by the plugin when no ``--base-url`` is given, and by the project's own tests. The deployment
-provisions its own accounts through the gateway's admin CLI: a funded account with two keys (and limits
-high enough that the suites never throttle themselves), a key revoked right after creation, an account
-with no credits, and an account limited to 1 request per minute (for the 429 checks).
+Used by the plugin when no ``--base-url`` is given, and by the project's own tests. Nothing here imports
+the reference: ``gateway`` and ``mocks`` (the ``reference`` extra) are only run, as ``python -m gateway``
+and ``python -m mocks``, and the mock families come from ``python -m mocks families``. Without the extra,
+:func:`reference_missing` says in one line what to install.
+
+The deployment provisions its own accounts through the gateway's admin CLI: a funded account with two
+keys (and limits high enough that the suites never throttle themselves), a key revoked right after
+creation, an account with no credits, and an account limited to 1 request per minute (for the 429 checks).
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import json
 import os
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,11 +27,59 @@ from pathlib import Path
 
 import httpx
 
-from gateway.config import FAMILIES
-from suites import ROOT
+__all__ = ["REFERENCE_MODULES", "Deployment", "ReferenceMissing", "free_ports", "launch", "reference_missing"]
 
-__all__ = ["Deployment", "free_ports", "launch"]
+REFERENCE_MODULES = ("gateway", "mocks", "starlette", "uvicorn", "aiohttp")
+"""What self-launch runs: the reference's packages and their server stack (the ``reference`` extra)."""
 
+INSTALL_HINT = "pip install 'empirio-conformance[reference]'"
+
+
+class ReferenceMissing(RuntimeError):
+    """The reference gateway and mocks cannot be started here (the ``reference`` extra is not installed)."""
+
+
+def reference_missing() -> str | None:
+    """``None`` when the reference can be started here, else the one-line reason and what to do."""
+    missing = [name for name in REFERENCE_MODULES if _find_spec(name) is None]
+    if not missing:
+        return None
+    return (f"no --base-url given and the reference gateway cannot be started here ({', '.join(missing)} not "
+            f"installed): {INSTALL_HINT}, or pass --base-url and --api-key of the deployment to test")
+
+
+def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
+def _reference_env() -> dict[str, str]:
+    """The environment for the reference's processes: where ``gateway`` and ``mocks`` were found, unless
+    it is the interpreter's own site-packages, goes first on ``PYTHONPATH`` (a checkout that is only on
+    ``sys.path`` as the working directory still imports from the processes' temporary directory)."""
+    env = dict(os.environ)
+    on_path = {str(Path(sysconfig.get_path(key)).resolve()) for key in ("purelib", "platlib")}
+    homes: list[str] = []
+    for name in ("gateway", "mocks"):
+        spec = _find_spec(name)
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+        homes += [home for location in locations if (home := str(Path(location).resolve().parent)) not in on_path]
+    paths = [*dict.fromkeys(homes), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def _families(env: dict[str, str], cwd: Path) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", "mocks", "families"], env=env, cwd=cwd,
+                         check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"python -m mocks families exited with {out.returncode}: {out.stderr.strip()[-2000:]}")
+    families = json.loads(out.stdout)
+    if not isinstance(families, dict) or not families:
+        raise RuntimeError(f"python -m mocks families printed no families: {out.stdout[:200]!r}")
+    return [str(name) for name in families]
 
 
 @dataclass
@@ -77,8 +132,8 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
     raise RuntimeError(f"{url} did not become healthy in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-def _admin(env: dict[str, str], *args: str) -> dict[str, str]:
-    out = subprocess.run([sys.executable, "-m", "gateway", "admin", *args], env=env, cwd=ROOT,
+def _admin(env: dict[str, str], workdir: Path, *args: str) -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "gateway", "admin", *args], env=env, cwd=workdir,
                          check=False, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"gateway admin {' '.join(args)} exited with {out.returncode}: {out.stderr.strip()[-2000:]}")
@@ -87,15 +142,21 @@ def _admin(env: dict[str, str], *args: str) -> dict[str, str]:
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as sink:
-        return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, *args], env=env, cwd=log.parent, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployment:
-    """A running reference deployment; call :meth:`Deployment.stop` when done."""
+    """A running reference deployment; call :meth:`Deployment.stop` when done.
+
+    Raises :class:`ReferenceMissing` (one line) when the ``reference`` extra is not installed."""
+    problem = reference_missing()
+    if problem is not None:
+        raise ReferenceMissing(problem)
     workdir = Path(tempfile.mkdtemp(prefix="empirio-"))
-    *ports, gateway_port = free_ports(len(FAMILIES) + 1)
-    mock_ports = dict(zip(FAMILIES, ports, strict=True))
-    env = dict(os.environ)
+    env = _reference_env()
+    families = _families(env, workdir)
+    *ports, gateway_port = free_ports(len(families) + 1)
+    mock_ports = dict(zip(families, ports, strict=True))
     env.update({
         "EMPIRIO_DB": str(workdir / "gateway.db"),
         "EMPIRIO_TEST_MODE": "1" if test_mode else "0",
@@ -112,14 +173,14 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         mocks = _spawn(["-m", "mocks", "serve", *[f"--port={f}={p}" for f, p in mock_ports.items()]], env, mocks_log)
         deployment.processes.append(mocks)
 
-        funded = _admin(env, "provision", "--name", "conformance", "--credits", "1000", "--label", "primary")
-        _admin(env, "set-limits", "--account", funded["account_id"], "--rpm", "100000", "--tpm", "1000000000")
-        second = _admin(env, "create-key", "--account", funded["account_id"], "--label", "second")
-        revoked = _admin(env, "create-key", "--account", funded["account_id"], "--label", "revoked")
-        _admin(env, "revoke-key", "--key", revoked["key_id"])
-        broke = _admin(env, "provision", "--name", "zero-credit", "--credits", "0", "--label", "zero")
-        limited = _admin(env, "provision", "--name", "rate-limited", "--credits", "1000", "--label", "limited")
-        _admin(env, "set-limits", "--account", limited["account_id"], "--rpm", "1", "--tpm", "1000000000")
+        funded = _admin(env, workdir, "provision", "--name", "conformance", "--credits", "1000", "--label", "primary")
+        _admin(env, workdir, "set-limits", "--account", funded["account_id"], "--rpm", "100000", "--tpm", "1000000000")
+        second = _admin(env, workdir, "create-key", "--account", funded["account_id"], "--label", "second")
+        revoked = _admin(env, workdir, "create-key", "--account", funded["account_id"], "--label", "revoked")
+        _admin(env, workdir, "revoke-key", "--key", revoked["key_id"])
+        broke = _admin(env, workdir, "provision", "--name", "zero-credit", "--credits", "0", "--label", "zero")
+        limited = _admin(env, workdir, "provision", "--name", "rate-limited", "--credits", "1000", "--label", "limited")
+        _admin(env, workdir, "set-limits", "--account", limited["account_id"], "--rpm", "1", "--tpm", "1000000000")
 
         gateway_log = workdir / "gateway.log"
         gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)

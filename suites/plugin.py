@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 
-from suites import ROOT
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
@@ -43,7 +42,7 @@ _OPTIONS: dict[str, str] = {
     "zero_credit_key": "an API key of an account with no credits",
     "rate_limited_key": "an API key of an account limited to 1 request per minute",
     "min_coverage": "fail the session when spec coverage is below this percentage",
-    "coverage_json": "path of the spec-coverage report (default reports/coverage.json)",
+    "coverage_json": "path of the spec-coverage report (default reports/coverage.json in the current directory)",
 }
 
 _FLAGS: dict[str, str] = {
@@ -108,8 +107,31 @@ def _setting(config: pytest.Config, name: str) -> str | None:
     return value or os.environ.get(f"EMPIRIO_{name.upper()}") or config.getini(f"empirio_{name}") or None
 
 
+_MARKERS = (
+    "needs(option): the test needs an operator-supplied option; it skips naming it when absent",
+    "rule(*names): the rules (suites.rules) a test checks; their sources decide whether --rules runs it",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RECORDER] = Recorder()
+    for marker in _MARKERS:  # an installed harness runs without the checkout's pyproject.toml
+        config.addinivalue_line("markers", marker)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Without ``--base-url``, tests that need the deployment need the reference installed: say so in one
+    line before any of them runs (pytest prints a usage error as ``ERROR: <message>``)."""
+    config = session.config
+    if _setting(config, "base_url") or _TARGET in config.stash or config.option.collectonly:
+        return
+    if not any("target" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    from suites.launcher import reference_missing
+
+    problem = reference_missing()
+    if problem is not None:
+        raise pytest.UsageError(problem)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -130,9 +152,12 @@ def _resolve_target(config: pytest.Config) -> Target:
                         rate_limited_key=_setting(config, "rate_limited_key"),
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"))
     else:
-        from suites.launcher import launch
+        from suites.launcher import ReferenceMissing, launch
 
-        local = launch()
+        try:
+            local = launch()
+        except ReferenceMissing as exc:
+            raise pytest.UsageError(str(exc)) from None
         target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
                         local.zero_credit_key, local=local,
                         rate_limited_key=local.rate_limited_key or None,
@@ -226,7 +251,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not recorder.statuses and not recorder.events:
         return
     rows = coverage_rows(load_contract(), recorder)
-    out = Path(_setting(config, "coverage_json") or ROOT / "reports" / "coverage.json")
+    out = Path(_setting(config, "coverage_json") or config.invocation_params.dir / "reports" / "coverage.json")
     write_coverage(out, rows)
     terminalreporter.section("spec coverage")
     for line in format_table(rows):

@@ -105,12 +105,10 @@ class SSEDecoder:
             self._data.append(value)
         elif name == "event":
             self._event = value
-        elif name == "id":
-            if "\0" not in value:
-                self._last_id = value
-        elif name == "retry":
-            if _DIGITS.fullmatch(value):
-                self._retry = int(value)
+        elif name == "id" and "\0" not in value:
+            self._last_id = value
+        elif name == "retry" and _DIGITS.fullmatch(value):
+            self._retry = int(value)
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:

@@ -6,6 +6,8 @@ Every case of the table is decoded whole, cut at every byte, cut into single byt
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,7 +74,7 @@ def _decode(chunks: list[bytes]) -> list[ServerSentEvent]:
 
 def _cut(stream: bytes, cuts: list[int]) -> list[bytes]:
     points = [0, *sorted(set(cuts)), len(stream)]
-    return [stream[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [stream[a:b] for a, b in itertools.pairwise(points)]
 
 
 @pytest.mark.parametrize(("stream", "expected"), list(CASES.values()), ids=list(CASES))

@@ -1,0 +1,23 @@
+"""``empirio-conformance [pytest options]`` (or ``python -m suites``): the installed suites, run from any
+directory.
+
+The same as ``pytest --pyargs suites`` with the current directory as pytest's rootdir (so no cache or
+report lands inside site-packages); every option goes to pytest, e.g. ``--base-url URL --api-key KEY``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suites with ``argv`` (default: the command line) and return pytest's exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    return int(pytest.main(["--pyargs", "suites", f"--rootdir={Path.cwd()}", "-p", "no:cacheprovider", *args]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
