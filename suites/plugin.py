@@ -119,17 +119,39 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Without ``--base-url``, tests that need the deployment need the reference installed: say so in one
-    line before any of them runs (pytest prints a usage error as ``ERROR: <message>``)."""
-    config = session.config
+def _reference_problem(config: pytest.Config) -> str | None:
+    """Why the reference cannot be self-launched, when no ``--base-url`` says where the deployment is."""
     if _setting(config, "base_url") or _TARGET in config.stash or config.option.collectonly:
-        return
-    if not any("target" in getattr(item, "fixturenames", ()) for item in session.items):
-        return
+        return None
     from suites.launcher import reference_missing
 
-    problem = reference_missing()
+    return reference_missing()
+
+
+def _running_the_suites(config: pytest.Config) -> bool:
+    """Whether this session runs suites: ``pytest --pyargs suites[.module]`` (and so ``empirio-conformance``),
+    or the suites' own ``conftest.py`` was loaded up front (``pytest suites/...``)."""
+    if config.option.pyargs and any(arg.split("::")[0].partition(".")[0] == __package__ for arg in config.args):
+        return True
+    conftest = Path(__file__).with_name("conftest.py")
+    return any(Path(getattr(plugin, "__file__", None) or "") == conftest
+               for plugin in config.pluginmanager.get_plugins())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Without ``--base-url`` and without the reference installed, a run of the suites stops here with one
+    line (pytest prints a usage error as ``ERROR: <message>``), before any header or test."""
+    if _running_the_suites(session.config) and (problem := _reference_problem(session.config)):
+        raise pytest.UsageError(problem)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The same for suite tests collected some other way (``pytest`` at the checkout's root): stop before
+    the first test that needs the deployment rather than failing each of them."""
+    if not any("target" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    problem = _reference_problem(session.config)
     if problem is not None:
         raise pytest.UsageError(problem)
 

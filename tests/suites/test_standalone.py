@@ -118,6 +118,6 @@ def test_self_launch_without_the_reference_says_what_to_install(tmp_path: Path) 
     out = _pytest(env, tmp_path, str(ROOT / "suites/test_models.py"))
     assert out.returncode == pytest.ExitCode.USAGE_ERROR, out.stdout[-2000:] + out.stderr[-2000:]
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1, out.stderr
+    assert len(lines) == 1 and not out.stdout.strip(), out.stdout + out.stderr
     assert lines[0].startswith("ERROR: no --base-url given"), lines[0]
     assert "pip install 'empirio-conformance[reference]'" in lines[0] and "--base-url" in lines[0], lines[0]
