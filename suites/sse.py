@@ -15,6 +15,11 @@ reference gateway's encoder, so a mistake made on both sides cannot hide itself:
 * ``id`` sets the last event id (kept across events) unless its value contains NUL;
 * ``retry`` sets the reconnection time only when its value is ASCII digits;
 * at the end of the stream an event without its closing empty line is discarded (:meth:`SSEDecoder.flush`).
+
+Not httpx-sse: its public API reads an ``httpx`` response line by line (the transport and the stream
+collector here feed raw chunks as they pass), its chunk decoders are private, and its event decoder
+dispatches events with no ``data`` and takes any ``int()`` text (``-3``, ``+5``, non-ASCII digits) as
+``retry``, which the standard does not.
 """
 
 from __future__ import annotations
