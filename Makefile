@@ -10,7 +10,7 @@ SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junit
 
 .PHONY: setup conformance test report bench clean
 
-$(PYSTAMP): pyproject.toml
+$(PYSTAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,reference]'

@@ -1,6 +1,7 @@
 """Server-sent events, decoded incrementally: bytes → lines → events (per the WHATWG SSE rules).
 
-Shared by the gateway (reading upstream streams) and the suites (reading the gateway's streams)."""
+The gateway's own, for reading upstream streams; the suites decode the gateway's streams with a decoder of
+their own (``suites/sse.py``), so a mistake shared by encoder and decoder cannot hide itself."""
 
 from __future__ import annotations
 
