@@ -60,26 +60,36 @@ PROVIDER_HOSTS: tuple[str, ...] = (
 )
 """Public API hosts of the catalog's providers (``fixtures/catalog``) and of common aggregators."""
 
-LEAK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("internal upstream host", re.compile(r"mock-upstream\.internal", re.IGNORECASE)),
-    ("provider request id",
+_HOST_HINTS = ("openai", "anthropic.com", "deepseek.com", "aliyuncs.com", "amazonaws.com", "volces.com",
+               "volcengineapi.com", "bytepluses.com", "deepgram.com", "exa.ai", "googleapis.com", "gptzero.me",
+               "klingai.com", "linkup.so", "manus.", "minimax", "mistral.ai", "perplexity.ai", "pixverse.ai",
+               "stability.ai", "tavily.com", "tencent", "xiaomimimo.com", "bigmodel.cn", "z.ai", "nomic.ai",
+               "huggingface.co", "openrouter.ai", "together.xyz", "groq.com", "fireworks.ai")
+
+_PATTERNS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
+    ("internal upstream host", ("mock-upstream.internal",), re.compile(r"mock-upstream\.internal", re.IGNORECASE)),
+    ("provider request id", ("req_",),
      re.compile(r"\breq_(?:openai|deepseek|anthropic|media|audio|search|embeddings)_", re.IGNORECASE)),
-    ("upstream API key", re.compile(r"sk-mock-")),
-    ("provider API host", re.compile(r"\b(?:" + "|".join(PROVIDER_HOSTS) + r")\b", re.IGNORECASE)),
-    ("OpenAI request id", re.compile(r"\breq_[0-9a-f]{32}\b")),
-    ("Anthropic request id", re.compile(r"\breq_01(?=[a-z0-9]*[A-Z])[A-Za-z0-9]{18,}\b")),
-    ("Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{8,}")),
-    ("secret API key", re.compile(r"\bsk-(?!ant-)[A-Za-z0-9][A-Za-z0-9_-]{19,}")),
-    ("provider API key", re.compile(r"\b(?:AIza[0-9A-Za-z_-]{35}|(?:AKIA|ASIA)[0-9A-Z]{16}"
-                                    r"|(?:tvly|pplx|xai)-[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,})\b")),
-    ("internal hostname", re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:internal|svc\.cluster\.local)\b",
-                                     re.IGNORECASE)),
-    ("private network address", re.compile(r"\b(?:10\.\d{1,3}|192\.168|172\.(?:1[6-9]|2\d|3[01]))"
-                                           r"\.\d{1,3}\.\d{1,3}:\d{2,5}\b")),
-    ("loopback address", re.compile(r"\b127\.0\.0\.1\b")),
-    ("localhost with a port", re.compile(r"\blocalhost:\d+", re.IGNORECASE)),
-    ("Python traceback", re.compile(r"Traceback \(most recent call last\)")),
+    ("upstream API key", ("sk-mock-",), re.compile(r"sk-mock-")),
+    ("provider API host", _HOST_HINTS, re.compile(r"\b(?:" + "|".join(PROVIDER_HOSTS) + r")\b", re.IGNORECASE)),
+    ("OpenAI request id", ("req_",), re.compile(r"\breq_[0-9a-f]{32}\b")),
+    ("Anthropic request id", ("req_01",), re.compile(r"\breq_01(?=[a-z0-9]*[A-Z])[A-Za-z0-9]{18,}\b")),
+    ("Anthropic API key", ("sk-ant-",), re.compile(r"\bsk-ant-[A-Za-z0-9_-]{8,}")),
+    ("secret API key", ("sk-",), re.compile(r"\bsk-(?!ant-)[A-Za-z0-9][A-Za-z0-9_-]{19,}")),
+    ("provider API key", ("aiza", "akia", "asia", "tvly-", "pplx-", "xai-", "gsk_"),
+     re.compile(r"\b(?:AIza[0-9A-Za-z_-]{35}|(?:AKIA|ASIA)[0-9A-Z]{16}"
+                r"|(?:tvly|pplx|xai)-[A-Za-z0-9]{20,}|gsk_[A-Za-z0-9]{20,})\b")),
+    ("internal hostname", (".internal", ".svc.cluster.local"),
+     re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:internal|svc\.cluster\.local)\b", re.IGNORECASE)),
+    ("private network address", ("10.", "192.168.", "172."),
+     re.compile(r"\b(?:10\.\d{1,3}|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}\.\d{1,3}:\d{2,5}\b")),
+    ("loopback address", ("127.0.0.1",), re.compile(r"\b127\.0\.0\.1\b")),
+    ("localhost with a port", ("localhost:",), re.compile(r"\blocalhost:\d+", re.IGNORECASE)),
+    ("Python traceback", ("traceback (most recent call last)",), re.compile(r"Traceback \(most recent call last\)")),
 ]
+"""(kind, hints, pattern): a pattern runs only on a text whose lower-case form contains one of its hints."""
+
+LEAK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(kind, pattern) for kind, _, pattern in _PATTERNS]
 """Patterns for text anywhere in a response (header values, bodies, stream events)."""
 
 HEADER_NAME_PATTERNS: re.Pattern[str] = re.compile(
@@ -126,14 +136,60 @@ def scan_text(text: str, where: str, *, sent: str = "", own: Sequence[str] = ())
     for mine in own:
         if mine:
             text = text.replace(mine, "<gateway>")
-    findings = []
-    for kind, pattern in LEAK_PATTERNS:
-        for match in pattern.finditer(text):
-            if sent and match.group(0) in sent:
-                continue
-            findings.append(Finding(kind, where, _excerpt(text, match.start(), match.end())))
-            break
+    findings: list[Finding] = []
+    spans: list[tuple[int, int]] = []
+    for kind, start, end in _matches(text):
+        if sent and text[start:end] in sent:
+            continue
+        if any(f.kind == kind for f in findings) or any(s < end and start < e for s, e in spans):
+            continue  # one finding per kind, and one per stretch of text (the mock's host is also internal)
+        spans.append((start, end))
+        findings.append(Finding(kind, where, _excerpt(text, start, end)))
     return findings
+
+
+_SEEN: dict[int, list[tuple[str, int, int]]] = {}
+_WINDOW = 120
+_MAX_HINTS = 200
+
+
+def _occurrences(lowered: str, hint: str) -> list[int] | None:
+    """Where ``hint`` occurs in ``lowered`` (None: more than :data:`_MAX_HINTS` times)."""
+    found, pos = [], lowered.find(hint)
+    while pos >= 0:
+        if len(found) == _MAX_HINTS:
+            return None
+        found.append(pos)
+        pos = lowered.find(hint, pos + 1)
+    return found
+
+
+def _matches(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every match in ``text``; large texts (a model list fetched again and again)
+    are scanned once."""
+    key = hash(text) if len(text) > 8192 else None
+    if key is not None and key in _SEEN:
+        return _SEEN[key]
+    lowered = text.lower()
+    found: list[tuple[str, int, int]] = []
+    for kind, hints, pattern in _PATTERNS:
+        spans: set[tuple[int, int]] = set()
+        for hint in hints:
+            at = _occurrences(lowered, hint)
+            if at is None:  # too many: scan the whole text
+                spans.update(m.span() for m in pattern.finditer(text))
+                continue
+            for pos in at:
+                low = max(pos - _WINDOW, 0)
+                spans.update((low + m.start(), low + m.end())
+                             for m in pattern.finditer(text[low:pos + len(hint) + _WINDOW])
+                             if low + m.start() <= pos < low + m.end())
+        found += [(kind, start, end) for start, end in sorted(spans)]
+    if key is not None:
+        if len(_SEEN) > 256:
+            _SEEN.clear()
+        _SEEN[key] = found
+    return found
 
 
 def scan_headers(headers: Iterable[tuple[str, str]], *, sent: str = "", own_host: str = "") -> list[Finding]:

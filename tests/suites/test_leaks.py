@@ -165,3 +165,16 @@ def test_exchange_redacts_keys() -> None:
     text = recorder.exchanges[0].transcript()
     assert key not in text and f"Bearer [redacted …{key[-4:]}]" in text
     assert "POST http://gateway.test/v1/chat/completions" in text and '"finish_reason": "stop"' in text
+
+
+def test_raises_names_the_wrong_exception() -> None:
+    from suites.raises import raises
+
+    with raises(KeyError) as caught:
+        raise KeyError("x")
+    assert isinstance(caught.value, KeyError)
+    wrong = r"^\[sdk_error_class\] the SDK raised ValueError \(boom\), expected KeyError$"
+    with pytest.raises(CheckFailure, match=wrong), raises(KeyError):
+        raise ValueError("boom")
+    with pytest.raises(CheckFailure, match="raised nothing, expected KeyError or TypeError"), raises((KeyError, TypeError)):
+        pass

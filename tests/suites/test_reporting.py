@@ -1,15 +1,23 @@
 """Reports: the upstream request-log proof, Allure labels/attachments/environment, the one-line failure
-section, and the coverage table's findings and alignment."""
+section, the coverage table's findings and alignment, and the Allure 3 HTML read back in a real headless
+Chromium (that one skips, naming what is missing, without Debian's chromium or the Allure 3 CLI)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import secrets
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from suites import ROOT
 from suites.checks import CheckFailure
 from suites.client import ApiClient
 from suites.contract import load_contract
@@ -90,8 +98,8 @@ def test_allure_behaviours_attachments_and_environment(pytester: pytest.Pytester
     result.assert_outcomes(passed=1, failed=1)
 
     # the failure's whole reason on one line, though the output is no terminal and has no COLUMNS
-    result.stdout.fnmatch_lines(["*failures, one line each*", "*test_fails_after_a_request: AssertionError: expected the "
-                                 "moon, got xxx*xxx END*"])
+    reason = "*test_fails_after_a_request: AssertionError: expected the moon, got xxx*xxx END*"
+    result.stdout.fnmatch_lines(["*failures, one line each*", reason])
 
     results = _results(allure_dir)
     failed, passed = results["test_fails_after_a_request"], results["test_passes"]
@@ -130,3 +138,57 @@ def test_coverage_table_lines_up_and_lists_undocumented_5xx() -> None:
     starts = {line.index("  ", width + 2) for line in table[1:]}
     assert len(starts) >= 1 and all(line.split()[0] for line in table)
     assert any("findings: 1 undocumented 5xx" in line and "listModels: 502 ×1" in line for line in lines), lines
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ALLURE = ROOT / "node_modules" / ".bin" / "allure"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+NEEDS_BROWSER = [
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium) to render the report"),
+    pytest.mark.skipif(not ALLURE.exists(), reason="needs the Allure 3 CLI (npm install: node_modules/.bin/allure)"),
+]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A directory for the HTML report, served over loopback HTTP (the report fetches its data)."""
+    html = tmp_path / "html"
+    html.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield html, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@NEEDS_BROWSER[0]
+@NEEDS_BROWSER[1]
+def test_html_report_shows_behaviours_and_exchange_attachments(
+    pytester: pytest.Pytester, deployment: Deployment, tmp_path: Path, served: tuple[Path, str]
+) -> None:
+    pytester.makepyfile(test_suite=SUITE)
+    pytester.makeconftest("from suites.conftest import discovery  # noqa: F401\n")
+    results = tmp_path / "allure"
+    pytester.runpytest_inprocess(*_args(deployment, tmp_path), f"--alluredir={results}").assert_outcomes(
+        passed=1, failed=1)
+    html, url = served
+    subprocess.run([str(ALLURE), "generate", str(results), "--config", str(ROOT / "allurerc.json"), "--output",
+                    str(html)], cwd=ROOT, check=True, capture_output=True, timeout=180)
+
+    dom = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--virtual-time-budget=8000", "--dump-dom", url],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    for shown in ("EmpirioLabs conformance", "Suite", "test_suite", "demo_rule", "test_passes", "harness_version"):
+        assert shown in dom, f"{shown!r} is not in the rendered report"
+
+    failed = [json.loads(p.read_text()) for p in (html / "data" / "test-results").glob("*.json")]
+    failed = [r for r in failed if r.get("name") == "test_fails_after_a_request"]
+    assert failed, "the failed test is not in the report's data"
+    names = json.dumps(failed[0])
+    assert "HTTP 1: GET /v1/models" in names, "the failed test's exchange attachment is not in the report"
