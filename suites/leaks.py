@@ -155,7 +155,8 @@ _MAX_HINTS = 200
 
 def _occurrences(lowered: str, hint: str) -> list[int] | None:
     """Where ``hint`` occurs in ``lowered`` (None: more than :data:`_MAX_HINTS` times)."""
-    found, pos = [], lowered.find(hint)
+    found: list[int] = []
+    pos = lowered.find(hint)
     while pos >= 0:
         if len(found) == _MAX_HINTS:
             return None

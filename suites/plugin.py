@@ -236,13 +236,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     recorder = item.config.stash[_RECORDER]
     before = len(recorder.violations)
-    result = yield
+    try:
+        result = yield
+    except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception):
+        raise
+    except BaseException as exc:  # the test's own check failed: name the violations too (a leak is no mere wrong status)
+        new = recorder.violations[before:]
+        if not new or not isinstance(exc, Exception):
+            raise
+        own = reporting.one_line(f"{type(exc).__name__}: {exc}", 600)
+        raise AssertionError(f"{_violations(new)} | and the test's own check: {own}") from exc
     new = recorder.violations[before:]
     if new:
-        shown = " | ".join(reporting.one_line(str(v), 300) for v in new[:5])
-        more = f" | … and {len(new) - 5} more" if len(new) > 5 else ""
-        raise AssertionError(f"contract violations in responses this test received ({len(new)}): {shown}{more}")
+        raise AssertionError(_violations(new))
     return result
+
+
+def _violations(new: list[Any]) -> str:
+    shown = " | ".join(reporting.one_line(str(v), 300) for v in new[:5])
+    more = f" | … and {len(new) - 5} more" if len(new) > 5 else ""
+    return f"contract violations in responses this test received ({len(new)}): {shown}{more}"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -219,7 +219,7 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
             not_forwarded(response)
         except AssertionError as exc:
             problems.append(f"{model_id} {name}={value!r} (catalog {bound} {(param(model, name) or {}).get(bound)}): {exc}")
-    assert not problems, "\n".join(problems)
+    assert not problems, " | ".join(problems)
 
 
 def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discovery: Discovery) -> None:

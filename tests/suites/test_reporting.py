@@ -192,3 +192,30 @@ def test_html_report_shows_behaviours_and_exchange_attachments(
     assert failed, "the failed test is not in the report's data"
     names = json.dumps(failed[0])
     assert "HTTP 1: GET /v1/models" in names, "the failed test's exchange attachment is not in the report"
+
+
+LEAKING_SUITE = '''
+import httpx
+from suites.transport import ContractTransport
+
+BODY = {"error": {"message": "upstream api.openai.com failed: req_9f2b6c1d0e4a4b7f8c3d2e1f0a9b8c7d",
+                  "type": "api_error", "code": "upstream_error", "param": None}}
+
+
+def test_wrong_status(contract, recorder):
+    transport = ContractTransport(contract, recorder, httpx.MockTransport(lambda r: httpx.Response(500, json=BODY)))
+    with httpx.Client(base_url="http://gateway.test", transport=transport) as client:
+        response = client.post("/v1/chat/completions", json={"model": "m", "messages": []})
+    assert response.status_code == 502, f"expected 502, got {response.status_code}"
+'''
+
+
+def test_a_leak_is_named_even_when_the_test_fails_on_the_status(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester.makepyfile(test_suite=LEAKING_SUITE)
+    result = pytester.runpytest_inprocess(f"--rootdir={tmp_path}", f"--coverage-json={tmp_path / 'c.json'}",
+                                          "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*failures, one line each*",
+                                 ("*test_wrong_status: AssertionError: contract violations in responses this test "
+                                 "received (*): createChatCompletion → 500: leak: provider API host in the body*"
+                                 "OpenAI request id*the test's own check: AssertionError: expected 502, got 500*")])
