@@ -96,7 +96,10 @@ HEADER_NAME_PATTERNS: re.Pattern[str] = re.compile(
     r"^(?:openai-(?:organization|project|processing-ms|version)|x-openai-[\w-]+"
     r"|anthropic-organization-id|x-envoy-[\w-]+|x-amzn-requestid|x-amzn-bedrock-[\w-]+|x-amz-[\w-]+"
     r"|x-ds-trace-id|x-dashscope-[\w-]+|x-litellm-[\w-]+|llm_provider-[\w-]+|x-kong-[\w-]+"
-    r"|mistral-correlation-id|x-goog-[\w-]+|x-upstream-[\w-]+|x-backend-[\w-]+)$",
+    r"|mistral-correlation-id|x-goog-[\w-]+|x-upstream(?:-[\w-]+)?|x-backend-[\w-]+"
+    r"|apim-request-id|azureml-model-[\w-]+|x-ms-(?:region|deployment-name|client-request-id)"
+    r"|x-deployment(?:-[\w-]+)?|x-model-deployment|cf-aig-[\w-]+|helicone-[\w-]+|x-portkey-[\w-]+"
+    r"|x-groq-[\w-]+|x-served-by-upstream)$",
     re.IGNORECASE,
 )
 """Response headers that only an upstream sends (or that a proxy adds to name one)."""

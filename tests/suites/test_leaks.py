@@ -97,7 +97,8 @@ def test_what_the_request_carried_is_not_a_leak() -> None:
     ("anthropic-organization-id", "b2a4"), ("x-envoy-upstream-service-time", "87"),
     ("x-litellm-model-api-base", "http://127.0.0.1:9101"), ("llm_provider-x-request-id", "abc"),
     ("x-upstream", "https://api.deepseek.com"), ("x-served-by", "https://upstream.example.net/v1"),
-    ("x-request-id", "req_9f2b6c1d0e4a4b7f8c3d2e1f0a9b8c7d"),
+    ("x-request-id", "req_9f2b6c1d0e4a4b7f8c3d2e1f0a9b8c7d"), ("x-ms-deployment-name", "gpt4o-eastus"),
+    ("azureml-model-session", "d2-7"), ("apim-request-id", "1c2d"), ("cf-aig-cache-status", "MISS"),
 ])
 def test_upstream_header_is_found(header: tuple[str, str]) -> None:
     found = leaks.scan_headers([header], own_host="gateway.test")
