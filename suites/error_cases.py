@@ -22,6 +22,7 @@ from suites.contract import Contract
 from suites.plugin import Target
 from suites.recorder import Recorder
 from suites.transport import ContractTransport
+from suites.upstreams import not_forwarded
 
 __all__ = [
     "NOT_JSON",
@@ -118,8 +119,9 @@ def _send(client: ApiClient, create: Create, kwargs: dict[str, Any], stream: boo
 def check_error_case(case: ErrorCase, kwargs: dict[str, Any], create: Create, envelope: Envelope, *,
                      api: ApiClient, target: Target, contract: Contract, recorder: Recorder) -> None:
     """Send ``kwargs`` plain and (unless the case says not) with ``stream: true``: each answer passes
-    ``envelope`` and leaks nothing of the upstream; a 429 says when to retry. A 500 case goes over its own
-    connection pool, since a crashing route may drop the connection."""
+    ``envelope`` and leaks nothing of the upstream; a 429 says when to retry; a 4xx the gateway owes (any
+    but an upstream fault's) never reached an upstream. A 500 case goes over its own connection pool,
+    since a crashing route may drop the connection."""
     client, own = api, None
     if case.status == 500:
         own = ContractTransport(contract, recorder)
@@ -134,6 +136,8 @@ def check_error_case(case: ErrorCase, kwargs: dict[str, Any], create: Create, en
                 envelope(response)
             except AssertionError as exc:
                 raise AssertionError(f"{label}: {exc}") from None
+            if 400 <= case.status < 500 and case.fixture != "mock_upstreams":
+                not_forwarded(response, f"{label}: a {case.status} the gateway owes")
             leaks.no_leaks(response.content)
             leaks.no_leaks(response.headers)
             if case.status == 429:
@@ -169,8 +173,8 @@ class Variants:
 
 def check_malformed(api: ApiClient, create: Create, case: str, body: Any, valid: dict[str, Any],
                     envelope: Envelope) -> None:
-    """``body`` is refused with a 4xx that passes ``envelope`` and leaks nothing, and a ``valid`` request
-    right after it still succeeds."""
+    """``body`` is refused with a 4xx that passes ``envelope``, leaks nothing and never reached an upstream,
+    and a ``valid`` request right after it still succeeds."""
     if isinstance(body, tuple):  # (bytes, content type)
         response = create(api, body[0], headers={"content-type": body[1]})
     else:
@@ -178,6 +182,7 @@ def check_malformed(api: ApiClient, create: Create, case: str, body: Any, valid:
     errors.no_server_error(response)
     assert 400 <= response.status_code < 500, f"{case}: expected a 4xx, got {response.status_code}: {response.text[:200]!r}"
     envelope(response)
+    not_forwarded(response, f"{case}: a rejection the gateway owes")
     leaks.no_leaks(response.content)
     after = create(api, valid)
     assert after.status_code == 200, f"a valid request right after the malformed one failed: {after.status_code} " \

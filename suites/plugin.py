@@ -10,27 +10,33 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --rate-limited-key EMPIRIO_RATE_LIMITED_KEY a key of an account limited to 1 request per minute
     --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
     --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
+    --mock-control     EMPIRIO_MOCK_CONTROL     base URLs of the mock upstreams (comma-separated): their request
+                                                logs prove a rejection never reached an upstream
     --min-coverage     EMPIRIO_MIN_COVERAGE     fail the session below this spec-coverage percent
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
 
 Every response any suite receives passes through :class:`suites.transport.ContractTransport`; a test
-that received a response breaking the contract fails, whatever it asserted itself.
+that received a response breaking the contract or leaking the upstream fails, whatever it asserted
+itself, with a one-line reason. Reports (Allure labels and attachments, the environment block, the
+terminal's failure lines) come from :mod:`suites.reporting`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from suites import reporting
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
 from suites.transport import ContractTransport
+from suites.upstreams import UpstreamLog
 
 __all__ = ["Target"]
 
@@ -41,6 +47,9 @@ _OPTIONS: dict[str, str] = {
     "revoked_key": "an API key that has been revoked",
     "zero_credit_key": "an API key of an account with no credits",
     "rate_limited_key": "an API key of an account limited to 1 request per minute",
+    "mock_control": "base URLs of the mock upstreams, comma-separated, whose request logs "
+                    "(GET /__mock__/requests) prove a rejection never reached an upstream (set automatically "
+                    "when the reference is started locally)",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json in the current directory)",
 }
@@ -69,6 +78,7 @@ class Target:
     rate_limited_key: str | None = None
     mock_upstreams: bool = False  # upstreams are this project's mocks: [[mock:...]] directives work
     test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
+    mock_control: tuple[str, ...] = ()  # base URLs of the mock upstreams (their request logs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -172,7 +182,9 @@ def _resolve_target(config: pytest.Config) -> Target:
         target = Target(base_url.rstrip("/"), api_key, _setting(config, "second_key"),
                         _setting(config, "revoked_key"), _setting(config, "zero_credit_key"),
                         rate_limited_key=_setting(config, "rate_limited_key"),
-                        mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"))
+                        mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
+                        mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
+                                           if u.strip()))
     else:
         from suites.launcher import ReferenceMissing, launch
 
@@ -183,8 +195,10 @@ def _resolve_target(config: pytest.Config) -> Target:
         target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
                         local.zero_credit_key, local=local,
                         rate_limited_key=local.rate_limited_key or None,
-                        mock_upstreams=True, test_hooks=bool(local.control_url))
+                        mock_upstreams=True, test_hooks=bool(local.control_url),
+                        mock_control=tuple(local.upstreams.values()))
     config.stash[_TARGET] = target
+    config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
     return target
 
 
@@ -255,20 +269,71 @@ mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if reporting.allure_active(config):
+        for item in items:
+            reporting.label_item(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_RECORDER].exchanges.clear()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     recorder = item.config.stash[_RECORDER]
     before = len(recorder.violations)
-    result = yield
+    try:
+        result = yield
+    except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception):
+        raise
+    except BaseException as exc:  # the test's own check failed: name the violations too (a leak is no mere wrong status)
+        new = recorder.violations[before:]
+        if not new or not isinstance(exc, Exception):
+            raise
+        own = reporting.one_line(f"{type(exc).__name__}: {exc}", 600)
+        raise AssertionError(f"{_violations(new)} | and the test's own check: {own}") from exc
     new = recorder.violations[before:]
     if new:
-        lines = "\n".join(f"  - {v}" for v in new[:20])
-        more = f"\n  … and {len(new) - 20} more" if len(new) > 20 else ""
-        raise AssertionError(f"contract violations in responses received by this test:\n{lines}{more}")
+        raise AssertionError(_violations(new))
+    return result
+
+
+def _violations(new: list[Any]) -> str:
+    shown = " | ".join(reporting.one_line(str(v), 300) for v in new[:5])
+    more = f" | … and {len(new) - 5} more" if len(new) > 5 else ""
+    return f"contract violations in responses this test received ({len(new)}): {shown}{more}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if report.failed and report.when in ("setup", "call") and reporting.allure_active(item.config):
+        reporting.attach_exchanges(item.config.stash[_RECORDER].exchanges)
+    return report
+
+
+def _is_tty(terminalreporter: Any) -> bool:
+    out = getattr(terminalreporter._tw, "_file", None)
+    return bool(out is not None and hasattr(out, "isatty") and out.isatty())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Iterator[Any]:
+    result = yield
+    if fixturedef.argname == "discovery":
+        request.config.stash[DISCOVERY] = reporting.describe_discovery(result)
     return result
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    failed = [r for key in ("failed", "error") for r in terminalreporter.stats.get(key, ())
+              if getattr(r, "when", None) in ("setup", "call", "teardown")]
+    if failed and not _is_tty(terminalreporter):
+        terminalreporter.section("failures, one line each")
+        for line in reporting.failure_lines(failed):
+            terminalreporter.write_line(line)
     recorder = config.stash[_RECORDER]
     if not recorder.statuses and not recorder.events:
         return
@@ -289,8 +354,28 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 _BELOW = pytest.StashKey[tuple[float, float]]()
 
 
+def _environment(config: pytest.Config) -> dict[str, str]:
+    target = config.stash.get(_TARGET, None)
+    rules = getattr(config.option, "empirio_rules", None) or getattr(config.option, "rules", None)
+    return {
+        "target": (target.base_url + (" (reference gateway + mocks, started locally)" if target.local else ""))
+                  if target else (_setting(config, "base_url") or "not resolved (no test used the deployment)"),
+        "discovery": config.stash.get(DISCOVERY, "not run (no test needed the model list)"),
+        "rule profile": str(rules or "all (every rule; this harness has no --rules option)"),
+        "mock upstreams": "yes" if target and target.mock_upstreams else "no",
+        "mock request logs": ", ".join(target.mock_control) if target and target.mock_control else "none",
+        "harness version": reporting.harness_version(),
+    }
+
+
+DISCOVERY = pytest.StashKey[str]()
+"""What discovery learnt about the deployment, in one line (for the report's environment block)."""
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if reporting.allure_active(session.config):
+        reporting.write_environment(Path(session.config.option.allure_report_dir), _environment(session.config))
     minimum = _setting(session.config, "min_coverage")
     recorder = session.config.stash[_RECORDER]
     if minimum is None:

@@ -1,7 +1,9 @@
-"""What a session saw: contract violations (per test) and coverage of the spec.
+"""What a session saw: contract violations (per test), the running test's HTTP exchanges, and coverage
+of the spec.
 
 Coverage counts, for every operation of the spec, which documented statuses and which declared
-stream event labels a suite actually received.
+stream event labels a suite actually received. A 5xx the operation does not document is a *finding*
+(a server error nobody promised), listed apart and never counted as coverage.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from suites.contract import Contract, Violation
+from suites.exchanges import Exchange
 
-__all__ = ["Recorder", "coverage_percent", "coverage_rows", "format_table", "write_coverage"]
+__all__ = ["EXCHANGES_PER_TEST", "Recorder", "coverage_percent", "coverage_rows", "findings", "format_table",
+           "write_coverage"]
+
+EXCHANGES_PER_TEST = 200
 
 
 @dataclass
@@ -22,6 +28,8 @@ class Recorder:
     violations: list[Violation] = field(default_factory=list)
     statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
     events: Counter[tuple[str, str]] = field(default_factory=Counter)
+    exchanges: list[Exchange] = field(default_factory=list)  # of the running test (the plugin clears it)
+    upstreams: Any = None  # the mocks' request logs (suites.upstreams.UpstreamLog), when known
 
     def status(self, operation_id: str, status: int) -> None:
         self.statuses[(operation_id, str(status))] += 1
@@ -32,12 +40,18 @@ class Recorder:
     def violation(self, violation: Violation) -> None:
         self.violations.append(violation)
 
+    def exchange(self, exchange: Exchange) -> None:
+        if len(self.exchanges) < EXCHANGES_PER_TEST:
+            self.exchanges.append(exchange)
+
 
 def coverage_rows(contract: Contract, recorder: Recorder) -> list[dict[str, Any]]:
     rows = []
     for op in contract.operations:
         statuses = [s for s in op.statuses if s.isdigit()
                     and (s not in op.optional_statuses or recorder.statuses[(op.id, s)])]
+        undocumented = {s: n for (op_id, s), n in sorted(recorder.statuses.items())
+                        if op_id == op.id and s.startswith("5") and not op.documents(int(s))}
         rows.append(
             {
                 "operation": op.id,
@@ -45,9 +59,15 @@ def coverage_rows(contract: Contract, recorder: Recorder) -> list[dict[str, Any]
                 "path": op.template,
                 "statuses": {s: recorder.statuses[(op.id, s)] for s in statuses},
                 "events": {label: recorder.events[(op.id, label)] for label in op.sse_events},
+                "undocumented_5xx": undocumented,
             }
         )
     return rows
+
+
+def findings(rows: list[dict[str, Any]]) -> list[str]:
+    """Each undocumented 5xx received, as ``operation: status ×count``."""
+    return [f"{r['operation']}: {s} ×{n}" for r in rows for s, n in r.get("undocumented_5xx", {}).items()]
 
 
 def coverage_percent(rows: list[dict[str, Any]]) -> float:
@@ -58,17 +78,30 @@ def coverage_percent(rows: list[dict[str, Any]]) -> float:
 
 def write_coverage(path: Path, rows: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"percent": round(coverage_percent(rows), 2), "operations": rows}, indent=2))
+    path.write_text(json.dumps({"percent": round(coverage_percent(rows), 2), "findings": findings(rows),
+                                "operations": rows}, indent=2))
 
 
 def format_table(rows: list[dict[str, Any]]) -> list[str]:
-    """The coverage table as lines of text: one row per operation."""
-    lines = [f"{'operation':<28} {'statuses exercised':<44} {'stream events':>13}  {'%':>5}"]
+    """The coverage table as lines of text: one row per operation, columns as wide as their longest cell."""
+    cells = []
     for r in rows:
-        statuses = " ".join(s if n else f"-{s}" for s, n in r["statuses"].items())
+        statuses = " ".join(s if n else f"-{s}" for s, n in r["statuses"].items()) or "-"
         done = sum(1 for n in r["statuses"].values() if n) + sum(1 for n in r["events"].values() if n)
         total = len(r["statuses"]) + len(r["events"])
         ev = f"{sum(1 for n in r['events'].values() if n)}/{len(r['events'])}" if r["events"] else "-"
-        lines.append(f"{r['operation']:<28} {statuses:<44} {ev:>13}  {100 * done / total if total else 100:5.1f}")
+        found = " ".join(f"{s}×{n}" for s, n in r.get("undocumented_5xx", {}).items()) or "-"
+        cells.append((r["operation"], statuses, ev, f"{100 * done / total if total else 100:.1f}", found))
+    head = ("operation", "statuses exercised", "stream events", "%", "undocumented 5xx")
+    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(len(head))]
+
+    def line(c: tuple[str, ...]) -> str:
+        return (f"{c[0]:<{widths[0]}}  {c[1]:<{widths[1]}}  {c[2]:>{widths[2]}}  {c[3]:>{widths[3]}}  "
+                f"{c[4]:<{widths[4]}}").rstrip()
+
+    lines = [line(head), *(line(c) for c in cells)]
     lines.append(f"total spec coverage: {coverage_percent(rows):.1f}%  (-NNN = documented status never seen)")
+    seen = findings(rows)
+    if seen:
+        lines.append(f"findings: {len(seen)} undocumented 5xx status(es), not coverage: {'; '.join(seen)}")
     return lines

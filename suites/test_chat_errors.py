@@ -17,6 +17,7 @@ from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
+from suites.upstreams import not_forwarded
 
 
 def _fault(model: dict[str, Any], fault: str, text: str = "Say hello.") -> dict[str, Any]:
@@ -148,6 +149,8 @@ def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discove
     errors.openai_error(response, contract, status=402, code="insufficient_credits", type="billing_error")
     streamed = complete(api, chat_body(model, stream=True), key=zero_credit_key)
     errors.openai_error(streamed, contract, status=402, code="insufficient_credits", type="billing_error")
+    not_forwarded(response)
+    not_forwarded(streamed)
 
 
 def test_rate_limit_is_429(api: ApiClient, contract: Contract, discovery: Discovery, rate_limited_key: str) -> None:
@@ -163,6 +166,7 @@ def test_rate_limit_is_429(api: ApiClient, contract: Contract, discovery: Discov
     assert response is not None and response.status_code == 429, \
         f"two requests within a minute on a 1-RPM account: statuses {statuses}, expected a 429"
     errors.openai_error(response, contract, status=429, code="rate_limit_exceeded", type="rate_limit_error")
+    not_forwarded(response)
     retry_after = response.headers.get("retry-after", "")
     assert retry_after.isdigit() and 0 < int(retry_after) <= 60, \
         f"retry-after should be whole seconds within the 60 s window, got {retry_after!r}"

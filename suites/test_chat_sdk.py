@@ -20,6 +20,7 @@ from suites.chat import need
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
+from suites.raises import raises
 from suites.recorder import Recorder
 from suites.sdk import openai_client
 from suites.selection import owner_first
@@ -145,13 +146,13 @@ def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contr
         messages = [{"role": "user", "content": f"[[mock:fault={fault}]] Say hello."}]
     client = openai_client(target, contract_transport, key)
     try:
-        with pytest.raises(openai.APIStatusError) as caught:
+        with raises(expected) as caught:
             for _ in range(2 if status == "429" else 1):  # the 1-RPM key may let one request through first
                 client.chat.completions.create(model=model_id, messages=messages)
     finally:
         client.close()
     error = caught.value
-    assert isinstance(error, expected), f"{status}: the SDK raised {type(error).__name__}, expected {expected.__name__}"
+    assert isinstance(error, openai.APIStatusError), f"{status}: the SDK raised {type(error).__name__}, expected {expected.__name__}"
     assert error.status_code == code, f"status {error.status_code}, expected {code}"
     if error_code:
         assert error.code == error_code, f"error.code {error.code!r}, expected {error_code!r}"

@@ -16,6 +16,7 @@ from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
 from suites.tools import ASK, PARALLEL
+from suites.upstreams import not_forwarded
 
 WEATHER = tools.WEATHER.chat()
 TIME = tools.TIME.chat()
@@ -206,3 +207,4 @@ def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, disco
     error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
     param = error.get("param") or ""
     assert param.startswith("tool"), f"param should name the offending tools/tool_choice field, got {error['param']!r}"
+    not_forwarded(response)

@@ -15,6 +15,7 @@ from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, param
+from suites.upstreams import not_forwarded
 
 ASSISTANT_CALL = {"role": "assistant", "content": None, "tool_calls": [
     {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}
@@ -122,6 +123,7 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
         assert error["code"] in spec.codes, f"code should be one of {spec.codes}, got {error['code']!r}"
     if spec.param:
         assert (error["param"] or "").startswith(spec.param), f"param should name {spec.param!r}, got {error['param']!r}"
+    not_forwarded(response)
 
     after = complete(api, chat_body(model, max_completion_tokens=5))
     assert after.status_code == 200, f"a valid request right after the 400 failed: {after.status_code} {after.text[:300]!r}"
@@ -137,9 +139,10 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
         if not unavailable:
             pytest.skip("the catalog lists no chat model with available: false")
         model_id = unavailable[0]
-    error = errors.openai_error(complete(api, chat_body(model_id)), contract, status=404, code="model_not_found",
-                                type="not_found_error")
+    response = complete(api, chat_body(model_id))
+    error = errors.openai_error(response, contract, status=404, code="model_not_found", type="not_found_error")
     assert error["param"] == "model", f"param should be model on POST (D-2), got {error['param']!r}"
+    not_forwarded(response)
 
 
 def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
@@ -147,9 +150,11 @@ def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, disc
     if not others:
         pytest.skip("the catalog lists no available model that does not serve chat completions")
     model = min(others, key=lambda m: (m.get("category") != "image", m["id"]))
-    error = errors.openai_error(complete(api, chat_body(model)), contract, status=400,
-                                code="model_not_supported_on_endpoint", type="invalid_request_error")
+    response = complete(api, chat_body(model))
+    error = errors.openai_error(response, contract, status=400, code="model_not_supported_on_endpoint",
+                                type="invalid_request_error")
     assert error["param"] == "model", f"param should be model, got {error['param']!r}"
+    not_forwarded(response)
 
 
 def _spec_property(contract: Contract, name: str) -> dict[str, Any]:
@@ -211,9 +216,10 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
         try:
             error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
             assert error["param"] == name, f"param should be {name!r}, got {error['param']!r}"
+            not_forwarded(response)
         except AssertionError as exc:
             problems.append(f"{model_id} {name}={value!r} (catalog {bound} {(param(model, name) or {}).get(bound)}): {exc}")
-    assert not problems, "\n".join(problems)
+    assert not problems, " | ".join(problems)
 
 
 def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
@@ -224,3 +230,4 @@ def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discove
     assert len(content) > limit
     response = api.post(CHAT, content=content, headers={"content-type": "application/json"})
     errors.openai_error(response, contract, status=413, code="request_too_large", type="invalid_request_error")
+    not_forwarded(response)

@@ -34,6 +34,7 @@ from suites.error_cases import ErrorCase
 from suites.plugin import Target
 from suites.recorder import Recorder
 from suites.selection import Failures
+from suites.upstreams import not_forwarded
 
 LONG = "Write a long story about a lighthouse keeper and the sea."
 
@@ -106,8 +107,10 @@ def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Disc
     body: dict[str, Any] = {"model": model["id"], "messages": [{"role": "user", "content": "Hello"}]}
     if stream:
         body["stream"] = True
-    error = errors.anthropic_error(create(api, body), contract, status=400)
+    response = create(api, body)
+    error = errors.anthropic_error(response, contract, status=400)
     assert error["type"] == "invalid_request_error", error
+    not_forwarded(response)
 
 
 def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:

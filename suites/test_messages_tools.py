@@ -18,6 +18,7 @@ from suites.discovery import Discovery
 from suites.plugin import Target
 from suites.selection import Failures, owner_first
 from suites.tools import ASK, PARALLEL
+from suites.upstreams import not_forwarded
 
 WEATHER = tools.WEATHER.messages()
 TIME = tools.TIME.messages()
@@ -165,4 +166,6 @@ def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, disco
     body = {**message_body(model, ASK), **INVALID[case]}
     if "messages" in INVALID[case] and "tools" not in INVALID[case]:
         body["tools"] = [WEATHER]
-    errors.anthropic_error(create(api, body), contract, status=400)
+    response = create(api, body)
+    errors.anthropic_error(response, contract, status=400)
+    not_forwarded(response)

@@ -36,6 +36,7 @@ from suites.responses_stream import (
     stream_responses,
 )
 from suites.selection import Failures
+from suites.upstreams import not_forwarded
 
 LONG = "Write a long story about a lighthouse keeper and the sea."
 LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
@@ -143,9 +144,11 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
 def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
     model = plain_model(discovery, api)
     body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
-    error = errors.openai_error(create(api, body), contract, status=400, code="unsupported_parameter",
+    response = create(api, body)
+    error = errors.openai_error(response, contract, status=400, code="unsupported_parameter",
                                 type="invalid_request_error")
     assert error.get("param") == "previous_response_id", f"param should name previous_response_id, got {error.get('param')!r}"
+    not_forwarded(response)
     # null is "no previous response": accepted (D-18)
     checks.response_answer(_ok(create(api, response_body(model, previous_response_id=None, max_output_tokens=64))),
                            model["id"], status=None)

@@ -18,6 +18,7 @@ from suites.anthropic_stream import plain_model, reasoners, reasoning_extra, too
 from suites.client import ApiClient
 from suites.discovery import Discovery
 from suites.plugin import Target
+from suites.raises import raises
 from suites.sdk import anthropic_client
 from suites.selection import owner_first
 from suites.transport import ContractTransport
@@ -113,7 +114,7 @@ def test_sdk_error_classes(target: Target, contract_transport: ContractTransport
     if case.startswith("400"):
         kwargs["max_tokens"] = 0
     try:
-        with pytest.raises(expected) as caught:
+        with raises(expected) as caught:
             for _ in range(2):  # a 1-request-per-minute key may still let the first request through
                 client.messages.create(**kwargs)
         error: Any = caught.value

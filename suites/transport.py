@@ -1,9 +1,12 @@
 """An httpx transport that holds every response to the contract as it passes.
 
 Whole bodies are validated through :class:`suites.contract.Contract`; event streams are decoded and
-validated event by event while the caller reads them (nothing is buffered). Violations are recorded,
-never raised here — SDK clients would retry or re-wrap an exception — and the plugin fails the test
-that received them. Any client built on httpx (ours, ``openai``, ``anthropic``) can use it.
+validated event by event while the caller reads them (nothing is buffered). Every response — success or
+error, documented operation or not, headers, body and each stream event — is also scanned for leaks of
+the upstream (:mod:`suites.leaks`), and kept as an :class:`~suites.exchanges.Exchange` of the running
+test for its failure report. Violations are recorded, never raised here — SDK clients would retry or
+re-wrap an exception — and the plugin fails the test that received them. Any client built on httpx
+(ours, ``openai``, ``anthropic``) can use it.
 """
 
 from __future__ import annotations
@@ -13,19 +16,53 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
+from suites import leaks
 from suites.contract import Contract, Operation, Violation
+from suites.exchanges import Exchange, request_text
 from suites.recorder import Recorder
 from suites.sse import SSEDecoder
 
-__all__ = ["AsyncContractTransport", "ContractTransport"]
+__all__ = ["EXCHANGE", "UPSTREAMS", "AsyncContractTransport", "ContractTransport"]
+
+EXCHANGE = "empirio.exchange"
+"""The key of a response's ``extensions`` holding its :class:`~suites.exchanges.Exchange`."""
+UPSTREAMS = "empirio.upstreams"
+"""The key of a response's ``extensions`` holding the session's upstream request log (or None)."""
+
+_SCAN_LIMIT = 4 * 1024 * 1024
+
+
+class _Received:
+    """One response on its way to the caller: where violations go, and the text the request carried."""
+
+    def __init__(self, recorder: Recorder, request: httpx.Request, exchange: Exchange, op: Operation | None) -> None:
+        self.recorder, self.exchange, self.op = recorder, exchange, op
+        self.label = op.id if op else f"{request.method} {request.url.path}"
+        self.sent = request_text(request)
+        self.own = request.url.netloc.decode("ascii", "replace")
+
+    def violation(self, status: int, message: str) -> None:
+        violation = Violation(self.label, status, message)
+        self.exchange.findings.append(str(violation))
+        self.recorder.violation(violation)
+
+    def scan(self, text: str, where: str) -> None:
+        for finding in leaks.scan_text(text[:_SCAN_LIMIT], where, sent=self.sent, own=(self.own,)):
+            self.violation(self.exchange.status, str(finding))
+
+    def scan_headers(self, headers: httpx.Headers) -> None:
+        for finding in leaks.scan_headers(headers.multi_items(), sent=self.sent, own_host=self.own):
+            self.violation(self.exchange.status, str(finding))
 
 
 class _EventChecker:
-    """Decodes an event stream incrementally and validates each event as it completes."""
+    """Decodes an event stream incrementally; scans and (for a documented operation) validates each
+    event as it completes."""
 
-    def __init__(self, contract: Contract, op: Operation, recorder: Recorder) -> None:
-        self.contract, self.op, self.recorder = contract, op, recorder
+    def __init__(self, contract: Contract, received: _Received) -> None:
+        self.contract, self.received = contract, received
         self.decoder = SSEDecoder()
+        self.count = 0
 
     def feed(self, chunk: bytes) -> None:
         self._check(self.decoder.feed(chunk))
@@ -34,21 +71,26 @@ class _EventChecker:
         self._check(self.decoder.flush())
 
     def _check(self, events: list) -> None:  # type: ignore[type-arg]
+        received, op = self.received, self.received.op
         for event in events:
-            try:
-                label, payload = self.contract.classify_event(self.op, event.event, event.data)
-            except json.JSONDecodeError:
-                self.recorder.violation(Violation(self.op.id, 200, f"stream event is not JSON: {event.data[:200]!r}"))
+            self.count += 1
+            received.exchange.event(event.event, event.data)
+            received.scan(event.data, f"stream event {self.count}")
+            if op is None:
                 continue
-            self.recorder.event(self.op.id, label)
-            for violation in self.contract.validate_event(self.op, label, payload):
-                self.recorder.violation(violation)
+            try:
+                label, payload = self.contract.classify_event(op, event.event, event.data)
+            except json.JSONDecodeError:
+                received.violation(200, f"stream event is not JSON: {leaks.cut(event.data)}")
+                continue
+            received.recorder.event(op.id, label)
+            for violation in self.contract.validate_event(op, label, payload):
+                received.violation(violation.status, violation.message)
 
 
 class _ValidatedEvents(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, contract: Contract, op: Operation, recorder: Recorder) -> None:
-        self.inner = inner
-        self.checker = _EventChecker(contract, op, recorder)
+    def __init__(self, inner: httpx.SyncByteStream, checker: _EventChecker) -> None:
+        self.inner, self.checker = inner, checker
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.inner:
@@ -61,9 +103,8 @@ class _ValidatedEvents(httpx.SyncByteStream):
 
 
 class _AsyncValidatedEvents(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, contract: Contract, op: Operation, recorder: Recorder) -> None:
-        self.inner = inner
-        self.checker = _EventChecker(contract, op, recorder)
+    def __init__(self, inner: httpx.AsyncByteStream, checker: _EventChecker) -> None:
+        self.inner, self.checker = inner, checker
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self.inner:
@@ -81,33 +122,40 @@ class _Validation:
     contract: Contract
     recorder: Recorder
 
-    def _stream_op(self, request: httpx.Request, response: httpx.Response) -> tuple[Operation | None, bool]:
-        """The operation (None: not in the contract) and whether the response is an event stream."""
+    def _receive(self, request: httpx.Request, response: httpx.Response, exchange: Exchange) -> tuple[_Received, bool]:
+        """Start checking ``response``: record its status, scan its headers; whether it is an event stream."""
+        exchange.answer(response)
+        self.recorder.exchange(exchange)
         op = self.contract.operation_for(request.method, request.url.path)
-        if op is None:
-            return None, False
-        self.recorder.status(op.id, response.status_code)
-        if not response.headers.get("content-type", "").startswith("text/event-stream"):
-            return op, False
-        if not op.sse_events:
-            self.recorder.violation(Violation(op.id, response.status_code, "event stream from a non-streaming operation"))
-        elif response.status_code != 200:
-            self.recorder.violation(Violation(op.id, response.status_code, "an error status with an event stream"))
-        return op, True
+        received = _Received(self.recorder, request, exchange, op)
+        received.scan_headers(response.headers)
+        streaming = response.headers.get("content-type", "").startswith("text/event-stream")
+        if op is not None:
+            self.recorder.status(op.id, response.status_code)
+            if streaming and not op.sse_events:
+                received.violation(response.status_code, "event stream from a non-streaming operation")
+            elif streaming and response.status_code != 200:
+                received.violation(response.status_code, "an error status with an event stream")
+        response.extensions = {**response.extensions, EXCHANGE: exchange, UPSTREAMS: self.recorder.upstreams}
+        return received, streaming
 
-    def _validated(self, request: httpx.Request, response: httpx.Response, body: bytes) -> httpx.Response:
+    def _validated(self, request: httpx.Request, response: httpx.Response, body: bytes,
+                   received: _Received) -> httpx.Response:
+        received.exchange.body(body)
+        received.scan(body.decode("utf-8", "replace"), "body")
         headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "content-encoding"}
-        _, violations = self.contract.validate_response(
-            method=request.method,
-            path=request.url.path,
-            query=dict(request.url.params),
-            request_headers={k.lower(): v for k, v in request.headers.items()},
-            status=response.status_code,
-            headers=headers,
-            body=body,
-        )
-        for violation in violations:
-            self.recorder.violation(violation)
+        if received.op is not None:
+            _, violations = self.contract.validate_response(
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.url.params),
+                request_headers={k.lower(): v for k, v in request.headers.items()},
+                status=response.status_code,
+                headers=headers,
+                body=body,
+            )
+            for violation in violations:
+                received.violation(violation.status, violation.message)
         headers["content-length"] = str(len(body))
         return httpx.Response(
             response.status_code, headers=headers, stream=httpx.ByteStream(body), request=request,
@@ -122,15 +170,14 @@ class ContractTransport(_Validation, httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = Exchange.begin(request)
         response = self.inner.handle_request(request)
-        op, streaming = self._stream_op(request, response)
-        if op is None:
-            return response
+        received, streaming = self._receive(request, response, exchange)
         if streaming:
             assert isinstance(response.stream, httpx.SyncByteStream)
-            response.stream = _ValidatedEvents(response.stream, self.contract, op, self.recorder)
+            response.stream = _ValidatedEvents(response.stream, _EventChecker(self.contract, received))
             return response
-        return self._validated(request, response, response.read())
+        return self._validated(request, response, response.read(), received)
 
     def close(self) -> None:
         self.inner.close()
@@ -149,15 +196,14 @@ class AsyncContractTransport(_Validation, httpx.AsyncBaseTransport):
         self.inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = Exchange.begin(request)
         response = await self.inner.handle_async_request(request)
-        op, streaming = self._stream_op(request, response)
-        if op is None:
-            return response
+        received, streaming = self._receive(request, response, exchange)
         if streaming:
             assert isinstance(response.stream, httpx.AsyncByteStream)
-            response.stream = _AsyncValidatedEvents(response.stream, self.contract, op, self.recorder)
+            response.stream = _AsyncValidatedEvents(response.stream, _EventChecker(self.contract, received))
             return response
-        return self._validated(request, response, await response.aread())
+        return self._validated(request, response, await response.aread(), received)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

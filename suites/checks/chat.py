@@ -9,11 +9,11 @@ Every function raises :class:`~suites.checks.CheckFailure` naming the rule that 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from suites.checks import CheckFailure, schema_problems
+from suites.leaks import LEAK_PATTERNS, no_leaks
 
 __all__ = [
     "LEAK_PATTERNS",
@@ -37,50 +37,7 @@ __all__ = [
     "usage_chunk_last",
 ]
 
-# ----- leaks -----------------------------------------------------------------------------------------
-
-LEAK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("internal upstream host", re.compile(r"mock-upstream\.internal", re.IGNORECASE)),
-    ("provider request id", re.compile(r"\breq_(?:openai|deepseek|anthropic|media|audio|search|embeddings)_", re.IGNORECASE)),
-    ("upstream API key", re.compile(r"sk-mock-")),
-    ("loopback address", re.compile(r"\b127\.0\.0\.1\b")),
-    ("localhost with a port", re.compile(r"\blocalhost:\d+", re.IGNORECASE)),
-    ("Python traceback", re.compile(r"Traceback \(most recent call last\)")),
-]
-"""What a gateway must never pass to its clients (D-11): upstream hosts, provider request ids, upstream
-keys, internal addresses, stack traces. Later suites reuse (and may extend) this list."""
-
-
-def _texts(subject: Any) -> Iterable[tuple[str, str]]:
-    """(where, text) pairs for a string, bytes, a header mapping, or a list of those."""
-    if subject is None:
-        return
-    if isinstance(subject, bytes):
-        yield "body", subject.decode("utf-8", "replace")
-    elif isinstance(subject, str):
-        yield "body", subject
-    elif hasattr(subject, "multi_items"):  # httpx.Headers
-        for name, value in subject.multi_items():
-            yield f"header {name}", f"{name}: {value}"
-    elif isinstance(subject, Mapping):
-        for name, value in subject.items():
-            yield f"header {name}", f"{name}: {value}"
-    elif isinstance(subject, Sequence):
-        for item in subject:
-            yield from _texts(item)
-    else:
-        yield "value", str(subject)
-
-
-def no_leaks(subject: Any, patterns: Sequence[tuple[str, re.Pattern[str]]] = LEAK_PATTERNS) -> None:
-    """Neither the text(s) nor the headers in ``subject`` carry anything of :data:`LEAK_PATTERNS`."""
-    for where, text in _texts(subject):
-        for name, pattern in patterns:
-            match = pattern.search(text)
-            if match:
-                start = max(match.start() - 60, 0)
-                raise CheckFailure("no_upstream_leak", f"{name} in the {where}: …{text[start:match.end() + 60]!r}…")
-
+# ----- leaks (moved to suites.leaks; re-exported here) ----------------------------------------------
 
 # ----- non-stream answers ----------------------------------------------------------------------------
 

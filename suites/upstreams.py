@@ -1,0 +1,68 @@
+"""Proof that a rejection came from the gateway: the upstream was never called for it (D-34).
+
+When the deployment's upstreams are this project's mocks, each keeps a log of the API requests it
+received (``GET /__mock__/requests``: method, path, body, ``received_at``). The plugin knows their base
+URLs — the self-launched reference's automatically, any other deployment's through ``--mock-control`` —
+and the contract transport stamps every response with its :class:`~suites.exchanges.Exchange` (sent and
+answered times). :func:`not_forwarded` then asserts that no mock received a request while that
+exchange was in flight. Without the mocks' URLs it checks nothing, and the test's other checks still run.
+
+The comparison uses wall-clock times of two processes: the mocks must run on the harness's machine (or
+one with a synchronised clock); suites run their requests one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from suites.checks import CheckFailure
+from suites.exchanges import Exchange
+from suites.leaks import cut
+
+__all__ = ["UpstreamLog", "not_forwarded"]
+
+_SLACK = 0.002  # seconds: the two clocks are the same one, rounded differently
+
+
+class UpstreamLog:
+    """The request logs of the mock upstreams at ``control_urls`` (their base URLs)."""
+
+    def __init__(self, control_urls: Sequence[str]) -> None:
+        self.control_urls = [u.rstrip("/") for u in control_urls if u]
+
+    def __bool__(self) -> bool:
+        return bool(self.control_urls)
+
+    def received(self) -> list[tuple[str, dict[str, Any]]]:
+        """(mock base URL, logged request) for every request the mocks remember."""
+        entries = []
+        for url in self.control_urls:
+            response = httpx.get(f"{url}/__mock__/requests", timeout=10)
+            response.raise_for_status()
+            entries += [(url, e) for e in response.json().get("requests", [])]
+        return entries
+
+    def during(self, exchange: Exchange) -> list[tuple[str, dict[str, Any]]]:
+        """The upstream requests received while ``exchange`` was in flight."""
+        end = (exchange.answered or exchange.started) + _SLACK
+        return [(url, e) for url, e in self.received()
+                if exchange.started - _SLACK <= float(e.get("received_at", 0)) <= end]
+
+
+def not_forwarded(response: httpx.Response | Any, what: str = "a rejection the gateway owes") -> None:
+    """``response`` (or an SDK error carrying one) was answered without calling any upstream; a no-op
+    when the mocks' request logs are unknown."""
+    response = getattr(response, "response", response)
+    extensions = getattr(response, "extensions", None) or {}
+    exchange, log = extensions.get("empirio.exchange"), extensions.get("empirio.upstreams")
+    if not isinstance(exchange, Exchange) or not log:
+        return
+    calls = log.during(exchange)
+    if calls:
+        seen = ", ".join(f"{e.get('method')} {e.get('path')} at {url}" for url, e in calls[:3])
+        raise CheckFailure("rejected_by_gateway",
+                           f"{what} ({exchange.title}) reached the upstream: {len(calls)} upstream request(s) "
+                           f"while it was in flight ({cut(seen, 240)})")
