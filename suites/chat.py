@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from suites.client import ApiClient
-from suites.discovery import CHAT, Discovery
+from suites.discovery import CHAT, Discovery, lacking
 from suites.selection import Failures, Route, choose_per_provider, need, reasoning_on, unavailable
 from suites.streams import EventStream, StreamCache, TimedEvent, collect
 
@@ -103,7 +103,7 @@ def per_provider(discovery: Discovery, api: ApiClient | None = None,
     """
     pool = discovery.chat_models() if models is None else models
     if not pool:
-        pytest.skip("the deployment's catalog lists no available Chat Completions model of this kind")
+        pytest.skip(lacking("available Chat Completions model of this kind", "chat"))
     if api is None:
         return discovery.per_provider(pool)
     return choose_per_provider(pool, lambda m: served(api, m), endpoint=CHAT, tries=tries)
