@@ -16,7 +16,18 @@ from typing import Any
 
 from suites.client import ApiClient
 from suites.contract import Violation
-from suites.probe import CHAT, ENDPOINTS, MESSAGES, PROBE, RESPONSES, Listing, Prober, entry, fetch_listing, probed
+from suites.probe import (
+    CHAT,
+    ENDPOINTS,
+    MESSAGES,
+    PROBE,
+    RESPONSES,
+    Listing,
+    Prober,
+    entry,
+    fetch_listing,
+    probed,
+)
 from suites.recorder import Recorder
 
 __all__ = [
@@ -30,6 +41,7 @@ __all__ = [
     "param",
     "param_names",
     "parse_pins",
+    "reasons_unasked",
 ]
 
 _REASONING_CONTROLS = ("reasoning_effort", "enable_thinking", "thinking_budget")
@@ -68,6 +80,12 @@ def param(model: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 def _thinks(model: dict[str, Any]) -> bool:
     return bool((model.get("capabilities") or {}).get("thinking"))
+
+
+def reasons_unasked(model: dict[str, Any], endpoint: str) -> bool:
+    """Whether probing saw ``model`` reason on ``endpoint`` without being asked to."""
+    result = probed(model, endpoint)
+    return result is not None and result.reasoning
 
 
 def _calls_tools(model: dict[str, Any], endpoint: str) -> bool:
@@ -166,8 +184,8 @@ class Discovery:
         pin = self.pinned("reasoning", CHAT)
         if pin is not None:
             return [pin]
-        found = [m for m in self.chat_models()
-                 if param_names(m) & set(_REASONING_CONTROLS) or "reasoner" in m["id"] or "r1" in m["id"]]
+        found = [m for m in self.chat_models() if param_names(m) & set(_REASONING_CONTROLS)
+                 or "reasoner" in m["id"] or "r1" in m["id"] or reasons_unasked(m, CHAT)]
         return sorted(found, key=lambda m: (not ("reasoner" in m["id"] or "r1" in m["id"]), m["id"]))
 
     def tool_models(self) -> list[dict[str, Any]]:
@@ -291,8 +309,9 @@ def _pin(base: dict[str, Any], role: str) -> dict[str, Any]:
         capabilities["tool_calling"] = True
         if "tools" not in param_names(base):
             params.append({"name": "tools"})
-    if role == "reasoning":
+    if role == "reasoning":  # the formats' own switches: Messages' thinking, Responses' reasoning
         capabilities["thinking"] = True
+        params.extend({"name": name} for name in ("thinking", "reasoning") if name not in param_names(base))
     return {**base, "owned_by": str(base.get("owned_by") or "pinned"), "endpoints": endpoints or list(ENDPOINTS),
             "available": True, "capabilities": capabilities, "supported_parameters": params, PINNED: role}
 

@@ -65,8 +65,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash[_STATE]
     pins = ", ".join(f"{role}={model}" for role, model in state.pins.items())
-    return [f"empirio models: {'pinned ' + pins + '; ' if pins else ''}the rest from GET /v1/models "
-            f"(a plain list: up to {state.probe_limit} models probed, --probe-limit)"]
+    pinned = f"pinned {pins}; " if pins else ""
+    line = (f"empirio models: {pinned}the rest from GET /v1/models (a plain list: up to {state.probe_limit} "
+            "models probed, --probe-limit)")
+    return [line]
 
 
 def _client(config: pytest.Config) -> tuple[ApiClient, ContractTransport]:

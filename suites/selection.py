@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from suites.client import ApiClient
-from suites.discovery import Discovery, lacking, param, param_names
+from suites.discovery import Discovery, lacking, param, param_names, reasons_unasked
 from suites.probe import PROBE
 
 __all__ = [
@@ -198,6 +198,7 @@ class Route:
         naming a reasoner (``reasoner``, ``r1``)."""
         pin = discovery.pinned("reasoning", self.endpoint)
         pool = [pin] if pin is not None else [m for m in self.models(discovery) if _thinks(m) and (
-            param_names(m) & self.controls or "reasoner" in m["id"] or "r1" in m["id"])]
+            param_names(m) & self.controls or "reasoner" in m["id"] or "r1" in m["id"]
+            or reasons_unasked(m, self.endpoint))]
         return self.per_provider(discovery, api, pool,
                                  what="reasoning model (capabilities.thinking with a reasoning control)")
