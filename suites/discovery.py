@@ -23,6 +23,7 @@ from suites.probe import (
     PROBE,
     RESPONSES,
     Listing,
+    ListingError,
     Prober,
     entry,
     fetch_listing,
@@ -333,7 +334,12 @@ def discover(api: ApiClient, *, pins: dict[str, str] | None = None, probe_limit:
     listing_violations: list[Violation] = []
     probe_violations: list[Violation] = []
     with _aside(recorder, listing_violations):
-        listing = fetch_listing(api, _model_required())
+        try:
+            listing = fetch_listing(api, _model_required())
+        except ListingError as exc:
+            if not pins:
+                raise ListingError(f"{exc}; pin models with --model chat=ID,messages=ID,...") from None
+            listing = Listing("none", [], note=str(exc))
     prober = Prober(api)
     owner = "anthropic" if listing.shape == "anthropic" else "unknown"
     with _aside(recorder, probe_violations):

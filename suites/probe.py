@@ -68,15 +68,19 @@ class Listing:
     shape: str
     entries: list[dict[str, Any]]
     missing: tuple[str, ...] = ()
+    note: str = ""  # why there is no listing (shape ``none``: only --model pins are used)
 
     @property
     def plain(self) -> bool:
         return self.shape != "catalog"
 
     def describe(self) -> str:
+        if self.shape == "none":
+            return f"unusable ({self.note})"
         kind = {"catalog": "an EmpirioLabs catalog", "openai": "a plain OpenAI model list",
                 "anthropic": "a plain Anthropic model list"}.get(self.shape, "a model list of unknown shape")
-        return f"{kind} ({len(self.entries)} models)"
+        count = len(self.entries)
+        return f"{kind} ({count} model{'' if count == 1 else 's'})"
 
     def catalog_failure(self) -> str:
         """One line saying why the catalog checks cannot pass on a plain listing."""

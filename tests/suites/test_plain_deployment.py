@@ -8,12 +8,16 @@ what it lacks and is reported at the test.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -154,3 +158,59 @@ def test_a_bad_model_pin_is_a_usage_error(pytester: pytest.Pytester, plain_mocks
     result = _run(pytester, plain_mocks["openai"], ("suites/test_chat_basic.py",), "--model=chatty=x")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*bad --model item 'chatty=x'*"])
+
+
+class _Indifferent(BaseHTTPRequestHandler):
+    """A deployment whose one model answers every chat request the same way: ``[[mock:...]]`` directives
+    have no effect on it."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _json(self, status: int, body: Any) -> None:
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/v1/models"):
+            self._json(200, {"object": "list", "data": [{"id": "same-1", "object": "model", "created": 0,
+                                                         "owned_by": "same"}]})
+        else:
+            self.do_POST()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path != "/v1/chat/completions":
+            self._json(404, {"error": {"message": "no such path", "type": "invalid_request_error",
+                                       "param": None, "code": "not_found"}})
+            return
+        self._json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "same-1",
+                         "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello."},
+                                      "finish_reason": "stop"}],
+                         "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})
+
+
+@pytest.fixture
+def indifferent_deployment() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Indifferent)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mock_upstreams_says_it_does_nothing_where_directives_have_no_effect(
+        pytester: pytest.Pytester, indifferent_deployment: str) -> None:
+    result = _run(pytester, indifferent_deployment, ("suites/test_chat_errors.py",), "--mock-upstreams",
+                  "-k", "upstream or fault or midstream")
+    _assert_sound(result)
+    result.stdout.fnmatch_lines(["*--mock-upstreams does nothing for this deployment: a probe showed*has no effect*"])
+    skipped = [r.longrepr[2] for r in _reports(result) if r.skipped]  # type: ignore[index]
+    assert skipped and all("--mock-upstreams was given but does nothing" in reason for reason in skipped), skipped
