@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from suites.client import ApiClient
@@ -65,9 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash[_STATE]
     pins = ", ".join(f"{role}={model}" for role, model in state.pins.items())
-    pinned = f"pinned {pins}; " if pins else ""
-    line = (f"empirio models: {pinned}the rest from GET /v1/models (a plain list: up to {state.probe_limit} "
-            "models probed, --probe-limit)")
+    pinned = f"{pins} pinned by --model; others " if pins else ""
+    line = (f"empirio models: {pinned}from GET /v1/models (its catalog fields, else up to {state.probe_limit} "
+            "listed models probed, --probe-limit)")
     return [line]
 
 
@@ -87,6 +88,8 @@ def session_discovery(config: pytest.Config) -> Discovery:
                                        recorder=session_recorder(config))
         except ListingError as exc:
             state.error = str(exc)
+        except httpx.HTTPError as exc:
+            state.error = f"GET /v1/models: {type(exc).__name__}: {exc}"
         finally:
             client.close()
             transport.close()
@@ -150,6 +153,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         discovery = session_discovery(config)
     except pytest.fail.Exception:
         lines = [f"discovery failed: {state.error}"]
+    except (pytest.UsageError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. the reference did not start: each test says so again
+        lines = [f"discovery could not start: {type(exc).__name__}: {str(exc)[:300]}"]
     else:
         _check_mock_upstreams(config, discovery, state)
         _unused_options(config, session.items, state)
