@@ -89,6 +89,12 @@ def reasons_unasked(model: dict[str, Any], endpoint: str) -> bool:
     return result is not None and result.reasoning
 
 
+def _streams_if_probed(model: dict[str, Any]) -> bool:
+    """Whether probing saw ``model`` stream Chat Completions (True for catalog entries: the catalog decides)."""
+    result = probed(model, CHAT)
+    return result is None or result.streams
+
+
 def _calls_tools(model: dict[str, Any], endpoint: str) -> bool:
     result = probed(model, endpoint)
     if result is not None and PINNED not in model:
@@ -170,7 +176,7 @@ class Discovery:
         pool = plain or self.chat_models()
         if not pool:
             return None
-        return min(pool, key=lambda m: (m.get("owned_by") != "openai", m["id"]))
+        return min(pool, key=lambda m: (not _streams_if_probed(m), m.get("owned_by") != "openai", m["id"]))
 
     def thinking_models(self) -> list[dict[str, Any]]:
         """Chat models whose ``capabilities.thinking`` is true (or the ``reasoning`` pin)."""
@@ -285,10 +291,16 @@ def _aside(recorder: Recorder | None, into: list[Violation]) -> Iterator[None]:
             del recorder.violations[before:]
 
 
+_NOT_TEXT = ("embed", "whisper", "tts", "dall-e", "image", "moderation", "transcribe", "audio", "realtime",
+             "search", "rerank", "babbage", "davinci", "sora", "video", "speech")
+"""Id fragments of models that are probably not text generators: probed last, so a small --probe-limit is
+spent on models the generation suites can use (a plain listing names no category)."""
+
+
 def _spread(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """Up to ``limit`` entries in id order, taking one per ``owned_by`` in turn."""
+    """Up to ``limit`` entries in id order (probably-not-text ids last), one per ``owned_by`` in turn."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for e in sorted(entries, key=lambda e: str(e.get("id"))):
+    for e in sorted(entries, key=lambda e: (any(w in str(e.get("id")).lower() for w in _NOT_TEXT), str(e.get("id")))):
         groups.setdefault(str(e.get("owned_by", "")), []).append(e)
     chosen: list[dict[str, Any]] = []
     while len(chosen) < limit and any(groups.values()):

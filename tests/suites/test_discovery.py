@@ -25,6 +25,8 @@ def test_probing_is_spread_over_owners_and_bounded() -> None:
     listed = [{"id": f"{owner}-{i}", "owned_by": owner} for owner in ("a", "b") for i in range(3)]
     assert [e["id"] for e in _spread(listed, 3)] == ["a-0", "b-0", "a-1"]
     assert len(_spread(listed, 100)) == 6
+    openai = [{"id": i, "owned_by": "openai"} for i in ("babbage-002", "dall-e-3", "gpt-4o", "text-embedding-3")]
+    assert [e["id"] for e in _spread(openai, 2)] == ["gpt-4o", "babbage-002"]
 
 
 def test_a_probed_entry_reads_like_a_catalog_entry() -> None:
