@@ -98,22 +98,41 @@ def session_discovery(config: pytest.Config) -> Discovery:
     return activate(state.discovery)
 
 
-def _check_mock_upstreams(config: pytest.Config, discovery: Discovery, state: _State) -> None:
-    """With ``--mock-upstreams`` against a given base URL, one quick probe shows whether directives work;
-    if they do not (or no model can carry one), the option is switched off and says why."""
+@dataclass(frozen=True)
+class _FlagProbe:
+    """How to see whether an operator's flag does anything: what it enables, and the request change that
+    makes the deployment fail a plain request when it does."""
+
+    what: str
+    shown: str
+    suffix: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+_FLAG_PROBES = {
+    "mock_upstreams": _FlagProbe("[[mock:...]] directives", DIRECTIVE, suffix=DIRECTIVE),
+    "test_hooks": _FlagProbe("the x-empirio-test header", "x-empirio-test: internal-error",
+                             headers={"x-empirio-test": "internal-error"}),
+}
+
+
+def _check_flag(config: pytest.Config, discovery: Discovery, state: _State, name: str) -> None:
+    """With flag ``name`` given for a base URL, one quick probe shows whether what it promises works; if it
+    does not (or no model can carry the probe), the flag is switched off and its checks skip saying why."""
     target = session_target(config)
-    if not target.mock_upstreams or target.local is not None:
+    if not getattr(target, name) or target.local is not None:
         return
+    flag, probe = "--" + name.replace("_", "-"), _FLAG_PROBES[name]
     route = next(((path, models[0]["id"]) for path in ENDPOINTS if (models := discovery.serving(path))), None)
     if route is None:
-        why = "no model is served on any generation endpoint, so no request can carry a [[mock:...]] directive"
+        why = f"no model is served on any generation endpoint, so no request can carry {probe.what}"
     else:
         client, transport = _client(config)
         prober = Prober(client)
         recorder = session_recorder(config)
         before = len(recorder.violations)
         try:
-            effect = prober.directive_effect(*route)
+            effect = prober.changes_answer(*route, suffix=probe.suffix, headers=probe.headers)
         finally:
             state.extra_probes += prober.requests
             state.extra_violations.extend(recorder.violations[before:])
@@ -121,16 +140,16 @@ def _check_mock_upstreams(config: pytest.Config, discovery: Discovery, state: _S
             client.close()
             transport.close()
         if effect is None:
-            state.notes.append(f"--mock-upstreams: could not tell whether [[mock:...]] directives work ({route[0]} "
-                               f"{route[1]} did not answer a plain request); left on")
+            state.notes.append(f"{flag}: could not tell whether {probe.what} work ({route[0]} {route[1]} did not "
+                               "answer a plain request); left on")
             return
         if effect:
-            state.notes.append(f"--mock-upstreams: a probe on {route[0]} confirmed [[mock:...]] directives take effect")
+            state.notes.append(f"{flag}: a probe on {route[0]} confirmed {probe.what} take effect")
             return
-        why = f"a probe showed {DIRECTIVE} has no effect on {route[0]} {route[1]} (answered 200)"
-    target.mock_upstreams = False
-    target.ineffective["mock_upstreams"] = f"--mock-upstreams was given but does nothing for this deployment: {why}"
-    state.notes.append(f"--mock-upstreams does nothing for this deployment: {why}; its checks skip")
+        why = f"a probe showed {probe.shown} has no effect on {route[0]} {route[1]} (answered 200)"
+    setattr(target, name, False)
+    target.ineffective[name] = f"{flag} was given but does nothing for this deployment: {why}"
+    state.notes.append(f"{flag} does nothing for this deployment: {why}; its checks skip")
 
 
 def _unused_options(config: pytest.Config, items: list[pytest.Item], state: _State) -> None:
@@ -158,8 +177,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except Exception as exc:  # noqa: BLE001 - e.g. the reference did not start: each test says so again
         lines = [f"discovery could not start: {type(exc).__name__}: {str(exc)[:300]}"]
     else:
-        _check_mock_upstreams(config, discovery, state)
         _unused_options(config, session.items, state)
+        _check_flag(config, discovery, state, "mock_upstreams")
+        if any("test_hooks" in getattr(item, "fixturenames", ()) for item in session.items):
+            _check_flag(config, discovery, state, "test_hooks")
         lines = [*discovery.report(), *state.notes]
     if reporter is not None:
         reporter.write_sep("-", "empirio discovery")
@@ -207,7 +228,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     how = d.probe_summary() if d.source == "probe" else f"{len(d.models)} models from the catalog"
     pinned = ", ".join(f"{role}={model['id']}" for role, model in d.pins.items())
     pins = f"; pinned by --model: {pinned}" if pinned else ""
-    extra = f" (+{state.extra_probes} checking --mock-upstreams)" if state.extra_probes else ""
+    extra = f" (+{state.extra_probes} checking flags)" if state.extra_probes else ""
     terminalreporter.write_line(f"discovery: {d.source} — {how}{pins}; probe requests: "
                                 f"{d.probe_requests + state.extra_probes}{extra}")
     aside = [*d.probe_violations, *state.extra_violations]

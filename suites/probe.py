@@ -13,7 +13,7 @@ by :mod:`suites.discovery`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -275,15 +275,18 @@ class Prober:
         return EndpointResult(status, served=True, streams=streams,
                               tools=tool_status == 200 and fmt.calls_tool(tool_answer), reasoning=fmt.reasons(answer))
 
-    def directive_effect(self, path: str, model: str) -> bool | None:
-        """Whether a ``[[mock:...]]`` directive changes the answer of ``model`` on ``path``: a plain request
-        is answered 200, the same with ``[[mock:fault=status:400]]`` is not (None: the plain one failed)."""
+    def changes_answer(self, path: str, model: str, *, suffix: str = "",
+                       headers: dict[str, str] | None = None) -> bool | None:
+        """Whether adding ``suffix`` to the prompt or sending ``headers`` makes a plain request to ``model``
+        on ``path`` fail: a plain request is answered 200, the altered one is not (None: the plain one
+        failed, so nothing can be told)."""
         fmt = _FORMATS[path]
         plain, _ = self._send(fmt, fmt.body(model, _PROMPT, False))
         if plain != 200:
             return None
-        faulted, _ = self._send(fmt, fmt.body(model, f"{_PROMPT} {DIRECTIVE}", False))
-        return faulted != 200
+        altered = replace(fmt, headers={**fmt.headers, **(headers or {})})
+        answered, _ = self._send(altered, fmt.body(model, f"{_PROMPT} {suffix}".strip(), False))
+        return answered != 200
 
     def model(self, model: str) -> dict[str, EndpointResult]:
         """Every generation endpoint's result for ``model``."""

@@ -206,11 +206,13 @@ def indifferent_deployment() -> Iterator[str]:
         server.server_close()
 
 
-def test_mock_upstreams_says_it_does_nothing_where_directives_have_no_effect(
-        pytester: pytest.Pytester, indifferent_deployment: str) -> None:
+def test_flags_say_they_do_nothing_where_they_have_no_effect(pytester: pytest.Pytester,
+                                                             indifferent_deployment: str) -> None:
     result = _run(pytester, indifferent_deployment, ("suites/test_chat_errors.py",), "--mock-upstreams",
-                  "-k", "upstream or fault or midstream")
+                  "--test-hooks", "-k", "upstream or fault or midstream or internal")
     _assert_sound(result)
     result.stdout.fnmatch_lines(["*--mock-upstreams does nothing for this deployment: a probe showed*has no effect*"])
+    result.stdout.fnmatch_lines(["*--test-hooks does nothing for this deployment: a probe showed x-empirio-test*"])
     skipped = [r.longrepr[2] for r in _reports(result) if r.skipped]  # type: ignore[index]
-    assert skipped and all("--mock-upstreams was given but does nothing" in reason for reason in skipped), skipped
+    assert len(skipped) > 10 and all("was given but does nothing" in reason for reason in skipped), skipped
+    assert any("--test-hooks was given" in reason for reason in skipped), skipped
