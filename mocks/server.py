@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mocks import anthropic, deepseek, openai
+from mocks import anthropic, deepseek, listing, openai
 from mocks.anthropic import AnthropicEnvelope
 from mocks.control import control_routes
 from mocks.deepseek import DeepSeekDialect
@@ -48,8 +48,10 @@ def build_app(family: str) -> Starlette:
                             headers=provider.headers(provider.new_request_id()))
 
     api = API_ROUTES[family](provider) if family in API_ROUTES else []
-    fallback = unrouted(provider, ENVELOPES.get(family, OpenAIDialect()))
-    return Starlette(routes=[Route("/health", health, methods=["GET"]), *control_routes(provider.state), *api],
+    envelope = ENVELOPES.get(family, OpenAIDialect())
+    fallback = unrouted(provider, envelope)
+    return Starlette(routes=[Route("/health", health, methods=["GET"]), *control_routes(provider.state), *api,
+                             *listing.routes(provider, envelope)],
                      exception_handlers={404: fallback, 405: fallback})
 
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from suites.client import ApiClient
-from suites.discovery import CHAT, Discovery
+from suites.discovery import CHAT, Discovery, lacking
 from suites.selection import Failures, Route, choose_per_provider, need, reasoning_on, unavailable
-from suites.streams import EventStream, StreamCache, TimedEvent, collect
+from suites.streams import EventStream, SharedViolations, StreamCache, TimedEvent, collect
 
 __all__ = [
     "CHAT",
@@ -103,7 +103,7 @@ def per_provider(discovery: Discovery, api: ApiClient | None = None,
     """
     pool = discovery.chat_models() if models is None else models
     if not pool:
-        pytest.skip("the deployment's catalog lists no available Chat Completions model of this kind")
+        pytest.skip(lacking("available Chat Completions model of this kind", "chat"))
     if api is None:
         return discovery.per_provider(pool)
     return choose_per_provider(pool, lambda m: served(api, m), endpoint=CHAT, tries=tries)
@@ -112,14 +112,15 @@ def per_provider(discovery: Discovery, api: ApiClient | None = None,
 class ResponseCache:
     """Answers to identical requests, shared by the checks of one session that only read them.
 
-    Every entry is fetched inside the first test that needs it, so contract violations in it fail that
-    test. Use it as a session fixture, never as module state: each pytest session (and each pytester
-    run of the self-tests) must see its own deployment's answers.
+    Every entry is fetched inside the first test that needs it; contract violations in it fail that test
+    and every later test that reads it. Use it as a session fixture, never as module state: each pytest
+    session (and each pytester run of the self-tests) must see its own deployment's answers.
     """
 
     def __init__(self) -> None:
         self._streams = StreamCache(stream_chat)
         self._answers: dict[str, httpx.Response] = {}
+        self._violations = SharedViolations()
 
     def stream(self, api: ApiClient, body: dict[str, Any]) -> StreamResult:
         return self._streams.get(api, body)
@@ -127,5 +128,7 @@ class ResponseCache:
     def complete(self, api: ApiClient, body: dict[str, Any]) -> httpx.Response:
         key = json.dumps(body, sort_keys=True)
         if key not in self._answers or self._answers[key].status_code != 200:
-            self._answers[key] = complete(api, body)
+            self._answers[key] = self._violations.fetch(api, key, lambda: complete(api, body))
+        else:
+            self._violations.reuse(api, key)
         return self._answers[key]

@@ -11,9 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
+
+if TYPE_CHECKING:
+    from suites.recorder import Recorder
 
 __all__ = ["MAX_429_RETRIES", "MAX_429_WAIT", "ApiClient", "AuthStyle"]
 
@@ -39,6 +42,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.memo: dict[str, Any] = {}  # per-session facts the suites learnt about the deployment
+        self.recorder: Recorder | None = getattr(transport, "recorder", None)  # where its violations go
         self._http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout,
                                   headers={"accept-encoding": "identity"})
 

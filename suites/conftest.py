@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from suites.client import ApiClient
-from suites.discovery import Discovery, discover
+from suites.discovery import Discovery
+from suites.discovery_hooks import session_discovery
 from suites.plugin import Target
 from suites.transport import ContractTransport
 
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def discovery(api: ApiClient) -> Discovery:
-    """The deployment's catalog, as its ``/v1/models`` reports it."""
-    return discover(api)
+def discovery(pytestconfig: pytest.Config) -> Discovery:
+    """What the deployment serves: its catalog (``/v1/models``), what probing its listed models showed
+    when the listing is plain, and the ``--model`` pins (:mod:`suites.discovery`)."""
+    return session_discovery(pytestconfig)
 
 
 @pytest.fixture

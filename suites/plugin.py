@@ -14,18 +14,21 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
                                                 logs prove a rejection never reached an upstream
     --min-coverage     EMPIRIO_MIN_COVERAGE     fail the session below this spec-coverage percent
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
+    --model            EMPIRIO_MODEL            pin models: chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID
+    --probe-limit      EMPIRIO_PROBE_LIMIT      how many listed models to probe when /v1/models is a plain list
 
 Every response any suite receives passes through :class:`suites.transport.ContractTransport`; a test
 that received a response breaking the contract or leaking the upstream fails, whatever it asserted
 itself, with a one-line reason. Reports (Allure labels and attachments, the environment block, the
-terminal's failure lines) come from :mod:`suites.reporting`.
+terminal's failure lines) come from :mod:`suites.reporting`. Discovery, the session header's account of
+it, and skips reported at the test live in :mod:`suites.discovery_hooks`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,9 @@ from suites.recorder import Recorder, coverage_percent, coverage_rows, format_ta
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog
 
-__all__ = ["Target"]
+__all__ = ["Target", "session_recorder", "session_target"]
+
+pytest_plugins = ["suites.discovery_hooks"]
 
 _OPTIONS: dict[str, str] = {
     "base_url": "the deployment's base URL (default: start the reference gateway and mocks locally)",
@@ -52,6 +57,10 @@ _OPTIONS: dict[str, str] = {
                     "when the reference is started locally)",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json in the current directory)",
+    "model": "pin models by role, e.g. chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID (pins win over "
+             "discovery)",
+    "probe_limit": "how many listed models to probe when /v1/models is a plain OpenAI or Anthropic list "
+                   "(default 4)",
 }
 
 _FLAGS: dict[str, str] = {
@@ -79,6 +88,7 @@ class Target:
     mock_upstreams: bool = False  # upstreams are this project's mocks: [[mock:...]] directives work
     test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
     mock_control: tuple[str, ...] = ()  # base URLs of the mock upstreams (their request logs)
+    ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -202,6 +212,16 @@ def _resolve_target(config: pytest.Config) -> Target:
     return target
 
 
+def session_target(config: pytest.Config) -> Target:
+    """The deployment under test (resolved, and the reference launched, on first use)."""
+    return _resolve_target(config)
+
+
+def session_recorder(config: pytest.Config) -> Recorder:
+    """What the session saw: contract violations and spec coverage."""
+    return config.stash[_RECORDER]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     target = config.stash.get(_TARGET, None)
     if target is not None and target.local is not None:
@@ -244,6 +264,8 @@ def api(target: Target, contract_transport: ContractTransport) -> Iterator[ApiCl
 def _operator(target: Target, name: str) -> Any:
     """The operator's setting ``name`` (a key or a flag), or skip naming the option that provides it."""
     value = getattr(target, name)
+    if not value and name in target.ineffective:
+        pytest.skip(target.ineffective[name])
     if not value:
         flag = "--" + name.replace("_", "-")
         env = f"EMPIRIO_{name.upper()}" + ("=1" if name in _FLAGS else "")

@@ -1,7 +1,7 @@
 """Which models a check runs on, and running a check on each of them.
 
-Models always come from the deployment's own catalog (:mod:`suites.discovery`); nothing here names a
-model id. A model the catalog lists as available may still be offline: its endpoint then answers 503
+Models always come from the deployment's own catalog, from probing its listed models, or from
+``--model`` pins (:mod:`suites.discovery`); nothing here names a model id. A model the catalog lists as available may still be offline: its endpoint then answers 503
 (the documented "worker temporarily offline"). A :class:`Route` learns once per session which models
 its endpoint serves and picks one served model per provider (``owned_by``), warning about the providers
 it has to leave out. :class:`Failures` and :func:`each_model` run one check per model and report every
@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from suites.client import ApiClient
-from suites.discovery import Discovery, param, param_names
+from suites.discovery import Discovery, lacking, param, param_names, reasons_unasked
+from suites.probe import PROBE
 
 __all__ = [
     "Failures",
@@ -28,6 +29,7 @@ __all__ = [
     "choose_per_provider",
     "each_model",
     "need",
+    "need_catalog",
     "owner_first",
     "reasoning_on",
     "unavailable",
@@ -71,11 +73,17 @@ def each_model(groups: Iterable[tuple[str, Callable[[], list[Model]], Callable[[
     failures.raise_any()
 
 
-def need(model: Model | None, what: str) -> Model:
-    """``model``, or skip saying the catalog has no such model."""
+def need(model: Model | None, what: str, role: str | None = None) -> Model:
+    """``model``, or skip saying no such model was found (and how to pin one for ``role``)."""
     if model is None:
-        pytest.skip(f"the deployment's catalog (/v1/models) lists no {what}")
+        pytest.skip(lacking(what, role))
     return model
+
+
+def need_catalog(discovery: Discovery) -> None:
+    """Fail the calling catalog check with one line when ``GET /v1/models`` lacks the EmpirioLabs fields."""
+    if discovery.listing is not None and discovery.listing.plain:
+        pytest.fail(discovery.listing.catalog_failure(), pytrace=False)
 
 
 def owner_first(owner: str) -> Callable[[Model], tuple[bool, str]]:
@@ -115,7 +123,7 @@ def choose_per_provider(pool: list[Model], is_served: Callable[[Model], bool], *
     ``is_served``. A provider whose first ``tries`` models all answer 503 is left out with a warning (its
     conformance cannot be checked while its workers are offline); if none is served, the test fails."""
     if not pool:
-        pytest.skip(f"the deployment's catalog lists no available {endpoint} {what}")
+        pytest.skip(lacking(f"available {endpoint} {what}"))
     groups: dict[str, list[Model]] = {}
     for m in sorted(pool, key=lambda m: m["id"]):
         groups.setdefault(str(m.get("owned_by", "")), []).append(m)
@@ -151,6 +159,8 @@ class Route:
     def served(self, api: ApiClient, model: Model) -> bool:
         """Whether the deployment serves ``model`` on this endpoint now: the probe is not answered with
         the offline 503. Learnt once per session."""
+        if PROBE in model:  # probing already asked this model on every endpoint
+            return self.endpoint in model.get("endpoints", ())
         memo: dict[str, bool] = api.memo.setdefault("served" + self.endpoint, {})
         if model["id"] not in memo:
             memo[model["id"]] = not self.offline(self.probe(api, model))
@@ -173,19 +183,22 @@ class Route:
         for m in sorted(plain, key=owner_first("openai")):
             if self.served(api, m):
                 return m
-        pytest.skip(f"the deployment's catalog lists no {self.endpoint} model it serves")
+        pytest.skip(lacking(f"{self.endpoint} model it serves"))
 
     def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
         """One tool-capable model per provider: ``capabilities.tool_calling`` and ``tools`` in
         ``supported_parameters``."""
-        pool = [m for m in self.models(discovery)
-                if (m.get("capabilities") or {}).get("tool_calling") and "tools" in param_names(m)]
+        pin = discovery.pinned("tools", self.endpoint)
+        pool = [pin] if pin is not None else [m for m in self.models(discovery)
+                                              if discovery.calls_tools(m, self.endpoint)]
         return self.per_provider(discovery, api, pool, what="tool-capable model (capabilities.tool_calling + tools)")
 
     def reasoners(self, discovery: Discovery, api: ApiClient) -> list[Model]:
         """One reasoner per provider: ``capabilities.thinking`` and one of :attr:`controls` listed, or an id
         naming a reasoner (``reasoner``, ``r1``)."""
-        pool = [m for m in self.models(discovery) if _thinks(m) and (
-            param_names(m) & self.controls or "reasoner" in m["id"] or "r1" in m["id"])]
+        pin = discovery.pinned("reasoning", self.endpoint)
+        pool = [pin] if pin is not None else [m for m in self.models(discovery) if _thinks(m) and (
+            param_names(m) & self.controls or "reasoner" in m["id"] or "r1" in m["id"]
+            or reasons_unasked(m, self.endpoint))]
         return self.per_provider(discovery, api, pool,
                                  what="reasoning model (capabilities.thinking with a reasoning control)")

@@ -19,7 +19,7 @@ import httpx
 from suites.client import ApiClient
 from suites.sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["EventStream", "StreamCache", "TimedEvent", "collect"]
+__all__ = ["EventStream", "SharedViolations", "StreamCache", "TimedEvent", "collect"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class EventStream:
 
 
 S = TypeVar("S", bound=EventStream)
+T = TypeVar("T")
 
 
 def collect(api: ApiClient, path: str, body: Any, kind: type[S], *, require_stream: bool = True,
@@ -123,20 +124,44 @@ def collect(api: ApiClient, path: str, body: Any, kind: type[S], *, require_stre
     return result
 
 
+class SharedViolations:
+    """The contract violations each shared answer received, charged again to every later test that reads
+    it: a violation fails each test that uses the answer, not only the one that happened to fetch it."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, list[Any]] = {}
+
+    def fetch(self, api: ApiClient, key: str, fetch: Callable[[], T]) -> T:
+        recorder = api.recorder
+        before = len(recorder.violations) if recorder is not None else 0
+        value = fetch()
+        self._seen[key] = list(recorder.violations[before:]) if recorder is not None else []
+        return value
+
+    def reuse(self, api: ApiClient, key: str) -> None:
+        if api.recorder is not None:
+            for violation in self._seen.get(key, ()):
+                api.recorder.violation(violation)
+
+
 class StreamCache(Generic[S]):
     """Streams of identical requests, shared by the checks of one session that only read them.
 
-    Every entry is fetched inside the first test that needs it, so contract violations in it fail that
-    test. Use it as a session fixture, never as module state: each pytest session (and each pytester run
-    of the self-tests) must see its own deployment's answers.
+    Every entry is fetched inside the first test that needs it; contract violations in it fail that test
+    and every later test that reads it (:class:`SharedViolations`). Use it as a session fixture, never as
+    module state: each pytest session (and each pytester run of the self-tests) must see its own
+    deployment's answers.
     """
 
     def __init__(self, fetch: Callable[[ApiClient, dict[str, Any]], S]) -> None:
         self._fetch = fetch
         self._streams: dict[str, S] = {}
+        self._violations = SharedViolations()
 
     def get(self, api: ApiClient, body: dict[str, Any]) -> S:
         key = json.dumps(body, sort_keys=True)
         if key not in self._streams:
-            self._streams[key] = self._fetch(api, body)
+            self._streams[key] = self._violations.fetch(api, key, lambda: self._fetch(api, body))
+        else:
+            self._violations.reuse(api, key)
         return self._streams[key]

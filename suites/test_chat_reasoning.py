@@ -16,7 +16,7 @@ from suites.checks import chat as checks
 from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
-from suites.discovery import Discovery, param, param_names
+from suites.discovery import Discovery, lacking, param, param_names
 from suites.plugin import Target
 
 PROMPT = "Is 17 a prime number? Answer briefly."
@@ -26,8 +26,8 @@ FLAGS = ["disable_formatting", "raw", "passthrough", "raw_response"]
 def _reasoners(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
     models = [m for m in discovery.deepseek_style_reasoners() if served(api, m)]
     if not models:
-        pytest.skip("the deployment's catalog lists no DeepSeek-style reasoner it serves (reasoning_effort / "
-                    "enable_thinking / thinking_budget in supported_parameters, or an id naming a reasoner)")
+        pytest.skip(lacking("DeepSeek-style reasoner it serves (reasoning_effort / enable_thinking / "
+                            "thinking_budget in supported_parameters, or an id naming a reasoner)", "reasoning"))
     return models
 
 

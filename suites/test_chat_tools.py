@@ -13,7 +13,7 @@ from suites.checks import chat as checks
 from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
-from suites.discovery import Discovery
+from suites.discovery import Discovery, lacking
 from suites.plugin import Target
 from suites.tools import ASK, PARALLEL
 from suites.upstreams import not_forwarded
@@ -31,7 +31,7 @@ CHOICES: dict[str, Any] = {
 
 def _tool_models(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
     if not discovery.tool_models():
-        pytest.skip("the deployment's catalog lists no tool-capable chat model (capabilities.tool_calling + tools)")
+        pytest.skip(lacking("tool-capable chat model (capabilities.tool_calling + tools)", "tools"))
     return per_provider(discovery, api, discovery.tool_models())
 
 

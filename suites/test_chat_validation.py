@@ -14,7 +14,7 @@ from suites.chat import CHAT, chat_body, complete, need
 from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
-from suites.discovery import Discovery, param
+from suites.discovery import Discovery, lacking, param
 from suites.upstreams import not_forwarded
 
 ASSISTANT_CALL = {"role": "assistant", "content": None, "tool_calls": [
@@ -137,7 +137,7 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
         unavailable = sorted(m["id"] for m in discovery.models
                              if not m.get("available") and CHAT in m.get("endpoints", ()))
         if not unavailable:
-            pytest.skip("the catalog lists no chat model with available: false")
+            pytest.skip(discovery.lacks_field("chat model with available: false", "available"))
         model_id = unavailable[0]
     response = complete(api, chat_body(model_id))
     error = errors.openai_error(response, contract, status=404, code="model_not_found", type="not_found_error")
@@ -148,7 +148,8 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
 def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     others = discovery.non_chat_models()
     if not others:
-        pytest.skip("the catalog lists no available model that does not serve chat completions")
+        pytest.skip(discovery.lacks_field("available model that does not serve chat completions", "endpoints")
+                    if discovery.source == "catalog" else lacking("model served on another endpoint but not on chat"))
     model = min(others, key=lambda m: (m.get("category") != "image", m["id"]))
     response = complete(api, chat_body(model))
     error = errors.openai_error(response, contract, status=400, code="model_not_supported_on_endpoint",
@@ -182,7 +183,8 @@ def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contrac
             value = p["maximum"] + 1 if p["type"] == "integer" else p["maximum"] + 0.5
             candidates.append((not catalog_only, p["name"], model["id"], model, value))
     if not candidates:
-        pytest.skip("no chat model declares a numeric maximum in supported_parameters")
+        pytest.skip(discovery.lacks_field("chat model declaring a numeric maximum in supported_parameters",
+                                          "supported_parameters"))
     _expect_rejected(api, contract, candidates, "maximum")
 
 
@@ -198,7 +200,8 @@ def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, 
             value = outside[0] if outside else f"not-an-option-{secrets.token_hex(3)}"
             candidates.append((not (outside or not spec_enum), p["name"], model["id"], model, value))
     if not candidates:
-        pytest.skip("no chat model declares a string enum in supported_parameters")
+        pytest.skip(discovery.lacks_field("chat model declaring a string enum in supported_parameters",
+                                          "supported_parameters"))
     _expect_rejected(api, contract, candidates, "enum")
 
 

@@ -24,7 +24,7 @@ from suites.chat import CHAT, served
 from suites.checks import messages as mchecks
 from suites.checks import responses as rchecks
 from suites.client import ApiClient
-from suites.discovery import Discovery
+from suites.discovery import Discovery, lacking
 from suites.selection import Failures, choose_per_provider
 
 PROMPT = "Describe a lighthouse at night in two sentences."
@@ -34,7 +34,7 @@ def _models(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
     everywhere = [m for m in discovery.serving(CHAT) if messages_api.MESSAGES in m.get("endpoints", ())
                   and responses_api.RESPONSES in m.get("endpoints", ())]
     if not everywhere:
-        pytest.skip("the deployment's catalog lists no model serving chat, messages and responses")
+        pytest.skip(lacking("model serving chat, messages and responses"))
     return choose_per_provider(
         everywhere, lambda m: served(api, m) and messages_api.served(api, m) and responses_api.served(api, m),
         endpoint="all three formats")

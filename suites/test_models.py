@@ -12,15 +12,21 @@ from suites.checks.models import model_list
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
+from suites.selection import need_catalog
 
 
-def test_list_models_conforms(api: ApiClient) -> None:
+def test_list_models_conforms(api: ApiClient, discovery: Discovery) -> None:
+    need_catalog(discovery)
     response = api.get("/v1/models")
     assert response.status_code == 200, response.text
     model_list(response.json())
+    shared = discovery.listing_violations  # the session's own fetch, made before any test ran
+    assert not shared, "contract violations in the GET /v1/models discovery made:\n" + \
+        "\n".join(f"  - {v}" for v in shared[:20])
 
 
 def test_available_filter_lists_only_available_models(api: ApiClient, discovery: Discovery) -> None:
+    need_catalog(discovery)
     response = api.get("/v1/models", params={"available": "true"})
     assert response.status_code == 200, response.text
     listed = model_list(response.json())
@@ -36,6 +42,7 @@ def test_invalid_available_value_is_400(api: ApiClient, contract: Contract) -> N
 
 
 def test_retrieve_matches_list_entry(api: ApiClient, discovery: Discovery) -> None:
+    need_catalog(discovery)
     for entry in discovery.sample(24):
         response = api.get(f"/v1/models/{quote(entry['id'], safe=':')}")
         assert response.status_code == 200, f"{entry['id']}: {response.text[:200]}"
@@ -43,6 +50,7 @@ def test_retrieve_matches_list_entry(api: ApiClient, discovery: Discovery) -> No
 
 
 def test_model_ids_with_a_colon_resolve(api: ApiClient, discovery: Discovery) -> None:
+    need_catalog(discovery)
     variants = [m["id"] for m in discovery.models if ":" in m["id"]]
     if not variants:
         pytest.skip("the deployment lists no model id with a ':' (variant ids)")

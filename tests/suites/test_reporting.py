@@ -118,7 +118,7 @@ def test_allure_behaviours_attachments_and_environment(pytester: pytest.Pytester
 
     environment = (allure_dir / "environment.properties").read_text()
     assert f"target = {deployment.base_url}" in environment
-    assert "discovery = " in environment and "models from /v1/models" in environment
+    assert "discovery = " in environment and "GET /v1/models" in environment
     assert "rule_profile = " in environment and "harness_version = " in environment
 
 
