@@ -12,6 +12,13 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
     --min-coverage     EMPIRIO_MIN_COVERAGE     fail the session below this spec-coverage percent
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
+    --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
+                                                our decisions); default ``all`` against the self-launched
+                                                reference, ``documented`` against any --base-url
+
+Every suite test declares the rules it checks (``@pytest.mark.rule``, :mod:`suites.rules`); a suite
+test without one is a collection error, and under ``--rules documented`` a test whose rules are all
+decisions is skipped naming them.
 
 Every response any suite receives passes through :class:`suites.transport.ContractTransport`; a test
 that received a response breaking the contract fails, whatever it asserted itself.
@@ -19,7 +26,9 @@ that received a response breaking the contract fails, whatever it asserted itsel
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +36,13 @@ from typing import Any
 
 import pytest
 
+import suites.checks
 from suites import ROOT
+from suites import rules as rule_registry
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.rules import PROFILES, Profile, Rule, rules_of
 from suites.transport import ContractTransport
 
 __all__ = ["Target"]
@@ -44,6 +56,8 @@ _OPTIONS: dict[str, str] = {
     "rate_limited_key": "an API key of an account limited to 1 request per minute",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json)",
+    "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
+             "decisions); default all against the self-launched reference, documented against --base-url",
 }
 
 _FLAGS: dict[str, str] = {
@@ -55,6 +69,8 @@ _FLAGS: dict[str, str] = {
 
 _TARGET = pytest.StashKey["Target"]()
 _RECORDER = pytest.StashKey[Recorder]()
+_PROFILE = pytest.StashKey[tuple[Profile, str]]()
+SUITES_DIR = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -85,6 +101,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, dest=f"empirio_{name}", action="store_true", default=False, help=help_text)
         parser.addini(f"empirio_{name}", help_text, type="bool", default=False)
+    parser.addini("empirio_require_rules", "every collected test (not only the suites') must declare "
+                  "@pytest.mark.rule", type="bool", default=False)
 
 
 def _truthy(value: str) -> bool:
@@ -108,13 +126,72 @@ def _setting(config: pytest.Config, name: str) -> str | None:
     return value or os.environ.get(f"EMPIRIO_{name.upper()}") or config.getini(f"empirio_{name}") or None
 
 
+def _profile(config: pytest.Config) -> tuple[Profile, str]:
+    """The rule profile and why: the option, else the target's default."""
+    chosen = _setting(config, "rules")
+    if chosen:
+        if chosen not in PROFILES:
+            raise pytest.UsageError(f"--rules {chosen!r}: choose one of {', '.join(PROFILES)}")
+        return rule_registry.set_profile(chosen), "chosen"
+    if _setting(config, "base_url"):
+        return rule_registry.set_profile("documented"), "default against --base-url"
+    return rule_registry.set_profile("all"), "default against the self-launched reference"
+
+
+_OUTER_PROFILE = pytest.StashKey[Profile]()
+
+
+def load_rules() -> None:
+    """Import every module of :mod:`suites.checks`: each registers the rules its checks enforce."""
+    for module in pkgutil.iter_modules(suites.checks.__path__):
+        importlib.import_module(f"suites.checks.{module.name}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    load_rules()
     config.stash[_RECORDER] = Recorder()
+    config.stash[_OUTER_PROFILE] = rule_registry.profile()
+    config.stash[_PROFILE] = _profile(config)
+    rule_registry.NOT_APPLIED.clear()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     base_url = _setting(config, "base_url")
-    return f"empirio target: {base_url or 'reference gateway + mocks, started locally'}"
+    profile, why = config.stash[_PROFILE]
+    return [f"empirio target: {base_url or 'reference gateway + mocks, started locally'}",
+            f"empirio rules: {profile} ({why})"]
+
+
+def _is_suite_test(config: pytest.Config, item: pytest.Item) -> bool:
+    path = Path(str(item.path)).resolve()
+    return bool(config.getini("empirio_require_rules")) or SUITES_DIR in path.parents
+
+
+def _decision_skip(decisions: list[Rule]) -> str:
+    named = ", ".join(f"{r.decision} {r.name}" for r in decisions)
+    return f"decision rule{'s' if len(decisions) > 1 else ''} {named}: not a documented rule (--rules all runs it)"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every suite test names known rules; under ``documented`` a test of decisions only is skipped."""
+    problems: list[str] = []
+    for item in items:
+        names = [n for marker in item.iter_markers("rule") for n in marker.args]
+        unknown = [n for n in names if n not in rule_registry.RULES]
+        if unknown:
+            problems.append(f"{item.nodeid}: unknown rule(s) {', '.join(map(repr, unknown))}")
+        elif not names and _is_suite_test(config, item):
+            problems.append(f"{item.nodeid}: no @pytest.mark.rule(...) names the rule it checks")
+    if problems:
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise pytest.UsageError("every suite test must declare the rules it checks:\n  "
+                                + "\n  ".join(problems[:20]) + more)
+    if config.stash[_PROFILE][0] != "documented":
+        return
+    for item in items:
+        found = rules_of(item)
+        if found and all(r.kind == "decision" for r in found):
+            item.add_marker(pytest.mark.skip(reason=_decision_skip(found)))
 
 
 def _resolve_target(config: pytest.Config) -> Target:
@@ -142,6 +219,8 @@ def _resolve_target(config: pytest.Config) -> Target:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OUTER_PROFILE in config.stash:  # an in-process run (pytester) leaves its caller's profile as it was
+        rule_registry.set_profile(config.stash[_OUTER_PROFILE])
     target = config.stash.get(_TARGET, None)
     if target is not None and target.local is not None:
         target.local.stop()
@@ -154,9 +233,9 @@ def target(pytestconfig: pytest.Config) -> Target:
 
 
 @pytest.fixture(scope="session")
-def contract() -> Contract:
-    """The shared contract (specs/openapi.yaml)."""
-    return load_contract()
+def contract(pytestconfig: pytest.Config) -> Contract:
+    """The shared contract (specs/openapi.yaml), its required fields as the rule profile has them."""
+    return load_contract(profile=pytestconfig.stash[_PROFILE][0])
 
 
 @pytest.fixture(scope="session")
@@ -212,7 +291,12 @@ test_hooks = _operator_fixture("test_hooks")
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     recorder = item.config.stash[_RECORDER]
     before = len(recorder.violations)
-    result = yield
+    skipped_before = len(rule_registry.NOT_APPLIED)
+    try:
+        result = yield
+    finally:
+        for name, what in rule_registry.NOT_APPLIED[skipped_before:]:
+            item.user_properties.append(("rule_not_applied", f"{name}: {what[:200]}"))
     new = recorder.violations[before:]
     if new:
         lines = "\n".join(f"  - {v}" for v in new[:20])
@@ -222,10 +306,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = rule_registry.NOT_APPLIED
+    if skipped:
+        names = sorted({n for n, _ in skipped})
+        terminalreporter.write_line(f"empirio rules: {len(skipped)} decision check(s) not applied under "
+                                    f"--rules documented: {', '.join(names)}")
     recorder = config.stash[_RECORDER]
     if not recorder.statuses and not recorder.events:
         return
-    rows = coverage_rows(load_contract(), recorder)
+    rows = coverage_rows(load_contract(profile=config.stash[_PROFILE][0]), recorder)
     out = Path(_setting(config, "coverage_json") or ROOT / "reports" / "coverage.json")
     write_coverage(out, rows)
     terminalreporter.section("spec coverage")
@@ -248,7 +337,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash[_RECORDER]
     if minimum is None:
         return
-    percent = coverage_percent(coverage_rows(load_contract(), recorder))
+    percent = coverage_percent(coverage_rows(load_contract(profile=session.config.stash[_PROFILE][0]), recorder))
     if percent < float(minimum):
         session.config.stash[_BELOW] = (percent, float(minimum))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -26,6 +26,7 @@ def _ok(response: Any) -> Any:
     return response.json()
 
 
+@pytest.mark.rule("one_choice", "assistant_role", "non_empty_content", "finish_reason", "model_echoed", "usage_total")
 def test_completion_per_provider(api: ApiClient, discovery: Discovery, basic_cache: ResponseCache) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -36,6 +37,7 @@ def test_completion_per_provider(api: ApiClient, discovery: Discovery, basic_cac
     failures.raise_any()
 
 
+@pytest.mark.rule("usage_total", "usage_positive", "usage_cost", "max_tokens_bound")
 def test_usage_and_cost(api: ApiClient, discovery: Discovery, basic_cache: ResponseCache) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -52,6 +54,7 @@ def _within_limit(usage: dict[str, Any], limit: int) -> None:
                              f"of {limit} answer tokens")
 
 
+@pytest.mark.rule("finish_reason", "max_tokens_bound")
 def test_max_tokens_gives_length(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -63,6 +66,7 @@ def test_max_tokens_gives_length(api: ApiClient, discovery: Discovery) -> None:
     failures.raise_any()
 
 
+@pytest.mark.rule("max_tokens_alias")
 def test_max_tokens_alias(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     prompt = "Write a long story about a lighthouse."
@@ -79,6 +83,7 @@ def test_max_tokens_alias(api: ApiClient, contract: Contract, discovery: Discove
     assert error["param"] == "max_tokens", f"the conflict must name param max_tokens (D-10), got {error['param']!r}"
 
 
+@pytest.mark.rule("valid_after_error")
 def test_valid_request_after_error(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -94,6 +99,7 @@ STOP_PROMPT = "Repeat these words exactly, separated by spaces: alpha beta gamma
 
 
 @pytest.mark.parametrize("form", ["string", "list"])
+@pytest.mark.rule("stop_sequence_respected")
 def test_stop_sequence(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     stop: Any = "gamma" if form == "string" else ["gamma", "zzzz-never"]

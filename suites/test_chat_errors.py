@@ -28,6 +28,7 @@ def _leak_free(response: Any) -> None:
     checks.no_leaks(response.headers)
 
 
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_5xx_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -38,6 +39,7 @@ def test_upstream_5xx_is_502(api: ApiClient, contract: Contract, discovery: Disc
     failures.raise_any()
 
 
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_unavailable_is_503(api: ApiClient, contract: Contract, discovery: Discovery,
                                      mock_upstreams: bool) -> None:
     failures = Failures()
@@ -61,6 +63,7 @@ MAPPING: dict[str, tuple[int, str]] = {
 
 
 @pytest.mark.parametrize("fault", list(MAPPING))
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_status_mapping(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                  fault: str) -> None:
     status, code = MAPPING[fault]
@@ -77,6 +80,7 @@ LEAK_FAULTS = ["status:500", "status:429", "status:401", "status:400", "malforme
 
 @pytest.mark.parametrize("fault", LEAK_FAULTS, ids=[f.split(":")[0] if not f.startswith("status") else f.replace(":", "-")
                                                     for f in LEAK_FAULTS])
+@pytest.mark.rule("no_upstream_leak")
 def test_upstream_errors_do_not_leak(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                      fault: str) -> None:
     failures = Failures()
@@ -91,6 +95,7 @@ def test_upstream_errors_do_not_leak(api: ApiClient, contract: Contract, discove
 
 
 @pytest.mark.parametrize("fault", ["midstream:5", "cut:6", "malformed:5"], ids=["midstream", "cut", "malformed"])
+@pytest.mark.rule("stream_error_chunk", "stream_error_chunk_last", "stream_error_after_chunks")
 def test_midstream_failure_is_error_chunk_then_done(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                                     fault: str) -> None:
     failures = Failures()
@@ -108,6 +113,7 @@ def test_midstream_failure_is_error_chunk_then_done(api: ApiClient, discovery: D
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("upstream_failure_status")
 def test_malformed_upstream_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                    stream: bool) -> None:
     failures = Failures()
@@ -133,6 +139,7 @@ def test_malformed_upstream_is_502(api: ApiClient, contract: Contract, discovery
     failures.raise_any()
 
 
+@pytest.mark.rule("internal_error_envelope")
 def test_internal_error_is_500_in_envelope(api: ApiClient, contract: Contract, discovery: Discovery,
                                            test_hooks: bool) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
@@ -141,6 +148,7 @@ def test_internal_error_is_500_in_envelope(api: ApiClient, contract: Contract, d
     _leak_free(response)
 
 
+@pytest.mark.rule("credits_402", "error_code", "openai_error_envelope")
 def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discovery: Discovery,
                                      zero_credit_key: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
@@ -150,6 +158,7 @@ def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discove
     errors.openai_error(streamed, contract, status=402, code="insufficient_credits", type="billing_error")
 
 
+@pytest.mark.rule("rate_limit_429", "error_code", "rate_limit_retry_after")
 def test_rate_limit_is_429(api: ApiClient, contract: Contract, discovery: Discovery, rate_limited_key: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     statuses = []

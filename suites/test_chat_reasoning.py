@@ -47,6 +47,7 @@ def _no_reasoning_shown(message_content: Any, reasoning: Any, where: str) -> Non
     assert not message_content.startswith("> **Thinking"), f"{where}: content still carries the Thinking block"
 
 
+@pytest.mark.rule("reasoning_content_present", "stream_reasoning_content", "reasoning_before_content")
 def test_reasoning_content_reported(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in _reasoners(discovery, api):
@@ -61,6 +62,7 @@ def test_reasoning_content_reported(api: ApiClient, discovery: Discovery) -> Non
     failures.raise_any()
 
 
+@pytest.mark.rule("thinking_block_header", "thinking_block_matches_reasoning", "thinking_block_answer")
 def test_thinking_block_formatting(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in _reasoners(discovery, api):
@@ -75,6 +77,7 @@ def test_thinking_block_formatting(api: ApiClient, discovery: Discovery) -> None
 
 
 @pytest.mark.parametrize("flag", FLAGS)
+@pytest.mark.rule("disable_formatting", "disable_formatting_same_answer")
 def test_disable_formatting_returns_raw_content(api: ApiClient, discovery: Discovery, target: Target, flag: str) -> None:
     model = _reasoners(discovery, api)[0]
     raw = checks.assistant_message(_answer(api, _body(model, **{flag: True})), finish="stop")
@@ -98,6 +101,7 @@ EXCLUDES: dict[str, tuple[str, dict[str, Any]]] = {"reasoning-exclude": ("reason
 
 
 @pytest.mark.parametrize("case", list(EXCLUDES))
+@pytest.mark.rule("reasoning_exclude")
 def test_reasoning_exclude(api: ApiClient, discovery: Discovery, case: str) -> None:
     name, extra = EXCLUDES[case]
     listing = [m for m in _reasoners(discovery, api) if name in param_names(m)]
@@ -118,6 +122,7 @@ CONTROLS = ["reasoning_effort-none", "enable_thinking-false", "thinking_budget-s
 
 
 @pytest.mark.parametrize("control", CONTROLS)
+@pytest.mark.rule("reasoning_controls")
 def test_reasoning_controls_change_output(api: ApiClient, discovery: Discovery, control: str) -> None:
     name = control.split("-")[0]
     candidates = [m for m in _reasoners(discovery, api) if name in param_names(m)]
@@ -146,6 +151,7 @@ def test_reasoning_controls_change_output(api: ApiClient, discovery: Discovery, 
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
+@pytest.mark.rule("reasoning_content_round_trip_400")
 def test_reasoning_content_sent_back_is_400(api: ApiClient, contract: Contract, discovery: Discovery, kind: str) -> None:
     if kind == "plain":
         model = need(discovery.plain_chat_model(), "chat model")
@@ -162,6 +168,7 @@ def test_reasoning_content_sent_back_is_400(api: ApiClient, contract: Contract, 
         f"param should be messages[1].reasoning_content (D-8), got {error['param']!r}"
 
 
+@pytest.mark.rule("thinking_block_history")
 def test_thinking_block_in_history_is_accepted(api: ApiClient, discovery: Discovery) -> None:
     model = _reasoners(discovery, api)[0]
     first = checks.assistant_message(_answer(api, _body(model)), finish="stop")
@@ -173,6 +180,7 @@ def test_thinking_block_in_history_is_accepted(api: ApiClient, discovery: Discov
     checks.assistant_message(_answer(api, body), finish="stop")
 
 
+@pytest.mark.rule("reasoning_tokens_reported", "reasoning_within_completion")
 def test_reasoning_tokens_in_usage(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in _reasoners(discovery, api):

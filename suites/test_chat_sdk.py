@@ -34,6 +34,7 @@ def model(discovery: Discovery) -> str:
     return str(need(discovery.plain_chat_model(), "chat model")["id"])
 
 
+@pytest.mark.rule("sdk_openai", "response_id_prefix", "model_echoed", "usage_total")
 def test_sdk_create(openai_sdk: openai.OpenAI, model: str) -> None:
     completion = openai_sdk.chat.completions.create(model=model, messages=HELLO)
     assert completion.id.startswith("chatcmpl-")
@@ -45,6 +46,7 @@ def test_sdk_create(openai_sdk: openai.OpenAI, model: str) -> None:
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
 
 
+@pytest.mark.rule("sdk_openai", "stream_usage_chunk_last", "stream_identity_stable")
 def test_sdk_stream(openai_sdk: openai.OpenAI, model: str) -> None:
     stream: Any = openai_sdk.chat.completions.create(model=model, messages=HELLO, stream=True,
                                                      stream_options={"include_usage": True})
@@ -58,6 +60,7 @@ def test_sdk_stream(openai_sdk: openai.OpenAI, model: str) -> None:
     assert len({c.id for c in chunks}) == 1, "chunk ids differ within one stream"
 
 
+@pytest.mark.rule("sdk_openai", "stream_matches_non_stream")
 def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorder: Recorder, model: str) -> None:
     async def run() -> None:
         transport = AsyncContractTransport(contract, recorder)
@@ -85,6 +88,7 @@ def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorde
     asyncio.run(run())
 
 
+@pytest.mark.rule("sdk_openai", "tool_round_trip")
 def test_sdk_tool_round_trip(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
     pool = [m for m in discovery.tool_models() if not (m.get("capabilities") or {}).get("thinking")] \
         or discovery.tool_models()
@@ -103,6 +107,7 @@ def test_sdk_tool_round_trip(openai_sdk: openai.OpenAI, discovery: Discovery) ->
     assert second.choices[0].message.content and not second.choices[0].message.tool_calls
 
 
+@pytest.mark.rule("sdk_openai")
 def test_sdk_raw_response_headers(openai_sdk: openai.OpenAI, model: str) -> None:
     raw = openai_sdk.chat.completions.with_raw_response.create(model=model, messages=HELLO)
     assert raw.status_code == 200
@@ -123,6 +128,7 @@ ERRORS: dict[str, tuple[type[openai.APIStatusError], int, str]] = {
 
 
 @pytest.mark.parametrize("status", list(ERRORS))
+@pytest.mark.rule("sdk_openai", "error_code")
 def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contract_transport: ContractTransport,
                            model: str, status: str) -> None:
     expected, code, error_code = ERRORS[status]

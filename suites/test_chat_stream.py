@@ -42,6 +42,7 @@ def _each_stream(api: ApiClient, discovery: Discovery, cache: ResponseCache, che
     failures.raise_any()
 
 
+@pytest.mark.rule("stream_done", "model_echoed", "stream_identity_stable")
 def test_stream_per_provider(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     def check(model: dict[str, Any], result: StreamResult) -> None:
         checks.done_terminates(result.data)
@@ -53,26 +54,32 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, stream_cache:
     _each_stream(api, discovery, stream_cache, check)
 
 
+@pytest.mark.rule("stream_done", "stream_done_once", "stream_done_last")
 def test_stream_ends_with_done(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     _each_stream(api, discovery, stream_cache, lambda model, result: checks.done_terminates(result.data))
 
 
+@pytest.mark.rule("stream_role_first", "stream_role_once")
 def test_role_only_in_first_delta(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     _each_stream(api, discovery, stream_cache, lambda model, result: checks.role_only_first(result.chunks))
 
 
+@pytest.mark.rule("stream_one_finish_reason", "stream_nothing_after_finish")
 def test_exactly_one_finish_reason(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     _each_stream(api, discovery, stream_cache, lambda model, result: checks.one_finish_reason(result.chunks))
 
 
+@pytest.mark.rule("stream_identity_stable")
 def test_id_and_created_stable(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     _each_stream(api, discovery, stream_cache, lambda model, result: checks.stable_identity(result.payloads))
 
 
+@pytest.mark.rule("stream_no_empty_delta")
 def test_no_empty_deltas(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     _each_stream(api, discovery, stream_cache, lambda model, result: checks.no_empty_deltas(result.chunks))
 
 
+@pytest.mark.rule("stream_usage_chunk_once", "stream_usage_chunk_last", "stream_usage_only_last")
 def test_usage_chunk_last_before_done(api: ApiClient, discovery: Discovery, stream_cache: ResponseCache) -> None:
     def check(model: dict[str, Any], result: StreamResult) -> None:
         checks.usage_chunk_last(result.data, result.payloads)
@@ -81,6 +88,7 @@ def test_usage_chunk_last_before_done(api: ApiClient, discovery: Discovery, stre
     _each_stream(api, discovery, stream_cache, check, stream_options={"include_usage": True})
 
 
+@pytest.mark.rule("stream_matches_non_stream")
 def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, target: Target) -> None:
     if not target.mock_upstreams:
         pytest.skip("needs a deterministic deployment (--mock-upstreams): a real model's two answers differ")
@@ -100,6 +108,7 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, target:
     failures.raise_any()
 
 
+@pytest.mark.rule("stream_finish_reason", "max_tokens_bound")
 def test_stream_length_finish(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -115,6 +124,7 @@ def test_stream_length_finish(api: ApiClient, discovery: Discovery) -> None:
 
 
 @pytest.mark.parametrize("stream", [False, None, "absent"], ids=["stream-false", "stream-null", "stream-absent"])
+@pytest.mark.rule("stream_options_needs_stream")
 def test_stream_options_without_stream_is_400(api: ApiClient, contract: Contract, discovery: Discovery,
                                               stream: Any) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
@@ -126,6 +136,7 @@ def test_stream_options_without_stream_is_400(api: ApiClient, contract: Contract
     assert error["param"] == "stream_options", f"param should name stream_options, got {error['param']!r}"
 
 
+@pytest.mark.rule("stream_not_buffered")
 def test_stream_is_not_buffered(api: ApiClient, discovery: Discovery, mock_upstreams: bool) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     complete(api, chat_body(model, max_completion_tokens=1))  # warm up: connections, caches, first-call costs

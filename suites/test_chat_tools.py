@@ -56,6 +56,7 @@ def _calls(api: ApiClient, body: dict[str, Any], stream: bool) -> tuple[list[dic
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("tool_choice_modes", "tool_call_known_function", "tool_arguments_json")
 def test_tool_choice_modes(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER]
@@ -80,6 +81,7 @@ def test_tool_choice_modes(api: ApiClient, discovery: Discovery, mode: str, stre
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_arguments_schema")
 def test_tool_arguments_validate(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
@@ -90,6 +92,7 @@ def test_tool_arguments_validate(api: ApiClient, discovery: Discovery, stream: b
     failures.raise_any()
 
 
+@pytest.mark.rule("tool_call_fragment_index", "tool_call_first_fragment", "tool_call_later_fragment")
 def test_streamed_tool_call_fragments(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
@@ -103,6 +106,7 @@ def test_streamed_tool_call_fragments(api: ApiClient, discovery: Discovery) -> N
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("parallel_tool_calls", "tool_call_ids_unique")
 def test_parallel_tool_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
@@ -141,6 +145,7 @@ def _round_trip(model: dict[str, Any], arguments: str, tool: dict[str, Any], res
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_round_trip")
 def test_tool_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
@@ -155,6 +160,7 @@ def test_tool_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> 
 
 
 @pytest.mark.parametrize("arguments", ["", "{}"], ids=["empty-string", "empty-object"])
+@pytest.mark.rule("tool_arguments_empty_accepted")
 def test_empty_and_object_arguments_accepted(api: ApiClient, discovery: Discovery, arguments: str) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
@@ -198,6 +204,7 @@ INVALID = ["named-function-undefined", "tool-choice-without-tools", "named-choic
 
 
 @pytest.mark.parametrize("case", INVALID)
+@pytest.mark.rule("invalid_tools_400")
 def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     pool = discovery.tool_models() or discovery.chat_models()
     model = need(min(pool, key=_simplest) if pool else None, "chat model")

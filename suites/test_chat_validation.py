@@ -109,6 +109,7 @@ def _model_for(discovery: Discovery, needs: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     spec = CASES[case]
     model = _model_for(discovery, spec.needs)
@@ -128,6 +129,7 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
 
 
 @pytest.mark.parametrize("kind", ["unknown", "unavailable"])
+@pytest.mark.rule("unknown_model_404", "error_code")
 def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Discovery, kind: str) -> None:
     if kind == "unknown":
         model_id = f"no-such-model-{secrets.token_hex(4)}"
@@ -142,6 +144,7 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
     assert error["param"] == "model", f"param should be model on POST (D-2), got {error['param']!r}"
 
 
+@pytest.mark.rule("model_wrong_endpoint")
 def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     others = discovery.non_chat_models()
     if not others:
@@ -166,6 +169,7 @@ def _numeric(p: dict[str, Any]) -> bool:
     return kind in ("integer", "number") and isinstance(p.get("maximum"), (int, float)) and not isinstance(p.get("maximum"), bool)
 
 
+@pytest.mark.rule("catalog_range_400")
 def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     candidates: list[tuple[bool, str, str, dict[str, Any], Any]] = []
     for model in discovery.chat_models():
@@ -181,6 +185,7 @@ def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contrac
     _expect_rejected(api, contract, candidates, "maximum")
 
 
+@pytest.mark.rule("catalog_enum_400")
 def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     candidates: list[tuple[bool, str, str, dict[str, Any], Any]] = []
     for model in discovery.chat_models():
@@ -216,6 +221,7 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.rule("body_size_413")
 def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))

@@ -58,6 +58,7 @@ CASES = {"complete": (1024, "stop", "end_turn", "completed"), "limit": (16, "len
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.rule("same_text_across_formats")
 def test_same_prompt_same_text_across_formats(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                               case: str) -> None:
     limit, chat_finish, stop_reason, status = CASES[case]

@@ -43,6 +43,7 @@ def _ok(response: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.rule("message_object", "messages_assistant_role", "stop_reason", "text_block", "messages_usage_positive", "model_echoed")
 def test_message_per_provider(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -57,6 +58,7 @@ def test_message_per_provider(api: ApiClient, discovery: Discovery) -> None:
 
 
 @pytest.mark.parametrize("variant", ["with-version", "without-version", "with-beta"])
+@pytest.mark.rule("messages_anthropic_version_optional")
 def test_anthropic_version_header_accepted(api: ApiClient, discovery: Discovery, variant: str) -> None:
     model = plain_model(discovery, api)
     headers: dict[str, str | bytes] = {"anthropic-beta": "prompt-caching-2024-07-31"} if variant == "with-beta" else {}
@@ -74,6 +76,7 @@ SYSTEM = "You are a terse assistant. Answer in as few words as possible, always 
 
 @pytest.mark.parametrize("system", ["no-system", "system-string", "system-blocks"])
 @pytest.mark.parametrize("form", list(USER_FORMS))
+@pytest.mark.rule("messages_content_forms")
 def test_string_and_block_content(api: ApiClient, discovery: Discovery, target: Target, form: str,
                                   system: str) -> None:
     model = plain_model(discovery, api)
@@ -101,6 +104,7 @@ def test_string_and_block_content(api: ApiClient, discovery: Discovery, target: 
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("messages_max_tokens_required", "anthropic_error_envelope")
 def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
     model = plain_model(discovery, api)
     body: dict[str, Any] = {"model": model["id"], "messages": [{"role": "user", "content": "Hello"}]}
@@ -110,6 +114,7 @@ def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Disc
     assert error["type"] == "invalid_request_error", error
 
 
+@pytest.mark.rule("stop_reason")
 def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -128,6 +133,7 @@ def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:
     failures.raise_any()
 
 
+@pytest.mark.rule("messages_stop_sequences")
 def test_stop_sequences(api: ApiClient, discovery: Discovery, target: Target) -> None:
     """A stop sequence that occurs in the reply ends it: ``stop_reason: stop_sequence`` naming it.
 
@@ -161,6 +167,7 @@ def test_stop_sequences(api: ApiClient, discovery: Discovery, target: Target) ->
     failures.raise_any()
 
 
+@pytest.mark.rule("thinking_block", "thinking_before_text", "thinking_signature", "no_thinking_markdown")
 def test_reasoning_as_thinking_blocks(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in reasoners(discovery, api):
@@ -203,6 +210,7 @@ TYPE_BY_STATUS = {**errors.ANTHROPIC_TYPE_BY_STATUS, 502: "api_error", 503: "ove
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
+@pytest.mark.rule("anthropic_error_envelope", "anthropic_error_type")
 def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                       recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
@@ -268,6 +276,7 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "anthropic_error_envelope")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
 

@@ -59,6 +59,7 @@ def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *,
     each_model(groups, check)
 
 
+@pytest.mark.rule("stream_event_name_is_type", "model_echoed")
 def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     def check(model: dict[str, Any], result: AnthropicStream) -> None:
         checks.event_order(result.names, result.payloads)
@@ -72,22 +73,27 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_strea
     _each(api, discovery, message_streams, check)
 
 
+@pytest.mark.rule("stream_message_start_first", "stream_one_message_start", "stream_message_stop_last", "stream_message_delta_before_stop")
 def test_stream_event_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.event_order(r.names, r.payloads), kinds=True)
 
 
+@pytest.mark.rule("message_start_empty_content", "message_start_no_stop_reason", "message_start_input_tokens")
 def test_message_start_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_start_rules(r.payloads, model["id"]))
 
 
+@pytest.mark.rule("block_index_sequence", "block_closed_before_next", "delta_type_matches_block")
 def test_blocks_open_and_close_in_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.blocks_in_order(r.payloads), kinds=True)
 
 
+@pytest.mark.rule("message_delta_stop_reason", "message_delta_output_tokens")
 def test_message_delta_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_delta_rules(r.payloads), kinds=True)
 
 
+@pytest.mark.rule("stream_matches_non_stream")
 def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_upstreams: bool) -> None:
     """Deterministic upstreams: the blocks a stream builds equal the non-stream message's content, and the
     stop reason and output tokens agree."""
@@ -119,6 +125,7 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_up
 # first three events — message_start, ping, content_block_start — carry no output yet, and a failure
 # before any output may still be a plain HTTP error, D-27).
 @pytest.mark.parametrize("fault", ["midstream:6", "cut:7"], ids=["midstream", "cut"])
+@pytest.mark.rule("stream_one_error_event", "stream_error_named", "stream_error_envelope", "stream_error_no_message_stop")
 def test_midstream_failure_is_error_event(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                           fault: str) -> None:
     failures = Failures()

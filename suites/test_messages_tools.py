@@ -45,6 +45,7 @@ def _message(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, An
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("tool_use_input_schema", "tool_use_known_tool")
 def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -63,6 +64,7 @@ def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool)
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("messages_parallel_tool_use", "tool_use_ids_unique")
 def test_parallel_tool_use(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
@@ -93,6 +95,7 @@ def _round_trip(model: dict[str, Any], result: dict[str, Any], *extra: dict[str,
 
 
 @pytest.mark.parametrize("form", ["string", "blocks"])
+@pytest.mark.rule("tool_round_trip")
 def test_tool_result_round_trip(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     content: Any = "Sunny, 21 degrees" if form == "string" else [{"type": "text", "text": "Sunny, 21 degrees"}]
     failures = Failures()
@@ -105,6 +108,7 @@ def test_tool_result_round_trip(api: ApiClient, discovery: Discovery, target: Ta
     failures.raise_any()
 
 
+@pytest.mark.rule("tool_result_is_error")
 def test_tool_result_is_error(api: ApiClient, discovery: Discovery, target: Target) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -118,6 +122,7 @@ def test_tool_result_is_error(api: ApiClient, discovery: Discovery, target: Targ
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_result_with_text")
 def test_tool_result_mixed_with_text(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     """A user turn holding tool_result blocks and a text block (Anthropic's own way to add a remark to
     tool results) is valid; translating it to other formats is where public gateways break."""
@@ -159,6 +164,7 @@ INVALID: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", list(INVALID))
+@pytest.mark.rule("messages_invalid_tools_400")
 def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     models = [m for m in tool_models(discovery, api)]
     model = min(models, key=owner_first("openai")) if models else plain_model(discovery, api)

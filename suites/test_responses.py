@@ -46,6 +46,7 @@ def _ok(response: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.rule("response_object", "response_status", "responses_usage_total", "model_echoed")
 def test_response_per_provider(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -79,6 +80,7 @@ INSTRUCTED = {"developer-message", "system-message", "instructions"}
 
 
 @pytest.mark.parametrize("form", list(INPUTS))
+@pytest.mark.rule("responses_input_forms")
 def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     model = plain_model(discovery, api)
     extra = {"instructions": "Answer tersely, in English."} if form == "instructions" else {}
@@ -98,6 +100,7 @@ def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, targ
             f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
 
 
+@pytest.mark.rule("response_status", "incomplete_details")
 def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -120,6 +123,7 @@ def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> N
     failures.raise_any()
 
 
+@pytest.mark.rule("reasoning_item", "reasoning_before_message", "reasoning_summary_empty")
 def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in reasoners(discovery, api):
@@ -140,6 +144,7 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("previous_response_id_400")
 def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
     model = plain_model(discovery, api)
     body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
@@ -182,6 +187,7 @@ ERROR_CASES: dict[str, ErrorCase] = {
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
+@pytest.mark.rule("openai_error_envelope", "error_code")
 def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                    recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
@@ -239,6 +245,7 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
 

@@ -57,6 +57,7 @@ def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *,
     each_model(groups, check)
 
 
+@pytest.mark.rule("final_output_matches_events", "sequence_number_increases")
 def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     def check(model: dict[str, Any], result: ResponsesStream) -> None:
         checks.sequence_numbers(result.payloads)
@@ -72,10 +73,12 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_stre
     _each(api, discovery, response_streams, check, kinds=False)
 
 
+@pytest.mark.rule("stream_created_in_progress_first", "item_event_order", "stream_terminal_last")
 def test_event_sequence(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.event_sequence(r.payloads))
 
 
+@pytest.mark.rule("sequence_number_present", "sequence_number_increases", "sequence_number_start")
 def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     starts: dict[int, list[str]] = {}
 
@@ -86,6 +89,7 @@ def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, respons
     assert len(starts) <= 1, f"streams start their sequence_number at different values: {starts}"
 
 
+@pytest.mark.rule("done_carries_full_text", "item_done_carries_full_text")
 def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.final_matches_events(r.payloads))
 
@@ -93,6 +97,7 @@ def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, respo
 # Positions late enough that every family has sent output before the failure (a failure before any
 # output may still be a plain HTTP error, D-27).
 @pytest.mark.parametrize("fault", ["midstream:6", "cut:7"], ids=["midstream", "cut"])
+@pytest.mark.rule("failed_not_completed", "failed_response_error", "stream_ends_response_failed", "error_then_failed")
 def test_midstream_failure_is_response_failed(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                               fault: str) -> None:
     failures = Failures()

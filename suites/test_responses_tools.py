@@ -41,6 +41,7 @@ def _response(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, A
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("tool_choice_modes", "function_call_known", "function_call_arguments_schema")
 def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -60,6 +61,7 @@ def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("parallel_tool_calls", "call_ids_unique")
 def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
@@ -80,6 +82,7 @@ def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: T
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_round_trip")
 def test_function_call_output_round_trip(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):

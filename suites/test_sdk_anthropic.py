@@ -35,6 +35,7 @@ def _text(message: Any) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
+@pytest.mark.rule("sdk_anthropic", "response_id_prefix", "model_echoed")
 def test_sdk_messages_create(anthropic_sdk: anthropic.Anthropic, model: str) -> None:
     message = anthropic_sdk.messages.create(model=model, max_tokens=1024, messages=HELLO)
     assert message.id.startswith("msg_"), message.id
@@ -45,6 +46,7 @@ def test_sdk_messages_create(anthropic_sdk: anthropic.Anthropic, model: str) -> 
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
+@pytest.mark.rule("sdk_anthropic", "thinking_before_text")
 def test_sdk_messages_stream(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
@@ -69,6 +71,7 @@ def test_sdk_messages_stream(anthropic_sdk: anthropic.Anthropic, api: ApiClient,
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_anthropic", "tool_round_trip")
 def test_sdk_tool_use(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, stream: bool) -> None:
     chosen = min(tool_models(discovery, api), key=owner_first("anthropic"))
     ask: Any = [{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}]
@@ -100,6 +103,7 @@ ERRORS: dict[str, tuple[type[Exception], str | None]] = {
 
 
 @pytest.mark.parametrize("case", list(ERRORS))
+@pytest.mark.rule("sdk_anthropic", "anthropic_error_type")
 def test_sdk_error_classes(target: Target, contract_transport: ContractTransport, model: str,
                            request: pytest.FixtureRequest, case: str) -> None:
     expected, fixture = ERRORS[case]

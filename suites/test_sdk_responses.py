@@ -28,6 +28,7 @@ def model(api: ApiClient, discovery: Discovery) -> str:
     return str(plain_model(discovery, api)["id"])
 
 
+@pytest.mark.rule("sdk_openai", "response_id_prefix", "model_echoed", "incomplete_details")
 def test_sdk_responses_create(openai_sdk: openai.OpenAI, model: str) -> None:
     response = openai_sdk.responses.create(model=model, input=HELLO, instructions="Answer briefly.")
     assert response.id.startswith("resp_"), response.id
@@ -41,6 +42,7 @@ def test_sdk_responses_create(openai_sdk: openai.OpenAI, model: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
+@pytest.mark.rule("sdk_openai", "stream_created_in_progress_first", "reasoning_before_message")
 def test_sdk_responses_stream(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
@@ -63,6 +65,7 @@ def test_sdk_responses_stream(openai_sdk: openai.OpenAI, api: ApiClient, discove
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "tool_round_trip")
 def test_sdk_responses_function_call(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, stream: bool) -> None:
     chosen = min(tool_models(discovery, api), key=owner_first("openai"))
     ask = "What is the weather in Paris? Use the get_weather tool."
