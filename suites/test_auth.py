@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from suites.checks import errors
+from suites.checks.behaviour import status_is
 from suites.client import ApiClient
 from suites.contract import Contract
 
@@ -17,13 +18,12 @@ MESSAGES = {"model": "any", "max_tokens": 8, "messages": [{"role": "user", "cont
 
 @pytest.mark.rule("auth_bearer")
 def test_bearer_key_authenticates(api: ApiClient) -> None:
-    assert api.get("/v1/models").status_code == 200
+    status_is("auth_bearer", api.get("/v1/models"), 200)
 
 
 @pytest.mark.rule("auth_x_api_key")
 def test_x_api_key_header_authenticates(api: ApiClient) -> None:
-    response = api.get("/v1/models", auth="x-api-key")
-    assert response.status_code == 200, response.text
+    status_is("auth_x_api_key", api.get("/v1/models", auth="x-api-key"), 200)
 
 
 @pytest.mark.rule("auth_conflicting_keys")
@@ -35,7 +35,7 @@ def test_conflicting_key_headers_are_401(api: ApiClient, contract: Contract) -> 
 @pytest.mark.rule("auth_scheme_case")
 def test_bearer_scheme_is_case_insensitive(api: ApiClient) -> None:
     response = api.get("/v1/models", auth="none", headers={"authorization": f"bearer {api.api_key}"})
-    assert response.status_code == 200, response.text
+    status_is("auth_scheme_case", response, 200)
 
 
 @pytest.mark.parametrize("path,body", [("/v1/models", None), ("/v1/chat/completions", CHAT)], ids=["models", "chat"])
@@ -74,9 +74,7 @@ def test_malformed_keys_are_401(api: ApiClient, contract: Contract, case: str) -
     if case == "basic-scheme":
         headers: dict[str, str | bytes] = {"authorization": "Basic dXNlcjpwYXNz"}
     else:
-        value = MALFORMED[case]
-        assert value is not None
-        headers = {"authorization": f"Bearer {value}".encode("latin-1")}
+        headers = {"authorization": f"Bearer {MALFORMED[case]}".encode("latin-1")}
     response = api.get("/v1/models", auth="none", headers=headers)
     errors.no_server_error(response)
     errors.openai_error(response, contract, status=401, type="authentication_error")
@@ -101,4 +99,4 @@ def test_revoked_key_is_rejected(api: ApiClient, contract: Contract, revoked_key
 
 @pytest.mark.rule("auth_second_key")
 def test_second_key_of_the_account_authenticates(api: ApiClient, second_key: str) -> None:
-    assert api.get("/v1/models", key=second_key).status_code == 200
+    status_is("auth_second_key", api.get("/v1/models", key=second_key), 200)

@@ -22,7 +22,7 @@ from suites.chat import (
     stream_chat,
 )
 from suites.checks import chat as checks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
@@ -48,8 +48,10 @@ def test_stream_per_provider(api: ApiClient, discovery: Discovery, stream_cache:
         checks.done_terminates(result.data)
         checks.role_only_first(result.chunks)
         checks.one_finish_reason(result.chunks, expected="stop")
-        assert result.content.strip(), "the joined delta.content is empty"
-        assert all(c.get("model") == model["id"] for c in result.payloads), "chunks must echo the requested model id"
+        holds("non_empty_content", bool(result.content.strip()),
+              "the joined delta.content is empty")
+        holds("model_echoed", bool(all(c.get("model") == model["id"] for c in result.payloads)),
+              "chunks must echo the requested model id")
 
     _each_stream(api, discovery, stream_cache, check)
 
@@ -96,14 +98,16 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, target:
     for model in per_provider(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             response = complete(api, chat_body(model))
-            assert response.status_code == 200, response.text[:300]
+            holds("valid_request_200", bool(response.status_code == 200),
+                  str(response.text[:300]))
             choice = response.json()["choices"][0]
             result = stream_chat(api, chat_body(model))
             content = choice["message"].get("content") or ""
-            assert result.content == content, f"stream content {result.content!r:.200} != non-stream {content!r:.200}"
+            holds("stream_matches_non_stream", bool(result.content == content),
+                  f"stream content {result.content!r:.200} != non-stream {content!r:.200}")
             reasoning = choice["message"].get("reasoning_content") or ""
-            assert result.reasoning == reasoning, (f"stream reasoning {result.reasoning!r:.120} != non-stream "
-                                                   f"{reasoning!r:.120}")
+            holds("stream_matches_non_stream", bool(result.reasoning == reasoning),
+                  f"stream reasoning {result.reasoning!r:.120} != non-stream " f"{reasoning!r:.120}")
             checks.one_finish_reason(result.chunks, expected=choice["finish_reason"])
     failures.raise_any()
 
@@ -119,7 +123,8 @@ def test_stream_length_finish(api: ApiClient, discovery: Discovery) -> None:
             checks.one_finish_reason(result.chunks, expected="length")
             usage = checks.usage_chunk_last(result.data, result.payloads)
             reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
-            assert usage["completion_tokens"] - reasoning <= 3, f"completion_tokens {usage} exceed the limit of 3"
+            holds("max_tokens_bound", bool(usage["completion_tokens"] - reasoning <= 3),
+                  f"completion_tokens {usage} exceed the limit of 3")
     failures.raise_any()
 
 
@@ -133,7 +138,8 @@ def test_stream_options_without_stream_is_400(api: ApiClient, contract: Contract
         body["stream"] = stream
     error = errors.openai_error(complete(api, body), contract, status=400, code="invalid_parameter",
                                 type="invalid_request_error")
-    assert error["param"] == "stream_options", f"param should name stream_options, got {error['param']!r}"
+    holds("stream_options_needs_stream", bool(error["param"] == "stream_options"),
+          f"param should name stream_options, got {error['param']!r}")
 
 
 @pytest.mark.rule("stream_not_buffered")
@@ -144,8 +150,10 @@ def test_stream_is_not_buffered(api: ApiClient, discovery: Discovery, mock_upstr
     checks.done_terminates(result.data)
     timed = [(at, c) for at, c in result.timed_chunks()
              if any((ch.get("delta") or {}).get("content") for ch in c["choices"])]
-    assert len(timed) >= 10, f"expected many one-token content chunks, got {len(timed)}"
+    holds("stream_not_buffered", bool(len(timed) >= 10),
+          f"expected many one-token content chunks, got {len(timed)}")
     first, last = timed[0][0], timed[-1][0]
-    assert last > 0.4, f"the paced upstream should take over 0.4 s; the last content chunk came at {last:.3f}s"
-    assert first < last / 2, (f"the first content chunk arrived at {first:.3f}s and the last at {last:.3f}s: the gateway "
-                              f"buffers the stream instead of forwarding chunks as they come")
+    holds("stream_not_buffered", bool(last > 0.4),
+          f"the paced upstream should take over 0.4 s; the last content chunk came at {last:.3f}s")
+    holds("stream_not_buffered", bool(first < last / 2),
+          f"the first content chunk arrived at {first:.3f}s and the last at {last:.3f}s: the gateway " f"buffers the stream instead of forwarding chunks as they come")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from suites.chat import CHAT, chat_body, complete, need
-from suites.checks import errors
+from suites.checks import errors, holds
+from suites.checks.behaviour import param_named
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, param
@@ -117,15 +118,19 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
     content = built if isinstance(built, bytes) else json.dumps(built).encode()
     response = api.post(CHAT, content=content, headers={"content-type": spec.content_type})
     errors.no_server_error(response)
-    assert response.status_code in spec.status, f"expected {spec.status}, got {response.status_code}: {response.text[:300]!r}"
+    holds("malformed_request_4xx", bool(response.status_code in spec.status),
+          f"expected {spec.status}, got {response.status_code}: {response.text[:300]!r}")
     error = errors.openai_error(response, contract, status=response.status_code, type="invalid_request_error")
     if spec.codes:
-        assert error["code"] in spec.codes, f"code should be one of {spec.codes}, got {error['code']!r}"
+        holds("error_code_decided", bool(error["code"] in spec.codes),
+              f"code should be one of {spec.codes}, got {error['code']!r}")
     if spec.param:
-        assert (error["param"] or "").startswith(spec.param), f"param should name {spec.param!r}, got {error['param']!r}"
+        holds("error_param", bool((error["param"] or "").startswith(spec.param)),
+              f"param should name {spec.param!r}, got {error['param']!r}")
 
     after = complete(api, chat_body(model, max_completion_tokens=5))
-    assert after.status_code == 200, f"a valid request right after the 400 failed: {after.status_code} {after.text[:300]!r}"
+    holds("valid_after_error", bool(after.status_code == 200),
+          f"a valid request right after the 400 failed: {after.status_code} {after.text[:300]!r}")
 
 
 @pytest.mark.parametrize("kind", ["unknown", "unavailable"])
@@ -141,7 +146,8 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
         model_id = unavailable[0]
     error = errors.openai_error(complete(api, chat_body(model_id)), contract, status=404, code="model_not_found",
                                 type="not_found_error")
-    assert error["param"] == "model", f"param should be model on POST (D-2), got {error['param']!r}"
+    holds("error_param", bool(error["param"] == "model"),
+          f"param should be model on POST (D-2), got {error['param']!r}")
 
 
 @pytest.mark.rule("model_wrong_endpoint")
@@ -152,7 +158,8 @@ def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, disc
     model = min(others, key=lambda m: (m.get("category") != "image", m["id"]))
     error = errors.openai_error(complete(api, chat_body(model)), contract, status=400,
                                 code="model_not_supported_on_endpoint", type="invalid_request_error")
-    assert error["param"] == "model", f"param should be model, got {error['param']!r}"
+    holds("model_wrong_endpoint", bool(error["param"] == "model"),
+          f"param should be model, got {error['param']!r}")
 
 
 def _spec_property(contract: Contract, name: str) -> dict[str, Any]:
@@ -206,6 +213,7 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
                      bound: str) -> None:
     """Send up to three distinct out-of-catalog values (catalog-only bounds first); each must be a 400
     naming its parameter."""
+    rule = "catalog_enum_400" if bound == "enum" else "catalog_range_400"
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     picked: dict[str, tuple[bool, str, str, dict[str, Any], Any]] = {}
     for c in candidates:
@@ -215,10 +223,10 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
         response = complete(api, chat_body(model, **{name: value}))
         try:
             error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
-            assert error["param"] == name, f"param should be {name!r}, got {error['param']!r}"
+            param_named(error, name, rule)
         except AssertionError as exc:
             problems.append(f"{model_id} {name}={value!r} (catalog {bound} {(param(model, name) or {}).get(bound)}): {exc}")
-    assert not problems, "\n".join(problems)
+    holds(rule, not problems, "; ".join(problems))
 
 
 @pytest.mark.rule("body_size_413")
@@ -227,6 +235,7 @@ def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discove
     limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))
     filler = "a" * (limit + 1024 * 1024)
     content = json.dumps(chat_body(model, filler)).encode()
-    assert len(content) > limit
+    holds("body_size_413", bool(len(content) > limit),
+          'expected len(content) > limit')
     response = api.post(CHAT, content=content, headers={"content-type": "application/json"})
     errors.openai_error(response, contract, status=413, code="request_too_large", type="invalid_request_error")

@@ -25,7 +25,7 @@ from suites.anthropic_stream import (
     stream_messages,
 )
 from suites.checks import chat as leaks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -39,7 +39,8 @@ LONG = "Write a long story about a lighthouse keeper and the sea."
 
 
 def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{response.status_code}: {response.text[:300]!r}")
     return response.json()  # type: ignore[no-any-return]
 
 
@@ -52,7 +53,8 @@ def test_message_per_provider(api: ApiClient, discovery: Discovery) -> None:
             message = _ok(response)
             checks.message_answer(message, model["id"], stop_reason="end_turn")
             checks.usage_positive(message["usage"])
-            assert message["stop_sequence"] is None, f"stop_sequence {message['stop_sequence']!r} on an end_turn answer"
+            holds("stop_reason", bool(message["stop_sequence"] is None),
+                  f"stop_sequence {message['stop_sequence']!r} on an end_turn answer")
             leaks.no_leaks(response.headers)
     failures.raise_any()
 
@@ -91,16 +93,16 @@ def test_string_and_block_content(api: ApiClient, discovery: Discovery, target: 
     checks.usage_positive(message["usage"])
     if target.mock_upstreams:  # the mock quotes the last user text: every word of it reached the model, as a word
         missing = [w for w in ("three", "colours", "of", "rainbow") if not re.search(rf"\b{w}\b", text)]
-        assert not missing, (f"the user's words {missing} did not reach the model as words — text blocks glued "
-                             f"together? (reply {text[:120]!r})")
+        holds("messages_content_forms", not missing,
+              f"the user's words {missing} did not reach the model as words — text blocks glued " f"together? (reply {text[:120]!r})")
     if system != "no-system":  # the system prompt reaches the model: it costs input tokens
         bare = _ok(create(api, {k: v for k, v in body.items() if k != "system"}))
-        assert message["usage"]["input_tokens"] > bare["usage"]["input_tokens"], (
-            f"input_tokens with a system prompt ({message['usage']['input_tokens']}) should exceed those without "
-            f"({bare['usage']['input_tokens']}): the system prompt did not reach the model")
+        holds("messages_content_forms", bool(message["usage"]["input_tokens"] > bare["usage"]["input_tokens"]),
+              f"input_tokens with a system prompt ({message['usage']['input_tokens']}) should exceed those without " f"({bare['usage']['input_tokens']}): the system prompt did not reach the model")
     if target.mock_upstreams and form == "one-text-block":  # deterministic: same as the string form
         plain = _ok(create(api, {**body, "messages": [{"role": "user", "content": USER_FORMS["string"]}]}))
-        assert checks.text_of(plain) == text, "one text block and the same text as a string got different answers"
+        holds("messages_content_forms", bool(checks.text_of(plain) == text),
+              "one text block and the same text as a string got different answers")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
@@ -111,7 +113,8 @@ def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Disc
     if stream:
         body["stream"] = True
     error = errors.anthropic_error(create(api, body), contract, status=400)
-    assert error["type"] == "invalid_request_error", error
+    holds("anthropic_error_type", bool(error["type"] == "invalid_request_error"),
+          str(error))
 
 
 @pytest.mark.rule("stop_reason")
@@ -123,13 +126,15 @@ def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:
             message = _ok(create(api, message_body(model, LONG, max_tokens=3)))
             checks.message_answer(message, model["id"], stop_reason="max_tokens", text=False)
             if not thinks:
-                assert message["usage"]["output_tokens"] <= 3, f"output_tokens {message['usage']['output_tokens']} > max_tokens 3"
+                holds("max_tokens_bound", bool(message["usage"]["output_tokens"] <= 3),
+                      f"output_tokens {message['usage']['output_tokens']} > max_tokens 3")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_messages(api, message_body(model, LONG, max_tokens=3))
             checks.event_order(result.names, result.payloads)
             delta = checks.message_delta_rules(result.payloads, expected="max_tokens")
             if not thinks:
-                assert delta["usage"]["output_tokens"] <= 3, f"output_tokens {delta['usage']['output_tokens']} > max_tokens 3"
+                holds("max_tokens_bound", bool(delta["usage"]["output_tokens"] <= 3),
+                      f"output_tokens {delta['usage']['output_tokens']} > max_tokens 3")
     failures.raise_any()
 
 
@@ -148,22 +153,30 @@ def test_stop_sequences(api: ApiClient, discovery: Discovery, target: Target) ->
             message = _ok(create(api, body))
             text = checks.message_answer(message, model["id"], stop_reason=None, text=False)
             if target.mock_upstreams:
-                assert message["stop_reason"] == "stop_sequence", \
-                    f"stop_reason {message['stop_reason']!r}, expected stop_sequence (text {text!r:.80})"
-                assert message["stop_sequence"] == stop, f"stop_sequence {message['stop_sequence']!r}, expected {stop!r}"
-                assert text == "Mock ", f"the answer should stop right before {stop!r}: {text!r:.120}"
+                holds("messages_stop_sequences", bool(message["stop_reason"] == "stop_sequence"),
+                      f"stop_reason {message['stop_reason']!r}, expected stop_sequence (text {text!r:.80})")
+                holds("messages_stop_sequences", bool(message["stop_sequence"] == stop),
+                      f"stop_sequence {message['stop_sequence']!r}, expected {stop!r}")
+                holds("messages_stop_sequences", bool(text == "Mock "),
+                      f"the answer should stop right before {stop!r}: {text!r:.120}")
             elif message["stop_reason"] == "stop_sequence":
-                assert message["stop_sequence"] in (stop, "NEVER-OCCURS-7f3a"), f"stop_sequence {message['stop_sequence']!r}"
-            assert stop not in text, f"the text still contains the stop sequence {stop!r}: {text!r:.120}"
+                holds("messages_stop_sequences", bool(message["stop_sequence"] in (stop, "NEVER-OCCURS-7f3a")),
+                      f"stop_sequence {message['stop_sequence']!r}")
+            holds("messages_stop_sequences", bool(stop not in text),
+                  f"the text still contains the stop sequence {stop!r}: {text!r:.120}")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_messages(api, body)
             checks.event_order(result.names, result.payloads)
             delta = checks.message_delta_rules(result.payloads)
             if target.mock_upstreams:
-                assert delta["delta"].get("stop_reason") == "stop_sequence", f"message_delta {delta['delta']!r}"
-                assert delta["delta"].get("stop_sequence") == stop, f"message_delta {delta['delta']!r}"
-                assert result.text == "Mock ", f"the streamed text should stop right before {stop!r}: {result.text!r:.120}"
-            assert stop not in result.text, f"the streamed text contains the stop sequence {stop!r}"
+                holds("messages_stop_sequences", bool(delta["delta"].get("stop_reason") == "stop_sequence"),
+                      f"message_delta {delta['delta']!r}")
+                holds("messages_stop_sequences", bool(delta["delta"].get("stop_sequence") == stop),
+                      f"message_delta {delta['delta']!r}")
+                holds("messages_stop_sequences", bool(result.text == "Mock "),
+                      f"the streamed text should stop right before {stop!r}: {result.text!r:.120}")
+            holds("messages_stop_sequences", bool(stop not in result.text),
+                  f"the streamed text contains the stop sequence {stop!r}")
     failures.raise_any()
 
 
@@ -219,8 +232,8 @@ def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discov
 
     def envelope(response: httpx.Response) -> None:
         error = errors.anthropic_error(response, contract, status=spec.status)
-        assert error["type"] == TYPE_BY_STATUS[spec.status], \
-            f"status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}"
+        holds("anthropic_error_type", bool(error["type"] == TYPE_BY_STATUS[spec.status]),
+              f"status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}")
 
     cases.check_error_case(spec, spec.build(message_body(model, max_tokens=16), value), create, envelope,
                            api=api, target=target, contract=contract, recorder=recorder)
@@ -282,6 +295,7 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
 
     def envelope(response: httpx.Response) -> None:
         error = errors.anthropic_error(response, contract, status=response.status_code)
-        assert error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"]), error
+        holds("anthropic_error_type", bool(error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"])),
+              str(error))
 
     cases.check_malformed(api, create, case, MALFORMED[case](model["id"]), _valid(model["id"]), envelope)

@@ -18,7 +18,7 @@ import pytest
 
 from suites import error_cases as cases
 from suites.checks import chat as leaks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -42,7 +42,8 @@ LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
 
 
 def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{response.status_code}: {response.text[:300]!r}")
     return response.json()  # type: ignore[no-any-return]
 
 
@@ -55,7 +56,8 @@ def test_response_per_provider(api: ApiClient, discovery: Discovery) -> None:
             body = _ok(response)
             checks.response_answer(body, model["id"], status="completed")
             checks.usage_adds_up(body["usage"])
-            assert body.get("error") is None, f"a completed response carries an error: {body.get('error')!r}"
+            holds("response_status", bool(body.get("error") is None),
+                  f"a completed response carries an error: {body.get('error')!r}")
             leaks.no_leaks(response.headers)
     failures.raise_any()
 
@@ -88,16 +90,16 @@ def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, targ
     text = checks.response_answer(body, model["id"])
     checks.usage_adds_up(body["usage"])
     if form == "instructions":
-        assert body.get("instructions") == extra["instructions"], f"instructions echoed as {body.get('instructions')!r}"
+        holds("responses_input_forms", bool(body.get("instructions") == extra["instructions"]),
+              f"instructions echoed as {body.get('instructions')!r}")
     if target.mock_upstreams:  # the mock quotes the last user text: it reached the model, word for word
         missing = [w for w in ("three", "colours", "of", "rainbow") if not re.search(rf"\b{w}\b", text)]
-        assert not missing, (f"the last user message's words {missing} did not reach the model as words — text parts "
-                             f"glued together? (reply {text[:120]!r})")
+        holds("responses_input_forms", not missing,
+              f"the last user message's words {missing} did not reach the model as words — text parts " f"glued together? (reply {text[:120]!r})")
     if form in INSTRUCTED:  # instructions reach the model: they cost input tokens
         bare = _ok(create(api, response_body(model, QUESTION)))
-        assert body["usage"]["input_tokens"] > bare["usage"]["input_tokens"], (
-            f"input_tokens with {form} ({body['usage']['input_tokens']}) should exceed those of the bare question "
-            f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
+        holds("responses_input_forms", bool(body["usage"]["input_tokens"] > bare["usage"]["input_tokens"]),
+              f"input_tokens with {form} ({body['usage']['input_tokens']}) should exceed those of the bare question " f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
 
 
 @pytest.mark.rule("response_status", "incomplete_details")
@@ -110,16 +112,18 @@ def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> N
             answer = _ok(create(api, body))
             checks.response_answer(answer, model["id"], status="incomplete", text=False)
             reason = (answer.get("incomplete_details") or {}).get("reason")
-            assert reason == "max_output_tokens", f"incomplete_details.reason {reason!r}, expected max_output_tokens"
+            holds("incomplete_details", bool(reason == "max_output_tokens"),
+                  f"incomplete_details.reason {reason!r}, expected max_output_tokens")
             checks.usage_adds_up(answer["usage"])
             if not thinks:
-                assert answer["usage"]["output_tokens"] <= LIMIT, f"output_tokens {answer['usage']['output_tokens']} > {LIMIT}"
+                holds("max_tokens_bound", bool(answer["usage"]["output_tokens"] <= LIMIT),
+                      f"output_tokens {answer['usage']['output_tokens']} > {LIMIT}")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_responses(api, body)
             checks.event_sequence(result.payloads, terminal="response.incomplete")
             final = checks.final_matches_events(result.payloads)
-            assert (final.get("incomplete_details") or {}).get("reason") == "max_output_tokens", \
-                f"response.incomplete incomplete_details {final.get('incomplete_details')!r}"
+            holds("incomplete_details", bool((final.get("incomplete_details") or {}).get("reason") == "max_output_tokens"),
+                  f"response.incomplete incomplete_details {final.get('incomplete_details')!r}")
     failures.raise_any()
 
 
@@ -134,7 +138,8 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
             checks.reasoning_before_message(answer["output"])
             checks.no_thinking_markdown(text)
             reasoning = (answer["usage"].get("output_tokens_details") or {}).get("reasoning_tokens")
-            assert isinstance(reasoning, int) and reasoning > 0, f"usage reasoning_tokens is {reasoning!r} for a reasoning answer"
+            holds("reasoning_item", bool(isinstance(reasoning, int) and reasoning > 0),
+                  f"usage reasoning_tokens is {reasoning!r} for a reasoning answer")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_responses(api, body)
             checks.event_sequence(result.payloads)
@@ -150,7 +155,8 @@ def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discove
     body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
     error = errors.openai_error(create(api, body), contract, status=400, code="unsupported_parameter",
                                 type="invalid_request_error")
-    assert error.get("param") == "previous_response_id", f"param should name previous_response_id, got {error.get('param')!r}"
+    holds("previous_response_id_400", bool(error.get("param") == "previous_response_id"),
+          f"param should name previous_response_id, got {error.get('param')!r}")
     # null is "no previous response": accepted (D-18)
     checks.response_answer(_ok(create(api, response_body(model, previous_response_id=None, max_output_tokens=64))),
                            model["id"], status=None)
@@ -197,7 +203,8 @@ def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery
     def envelope(response: httpx.Response) -> None:
         error = errors.openai_error(response, contract, status=spec.status, code=spec.code, type=spec.type)
         if spec.param is not None:
-            assert error.get("param") == spec.param, f"param should name {spec.param!r}, got {error.get('param')!r}"
+            holds("error_param", bool(error.get("param") == spec.param),
+                  f"param should name {spec.param!r}, got {error.get('param')!r}")
 
     cases.check_error_case(spec, spec.build(response_body(model, max_output_tokens=16), value), create, envelope,
                            api=api, target=target, contract=contract, recorder=recorder)

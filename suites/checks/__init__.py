@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from suites.rules import RULES, applies, not_applied, register
 
-__all__ = ["MESSAGE_LIMIT", "CheckFailure", "collapse_runs", "cut", "distinct_ids", "expect", "fail",
+__all__ = ["MESSAGE_LIMIT", "CheckFailure", "collapse_runs", "cut", "distinct_ids", "expect", "fail", "holds",
            "no_thinking_block", "schema_problems"]
 
 MESSAGE_LIMIT = 600
@@ -55,6 +55,12 @@ def fail(check: str, message: str) -> None:
         not_applied(check, message)
         return
     raise CheckFailure(check, message)
+
+
+def holds(check: str, ok: bool, message: str) -> None:
+    """Rule ``check`` holds when ``ok``; otherwise fail with ``message`` (what was expected and seen)."""
+    if not ok:
+        fail(check, message)
 
 
 def expect(check: str, ok: bool, expected: str, got: Any) -> None:

@@ -13,8 +13,10 @@ from typing import Any
 from suites.checks import expect
 from suites.rules import register, register_all
 
-__all__ = ["id_prefix", "param_named", "status_is"]
+__all__ = ["id_prefix", "ok_json", "param_named", "status_is"]
 
+register("valid_request_200", "docs:concepts#compatibility-layer",
+         "a valid request in the OpenAI or Anthropic shape is answered 200 in that shape")
 register_all("docs:authentication#intro", {
     "auth_bearer": "a valid key in Authorization: Bearer authenticates",
 })
@@ -81,7 +83,9 @@ register("messages_max_tokens_required", "docs:openai-and-anthropic-compatibilit
          "/v1/messages requires max_tokens")
 register("messages_stop_sequences", "anthropic:messages#stop-sequences",
          "a matched stop sequence gives stop_reason stop_sequence naming it")
+register("responses_id_stable", "openai:responses-streaming", "the response id is the same on every event")
 register_all("anthropic:tool-use", {
+    "messages_tool_choice": "tool_choice auto / any / tool gives tool_use blocks last and stop_reason tool_use",
     "messages_parallel_tool_use": "several tool_use blocks in one message",
     "tool_result_is_error": "a tool_result with is_error reaches the model",
     "tool_result_with_text": "tool_result blocks mixed with text in one user turn",
@@ -113,6 +117,12 @@ def status_is(rule: str, response: Any, expected: int) -> None:
     """``response`` has status ``expected`` (rule ``rule``)."""
     got = response.status_code
     expect(rule, got == expected, f"status {expected}", f"{got}: {response.text[:200]}")
+
+
+def ok_json(rule: str, response: Any) -> Any:
+    """``response`` is a 200 (rule ``rule``); returns its JSON body."""
+    status_is(rule, response, 200)
+    return response.json()
 
 
 def param_named(error: Any, expected: str, rule: str = "error_param") -> None:
