@@ -67,6 +67,7 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     "create-a-chat-completion": frozenset({"openapi-specification"}),
     "create-a-response": frozenset({"openapi-specification"}),
     "create-an-anthropic-style-message": frozenset({"openapi-specification"}),
+    "ai-agent-access": frozenset({"the-bundles", "recommended-agent-setup", "live-source-of-truth-endpoints"}),
     "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
 }
 """The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text

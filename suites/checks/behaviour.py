@@ -96,7 +96,8 @@ register("available_value_400", "decision:D-15", "?available= other than true/fa
 register("retrieve_matches_list", "docs:models-and-pricing#retrieve-one-model",
          "GET /v1/models/{id} returns that model's catalog entry")
 register("model_ids_with_colon", "decision:D-5", "variant ids with a colon resolve on GET /v1/models/{id}")
-register("models_free", "decision:D-3", "listing the catalog needs no credits")
+register("models_free", "docs:ai-agent-access#live-source-of-truth-endpoints",
+         "the catalog endpoints are read-only and free: listing needs no credits")
 register("responses_input_forms", "docs:openai-and-anthropic-compatibility#openai-responses-compatible-endpoint",
          "input as a string or as items, with instructions, reaches the model")
 register("previous_response_id_400", "decision:D-18", "previous_response_id is a 400 unsupported_parameter")
