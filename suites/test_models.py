@@ -41,11 +41,13 @@ def test_invalid_available_value_is_400(api: ApiClient, contract: Contract) -> N
     errors.openai_error(response, contract, status=400, type="invalid_request_error")
 
 
-@pytest.mark.rule("retrieve_matches_list")
+@pytest.mark.rule("retrieve_model", "retrieve_matches_list")
 def test_retrieve_matches_list_entry(api: ApiClient, discovery: Discovery) -> None:
     for entry in discovery.sample(24):
         response = api.get(f"/v1/models/{quote(entry['id'], safe=':')}")
-        status_is("retrieve_matches_list", response, 200)
+        status_is("retrieve_model", response, 200)
+        expect("retrieve_model", response.json().get("id") == entry["id"], f"the model {entry['id']!r}",
+               response.json().get("id"))
         expect("retrieve_matches_list", response.json() == entry, f"GET /v1/models/{entry['id']} = its list entry",
                response.text)
 

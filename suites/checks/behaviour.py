@@ -93,8 +93,8 @@ register_all("anthropic:tool-use", {
 register("messages_invalid_tools_400", "decision:D-21", "malformed tools or tool_choice are a 400 from the gateway")
 register("available_filter", "docs:getting-started#quickstart", "?available=true lists exactly the available models")
 register("available_value_400", "decision:D-15", "?available= other than true/false is a 400")
-register("retrieve_matches_list", "docs:models-and-pricing#retrieve-one-model",
-         "GET /v1/models/{id} returns that model's catalog entry")
+register("retrieve_model", "docs:models-and-pricing#retrieve-one-model", "GET /v1/models/{id} returns that model")
+register("retrieve_matches_list", "decision:D-5", "GET /v1/models/{id} returns exactly the model's list entry")
 register("model_ids_with_colon", "decision:D-5", "variant ids with a colon resolve on GET /v1/models/{id}")
 register("models_free", "docs:ai-agent-access#live-source-of-truth-endpoints",
          "the catalog endpoints are read-only and free: listing needs no credits")

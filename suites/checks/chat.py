@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from suites.checks import CheckFailure, fail, schema_problems
-from suites.rules import register, register_all
+from suites.rules import applies, not_applied, register, register_all
 
 __all__ = [
     "LEAK_PATTERNS",
@@ -286,9 +286,14 @@ def usage_chunk_last(data: Sequence[str], payloads: Sequence[dict[str, Any]]) ->
 
 def stream_error_then_done(data: Sequence[str], payloads: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A failure after the stream started: some chunk(s), then exactly one ``{"error": {...}}`` frame,
-    then ``data: [DONE]`` as the last event."""
+    then ``data: [DONE]`` as the last event (D-11). Returns the error; under ``--rules documented`` only
+    the ``[DONE]`` rule is checked and the error chunk found (if any) is returned."""
     done_terminates(data)
     errors = [i for i, p in enumerate(payloads) if "error" in p]
+    if not applies("stream_error_chunk"):
+        not_applied("stream_error_chunk", "stream_error_then_done")
+        found = payloads[errors[-1]].get("error") if errors else None
+        return found if isinstance(found, dict) else {}
     if len(errors) != 1:
         raise CheckFailure("stream_error_chunk", f"expected one error chunk, got {len(errors)} among {len(payloads)} chunks")
     if errors[0] != len(payloads) - 1:
@@ -384,9 +389,13 @@ def render_thinking(reasoning: str) -> str:
 
 
 def thinking_formatted(content: Any, reasoning: Any) -> str:
-    """``content`` is the rendered block of ``reasoning`` followed by a non-empty answer; returns the answer."""
+    """``content`` is the rendered block of ``reasoning`` followed by a non-empty answer (D-8); returns the
+    answer. Under ``--rules documented`` only ``reasoning_content`` is checked and ``content`` is returned."""
     if not isinstance(reasoning, str) or not reasoning:
         raise CheckFailure("reasoning_content_present", f"reasoning_content is {reasoning!r:.100}")
+    if not applies("thinking_block_matches_reasoning"):
+        not_applied("thinking_block_matches_reasoning", "thinking_formatted")
+        return content if isinstance(content, str) else ""
     if not isinstance(content, str) or not content.startswith(THINKING_HEADER + "> "):
         raise CheckFailure("thinking_block_header", f"content does not start with {THINKING_HEADER + '> '!r}: {content!r:.200}")
     block = render_thinking(reasoning)
