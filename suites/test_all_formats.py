@@ -153,7 +153,7 @@ def test_no_upstream_leak_in_answers(api: ApiClient, discovery: Discovery, drive
     failures.raise_any()
 
 
-FAULTS = ["status:500", "status:401", "status:429", "status:400", "midstream:5"]
+FAULTS = ["status:500", "status:401", "status:429", "status:400", "malformed:1", "cut:1", "midstream:5"]
 
 
 @pytest.mark.rule("no_upstream_leak", "openai_error_envelope", "anthropic_error_envelope")

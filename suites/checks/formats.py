@@ -113,14 +113,17 @@ def tool_calls_finish(answer: Answer) -> None:
 @check("parallel_tool_calls_separate", _TOOLS,
        "tool calls the model makes in parallel reach the client as separate calls, one per call made")
 def parallel_calls_separate(calls: Sequence[ToolCall], tools: Sequence[Tool], *, exact: bool) -> None:
-    """With ``exact`` (a deterministic upstream that calls every tool once), one call per tool; else, with
-    two calls or more, calls of distinct ids."""
+    """With ``exact`` (a deterministic upstream that calls every tool once), one call per tool; with two
+    calls or more, calls of distinct ids (and, in Responses, distinct ``function_call`` items)."""
     names = sorted(str(c.name) for c in calls)
     if exact and names != sorted(t.name for t in tools):
         raise CheckFailure("parallel_tool_calls_separate", f"the upstream calls {sorted(t.name for t in tools)} in "
                                                            f"parallel; the client got calls to {names}")
     if len(calls) >= 2 and len({c.id for c in calls}) != len(calls):
         raise CheckFailure("parallel_tool_calls_separate", f"parallel calls share ids: {[c.id for c in calls]}")
+    items = [c.item_id for c in calls if c.item_id is not None]
+    if len(set(items)) != len(items):
+        raise CheckFailure("parallel_tool_calls_separate", f"parallel calls share an output item: {items}")
 
 
 def round_trip_answered(answer: Answer, results: Sequence[str], *, quoted: bool) -> None:
