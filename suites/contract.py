@@ -6,7 +6,10 @@ openapi-core validator, and validates each SSE event against the named schema th
 
 Required fields follow the rule profile (:mod:`suites.rules`): a schema's ``required`` lists what the
 docs or the upstream API promise; fields only a decision of ours requires are listed next to it as
-``x-decision-required: {"D-N": [fields]}`` and are required only under ``--rules all``.
+``x-decision-required: {"D-N": [fields]}`` and are required only under ``--rules all``. Likewise a
+schema marked ``x-decision-refinement: D-N`` (e.g. the error type pinned to each status, D-2) narrows
+the schemas it extends (its ``allOf`` references) by a decision: under ``--rules documented`` only
+those references apply.
 """
 
 from __future__ import annotations
@@ -219,6 +222,19 @@ def with_decisions(node: Any) -> Any:
     return out
 
 
+def documented_only(node: Any) -> Any:
+    """A copy of ``node`` in which every schema marked ``x-decision-refinement`` keeps only the schemas it
+    extends (the ``$ref`` entries of its ``allOf``)."""
+    if isinstance(node, list):
+        return [documented_only(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("x-decision-refinement") and isinstance(node.get("allOf"), list):
+        kept = {k: v for k, v in node.items() if k != "allOf"}
+        return {**kept, "allOf": [dict(v) for v in node["allOf"] if isinstance(v, dict) and "$ref" in v]}
+    return {k: documented_only(v) for k, v in node.items()}
+
+
 def decision_required(spec: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     """Schema name → ``{D-N: fields}`` for every component schema carrying ``x-decision-required``."""
     schemas = spec.get("components", {}).get("schemas", {})
@@ -234,7 +250,7 @@ def _spec(path: Path) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def _load(path: Path, rules: Profile) -> Contract:
     spec = _spec(path)
-    return Contract(with_decisions(spec) if rules == "all" else copy.deepcopy(spec))
+    return Contract(with_decisions(spec) if rules == "all" else documented_only(spec))
 
 
 def load_contract(path: Path = SPEC_PATH, profile: Profile | None = None) -> Contract:

@@ -199,5 +199,15 @@ def test_the_contract_requires_decided_fields_only_under_all() -> None:
     problems = every.schema_errors("#/components/schemas/Model", entry)
     assert any("'created' is a required property" in p for p in problems), problems
     assert any("'rate_usd' is a required property" in p for p in problems), problems
-    decided = documented.spec["components"]["schemas"]["Model"]["x-decision-required"]
-    assert set(decided) <= _decisions()
+    schemas = documented.spec["components"]["schemas"]
+    cited = {d for s in schemas.values() for d in (s.get("x-decision-required") or {})}
+    cited |= {s["x-decision-refinement"] for s in schemas.values() if s.get("x-decision-refinement")}
+    assert {"D-2", "D-35"} <= cited <= _decisions()
+
+
+def test_the_error_type_per_status_is_a_decision() -> None:
+    documented, every = load_contract(profile="documented"), load_contract(profile="all")
+    body = {"error": {"message": "bad key", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
+    assert documented.schema_errors("#/components/schemas/OpenAIErrorAuthentication", body) == []
+    assert every.schema_errors("#/components/schemas/OpenAIErrorAuthentication", body)
+    assert documented.schema_errors("#/components/schemas/OpenAIErrorAuthentication", {"error": {}})
