@@ -1,6 +1,7 @@
 """Rules that hold for every wire format, written once and run with each format's driver (ids ``chat``,
 ``messages``, ``responses``): valid tool calls, parallel calls, tool round trips, usage that adds up, no
-reasoning unless asked, unknown models in the format's own envelope, and no upstream leaks in any answer.
+reasoning unless asked, unknown models and missing keys in the format's own envelope, and no upstream leaks in
+any answer.
 
 Each check runs on the models the format's driver chooses from the deployment's catalog (one per
 provider where the rule is about providers); upstream faults are injected with the mocks'
@@ -135,6 +136,17 @@ def test_unknown_model_is_404_in_the_format_envelope(api: ApiClient, contract: C
     body = driver.body(f"no-such-model-{secrets.token_hex(4)}", stream=stream)
     response = driver.create(api, body)
     formats.unknown_model_not_found(driver.error(response, contract, status=404), driver.envelope)
+    no_leaks(response.content)
+    no_leaks(response.headers)
+
+
+@pytest.mark.rule("auth_missing_key", "openai_error_envelope", "anthropic_error_envelope", "no_upstream_leak")
+@STREAM
+@FORMATS
+def test_missing_key_is_401_in_the_format_envelope(api: ApiClient, contract: Contract, discovery: Discovery,
+                                                   driver: Driver, stream: bool) -> None:
+    response = driver.create(api, driver.body(driver.plain_model(discovery, api), stream=stream), auth="none")
+    formats.missing_key_401(driver.error(response, contract, status=401), driver.envelope)
     no_leaks(response.content)
     no_leaks(response.headers)
 

@@ -4,7 +4,7 @@ Each function checks one rule on an :class:`~suites.drivers.Answer` (or its tool
 reply), whichever format produced it, and raises :class:`~suites.checks.CheckFailure` naming the rule.
 What only one format has (chat's fragments, Anthropic's block order, Responses' sequence numbers)
 stays in that format's module. Where :mod:`suites.checks.behaviour` already names a rule
-(``tool_round_trip``, ``unknown_model_404``) the check here fails with that name; leaks are
+(``tool_round_trip``, ``unknown_model_404``, ``auth_missing_key``) the check here fails with that name; leaks are
 :func:`suites.checks.chat.no_leaks` (rule ``no_upstream_leak``).
 """
 
@@ -20,6 +20,7 @@ from suites.tools import Tool
 
 __all__ = [
     "THINKING_MARK",
+    "missing_key_401",
     "no_reasoning_from_plain_model",
     "no_reasoning_when_off",
     "parallel_calls_separate",
@@ -228,3 +229,12 @@ def unknown_model_not_found(reply: ErrorReply, envelope: str) -> None:
         raise CheckFailure("unknown_model_404", f"expected code 'model_not_found', got {reply.code!r}")
     if envelope == "anthropic" and reply.type != "not_found_error":
         raise CheckFailure("unknown_model_404", f"expected type 'not_found_error', got {reply.type!r}")
+
+
+def missing_key_401(reply: ErrorReply, envelope: str) -> None:
+    """Rule ``auth_missing_key``: a request without a key is 401 in the endpoint's own envelope — code
+    ``missing_api_key`` (OpenAI), type ``authentication_error`` (Anthropic)."""
+    if envelope == "openai" and reply.code != "missing_api_key":
+        raise CheckFailure("auth_missing_key", f"expected code 'missing_api_key', got {reply.code!r}")
+    if envelope == "anthropic" and reply.type != "authentication_error":
+        raise CheckFailure("auth_missing_key", f"expected type 'authentication_error', got {reply.type!r}")

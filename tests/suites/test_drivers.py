@@ -132,3 +132,12 @@ def test_unknown_model_check_reads_each_envelope() -> None:
         formats.unknown_model_not_found(ErrorReply(404, "not_found_error", "x", "invalid_parameter"), "openai")
     with pytest.raises(CheckFailure):
         formats.unknown_model_not_found(ErrorReply(404, "invalid_request_error", "x"), "anthropic")
+
+
+def test_missing_key_check_reads_each_envelope() -> None:
+    formats.missing_key_401(ErrorReply(401, "authentication_error", "x", "missing_api_key"), "openai")
+    formats.missing_key_401(ErrorReply(401, "authentication_error", "x"), "anthropic")
+    with pytest.raises(CheckFailure):
+        formats.missing_key_401(ErrorReply(401, "authentication_error", "x", "invalid_api_key"), "openai")
+    with pytest.raises(CheckFailure):
+        formats.missing_key_401(ErrorReply(401, "invalid_request_error", "x"), "anthropic")
