@@ -43,6 +43,8 @@ class CheckFailure(AssertionError):
     def __init__(self, check: str, message: str) -> None:
         rule = RULES.get(check)
         source = rule.source if rule is not None else "unregistered rule"
+        if rule is not None and rule.says and not message.lower().startswith("expected"):
+            message = f"expected: {rule.says}; got: {message}"
         super().__init__(cut(f"[{check}] ({source}) {message}", MESSAGE_LIMIT))
         self.check = check
         self.rule = rule

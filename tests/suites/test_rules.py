@@ -79,6 +79,9 @@ def test_a_failure_names_its_rule_and_source_on_one_cut_line() -> None:
     text = str(failure)
     assert text.startswith("[no_upstream_leak] (docs:api-reference-overview#errors) expected no upstream host")
     assert "\n" not in text and len(text) <= MESSAGE_LIMIT
+    described = str(CheckFailure("stream_done", "no data: [DONE] among 3 events"))
+    assert described == ("[stream_done] (openai:chat-streaming) expected: a stream ends with data: [DONE]; "
+                         "got: no data: [DONE] among 3 events")
 
 
 def test_documented_skips_decision_only_tests_naming_them(pytester: pytest.Pytester, tmp_path: Path) -> None:
@@ -94,7 +97,8 @@ def test_all_runs_decision_tests_and_checks(pytester: pytest.Pytester, tmp_path:
     pytester.makepyfile(test_ruled=RULED)
     result = pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider", "--rules=all")
     assert _outcomes(result) == {"passed": 2, "failed": 1}
-    result.stdout.fnmatch_lines(["*model_echoed] (decision:D-11) requested 'a', answer says 'b'*"])
+    result.stdout.fnmatch_lines(["*model_echoed] (decision:D-11) expected: an answer's model echoes the requested "
+                                 "catalog id; got: requested 'a', answer says 'b'*"])
 
 
 def test_the_default_profile_depends_on_the_target(pytester: pytest.Pytester, tmp_path: Path) -> None:
