@@ -97,8 +97,8 @@ def test_all_runs_decision_tests_and_checks(pytester: pytest.Pytester, tmp_path:
     pytester.makepyfile(test_ruled=RULED)
     result = pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider", "--rules=all")
     assert _outcomes(result) == {"passed": 2, "failed": 1}
-    result.stdout.fnmatch_lines(["*model_echoed] (decision:D-11) expected: an answer's model echoes the requested "
-                                 "catalog id; got: requested 'a', answer says 'b'*"])
+    line = "*model_echoed] (decision:D-11) expected: an answer's model echoes the requested catalog id; got: *"
+    result.stdout.fnmatch_lines([line + "requested 'a', answer says 'b'*"])
 
 
 def test_the_default_profile_depends_on_the_target(pytester: pytest.Pytester, tmp_path: Path) -> None:
