@@ -4,7 +4,8 @@ Each function checks one rule on an :class:`~suites.drivers.Answer` (or its tool
 reply), whichever format produced it, and raises :class:`~suites.checks.CheckFailure` naming the rule.
 What only one format has (chat's fragments, Anthropic's block order, Responses' sequence numbers)
 stays in that format's module. Where :mod:`suites.checks.behaviour` already names a rule
-(``tool_round_trip``, ``unknown_model_404``, ``auth_missing_key``) the check here fails with that name; leaks are
+(``tool_round_trip``, ``unknown_model_404``, ``auth_missing_key``,
+``upstream_failure_status``) the check here fails with that name; leaks are
 :func:`suites.checks.chat.no_leaks` (rule ``no_upstream_leak``).
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from suites.checks import CheckFailure, distinct_ids, schema_problems
+import httpx
+
+from suites.checks import CheckFailure, distinct_ids, expect, schema_problems
 from suites.drivers.base import Answer, ErrorReply, ToolCall, Usage, parse_arguments
 from suites.rules import check, register
 from suites.tools import Tool
@@ -33,6 +36,7 @@ __all__ = [
     "tool_calls_named",
     "tool_calls_valid",
     "unknown_model_not_found",
+    "upstream_failure_status",
     "usage_adds_up",
     "usage_cost",
 ]
@@ -238,3 +242,10 @@ def missing_key_401(reply: ErrorReply, envelope: str) -> None:
         raise CheckFailure("auth_missing_key", f"expected code 'missing_api_key', got {reply.code!r}")
     if envelope == "anthropic" and reply.type != "authentication_error":
         raise CheckFailure("auth_missing_key", f"expected type 'authentication_error', got {reply.type!r}")
+
+
+def upstream_failure_status(response: httpx.Response, fault: str) -> None:
+    """Rule ``upstream_failure_status`` (D-11): an upstream failure is a 502 or 503 — an upstream 400 the
+    gateway could not pre-validate a 400 — never the provider's own status."""
+    expect("upstream_failure_status", response.status_code in (400, 502, 503), f"400, 502 or 503 for upstream {fault}",
+           f"{response.status_code}: {response.text[:200]}")
