@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from suites.checks import CheckFailure, distinct_ids, expect, schema_problems
+from suites.checks import CheckFailure, cut, distinct_ids, expect, schema_problems
 from suites.drivers.base import Answer, ErrorReply, ToolCall, Usage, parse_arguments
 from suites.rules import check, register
 from suites.tools import Tool
@@ -48,11 +48,6 @@ THINKING_MARK = "> **Thinking"
 register("reasoning_shown_when_asked", _CATALOG,
          "a reasoner asked to reason (through a control its catalog entry lists) shows its reasoning: the "
          "precondition of the reasoning-off check")
-
-
-def _cut(value: Any, limit: int = 160) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # ----- tool calls ------------------------------------------------------------------------------------
@@ -92,7 +87,7 @@ def tool_call_arguments_schema(calls: Sequence[ToolCall], tools: Sequence[Tool])
         problems = [problem] if problem else schema_problems(schemas.get(str(call.name), {}), value)
         if problems:
             raise CheckFailure("tool_call_arguments_match_schema",
-                               f"{call.name} arguments {_cut(call.raw)} break the tool's schema: {problems[:3]}")
+                               f"{call.name} arguments {cut(call.raw)} break the tool's schema: {problems[:3]}")
 
 
 def tool_calls_valid(calls: Sequence[ToolCall], tools: Sequence[Tool]) -> None:
@@ -142,7 +137,7 @@ def round_trip_answered(answer: Answer, results: Sequence[str], *, quoted: bool)
     missing = [r for r in results if quoted and r not in answer.text]
     if missing:
         raise CheckFailure("tool_round_trip", f"the tool results {missing} did not reach the model: "
-                                                     f"{_cut(answer.text)}")
+                                                     f"{cut(answer.text)}")
 
 
 # ----- usage -----------------------------------------------------------------------------------------
@@ -164,7 +159,7 @@ def usage_adds_up(usage: Usage | None) -> None:
                                      ("cached", usage.cached)) if v is not None})
     bad = {k: v for k, v in counts.items() if not _count(v)}
     if bad:
-        raise CheckFailure(name, f"token counts must be integers >= 0: {bad} in {_cut(usage.raw, 300)}")
+        raise CheckFailure(name, f"token counts must be integers >= 0: {bad} in {cut(usage.raw, 300)}")
     if usage.input <= 0 or usage.output <= 0:
         raise CheckFailure(name, f"input tokens {usage.input}, output tokens {usage.output}: both must be > 0")
     if usage.total is not None and usage.total != usage.input + usage.output:
@@ -196,7 +191,7 @@ def _no_reasoning(answer: Answer, rule: str, where: str) -> None:
              if there]
     if shown:
         raise CheckFailure(rule, f"{where}: the answer shows {', '.join(shown)} "
-                                 f"({_cut(answer.reasoning or answer.text)})")
+                                 f"({cut(answer.reasoning or answer.text)})")
     if not answer.text.strip():
         raise CheckFailure(rule, f"{where}: no text answer")
 
