@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from suites.checks import chat as leaks
-from suites.checks import errors, expect
+from suites.checks import errors, expect, require
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.plugin import Target
@@ -62,6 +62,7 @@ class ErrorCase:
     code: str | None = None
     type: str | None = None
     param: str | None = None
+    decision: str | None = None  # the decision rule that sets this case's status (skipped under documented)
 
     def fixture_value(self, request: pytest.FixtureRequest) -> Any:
         return request.getfixturevalue(self.fixture) if self.fixture else None
@@ -120,6 +121,8 @@ def check_error_case(case: ErrorCase, kwargs: dict[str, Any], create: Create, en
     """Send ``kwargs`` plain and (unless the case says not) with ``stream: true``: each answer passes
     ``envelope`` and leaks nothing of the upstream; a 429 says when to retry. A 500 case goes over its own
     connection pool, since a crashing route may drop the connection."""
+    if case.decision:
+        require(case.decision)
     client, own = api, None
     if case.status == 500:
         own = ContractTransport(contract, recorder)

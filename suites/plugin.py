@@ -42,7 +42,7 @@ from suites import rules as rule_registry
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
-from suites.rules import PROFILES, Profile, Rule, rules_of
+from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 
 __all__ = ["Target"]
@@ -167,11 +167,6 @@ def _is_suite_test(config: pytest.Config, item: pytest.Item) -> bool:
     return bool(config.getini("empirio_require_rules")) or SUITES_DIR in path.parents
 
 
-def _decision_skip(decisions: list[Rule]) -> str:
-    named = ", ".join(f"{r.decision} {r.name}" for r in decisions)
-    return f"decision rule{'s' if len(decisions) > 1 else ''} {named}: not a documented rule (--rules all runs it)"
-
-
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every suite test names known rules; under ``documented`` a test of decisions only is skipped."""
     problems: list[str] = []
@@ -191,7 +186,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         found = rules_of(item)
         if found and all(r.kind == "decision" for r in found):
-            item.add_marker(pytest.mark.skip(reason=_decision_skip(found)))
+            item.add_marker(pytest.mark.skip(reason=decision_skip_reason(found)))
 
 
 def _resolve_target(config: pytest.Config) -> Target:

@@ -35,6 +35,7 @@ __all__ = [
     "Rule",
     "applies",
     "check",
+    "decision_skip_reason",
     "not_applied",
     "profile",
     "register",
@@ -183,6 +184,13 @@ def check(name: str, source: str, says: str = "") -> Callable[[F], F]:
         return cast(F, gated)
 
     return decorate
+
+
+def decision_skip_reason(decisions: list[Rule]) -> str:
+    """Why a test (or a case of one) checking only the decisions ``decisions`` is skipped under
+    ``--rules documented``."""
+    named = ", ".join(f"{r.decision} {r.name}" for r in decisions)
+    return f"decision rule{'s' if len(decisions) > 1 else ''} {named}: not a documented rule (--rules all runs it)"
 
 
 def rules_of(item: Any) -> list[Rule]:

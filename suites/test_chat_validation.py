@@ -110,7 +110,7 @@ def _model_for(discovery: Discovery, needs: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope")
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope", "validation_400")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     spec = CASES[case]
     model = _model_for(discovery, spec.needs)
@@ -118,7 +118,9 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
     content = built if isinstance(built, bytes) else json.dumps(built).encode()
     response = api.post(CHAT, content=content, headers={"content-type": spec.content_type})
     errors.no_server_error(response)
-    holds("malformed_request_4xx", bool(response.status_code in spec.status),
+    holds("malformed_request_4xx", 400 <= response.status_code < 500,
+          f"expected a 4xx, got {response.status_code}: {response.text[:300]!r}")
+    holds("validation_400", response.status_code in spec.status,
           f"expected {spec.status}, got {response.status_code}: {response.text[:300]!r}")
     error = errors.openai_error(response, contract, status=response.status_code, type="invalid_request_error")
     if spec.codes:

@@ -213,17 +213,18 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "401-missing-key": ErrorCase(401, None, cases.missing_key),
     "404-unknown-model": ErrorCase(404, None, cases.unknown_model),
     "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key),
-    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_user), stream_too=False),
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_user), stream_too=False, decision="body_size_413"),
     "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False),
-    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _user)),
-    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _user)),
-    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False),
+    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _user), decision="upstream_failure_status"),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _user), decision="upstream_failure_status"),
+    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False, decision="internal_error_envelope"),
 }
 TYPE_BY_STATUS = {**errors.ANTHROPIC_TYPE_BY_STATUS, 502: "api_error", 503: "overloaded_error"}
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
-@pytest.mark.rule("anthropic_error_envelope", "anthropic_error_type")
+@pytest.mark.rule("anthropic_error_envelope", "anthropic_error_type", "body_size_413", "upstream_failure_status",
+                  "internal_error_envelope")
 def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                       recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]

@@ -179,21 +179,24 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "404-unknown-model": ErrorCase(404, None, cases.unknown_model, code="model_not_found", type="not_found_error"),
     "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key, code="insufficient_credits",
                                   type="billing_error"),
-    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_input), stream_too=False,
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_input), stream_too=False, decision="body_size_413",
                                     code="request_too_large", type="invalid_request_error"),
     "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False,
                                   code="rate_limit_exceeded", type="rate_limit_error"),
     "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _input), code="upstream_error",
+                                    decision="upstream_failure_status",
                                     type="api_error"),
-    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _input),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _input), decision="upstream_failure_status",
                                          code="model_unavailable", type="api_error"),
     "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False, code="internal_error",
+                                    decision="internal_error_envelope",
                                     type="api_error"),
 }
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
-@pytest.mark.rule("openai_error_envelope", "error_code")
+@pytest.mark.rule("openai_error_envelope", "error_code", "body_size_413", "upstream_failure_status",
+                  "internal_error_envelope")
 def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                    recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]

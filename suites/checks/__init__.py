@@ -15,12 +15,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 
-from suites.rules import RULES, applies, not_applied, register
+from suites.rules import RULES, applies, decision_skip_reason, not_applied, register
 
-__all__ = ["MESSAGE_LIMIT", "CheckFailure", "collapse_runs", "cut", "distinct_ids", "expect", "fail", "holds",
-           "no_thinking_block", "schema_problems"]
+__all__ = [
+    "MESSAGE_LIMIT",
+    "CheckFailure",
+    "collapse_runs",
+    "cut",
+    "distinct_ids",
+    "expect",
+    "fail",
+    "holds",
+    "no_thinking_block",
+    "require",
+    "schema_problems",
+]
 
 MESSAGE_LIMIT = 600
 """Failure messages are cut to this many characters (one line each)."""
@@ -57,6 +69,13 @@ def fail(check: str, message: str) -> None:
         not_applied(check, message)
         return
     raise CheckFailure(check, message)
+
+
+def require(rule: str) -> None:
+    """Skip the running test (case) when ``rule`` is a decision the current profile does not apply: for a
+    case of a test whose other cases check documented rules."""
+    if not applies(rule):  # reported at the test, not at this helper
+        raise pytest.skip.Exception(decision_skip_reason([RULES[rule]]), _use_item_location=True)
 
 
 def holds(check: str, ok: bool, message: str) -> None:

@@ -71,6 +71,7 @@ register("reasoning_controls", "decision:D-20", "reasoning_effort / enable_think
 register("reasoning_tokens_reported", "openai:chat-completion-usage#reasoning-tokens",
          "a reasoning answer reports completion_tokens_details.reasoning_tokens")
 register("malformed_request_4xx", "openai:error-codes", "a malformed request is a 400 in the error envelope")
+register("validation_400", "decision:D-2", "a malformed request is exactly a 400 invalid_request_error (not 415 or 422)")
 register("unknown_model_404", "openai:error-codes", "an unknown model is a 404 model_not_found")
 register("model_wrong_endpoint", "decision:D-15", "a model not served on the endpoint is 400 model_not_supported_on_endpoint")
 register_all("decision:D-27", {

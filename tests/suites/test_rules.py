@@ -215,3 +215,22 @@ def test_the_error_type_per_status_is_a_decision() -> None:
     assert documented.schema_errors("#/components/schemas/OpenAIErrorAuthentication", body) == []
     assert every.schema_errors("#/components/schemas/OpenAIErrorAuthentication", body)
     assert documented.schema_errors("#/components/schemas/OpenAIErrorAuthentication", {"error": {}})
+
+
+def test_a_decision_case_of_a_documented_test_is_skipped_at_the_test(pytester: pytest.Pytester,
+                                                                      tmp_path: Path) -> None:
+    pytester.makepyfile(test_cases='''
+import pytest
+from suites.checks import require
+
+@pytest.mark.parametrize("case", ["documented", "decided"])
+@pytest.mark.rule("no_upstream_leak", "model_echoed")
+def test_cases(case):
+    if case == "decided":
+        require("model_echoed")
+''')
+    result = pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider", "--rules=documented",
+                                          "-rs")
+    assert _outcomes(result) == {"passed": 1, "skipped": 1}
+    result.stdout.fnmatch_lines(["SKIPPED [1] test_cases.py:*: decision rule D-11 model_echoed*(--rules all runs it)"])
+    assert _outcomes(pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider")) == {"passed": 2}
