@@ -232,5 +232,5 @@ def test_cases(case):
     result = pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider", "--rules=documented",
                                           "-rs")
     assert _outcomes(result) == {"passed": 1, "skipped": 1}
-    result.stdout.fnmatch_lines(["SKIPPED [1] test_cases.py:*: decision rule D-11 model_echoed*(--rules all runs it)"])
+    result.stdout.fnmatch_lines(["SKIPPED [[]1] test_cases.py:*: decision rule D-11 model_echoed*(--rules all runs it)"])
     assert _outcomes(pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider")) == {"passed": 2}
