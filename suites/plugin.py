@@ -301,11 +301,14 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    skipped = rule_registry.NOT_APPLIED
+    skipped = [n for n, what in rule_registry.NOT_APPLIED if not what.startswith(rule_registry.VIOLATED)]
+    violated = [n for n, what in rule_registry.NOT_APPLIED if what.startswith(rule_registry.VIOLATED)]
     if skipped:
-        names = sorted({n for n, _ in skipped})
         terminalreporter.write_line(f"empirio rules: {len(skipped)} decision check(s) not applied under "
-                                    f"--rules documented: {', '.join(names)}")
+                                    f"--rules documented: {', '.join(sorted(set(skipped)))}")
+    if violated:
+        terminalreporter.write_line(f"empirio rules: {len(violated)} decision check(s) would have failed (not "
+                                    f"applied under --rules documented): {', '.join(sorted(set(violated)))}")
     recorder = config.stash[_RECORDER]
     if not recorder.statuses and not recorder.events:
         return

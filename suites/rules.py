@@ -31,6 +31,7 @@ __all__ = [
     "NOT_APPLIED",
     "PROFILES",
     "RULES",
+    "VIOLATED",
     "Profile",
     "Rule",
     "applies",
@@ -118,7 +119,9 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 NOT_APPLIED: list[tuple[str, str]] = []
-"""(rule name, what was skipped) for every decision check the ``documented`` profile did not apply."""
+"""(rule name, what) for every decision check the ``documented`` profile did not apply: the check that was
+skipped, or :data:`VIOLATED` and the failure it would have reported."""
+VIOLATED = "violated, not applied: "
 
 _STATE: dict[str, Profile] = {"profile": "all"}
 

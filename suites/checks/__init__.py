@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from suites.rules import RULES, applies, decision_skip_reason, not_applied, register
+from suites.rules import RULES, VIOLATED, applies, decision_skip_reason, not_applied, register
 
 __all__ = [
     "MESSAGE_LIMIT",
@@ -66,7 +66,7 @@ def fail(check: str, message: str) -> None:
     """Fail rule ``check`` with ``message`` — unless it is a decision the current profile does not apply,
     which is recorded instead (the caller then carries on)."""
     if not applies(check):
-        not_applied(check, message)
+        not_applied(check, f"{VIOLATED}{message}")
         return
     raise CheckFailure(check, message)
 
