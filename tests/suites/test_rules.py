@@ -234,3 +234,9 @@ def test_cases(case):
     assert _outcomes(result) == {"passed": 1, "skipped": 1}
     result.stdout.fnmatch_lines(["SKIPPED [[]1] test_cases.py:*: decision rule D-11 model_echoed*(--rules all runs it)"])
     assert _outcomes(pytester.runpytest_inprocess(f"--rootdir={tmp_path}", "-p", "no:cacheprovider")) == {"passed": 2}
+
+
+def test_every_rule_says_what_it_expects() -> None:
+    load_rules()
+    silent = sorted(name for name, rule in RULES.items() if not rule.says.strip())
+    assert not silent, f"rules without a statement (the 'expected:' of their failures): {silent[:10]}"
