@@ -3,10 +3,18 @@
 :class:`Contract` finds the operation for a request, validates a whole response through one
 openapi-core validator, and validates each SSE event against the named schema the operation's
 ``text/event-stream`` media type lists under ``x-sse-events``.
+
+Required fields follow the rule profile (:mod:`suites.rules`): a schema's ``required`` lists what the
+docs or the upstream API promise; fields only a decision of ours requires are listed next to it as
+``x-decision-required: {"D-N": [fields]}`` and are required only under ``--rules all``. Likewise a
+schema marked ``x-decision-refinement: D-N`` (e.g. the error type pinned to each status, D-2) narrows
+the schemas it extends (its ``allOf`` references) by a decision: under ``--rules documented`` only
+those references apply.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping
@@ -24,6 +32,8 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from suites import SPEC_PATH
+from suites.rules import Profile
+from suites.rules import profile as _current
 
 __all__ = ["Contract", "Operation", "Violation", "load_contract"]
 
@@ -198,7 +208,52 @@ def _describe(error: Exception, limit: int = 12) -> str:
     return f"{type(error).__name__}: " + "; ".join(lines) + more
 
 
+def with_decisions(node: Any) -> Any:
+    """A copy of ``node`` whose ``required`` lists also hold their ``x-decision-required`` fields."""
+    if isinstance(node, list):
+        return [with_decisions(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: with_decisions(v) for k, v in node.items()}
+    decided = node.get("x-decision-required")
+    if isinstance(decided, dict):
+        fields = [f for names in decided.values() for f in names]
+        out["required"] = list(dict.fromkeys([*node.get("required", []), *fields]))
+    return out
+
+
+def documented_only(node: Any) -> Any:
+    """A copy of ``node`` in which every schema marked ``x-decision-refinement`` keeps only the schemas it
+    extends (the ``$ref`` entries of its ``allOf``)."""
+    if isinstance(node, list):
+        return [documented_only(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("x-decision-refinement") and isinstance(node.get("allOf"), list):
+        kept = {k: v for k, v in node.items() if k != "allOf"}
+        return {**kept, "allOf": [dict(v) for v in node["allOf"] if isinstance(v, dict) and "$ref" in v]}
+    return {k: documented_only(v) for k, v in node.items()}
+
+
+def decision_required(spec: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Schema name → ``{D-N: fields}`` for every component schema carrying ``x-decision-required``."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    return {name: copy.deepcopy(s["x-decision-required"]) for name, s in schemas.items()
+            if isinstance(s, dict) and isinstance(s.get("x-decision-required"), dict)}
+
+
+@lru_cache(maxsize=1)
+def _spec(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=4)
-def load_contract(path: Path = SPEC_PATH) -> Contract:
-    """The contract at ``path``; parsed once per process and shared by every client and suite."""
-    return Contract(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+def _load(path: Path, rules: Profile) -> Contract:
+    spec = _spec(path)
+    return Contract(with_decisions(spec) if rules == "all" else documented_only(spec))
+
+
+def load_contract(path: Path = SPEC_PATH, profile: Profile | None = None) -> Contract:
+    """The contract at ``path`` under rule ``profile`` (default: the current one); parsed once per
+    process and profile, shared by every client and suite."""
+    return _load(Path(path), profile or _current())

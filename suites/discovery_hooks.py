@@ -78,6 +78,12 @@ def _client(config: pytest.Config) -> tuple[ApiClient, ContractTransport]:
     return ApiClient(target.base_url, target.api_key, transport), transport
 
 
+def discovered(config: pytest.Config) -> Discovery | None:
+    """The session's discovery if it ran (nothing is fetched here)."""
+    state = config.stash.get(_STATE, None)
+    return state.discovery if state is not None else None
+
+
 def session_discovery(config: pytest.Config) -> Discovery:
     """The session's discovery, learnt on first use; a listing that is no list fails the caller."""
     state = config.stash[_STATE]

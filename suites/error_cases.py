@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from suites.checks import chat as leaks
-from suites.checks import errors
+from suites.checks import errors, expect, require
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.plugin import Target
@@ -63,6 +63,7 @@ class ErrorCase:
     code: str | None = None
     type: str | None = None
     param: str | None = None
+    decision: str | None = None  # the decision rule that sets this case's status (skipped under documented)
 
     def fixture_value(self, request: pytest.FixtureRequest) -> Any:
         return request.getfixturevalue(self.fixture) if self.fixture else None
@@ -122,6 +123,8 @@ def check_error_case(case: ErrorCase, kwargs: dict[str, Any], create: Create, en
     ``envelope`` and leaks nothing of the upstream; a 429 says when to retry; a 4xx the gateway owes (any
     but an upstream fault's) never reached an upstream. A 500 case goes over its own connection pool,
     since a crashing route may drop the connection."""
+    if case.decision:
+        require(case.decision)
     client, own = api, None
     if case.status == 500:
         own = ContractTransport(contract, recorder)
@@ -142,7 +145,8 @@ def check_error_case(case: ErrorCase, kwargs: dict[str, Any], create: Create, en
             leaks.no_leaks(response.headers)
             if case.status == 429:
                 retry_after = response.headers.get("retry-after", "")
-                assert retry_after.isdigit() and int(retry_after) > 0, f"a 429 needs retry-after seconds, got {retry_after!r}"
+                expect("rate_limit_retry_after", retry_after.isdigit() and int(retry_after) > 0,
+                       "a 429 with retry-after in seconds", retry_after)
     finally:
         if own is not None:
             client.close()
@@ -180,10 +184,11 @@ def check_malformed(api: ApiClient, create: Create, case: str, body: Any, valid:
     else:
         response = create(api, body)
     errors.no_server_error(response)
-    assert 400 <= response.status_code < 500, f"{case}: expected a 4xx, got {response.status_code}: {response.text[:200]!r}"
+    expect("malformed_request_4xx", 400 <= response.status_code < 500, f"{case}: a 4xx",
+           f"{response.status_code}: {response.text[:200]}")
     envelope(response)
     not_forwarded(response, f"{case}: a rejection the gateway owes")
     leaks.no_leaks(response.content)
     after = create(api, valid)
-    assert after.status_code == 200, f"a valid request right after the malformed one failed: {after.status_code} " \
-                                     f"{after.text[:200]!r}"
+    expect("valid_request_200", after.status_code == 200, "200 for a valid request right after the malformed one",
+           f"{after.status_code}: {after.text[:200]}")

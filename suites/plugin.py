@@ -16,6 +16,13 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
     --model            EMPIRIO_MODEL            pin models: chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID
     --probe-limit      EMPIRIO_PROBE_LIMIT      how many listed models to probe when /v1/models is a plain list
+    --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
+                                                our decisions); default ``all`` against the self-launched
+                                                reference, ``documented`` against any --base-url
+
+Every suite test declares the rules it checks (``@pytest.mark.rule``, :mod:`suites.rules`); a suite
+test without one is a collection error, and under ``--rules documented`` a test whose rules are all
+decisions is skipped naming them.
 
 Every response any suite receives passes through :class:`suites.transport.ContractTransport`; a test
 that received a response breaking the contract or leaking the upstream fails, whatever it asserted
@@ -26,7 +33,9 @@ it, and skips reported at the test live in :mod:`suites.discovery_hooks`.
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +43,13 @@ from typing import Any
 
 import pytest
 
+import suites.checks
 from suites import reporting
+from suites import rules as rule_registry
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog
 
@@ -61,6 +73,8 @@ _OPTIONS: dict[str, str] = {
              "discovery)",
     "probe_limit": "how many listed models to probe when /v1/models is a plain OpenAI or Anthropic list "
                    "(default 4)",
+    "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
+             "decisions); default all against the self-launched reference, documented against --base-url",
 }
 
 _FLAGS: dict[str, str] = {
@@ -72,6 +86,8 @@ _FLAGS: dict[str, str] = {
 
 _TARGET = pytest.StashKey["Target"]()
 _RECORDER = pytest.StashKey[Recorder]()
+_PROFILE = pytest.StashKey[tuple[Profile, str]]()
+SUITES_DIR = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -104,6 +120,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, dest=f"empirio_{name}", action="store_true", default=False, help=help_text)
         parser.addini(f"empirio_{name}", help_text, type="bool", default=False)
+    parser.addini("empirio_require_rules", "every collected test (not only the suites') must declare "
+                  "@pytest.mark.rule", type="bool", default=False)
 
 
 def _truthy(value: str) -> bool:
@@ -133,10 +151,36 @@ _MARKERS = (
 )
 
 
+def _profile(config: pytest.Config) -> tuple[Profile, str]:
+    """The rule profile and why: the option, else the target's default."""
+    chosen = _setting(config, "rules")
+    if chosen:
+        if chosen not in PROFILES:
+            raise pytest.UsageError(f"--rules {chosen!r}: choose one of {', '.join(PROFILES)}")
+        return rule_registry.set_profile(chosen), "chosen"
+    if _setting(config, "base_url"):
+        return rule_registry.set_profile("documented"), "default against --base-url"
+    return rule_registry.set_profile("all"), "default against the self-launched reference"
+
+
+_OUTER_PROFILE = pytest.StashKey[Profile]()
+
+
+def load_rules() -> None:
+    """Import every module of :mod:`suites.checks`: each registers the rules its checks enforce."""
+    for module in pkgutil.iter_modules(suites.checks.__path__):
+        importlib.import_module(f"suites.checks.{module.name}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    load_rules()
     config.stash[_RECORDER] = Recorder()
     for marker in _MARKERS:  # an installed harness runs without the checkout's pyproject.toml
         config.addinivalue_line("markers", marker)
+
+    config.stash[_OUTER_PROFILE] = rule_registry.profile()
+    config.stash[_PROFILE] = _profile(config)
+    rule_registry.NOT_APPLIED.clear()
 
 
 def _reference_problem(config: pytest.Config) -> str | None:
@@ -176,9 +220,41 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         raise pytest.UsageError(problem)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     base_url = _setting(config, "base_url")
-    return f"empirio target: {base_url or 'reference gateway + mocks, started locally'}"
+    profile, why = config.stash[_PROFILE]
+    return [f"empirio target: {base_url or 'reference gateway + mocks, started locally'}",
+            f"empirio rules: {profile} ({why})"]
+
+
+def _is_suite_test(config: pytest.Config, item: pytest.Item) -> bool:
+    path = Path(str(item.path)).resolve()
+    return bool(config.getini("empirio_require_rules")) or SUITES_DIR in path.parents
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every suite test names known rules; under ``documented`` a test of decisions only is skipped."""
+    problems: list[str] = []
+    for item in items:
+        names = [n for marker in item.iter_markers("rule") for n in marker.args]
+        unknown = [n for n in names if n not in rule_registry.RULES]
+        if unknown:
+            problems.append(f"{item.nodeid}: unknown rule(s) {', '.join(map(repr, unknown))}")
+        elif not names and _is_suite_test(config, item):
+            problems.append(f"{item.nodeid}: no @pytest.mark.rule(...) names the rule it checks")
+    if problems:
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise pytest.UsageError("every suite test must declare the rules it checks:\n  "
+                                + "\n  ".join(problems[:20]) + more)
+    if reporting.allure_active(config):
+        for item in items:
+            reporting.label_item(item)
+    if config.stash[_PROFILE][0] != "documented":
+        return
+    for item in items:
+        found = rules_of(item)
+        if found and all(r.kind == "decision" for r in found):
+            item.add_marker(pytest.mark.skip(reason=decision_skip_reason(found)))
 
 
 def _resolve_target(config: pytest.Config) -> Target:
@@ -223,6 +299,8 @@ def session_recorder(config: pytest.Config) -> Recorder:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OUTER_PROFILE in config.stash:  # an in-process run (pytester) leaves its caller's profile as it was
+        rule_registry.set_profile(config.stash[_OUTER_PROFILE])
     target = config.stash.get(_TARGET, None)
     if target is not None and target.local is not None:
         target.local.stop()
@@ -235,9 +313,9 @@ def target(pytestconfig: pytest.Config) -> Target:
 
 
 @pytest.fixture(scope="session")
-def contract() -> Contract:
-    """The shared contract (specs/openapi.yaml)."""
-    return load_contract()
+def contract(pytestconfig: pytest.Config) -> Contract:
+    """The shared contract (specs/openapi.yaml), its required fields as the rule profile has them."""
+    return load_contract(profile=pytestconfig.stash[_PROFILE][0])
 
 
 @pytest.fixture(scope="session")
@@ -291,12 +369,6 @@ mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if reporting.allure_active(config):
-        for item in items:
-            reporting.label_item(item)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.config.stash[_RECORDER].exchanges.clear()
@@ -306,6 +378,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     recorder = item.config.stash[_RECORDER]
     before = len(recorder.violations)
+    skipped_before = len(rule_registry.NOT_APPLIED)
     try:
         result = yield
     except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception):
@@ -316,6 +389,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             raise
         own = reporting.one_line(f"{type(exc).__name__}: {exc}", 600)
         raise AssertionError(f"{_violations(new)} | and the test's own check: {own}") from exc
+    finally:
+        for name, what in rule_registry.NOT_APPLIED[skipped_before:]:
+            item.user_properties.append(("rule_not_applied", f"{name}: {what[:200]}"))
     new = recorder.violations[before:]
     if new:
         raise AssertionError(_violations(new))
@@ -356,10 +432,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("failures, one line each")
         for line in reporting.failure_lines(failed):
             terminalreporter.write_line(line)
+    skipped = [n for n, what in rule_registry.NOT_APPLIED if not what.startswith(rule_registry.VIOLATED)]
+    violated = [n for n, what in rule_registry.NOT_APPLIED if what.startswith(rule_registry.VIOLATED)]
+    if skipped:
+        terminalreporter.write_line(f"empirio rules: {len(skipped)} decision check(s) not applied under "
+                                    f"--rules documented: {', '.join(sorted(set(skipped)))}")
+    if violated:
+        terminalreporter.write_line(f"empirio rules: {len(violated)} decision check(s) would have failed (not "
+                                    f"applied under --rules documented): {', '.join(sorted(set(violated)))}")
     recorder = config.stash[_RECORDER]
     if not recorder.statuses and not recorder.events:
         return
-    rows = coverage_rows(load_contract(), recorder)
+    rows = coverage_rows(load_contract(profile=config.stash[_PROFILE][0]), recorder)
     out = Path(_setting(config, "coverage_json") or config.invocation_params.dir / "reports" / "coverage.json")
     write_coverage(out, rows)
     terminalreporter.section("spec coverage")
@@ -378,16 +462,25 @@ _BELOW = pytest.StashKey[tuple[float, float]]()
 
 def _environment(config: pytest.Config) -> dict[str, str]:
     target = config.stash.get(_TARGET, None)
-    rules = getattr(config.option, "empirio_rules", None) or getattr(config.option, "rules", None)
+    profile, why = config.stash[_PROFILE]
     return {
         "target": (target.base_url + (" (reference gateway + mocks, started locally)" if target.local else ""))
                   if target else (_setting(config, "base_url") or "not resolved (no test used the deployment)"),
-        "discovery": config.stash.get(DISCOVERY, "not run (no test needed the model list)"),
-        "rule profile": str(rules or "all (every rule; this harness has no --rules option)"),
+        "discovery": _discovery_line(config),
+        "rule profile": f"{profile} ({why})",
         "mock upstreams": "yes" if target and target.mock_upstreams else "no",
         "mock request logs": ", ".join(target.mock_control) if target and target.mock_control else "none",
         "harness version": reporting.harness_version(),
     }
+
+
+def _discovery_line(config: pytest.Config) -> str:
+    from suites.discovery_hooks import discovered
+
+    found = discovered(config)
+    if found is not None:
+        return reporting.describe_discovery(found)
+    return config.stash.get(DISCOVERY, "not run (no test needed the model list)")
 
 
 DISCOVERY = pytest.StashKey[str]()
@@ -402,7 +495,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash[_RECORDER]
     if minimum is None:
         return
-    percent = coverage_percent(coverage_rows(load_contract(), recorder))
+    percent = coverage_percent(coverage_rows(load_contract(profile=session.config.stash[_PROFILE][0]), recorder))
     if percent < float(minimum):
         session.config.stash[_BELOW] = (percent, float(minimum))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

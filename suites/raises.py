@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 from suites.checks import CheckFailure
 from suites.leaks import cut
+from suites.rules import register
+
+register("sdk_error_class", "docs:openai-and-anthropic-compatibility#sdk-configuration-cheat-sheet",
+         "the official SDK raises the exception class its docs give for the status")
 
 __all__ = ["Caught", "raises"]
 

@@ -3,28 +3,95 @@ comes from.
 
 A source is one of
 
-* ``docs:<page>#<section>`` — a page of the EmpirioLabs documentation (the seed pages' slugs, e.g.
-  ``docs:authentication#api-keys``);
+* ``docs:<page>#<section>`` — a section of a page of the EmpirioLabs documentation (the seed pages'
+  slugs without their number, e.g. ``docs:rate-limits-and-api-keys#common-errors``; :data:`DOC_PAGES`
+  lists the pages and sections a rule may cite);
 * ``openai:<what>``, ``anthropic:<what>``, ``deepseek:<what>`` — the upstream API's published behaviour
   that the docs promise to be compatible with;
 * ``decision:D-N`` — a decision of this project (``specs/DECISIONS.md``) where the docs are silent or
   disagree.
 
-``--rules documented`` runs only the first two kinds; ``--rules all`` adds the decisions. A test declares
-the rules it checks with ``@pytest.mark.rule("<name>", ...)``; each name is registered once, here, by
-:func:`register` (or the :func:`check` decorator), and a second registration of a name is refused.
+``--rules documented`` runs only the first two kinds; ``--rules all`` adds the decisions (the
+*profile*, :func:`set_profile`). A test declares the rules it checks with
+``@pytest.mark.rule("<name>", ...)``; each name is registered once by :func:`register` (or the
+:func:`check` decorator), and a second registration of a name is refused. A check of a decision rule
+that runs under the ``documented`` profile does nothing and records itself in :data:`NOT_APPLIED`.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
-__all__ = ["RULES", "Rule", "check", "register", "rules_of"]
+__all__ = [
+    "DOC_PAGES",
+    "NOT_APPLIED",
+    "PROFILES",
+    "RULES",
+    "VIOLATED",
+    "Profile",
+    "Rule",
+    "applies",
+    "check",
+    "decision_skip_reason",
+    "not_applied",
+    "profile",
+    "register",
+    "register_all",
+    "rules_of",
+    "set_profile",
+]
 
-_UPSTREAMS = ("openai:", "anthropic:", "deepseek:")
+Profile = Literal["documented", "all"]
+PROFILES: tuple[Profile, ...] = ("documented", "all")
 F = TypeVar("F", bound=Callable[..., Any])
+
+DOC_PAGES: dict[str, frozenset[str]] = {
+    "getting-started": frozenset({"base-url", "prerequisites", "quickstart"}),
+    "authentication": frozenset({"intro", "api-key-format", "header-format", "rate-limits", "test-your-credentials",
+                                 "common-authentication-responses"}),
+    "concepts": frozenset({"core-concepts", "how-it-works", "compatibility-layer", "key-design-principles"}),
+    "models-and-pricing": frozenset({"list-models", "retrieve-one-model", "model-categories", "pricing-units",
+                                     "regions"}),
+    "billing-and-credits": frozenset({"how-credits-work"}),
+    "rate-limits-and-api-keys": frozenset({"default-limits", "api-key-format", "managing-api-keys",
+                                           "rate-limit-behavior", "common-errors"}),
+    "openai-and-anthropic-compatibility": frozenset({
+        "openai-compatible-chat-completions", "openai-responses-compatible-endpoint",
+        "anthropic-style-messages-endpoint", "sdk-configuration-cheat-sheet", "model-support"}),
+    "api-reference-overview": frozenset({"intro", "endpoints", "models-as-the-source-of-truth",
+                                         "universal-disable-formatting-flag", "tool-calling", "errors"}),
+    "list-models": frozenset({"openapi-specification"}),
+    "retrieve-a-model": frozenset({"openapi-specification"}),
+    "create-a-chat-completion": frozenset({"openapi-specification"}),
+    "create-a-response": frozenset({"openapi-specification"}),
+    "create-an-anthropic-style-message": frozenset({"openapi-specification"}),
+    "ai-agent-access": frozenset({"the-bundles", "recommended-agent-setup", "live-source-of-truth-endpoints"}),
+    "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
+}
+"""The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text
+before a page's first section."""
+
+_SOURCE = re.compile(r"^(?:(?P<docs>docs):(?P<page>[a-z0-9-]+)#(?P<section>[a-z0-9-]+)"
+                     r"|(?:openai|anthropic|deepseek):[a-z0-9][a-z0-9._/#-]*"
+                     r"|decision:D-[1-9][0-9]*)$")
+
+
+def _source_problem(source: str) -> str | None:
+    """Why ``source`` is not a valid rule source, or None."""
+    match = _SOURCE.match(source)
+    if match is None:
+        return "is not docs:<page>#<section>, openai:/anthropic:/deepseek:<what> or decision:D-N"
+    if match.group("docs"):
+        page, section = match.group("page"), match.group("section")
+        if page not in DOC_PAGES:
+            return f"cites an unknown docs page {page!r}"
+        if section not in DOC_PAGES[page]:
+            return f"cites an unknown section {section!r} of docs page {page!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,13 +106,24 @@ class Rule:
     def kind(self) -> Literal["documented", "decision"]:
         return "decision" if self.source.startswith("decision:") else "documented"
 
+    @property
+    def decision(self) -> str | None:
+        """``D-N`` for a decision rule, else None."""
+        return self.source.removeprefix("decision:") if self.kind == "decision" else None
+
     def __post_init__(self) -> None:
-        if not (self.source.startswith(("docs:", "decision:D-")) or self.source.startswith(_UPSTREAMS)):
-            raise ValueError(f"rule {self.name!r}: source {self.source!r} is not docs:, openai:, anthropic:, "
-                             "deepseek: or decision:D-N")
+        problem = _source_problem(self.source)
+        if problem:
+            raise ValueError(f"rule {self.name!r}: source {self.source!r} {problem}")
 
 
 RULES: dict[str, Rule] = {}
+NOT_APPLIED: list[tuple[str, str]] = []
+"""(rule name, what) for every decision check the ``documented`` profile did not apply: the check that was
+skipped, or :data:`VIOLATED` and the failure it would have reported."""
+VIOLATED = "violated, not applied: "
+
+_STATE: dict[str, Profile] = {"profile": "all"}
 
 
 def register(name: str, source: str, says: str = "") -> Rule:
@@ -56,18 +134,69 @@ def register(name: str, source: str, says: str = "") -> Rule:
     return rule
 
 
+def register_all(source: str, rules: dict[str, str]) -> None:
+    """Register each ``name: says`` of ``rules`` with the same ``source``."""
+    for name, says in rules.items():
+        register(name, source, says)
+
+
+def set_profile(value: str) -> Profile:
+    """Set the rule profile (``documented`` or ``all``) for this process."""
+    if value not in PROFILES:
+        raise ValueError(f"rule profile {value!r} is not one of {', '.join(PROFILES)}")
+    _STATE["profile"] = value
+    return value
+
+
+def profile() -> Profile:
+    """The current rule profile."""
+    return _STATE["profile"]
+
+
+def applies(rule: Rule | str) -> bool:
+    """Whether ``rule`` is checked under the current profile (decisions only under ``all``)."""
+    found = RULES[rule] if isinstance(rule, str) else rule
+    return found.kind == "documented" or profile() == "all"
+
+
+def not_applied(rule: Rule | str, what: str = "") -> None:
+    """Record that a check of decision ``rule`` was not applied (``documented`` profile)."""
+    NOT_APPLIED.append((rule if isinstance(rule, str) else rule.name, what))
+
+
 def check(name: str, source: str, says: str = "") -> Callable[[F], F]:
-    """Decorator: register ``name`` as the rule the decorated check function enforces."""
+    """Decorator: register ``name`` as the rule the decorated check function enforces.
+
+    A check of a decision rule does nothing under the ``documented`` profile (it returns None and is
+    recorded in :data:`NOT_APPLIED`)."""
     rule = register(name, source, says)
 
     def decorate(fn: F) -> F:
-        fn.rule = rule  # type: ignore[attr-defined]
-        return fn
+        if rule.kind == "documented":
+            fn.rule = rule  # type: ignore[attr-defined]
+            return fn
+
+        @functools.wraps(fn)
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            if not applies(rule):
+                not_applied(rule, fn.__name__)
+                return None
+            return fn(*args, **kwargs)
+
+        gated.rule = rule  # type: ignore[attr-defined]
+        return cast(F, gated)
 
     return decorate
+
+
+def decision_skip_reason(decisions: list[Rule]) -> str:
+    """Why a test (or a case of one) checking only the decisions ``decisions`` is skipped under
+    ``--rules documented``."""
+    named = ", ".join(f"{r.decision} {r.name}" for r in decisions)
+    return f"decision rule{'s' if len(decisions) > 1 else ''} {named}: not a documented rule (--rules all runs it)"
 
 
 def rules_of(item: Any) -> list[Rule]:
     """The rules a collected test declares with ``@pytest.mark.rule(...)`` (unknown names are skipped)."""
     names = [n for marker in item.iter_markers("rule") for n in marker.args]
-    return [RULES[n] for n in names if n in RULES]
+    return [RULES[n] for n in dict.fromkeys(names) if n in RULES]

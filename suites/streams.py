@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
+from suites.checks import expect
 from suites.client import ApiClient
 from suites.sse import ServerSentEvent, SSEDecoder
 
@@ -120,7 +121,8 @@ def collect(api: ApiClient, path: str, body: Any, kind: type[S], *, require_stre
         result.raw = bytes(raw)
         result.elapsed = now
     if require_stream:
-        assert response.status_code == 200 and result.is_stream, f"expected a 200 event stream, got {result.describe()}"
+        expect("valid_request_200", response.status_code == 200 and result.is_stream, "a 200 event stream",
+               result.describe())
     return result
 
 

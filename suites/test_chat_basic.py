@@ -9,7 +9,8 @@ import pytest
 
 from suites.chat import Failures, ResponseCache, chat_body, complete, need, per_provider, stream_chat
 from suites.checks import chat as checks
-from suites.checks import errors
+from suites.checks import errors, expect
+from suites.checks.behaviour import ok_json, param_named
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
@@ -22,10 +23,10 @@ def basic_cache() -> ResponseCache:
 
 
 def _ok(response: Any) -> Any:
-    assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.text[:300]!r}"
-    return response.json()
+    return ok_json("valid_request_200", response)
 
 
+@pytest.mark.rule("one_choice", "assistant_role", "non_empty_content", "finish_reason", "model_echoed", "usage_total")
 def test_completion_per_provider(api: ApiClient, discovery: Discovery, basic_cache: ResponseCache) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -36,6 +37,7 @@ def test_completion_per_provider(api: ApiClient, discovery: Discovery, basic_cac
     failures.raise_any()
 
 
+@pytest.mark.rule("usage_total", "usage_positive", "usage_cost", "max_tokens_bound")
 def test_usage_and_cost(api: ApiClient, discovery: Discovery, basic_cache: ResponseCache) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -48,10 +50,11 @@ def test_usage_and_cost(api: ApiClient, discovery: Discovery, basic_cache: Respo
 def _within_limit(usage: dict[str, Any], limit: int) -> None:
     reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
     answer = usage["completion_tokens"] - reasoning
-    assert answer <= limit, (f"completion_tokens {usage['completion_tokens']} (reasoning {reasoning}) exceed the limit "
-                             f"of {limit} answer tokens")
+    expect("max_tokens_bound", answer <= limit, f"at most {limit} answer tokens",
+           f"completion_tokens {usage['completion_tokens']} (reasoning {reasoning})")
 
 
+@pytest.mark.rule("finish_reason", "max_tokens_bound")
 def test_max_tokens_gives_length(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -63,6 +66,7 @@ def test_max_tokens_gives_length(api: ApiClient, discovery: Discovery) -> None:
     failures.raise_any()
 
 
+@pytest.mark.rule("max_tokens_alias")
 def test_max_tokens_alias(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     prompt = "Write a long story about a lighthouse."
@@ -76,9 +80,10 @@ def test_max_tokens_alias(api: ApiClient, contract: Contract, discovery: Discove
 
     conflicting = complete(api, chat_body(model, prompt, max_tokens=3, max_completion_tokens=5))
     error = errors.openai_error(conflicting, contract, status=400, code="invalid_parameter", type="invalid_request_error")
-    assert error["param"] == "max_tokens", f"the conflict must name param max_tokens (D-10), got {error['param']!r}"
+    param_named(error, "max_tokens", "max_tokens_alias")
 
 
+@pytest.mark.rule("valid_after_error")
 def test_valid_request_after_error(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -94,21 +99,24 @@ STOP_PROMPT = "Repeat these words exactly, separated by spaces: alpha beta gamma
 
 
 @pytest.mark.parametrize("form", ["string", "list"])
+@pytest.mark.rule("stop_sequence_respected")
 def test_stop_sequence(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     stop: Any = "gamma" if form == "string" else ["gamma", "zzzz-never"]
     body = _ok(complete(api, chat_body(model, STOP_PROMPT, stop=stop)))
     message = checks.assistant_message(body, finish="stop", text=False)
     content = message.get("content") or ""
-    assert "gamma" not in content, f"the output contains the stop sequence: {content!r:.200}"
+    expect("stop_sequence_respected", "gamma" not in content, "content without the stop sequence 'gamma'", content)
 
     streamed = stream_chat(api, chat_body(model, STOP_PROMPT, stop=stop))
-    assert "gamma" not in streamed.content, f"the streamed output contains the stop sequence: {streamed.content!r:.200}"
+    expect("stop_sequence_respected", "gamma" not in streamed.content, "streamed content without 'gamma'",
+           streamed.content)
     checks.one_finish_reason(streamed.chunks, expected="stop")
 
     if target.mock_upstreams:  # deterministic upstream: the cut is exactly before the first match
         full = _ok(complete(api, chat_body(model, STOP_PROMPT)))["choices"][0]["message"]["content"]
-        assert "gamma" in full, f"the unstopped reply lacks the stop word, cannot compare: {full!r:.200}"
+        expect("stop_sequence_respected", "gamma" in full, "an unstopped reply holding 'gamma' to compare with", full)
         expected = full[: full.index("gamma")]
-        assert content == expected, f"stopped content {content!r:.200} != the reply cut before 'gamma' {expected!r:.200}"
-        assert streamed.content == expected, f"streamed {streamed.content!r:.200} != {expected!r:.200}"
+        expect("stop_sequence_respected", content == expected, f"the reply cut before 'gamma': {expected!r:.120}", content)
+        expect("stop_sequence_respected", streamed.content == expected, f"the streamed reply cut before 'gamma': "
+               f"{expected!r:.120}", streamed.content)

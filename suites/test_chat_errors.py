@@ -13,7 +13,8 @@ import pytest
 
 from suites.chat import Failures, chat_body, complete, need, per_provider, stream_chat
 from suites.checks import chat as checks
-from suites.checks import errors
+from suites.checks import errors, expect
+from suites.checks.behaviour import status_is
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
@@ -29,6 +30,7 @@ def _leak_free(response: Any) -> None:
     checks.no_leaks(response.headers)
 
 
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_5xx_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -39,6 +41,7 @@ def test_upstream_5xx_is_502(api: ApiClient, contract: Contract, discovery: Disc
     failures.raise_any()
 
 
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_unavailable_is_503(api: ApiClient, contract: Contract, discovery: Discovery,
                                      mock_upstreams: bool) -> None:
     failures = Failures()
@@ -62,6 +65,7 @@ MAPPING: dict[str, tuple[int, str]] = {
 
 
 @pytest.mark.parametrize("fault", list(MAPPING))
+@pytest.mark.rule("upstream_failure_status")
 def test_upstream_status_mapping(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                  fault: str) -> None:
     status, code = MAPPING[fault]
@@ -78,20 +82,23 @@ LEAK_FAULTS = ["status:500", "status:429", "status:401", "status:400", "malforme
 
 @pytest.mark.parametrize("fault", LEAK_FAULTS, ids=[f.split(":")[0] if not f.startswith("status") else f.replace(":", "-")
                                                     for f in LEAK_FAULTS])
+@pytest.mark.rule("no_upstream_leak")
 def test_upstream_errors_do_not_leak(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                      fault: str) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             response = complete(api, _fault(model, fault), retry_429=False)
-            assert response.status_code in (400, 502, 503), \
-                f"upstream {fault} → {response.status_code}, expected 400, 502 or 503: {response.text[:300]!r}"
+            expect("not_a_server_error" if response.status_code >= 500 and response.status_code not in (502, 503)
+                   else "upstream_failure_status", response.status_code in (400, 502, 503),
+                   f"upstream {fault} → 400, 502 or 503", f"{response.status_code}: {response.text[:200]}")
             errors.openai_error(response, contract, status=response.status_code)
             _leak_free(response)
     failures.raise_any()
 
 
 @pytest.mark.parametrize("fault", ["midstream:5", "cut:6", "malformed:5"], ids=["midstream", "cut", "malformed"])
+@pytest.mark.rule("stream_error_chunk", "stream_error_chunk_last", "stream_error_after_chunks")
 def test_midstream_failure_is_error_chunk_then_done(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                                     fault: str) -> None:
     failures = Failures()
@@ -99,16 +106,18 @@ def test_midstream_failure_is_error_chunk_then_done(api: ApiClient, discovery: D
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             result = stream_chat(api, _fault(model, fault, "Write a long story about a lighthouse."))
             error = checks.stream_error_then_done(result.data, result.payloads)
-            assert error.get("type") == "api_error", f"error type {error.get('type')!r}, expected api_error"
-            assert error.get("code") in ("upstream_error", "model_unavailable"), \
-                f"error code {error.get('code')!r}, expected upstream_error or model_unavailable"
-            assert not result.finish_reasons, f"a failed stream should not report a finish_reason: {result.finish_reasons}"
+            expect("error_type", error.get("type") == "api_error", "error type api_error", error.get("type"))
+            expect("error_code", error.get("code") in ("upstream_error", "model_unavailable"),
+                   "error code upstream_error or model_unavailable", error.get("code"))
+            expect("stream_error_chunk", not result.finish_reasons, "no finish_reason in a failed stream",
+                   result.finish_reasons)
             checks.no_leaks(result.raw)
             checks.no_leaks(result.headers)
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("upstream_failure_status")
 def test_malformed_upstream_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
                                    stream: bool) -> None:
     failures = Failures()
@@ -119,12 +128,14 @@ def test_malformed_upstream_is_502(api: ApiClient, contract: Contract, discovery
                 if result.is_stream:  # a gateway that already sent its 200 reports the failure in-band
                     checks.done_terminates(result.data)
                     failed = [p for p in result.payloads if "error" in p]
-                    assert len(failed) == 1 and "error" in result.payloads[-1], \
-                        f"expected one error chunk before [DONE], got {result.data[-3:]!r:.300}"
-                    assert failed[0]["error"].get("code") == "upstream_error", f"error {failed[0]['error']!r:.200}"
+                    expect("stream_error_chunk", len(failed) == 1 and "error" in result.payloads[-1],
+                           "one error chunk before [DONE]", result.data[-3:])
+                    expect("error_code", bool(failed) and failed[0]["error"].get("code") == "upstream_error",
+                           "error code upstream_error", failed[:1])
                 else:
-                    assert result.status == 502, f"expected 502 upstream_error, got {result.describe()}"
-                    assert result.json()["error"]["code"] == "upstream_error", result.describe()
+                    expect("upstream_failure_status", result.status == 502, "502 upstream_error", result.describe())
+                    expect("error_code", (result.json().get("error") or {}).get("code") == "upstream_error",
+                           "error code upstream_error", result.describe())
                 checks.no_leaks(result.raw)
                 checks.no_leaks(result.headers)
             else:
@@ -134,6 +145,7 @@ def test_malformed_upstream_is_502(api: ApiClient, contract: Contract, discovery
     failures.raise_any()
 
 
+@pytest.mark.rule("internal_error_envelope")
 def test_internal_error_is_500_in_envelope(api: ApiClient, contract: Contract, discovery: Discovery,
                                            test_hooks: bool) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
@@ -142,6 +154,7 @@ def test_internal_error_is_500_in_envelope(api: ApiClient, contract: Contract, d
     _leak_free(response)
 
 
+@pytest.mark.rule("credits_402", "error_code", "openai_error_envelope")
 def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discovery: Discovery,
                                      zero_credit_key: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
@@ -153,20 +166,20 @@ def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discove
     not_forwarded(streamed)
 
 
+@pytest.mark.rule("rate_limit_429", "error_code", "rate_limit_retry_after")
 def test_rate_limit_is_429(api: ApiClient, contract: Contract, discovery: Discovery, rate_limited_key: str) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     statuses = []
-    response = None
     for _ in range(2):  # the key allows 1 request per minute: the first may pass (unless already spent)
         response = complete(api, chat_body(model, max_completion_tokens=5), key=rate_limited_key, retry_429=False)
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
-        assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
-    assert response is not None and response.status_code == 429, \
-        f"two requests within a minute on a 1-RPM account: statuses {statuses}, expected a 429"
+        status_is("valid_request_200", response, 200)
+    expect("rate_limit_429", response.status_code == 429,
+           "a 429 for the second request within a minute on a 1-RPM account", statuses)
     errors.openai_error(response, contract, status=429, code="rate_limit_exceeded", type="rate_limit_error")
     not_forwarded(response)
     retry_after = response.headers.get("retry-after", "")
-    assert retry_after.isdigit() and 0 < int(retry_after) <= 60, \
-        f"retry-after should be whole seconds within the 60 s window, got {retry_after!r}"
+    expect("rate_limit_retry_after", retry_after.isdigit() and 0 < int(retry_after) <= 60,
+           "retry-after in whole seconds within the 60 s window", retry_after)

@@ -17,6 +17,8 @@ import pytest
 
 from suites import tools
 from suites.chat import need
+from suites.checks import expect, require
+from suites.checks.behaviour import id_prefix
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
@@ -35,30 +37,39 @@ def model(discovery: Discovery) -> str:
     return str(need(discovery.plain_chat_model(), "chat model")["id"])
 
 
+@pytest.mark.rule("sdk_openai", "response_id_prefix", "model_echoed", "usage_total")
 def test_sdk_create(openai_sdk: openai.OpenAI, model: str) -> None:
     completion = openai_sdk.chat.completions.create(model=model, messages=HELLO)
-    assert completion.id.startswith("chatcmpl-")
-    assert completion.model == model
+    id_prefix(completion.id, "chatcmpl-")
+    expect("model_echoed", completion.model == model, f"model {model!r}", completion.model)
     choice = completion.choices[0]
-    assert choice.finish_reason == "stop" and choice.message.role == "assistant"
-    assert choice.message.content and choice.message.content.strip()
-    assert completion.usage is not None
-    assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
+    expect("finish_reason", choice.finish_reason == "stop", "finish_reason stop", choice.finish_reason)
+    expect("assistant_role", choice.message.role == "assistant", "role assistant", choice.message.role)
+    expect("non_empty_content", bool(choice.message.content and choice.message.content.strip()), "an answer",
+           choice.message.content)
+    usage = completion.usage
+    expect("usage_present", usage is not None, "usage", usage)
+    if usage is not None:
+        expect("usage_total", usage.total_tokens == usage.prompt_tokens + usage.completion_tokens,
+               "total_tokens = prompt_tokens + completion_tokens", usage)
 
 
+@pytest.mark.rule("sdk_openai", "stream_usage_chunk_last", "stream_identity_stable")
 def test_sdk_stream(openai_sdk: openai.OpenAI, model: str) -> None:
     stream: Any = openai_sdk.chat.completions.create(model=model, messages=HELLO, stream=True,
                                                      stream_options={"include_usage": True})
     chunks = list(stream)
-    assert chunks, "the SDK saw no chunks"
+    expect("sdk_openai", bool(chunks), "the SDK to see chunks", chunks)
     content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert content.strip(), "the joined stream content is empty"
+    expect("non_empty_content", bool(content.strip()), "non-empty joined content", content)
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
-    assert finishes == ["stop"], f"finish reasons seen by the SDK: {finishes}"
-    assert chunks[-1].choices == [] and chunks[-1].usage is not None, "the last chunk should carry the usage"
-    assert len({c.id for c in chunks}) == 1, "chunk ids differ within one stream"
+    expect("stream_one_finish_reason", finishes == ["stop"], "one finish_reason stop", finishes)
+    expect("stream_usage_chunk_last", bool(chunks) and chunks[-1].choices == [] and chunks[-1].usage is not None,
+           "the last chunk carrying the usage", chunks[-1:])
+    expect("stream_identity_stable", len({c.id for c in chunks}) == 1, "one id in the stream", {c.id for c in chunks})
 
 
+@pytest.mark.rule("sdk_openai", "stream_matches_non_stream")
 def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorder: Recorder, model: str) -> None:
     async def run() -> None:
         transport = AsyncContractTransport(contract, recorder)
@@ -67,8 +78,10 @@ def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorde
                                     http_client=http)
         try:
             completion = await client.chat.completions.create(model=model, messages=HELLO)
-            assert completion.choices[0].finish_reason == "stop"
-            assert completion.choices[0].message.content
+            expect("finish_reason", completion.choices[0].finish_reason == "stop", "finish_reason stop",
+                   completion.choices[0].finish_reason)
+            expect("non_empty_content", bool(completion.choices[0].message.content), "an answer",
+                   completion.choices[0].message.content)
             stream: Any = await client.chat.completions.create(model=model, messages=HELLO, stream=True)
             content, finishes = "", []
             async for chunk in stream:
@@ -76,9 +89,11 @@ def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorde
                     content += chunk.choices[0].delta.content or ""
                     if chunk.choices[0].finish_reason:
                         finishes.append(chunk.choices[0].finish_reason)
-            assert content.strip() and finishes == ["stop"], f"content {content!r:.80}, finish reasons {finishes}"
-            assert content == completion.choices[0].message.content or not target.mock_upstreams, \
-                "the deterministic upstream gave different stream and non-stream content"
+            expect("non_empty_content", bool(content.strip()), "non-empty streamed content", content)
+            expect("stream_one_finish_reason", finishes == ["stop"], "one finish_reason stop", finishes)
+            expect("stream_matches_non_stream", content == completion.choices[0].message.content
+                   or not target.mock_upstreams, f"the non-stream content {completion.choices[0].message.content!r:.80}",
+                   content)
         finally:
             await client.close()
             await http.aclose()
@@ -86,6 +101,7 @@ def test_sdk_async_create_and_stream(target: Target, contract: Contract, recorde
     asyncio.run(run())
 
 
+@pytest.mark.rule("sdk_openai", "tool_round_trip")
 def test_sdk_tool_round_trip(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
     pool = [m for m in discovery.tool_models() if not (m.get("capabilities") or {}).get("thinking")] \
         or discovery.tool_models()
@@ -95,21 +111,28 @@ def test_sdk_tool_round_trip(openai_sdk: openai.OpenAI, discovery: Discovery) ->
     first = openai_sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER],
                                                tool_choice="required")
     message = first.choices[0].message
-    assert first.choices[0].finish_reason == "tool_calls" and message.tool_calls, "no tool call"
+    expect("tool_choice_modes", first.choices[0].finish_reason == "tool_calls" and bool(message.tool_calls),
+           "finish_reason tool_calls with tool calls", first.choices[0])
+    tool_calls = message.tool_calls or []
     messages.append(message.model_dump(exclude_none=True))
-    for call in message.tool_calls:
+    for call in tool_calls:
         messages.append({"role": "tool", "tool_call_id": call.id, "content": '{"temperature": 21, "unit": "celsius"}'})
     second = openai_sdk.chat.completions.create(model=tool_model, messages=messages, tools=[WEATHER])
-    assert second.choices[0].finish_reason == "stop", f"finish_reason {second.choices[0].finish_reason!r}"
-    assert second.choices[0].message.content and not second.choices[0].message.tool_calls
+    expect("tool_round_trip", second.choices[0].finish_reason == "stop", "finish_reason stop after the tool result",
+           second.choices[0].finish_reason)
+    expect("tool_round_trip", bool(second.choices[0].message.content) and not second.choices[0].message.tool_calls,
+           "a text answer after the tool result", second.choices[0].message)
 
 
+@pytest.mark.rule("sdk_openai")
 def test_sdk_raw_response_headers(openai_sdk: openai.OpenAI, model: str) -> None:
     raw = openai_sdk.chat.completions.with_raw_response.create(model=model, messages=HELLO)
-    assert raw.status_code == 200
-    assert raw.headers.get("content-type", "").startswith("application/json"), raw.headers.get("content-type")
+    expect("valid_request_200", raw.status_code == 200, "status 200", raw.status_code)
+    expect("sdk_openai", raw.headers.get("content-type", "").startswith("application/json"),
+           "content-type application/json", raw.headers.get("content-type"))
     completion = raw.parse()
-    assert completion.object == "chat.completion" and completion.choices[0].message.content
+    expect("sdk_openai", completion.object == "chat.completion" and bool(completion.choices[0].message.content),
+           "a chat.completion with an answer", completion)
 
 
 ERRORS: dict[str, tuple[type[openai.APIStatusError], int, str]] = {
@@ -124,9 +147,12 @@ ERRORS: dict[str, tuple[type[openai.APIStatusError], int, str]] = {
 
 
 @pytest.mark.parametrize("status", list(ERRORS))
+@pytest.mark.rule("sdk_openai", "error_code", "upstream_failure_status")
 def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contract_transport: ContractTransport,
                            model: str, status: str) -> None:
     expected, code, error_code = ERRORS[status]
+    if code in (502, 503):
+        require("upstream_failure_status")
     key: str | None = None
     messages: Any = HELLO
     model_id = model
@@ -152,7 +178,8 @@ def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contr
     finally:
         client.close()
     error = caught.value
-    assert isinstance(error, openai.APIStatusError), f"{status}: the SDK raised {type(error).__name__}, expected {expected.__name__}"
-    assert error.status_code == code, f"status {error.status_code}, expected {code}"
+    expect("sdk_openai", isinstance(error, expected), f"{status}: the SDK raising {expected.__name__}",
+           f"raised {type(error).__name__}")
+    expect("sdk_openai", error.status_code == code, f"status {code}", error.status_code)
     if error_code:
-        assert error.code == error_code, f"error.code {error.code!r}, expected {error_code!r}"
+        expect("error_code", error.code == error_code, f"error.code {error_code!r}", error.code)

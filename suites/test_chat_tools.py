@@ -10,7 +10,7 @@ import pytest
 from suites import tools
 from suites.chat import Failures, StreamResult, chat_body, complete, need, per_provider, stream_chat
 from suites.checks import chat as checks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, lacking
@@ -48,7 +48,8 @@ def _calls(api: ApiClient, body: dict[str, Any], stream: bool) -> tuple[list[dic
         finish = checks.one_finish_reason(result.chunks)
         return calls, finish, result.content, result
     response = complete(api, body)
-    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{response.status_code}: {response.text[:300]!r}")
     answer = response.json()
     choice = answer["choices"][0]
     return list(choice["message"].get("tool_calls") or []), choice.get("finish_reason"), \
@@ -57,6 +58,7 @@ def _calls(api: ApiClient, body: dict[str, Any], stream: bool) -> tuple[list[dic
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("tool_choice_modes", "tool_call_known_function", "tool_arguments_json")
 def test_tool_choice_modes(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER]
@@ -64,66 +66,82 @@ def test_tool_choice_modes(api: ApiClient, discovery: Discovery, mode: str, stre
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             calls, finish, content, _ = _calls(api, chat_body(model, ASK, tools=tools, tool_choice=CHOICES[mode]), stream)
             if mode == "none":
-                assert not calls, f"tool_choice none, yet tool calls {calls!r:.200}"
-                assert finish == "stop", f"tool_choice none: finish_reason {finish!r}"
-                assert content.strip(), "tool_choice none: no text answer"
+                holds("tool_choice_modes", not calls,
+                      f"tool_choice none, yet tool calls {calls!r:.200}")
+                holds("tool_choice_modes", bool(finish == "stop"),
+                      f"tool_choice none: finish_reason {finish!r}")
+                holds("tool_choice_modes", bool(content.strip()),
+                      "tool_choice none: no text answer")
                 continue
             if mode == "auto" and not calls:
-                assert finish == "stop", f"auto without calls: finish_reason {finish!r}, expected stop"
+                holds("tool_choice_modes", bool(finish == "stop"),
+                      f"auto without calls: finish_reason {finish!r}, expected stop")
                 continue
-            assert calls, f"tool_choice {mode}: no tool calls (finish_reason {finish!r})"
-            assert finish == "tool_calls", f"tool_choice {mode}: finish_reason {finish!r}, expected tool_calls"
+            holds("tool_choice_modes", bool(calls),
+                  f"tool_choice {mode}: no tool calls (finish_reason {finish!r})")
+            holds("tool_choice_modes", bool(finish == "tool_calls"),
+                  f"tool_choice {mode}: finish_reason {finish!r}, expected tool_calls")
             checks.tool_calls_well_formed(calls, tools)
             if mode == "named":
                 names = {c["function"]["name"] for c in calls}
-                assert names == {"get_weather"}, f"named tool_choice get_weather, yet calls to {sorted(names)}"
+                holds("tool_choice_modes", bool(names == {"get_weather"}),
+                      f"named tool_choice get_weather, yet calls to {sorted(names)}")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_arguments_schema")
 def test_tool_arguments_validate(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             calls, _, _, _ = _calls(api, chat_body(model, ASK, tools=[WEATHER], tool_choice="required"), stream)
-            assert calls, "tool_choice required: no tool calls"
+            holds("tool_choice_modes", bool(calls),
+                  "tool_choice required: no tool calls")
             checks.tool_arguments_valid(calls, [WEATHER])
     failures.raise_any()
 
 
+@pytest.mark.rule("tool_call_fragment_index", "tool_call_first_fragment", "tool_call_later_fragment")
 def test_streamed_tool_call_fragments(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             result = stream_chat(api, chat_body(model, ASK, tools=[WEATHER], tool_choice="required"))
             calls = checks.tool_call_fragments(result.chunks)
-            assert calls, "tool_choice required: no tool-call fragments in the stream"
+            holds("tool_choice_modes", bool(calls),
+                  "tool_choice required: no tool-call fragments in the stream")
             checks.tool_arguments_valid(calls, [WEATHER])
             checks.no_empty_deltas(result.chunks)
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("parallel_tool_calls", "tool_call_ids_unique")
 def test_parallel_tool_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
     for model in _tool_models(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             calls, finish, _, result = _calls(api, chat_body(model, PARALLEL, tools=tools, tool_choice="required"), stream)
-            assert calls and finish == "tool_calls", f"no tool calls (finish_reason {finish!r})"
+            holds("parallel_tool_calls", bool(calls and finish == "tool_calls"),
+                  f"no tool calls (finish_reason {finish!r})")
             checks.tool_arguments_valid(calls, tools)
             if target.mock_upstreams:
-                assert len(calls) == 2, f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)"
+                holds("parallel_tool_calls", bool(len(calls) == 2),
+                      f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)")
             if len(calls) >= 2:
                 ids = [c["id"] for c in calls]
-                assert len(set(ids)) == len(ids), f"parallel calls share ids: {ids}"
-                if stream:
-                    assert isinstance(result, StreamResult)
+                holds("tool_call_ids_unique", bool(len(set(ids)) == len(ids)),
+                      f"parallel calls share ids: {ids}")
+                if stream and isinstance(result, StreamResult):
                     indexes = [c["index"] for c in calls]
-                    assert len(set(indexes)) == len(indexes), f"parallel calls share stream indexes: {indexes}"
+                    holds("tool_call_fragment_index", bool(len(set(indexes)) == len(indexes)),
+                          f"parallel calls share stream indexes: {indexes}")
                 names = sorted(c["function"]["name"] for c in calls)
                 if target.mock_upstreams:
-                    assert names == ["get_time", "get_weather"], f"expected one call to each tool, got {names}"
+                    holds("parallel_tool_calls", bool(names == ["get_time", "get_weather"]),
+                          f"expected one call to each tool, got {names}")
     failures.raise_any()
 
 
@@ -142,6 +160,7 @@ def _round_trip(model: dict[str, Any], arguments: str, tool: dict[str, Any], res
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_round_trip")
 def test_tool_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
@@ -149,19 +168,24 @@ def test_tool_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> 
             body = _round_trip(model, '{"location":"Paris","unit":"celsius"}', WEATHER,
                                '{"temperature": 21, "unit": "celsius", "sky": "clear"}')
             calls, finish, content, _ = _calls(api, body, stream)
-            assert not calls, f"after the tool result the model should answer, got calls {calls!r:.200}"
-            assert finish == "stop", f"finish_reason {finish!r}, expected stop"
-            assert content.strip(), "no text answer after the tool result"
+            holds("tool_round_trip", not calls,
+                  f"after the tool result the model should answer, got calls {calls!r:.200}")
+            holds("tool_round_trip", bool(finish == "stop"),
+                  f"finish_reason {finish!r}, expected stop")
+            holds("tool_round_trip", bool(content.strip()),
+                  "no text answer after the tool result")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("arguments", ["", "{}"], ids=["empty-string", "empty-object"])
+@pytest.mark.rule("tool_arguments_empty_accepted")
 def test_empty_and_object_arguments_accepted(api: ApiClient, discovery: Discovery, arguments: str) -> None:
     failures = Failures()
     for model in _tool_models(discovery, api):
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             response = complete(api, _round_trip(model, arguments, PING, "pong"))
-            assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+            holds("valid_request_200", bool(response.status_code == 200),
+                  f"{response.status_code}: {response.text[:300]!r}")
             checks.assistant_message(response.json(), finish="stop")
     failures.raise_any()
 
@@ -199,6 +223,7 @@ INVALID = ["named-function-undefined", "tool-choice-without-tools", "named-choic
 
 
 @pytest.mark.parametrize("case", INVALID)
+@pytest.mark.rule("invalid_tools_400")
 def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     pool = discovery.tool_models() or discovery.chat_models()
     model = need(min(pool, key=_simplest) if pool else None, "chat model")
@@ -206,5 +231,6 @@ def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, disco
     errors.no_server_error(response)
     error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
     param = error.get("param") or ""
-    assert param.startswith("tool"), f"param should name the offending tools/tool_choice field, got {error['param']!r}"
+    holds("invalid_tools_400", bool(param.startswith("tool")),
+          f"param should name the offending tools/tool_choice field, got {error['param']!r}")
     not_forwarded(response)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from suites.chat import CHAT, chat_body, complete, need
-from suites.checks import errors
+from suites.checks import errors, holds
+from suites.checks.behaviour import param_named
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, lacking, param
@@ -110,6 +111,7 @@ def _model_for(discovery: Discovery, needs: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope", "validation_400")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     spec = CASES[case]
     model = _model_for(discovery, spec.needs)
@@ -117,19 +119,26 @@ def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discover
     content = built if isinstance(built, bytes) else json.dumps(built).encode()
     response = api.post(CHAT, content=content, headers={"content-type": spec.content_type})
     errors.no_server_error(response)
-    assert response.status_code in spec.status, f"expected {spec.status}, got {response.status_code}: {response.text[:300]!r}"
+    holds("malformed_request_4xx", 400 <= response.status_code < 500,
+          f"expected a 4xx, got {response.status_code}: {response.text[:300]!r}")
+    holds("validation_400", response.status_code in spec.status,
+          f"expected {spec.status}, got {response.status_code}: {response.text[:300]!r}")
     error = errors.openai_error(response, contract, status=response.status_code, type="invalid_request_error")
     if spec.codes:
-        assert error["code"] in spec.codes, f"code should be one of {spec.codes}, got {error['code']!r}"
+        holds("error_code_decided", bool(error["code"] in spec.codes),
+              f"code should be one of {spec.codes}, got {error['code']!r}")
     if spec.param:
-        assert (error["param"] or "").startswith(spec.param), f"param should name {spec.param!r}, got {error['param']!r}"
+        holds("error_param", bool((error["param"] or "").startswith(spec.param)),
+              f"param should name {spec.param!r}, got {error['param']!r}")
     not_forwarded(response)
 
     after = complete(api, chat_body(model, max_completion_tokens=5))
-    assert after.status_code == 200, f"a valid request right after the 400 failed: {after.status_code} {after.text[:300]!r}"
+    holds("valid_after_error", bool(after.status_code == 200),
+          f"a valid request right after the 400 failed: {after.status_code} {after.text[:300]!r}")
 
 
 @pytest.mark.parametrize("kind", ["unknown", "unavailable"])
+@pytest.mark.rule("unknown_model_404", "error_code")
 def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Discovery, kind: str) -> None:
     if kind == "unknown":
         model_id = f"no-such-model-{secrets.token_hex(4)}"
@@ -141,10 +150,12 @@ def test_unknown_model_is_404(api: ApiClient, contract: Contract, discovery: Dis
         model_id = unavailable[0]
     response = complete(api, chat_body(model_id))
     error = errors.openai_error(response, contract, status=404, code="model_not_found", type="not_found_error")
-    assert error["param"] == "model", f"param should be model on POST (D-2), got {error['param']!r}"
+    holds("error_param", bool(error["param"] == "model"),
+          f"param should be model on POST (D-2), got {error['param']!r}")
     not_forwarded(response)
 
 
+@pytest.mark.rule("model_wrong_endpoint")
 def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     others = discovery.non_chat_models()
     if not others:
@@ -154,7 +165,8 @@ def test_model_on_wrong_endpoint_is_400(api: ApiClient, contract: Contract, disc
     response = complete(api, chat_body(model))
     error = errors.openai_error(response, contract, status=400, code="model_not_supported_on_endpoint",
                                 type="invalid_request_error")
-    assert error["param"] == "model", f"param should be model, got {error['param']!r}"
+    holds("model_wrong_endpoint", bool(error["param"] == "model"),
+          f"param should be model, got {error['param']!r}")
     not_forwarded(response)
 
 
@@ -172,6 +184,7 @@ def _numeric(p: dict[str, Any]) -> bool:
     return kind in ("integer", "number") and isinstance(p.get("maximum"), (int, float)) and not isinstance(p.get("maximum"), bool)
 
 
+@pytest.mark.rule("catalog_range_400")
 def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     candidates: list[tuple[bool, str, str, dict[str, Any], Any]] = []
     for model in discovery.chat_models():
@@ -188,6 +201,7 @@ def test_parameter_out_of_catalog_range_is_400(api: ApiClient, contract: Contrac
     _expect_rejected(api, contract, candidates, "maximum")
 
 
+@pytest.mark.rule("catalog_enum_400")
 def test_enum_parameter_outside_enum_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     candidates: list[tuple[bool, str, str, dict[str, Any], Any]] = []
     for model in discovery.chat_models():
@@ -209,6 +223,7 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
                      bound: str) -> None:
     """Send up to three distinct out-of-catalog values (catalog-only bounds first); each must be a 400
     naming its parameter."""
+    rule = "catalog_enum_400" if bound == "enum" else "catalog_range_400"
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     picked: dict[str, tuple[bool, str, str, dict[str, Any], Any]] = {}
     for c in candidates:
@@ -218,19 +233,21 @@ def _expect_rejected(api: ApiClient, contract: Contract, candidates: list[tuple[
         response = complete(api, chat_body(model, **{name: value}))
         try:
             error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
-            assert error["param"] == name, f"param should be {name!r}, got {error['param']!r}"
+            param_named(error, name, rule)
             not_forwarded(response)
         except AssertionError as exc:
             problems.append(f"{model_id} {name}={value!r} (catalog {bound} {(param(model, name) or {}).get(bound)}): {exc}")
-    assert not problems, " | ".join(problems)
+    holds(rule, not problems, "; ".join(problems))
 
 
+@pytest.mark.rule("body_size_413")
 def test_body_over_size_limit_is_413(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
     model = need(discovery.plain_chat_model(), "chat model")
     limit = int(contract.spec.get("x-empiriolabs-limits", {}).get("json_body_max_bytes", 20 * 1024 * 1024))
     filler = "a" * (limit + 1024 * 1024)
     content = json.dumps(chat_body(model, filler)).encode()
-    assert len(content) > limit
+    holds("body_size_413", bool(len(content) > limit),
+          'expected len(content) > limit')
     response = api.post(CHAT, content=content, headers={"content-type": "application/json"})
     errors.openai_error(response, contract, status=413, code="request_too_large", type="invalid_request_error")
     not_forwarded(response)

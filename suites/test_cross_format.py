@@ -21,6 +21,7 @@ import pytest
 from suites import anthropic_stream as messages_api
 from suites import responses_stream as responses_api
 from suites.chat import CHAT, served
+from suites.checks import holds
 from suites.checks import messages as mchecks
 from suites.checks import responses as rchecks
 from suites.client import ApiClient
@@ -41,7 +42,8 @@ def _models(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
 
 
 def _ok(response: Any, where: str) -> dict[str, Any]:
-    assert response.status_code == 200, f"{where}: {response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{where}: {response.status_code}: {response.text[:300]!r}")
     return response.json()  # type: ignore[no-any-return]
 
 
@@ -58,6 +60,7 @@ CASES = {"complete": (1024, "stop", "end_turn", "completed"), "limit": (16, "len
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.rule("same_text_across_formats")
 def test_same_prompt_same_text_across_formats(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                               case: str) -> None:
     limit, chat_finish, stop_reason, status = CASES[case]
@@ -69,21 +72,27 @@ def test_same_prompt_same_text_across_formats(api: ApiClient, discovery: Discove
             chat_text = choice["message"].get("content") or ""
             message_text = mchecks.text_of(message)
             response_text = rchecks.message_text(response)
-            assert chat_text.strip(), "chat: empty content"
-            assert message_text == chat_text, f"messages text {message_text!r:.120} != chat content {chat_text!r:.120}"
-            assert response_text == chat_text, f"responses text {response_text!r:.120} != chat content {chat_text!r:.120}"
+            holds("same_text_across_formats", bool(chat_text.strip()),
+                  "chat: empty content")
+            holds("same_text_across_formats", bool(message_text == chat_text),
+                  f"messages text {message_text!r:.120} != chat content {chat_text!r:.120}")
+            holds("same_text_across_formats", bool(response_text == chat_text),
+                  f"responses text {response_text!r:.120} != chat content {chat_text!r:.120}")
             finishes = (choice["finish_reason"], message["stop_reason"], response["status"])
-            assert finishes == (chat_finish, stop_reason, status), \
-                f"finish (chat, messages, responses) = {finishes}, expected {(chat_finish, stop_reason, status)}"
+            holds("same_text_across_formats", bool(finishes == (chat_finish, stop_reason, status)),
+                  f"finish (chat, messages, responses) = {finishes}, expected {(chat_finish, stop_reason, status)}")
             if status == "incomplete":
                 reason = (response.get("incomplete_details") or {}).get("reason")
-                assert reason == "max_output_tokens", f"responses incomplete_details.reason {reason!r}"
+                holds("same_text_across_formats", bool(reason == "max_output_tokens"),
+                      f"responses incomplete_details.reason {reason!r}")
             outputs = (chat["usage"]["completion_tokens"], message["usage"]["output_tokens"],
                        response["usage"]["output_tokens"])
-            assert len(set(outputs)) == 1, f"output tokens (chat, messages, responses) differ: {outputs}"
+            holds("same_text_across_formats", bool(len(set(outputs)) == 1),
+                  f"output tokens (chat, messages, responses) differ: {outputs}")
             m_usage = message["usage"]
             m_input = m_usage["input_tokens"] + (m_usage.get("cache_read_input_tokens") or 0) + \
                 (m_usage.get("cache_creation_input_tokens") or 0)
             inputs = (chat["usage"]["prompt_tokens"], m_input, response["usage"]["input_tokens"])
-            assert len(set(inputs)) == 1, f"input tokens (chat, messages incl. cache, responses) differ: {inputs}"
+            holds("same_text_across_formats", bool(len(set(inputs)) == 1),
+                  f"input tokens (chat, messages incl. cache, responses) differ: {inputs}")
     failures.raise_any()

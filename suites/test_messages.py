@@ -25,7 +25,7 @@ from suites.anthropic_stream import (
     stream_messages,
 )
 from suites.checks import chat as leaks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -40,10 +40,12 @@ LONG = "Write a long story about a lighthouse keeper and the sea."
 
 
 def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{response.status_code}: {response.text[:300]!r}")
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.rule("message_object", "messages_assistant_role", "stop_reason", "text_block", "messages_usage_positive", "model_echoed")
 def test_message_per_provider(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -52,12 +54,14 @@ def test_message_per_provider(api: ApiClient, discovery: Discovery) -> None:
             message = _ok(response)
             checks.message_answer(message, model["id"], stop_reason="end_turn")
             checks.usage_positive(message["usage"])
-            assert message["stop_sequence"] is None, f"stop_sequence {message['stop_sequence']!r} on an end_turn answer"
+            holds("stop_reason", bool(message["stop_sequence"] is None),
+                  f"stop_sequence {message['stop_sequence']!r} on an end_turn answer")
             leaks.no_leaks(response.headers)
     failures.raise_any()
 
 
 @pytest.mark.parametrize("variant", ["with-version", "without-version", "with-beta"])
+@pytest.mark.rule("messages_anthropic_version_optional")
 def test_anthropic_version_header_accepted(api: ApiClient, discovery: Discovery, variant: str) -> None:
     model = plain_model(discovery, api)
     headers: dict[str, str | bytes] = {"anthropic-beta": "prompt-caching-2024-07-31"} if variant == "with-beta" else {}
@@ -75,6 +79,7 @@ SYSTEM = "You are a terse assistant. Answer in as few words as possible, always 
 
 @pytest.mark.parametrize("system", ["no-system", "system-string", "system-blocks"])
 @pytest.mark.parametrize("form", list(USER_FORMS))
+@pytest.mark.rule("messages_content_forms")
 def test_string_and_block_content(api: ApiClient, discovery: Discovery, target: Target, form: str,
                                   system: str) -> None:
     model = plain_model(discovery, api)
@@ -89,19 +94,20 @@ def test_string_and_block_content(api: ApiClient, discovery: Discovery, target: 
     checks.usage_positive(message["usage"])
     if target.mock_upstreams:  # the mock quotes the last user text: every word of it reached the model, as a word
         missing = [w for w in ("three", "colours", "of", "rainbow") if not re.search(rf"\b{w}\b", text)]
-        assert not missing, (f"the user's words {missing} did not reach the model as words — text blocks glued "
-                             f"together? (reply {text[:120]!r})")
+        holds("messages_content_forms", not missing,
+              f"the user's words {missing} did not reach the model as words — text blocks glued " f"together? (reply {text[:120]!r})")
     if system != "no-system":  # the system prompt reaches the model: it costs input tokens
         bare = _ok(create(api, {k: v for k, v in body.items() if k != "system"}))
-        assert message["usage"]["input_tokens"] > bare["usage"]["input_tokens"], (
-            f"input_tokens with a system prompt ({message['usage']['input_tokens']}) should exceed those without "
-            f"({bare['usage']['input_tokens']}): the system prompt did not reach the model")
+        holds("messages_content_forms", bool(message["usage"]["input_tokens"] > bare["usage"]["input_tokens"]),
+              f"input_tokens with a system prompt ({message['usage']['input_tokens']}) should exceed those without " f"({bare['usage']['input_tokens']}): the system prompt did not reach the model")
     if target.mock_upstreams and form == "one-text-block":  # deterministic: same as the string form
         plain = _ok(create(api, {**body, "messages": [{"role": "user", "content": USER_FORMS["string"]}]}))
-        assert checks.text_of(plain) == text, "one text block and the same text as a string got different answers"
+        holds("messages_content_forms", bool(checks.text_of(plain) == text),
+              "one text block and the same text as a string got different answers")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("messages_max_tokens_required", "anthropic_error_envelope")
 def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
     model = plain_model(discovery, api)
     body: dict[str, Any] = {"model": model["id"], "messages": [{"role": "user", "content": "Hello"}]}
@@ -109,10 +115,12 @@ def test_max_tokens_required(api: ApiClient, contract: Contract, discovery: Disc
         body["stream"] = True
     response = create(api, body)
     error = errors.anthropic_error(response, contract, status=400)
-    assert error["type"] == "invalid_request_error", error
+    holds("anthropic_error_type", bool(error["type"] == "invalid_request_error"),
+          str(error))
     not_forwarded(response)
 
 
+@pytest.mark.rule("stop_reason")
 def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -121,16 +129,19 @@ def test_max_tokens_reached(api: ApiClient, discovery: Discovery) -> None:
             message = _ok(create(api, message_body(model, LONG, max_tokens=3)))
             checks.message_answer(message, model["id"], stop_reason="max_tokens", text=False)
             if not thinks:
-                assert message["usage"]["output_tokens"] <= 3, f"output_tokens {message['usage']['output_tokens']} > max_tokens 3"
+                holds("max_tokens_bound", bool(message["usage"]["output_tokens"] <= 3),
+                      f"output_tokens {message['usage']['output_tokens']} > max_tokens 3")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_messages(api, message_body(model, LONG, max_tokens=3))
             checks.event_order(result.names, result.payloads)
             delta = checks.message_delta_rules(result.payloads, expected="max_tokens")
             if not thinks:
-                assert delta["usage"]["output_tokens"] <= 3, f"output_tokens {delta['usage']['output_tokens']} > max_tokens 3"
+                holds("max_tokens_bound", bool(delta["usage"]["output_tokens"] <= 3),
+                      f"output_tokens {delta['usage']['output_tokens']} > max_tokens 3")
     failures.raise_any()
 
 
+@pytest.mark.rule("messages_stop_sequences")
 def test_stop_sequences(api: ApiClient, discovery: Discovery, target: Target) -> None:
     """A stop sequence that occurs in the reply ends it: ``stop_reason: stop_sequence`` naming it.
 
@@ -145,25 +156,34 @@ def test_stop_sequences(api: ApiClient, discovery: Discovery, target: Target) ->
             message = _ok(create(api, body))
             text = checks.message_answer(message, model["id"], stop_reason=None, text=False)
             if target.mock_upstreams:
-                assert message["stop_reason"] == "stop_sequence", \
-                    f"stop_reason {message['stop_reason']!r}, expected stop_sequence (text {text!r:.80})"
-                assert message["stop_sequence"] == stop, f"stop_sequence {message['stop_sequence']!r}, expected {stop!r}"
-                assert text == "Mock ", f"the answer should stop right before {stop!r}: {text!r:.120}"
+                holds("messages_stop_sequences", bool(message["stop_reason"] == "stop_sequence"),
+                      f"stop_reason {message['stop_reason']!r}, expected stop_sequence (text {text!r:.80})")
+                holds("messages_stop_sequences", bool(message["stop_sequence"] == stop),
+                      f"stop_sequence {message['stop_sequence']!r}, expected {stop!r}")
+                holds("messages_stop_sequences", bool(text == "Mock "),
+                      f"the answer should stop right before {stop!r}: {text!r:.120}")
             elif message["stop_reason"] == "stop_sequence":
-                assert message["stop_sequence"] in (stop, "NEVER-OCCURS-7f3a"), f"stop_sequence {message['stop_sequence']!r}"
-            assert stop not in text, f"the text still contains the stop sequence {stop!r}: {text!r:.120}"
+                holds("messages_stop_sequences", bool(message["stop_sequence"] in (stop, "NEVER-OCCURS-7f3a")),
+                      f"stop_sequence {message['stop_sequence']!r}")
+            holds("messages_stop_sequences", bool(stop not in text),
+                  f"the text still contains the stop sequence {stop!r}: {text!r:.120}")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_messages(api, body)
             checks.event_order(result.names, result.payloads)
             delta = checks.message_delta_rules(result.payloads)
             if target.mock_upstreams:
-                assert delta["delta"].get("stop_reason") == "stop_sequence", f"message_delta {delta['delta']!r}"
-                assert delta["delta"].get("stop_sequence") == stop, f"message_delta {delta['delta']!r}"
-                assert result.text == "Mock ", f"the streamed text should stop right before {stop!r}: {result.text!r:.120}"
-            assert stop not in result.text, f"the streamed text contains the stop sequence {stop!r}"
+                holds("messages_stop_sequences", bool(delta["delta"].get("stop_reason") == "stop_sequence"),
+                      f"message_delta {delta['delta']!r}")
+                holds("messages_stop_sequences", bool(delta["delta"].get("stop_sequence") == stop),
+                      f"message_delta {delta['delta']!r}")
+                holds("messages_stop_sequences", bool(result.text == "Mock "),
+                      f"the streamed text should stop right before {stop!r}: {result.text!r:.120}")
+            holds("messages_stop_sequences", bool(stop not in result.text),
+                  f"the streamed text contains the stop sequence {stop!r}")
     failures.raise_any()
 
 
+@pytest.mark.rule("thinking_block", "thinking_before_text", "thinking_signature", "no_thinking_markdown")
 def test_reasoning_as_thinking_blocks(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in reasoners(discovery, api):
@@ -196,16 +216,18 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "401-missing-key": ErrorCase(401, None, cases.missing_key),
     "404-unknown-model": ErrorCase(404, None, cases.unknown_model),
     "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key),
-    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_user), stream_too=False),
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_user), stream_too=False, decision="body_size_413"),
     "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False),
-    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _user)),
-    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _user)),
-    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False),
+    "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _user), decision="upstream_failure_status"),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _user), decision="upstream_failure_status"),
+    "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False, decision="internal_error_envelope"),
 }
 TYPE_BY_STATUS = {**errors.ANTHROPIC_TYPE_BY_STATUS, 502: "api_error", 503: "overloaded_error"}
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
+@pytest.mark.rule("anthropic_error_envelope", "anthropic_error_type", "body_size_413", "upstream_failure_status",
+                  "internal_error_envelope")
 def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                       recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
@@ -214,8 +236,8 @@ def test_errors_in_anthropic_envelope(api: ApiClient, contract: Contract, discov
 
     def envelope(response: httpx.Response) -> None:
         error = errors.anthropic_error(response, contract, status=spec.status)
-        assert error["type"] == TYPE_BY_STATUS[spec.status], \
-            f"status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}"
+        holds("anthropic_error_type", bool(error["type"] == TYPE_BY_STATUS[spec.status]),
+              f"status {spec.status} needs error.type {TYPE_BY_STATUS[spec.status]!r}, got {error['type']!r}")
 
     cases.check_error_case(spec, spec.build(message_body(model, max_tokens=16), value), create, envelope,
                            api=api, target=target, contract=contract, recorder=recorder)
@@ -271,11 +293,13 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "anthropic_error_envelope")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
 
     def envelope(response: httpx.Response) -> None:
         error = errors.anthropic_error(response, contract, status=response.status_code)
-        assert error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"]), error
+        holds("anthropic_error_type", bool(error["type"] == TYPE_BY_STATUS.get(response.status_code, error["type"])),
+              str(error))
 
     cases.check_malformed(api, create, case, MALFORMED[case](model["id"]), _valid(model["id"]), envelope)

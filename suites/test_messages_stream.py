@@ -25,6 +25,7 @@ from suites.anthropic_stream import (
     tool_models,
 )
 from suites.checks import chat as leaks
+from suites.checks import holds
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
@@ -59,35 +60,43 @@ def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *,
     each_model(groups, check)
 
 
+@pytest.mark.rule("stream_event_name_is_type", "model_echoed")
 def test_stream_per_provider(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     def check(model: dict[str, Any], result: AnthropicStream) -> None:
         checks.event_order(result.names, result.payloads)
         checks.message_start_rules(result.payloads, model["id"])
         blocks = checks.blocks_in_order(result.payloads)
         checks.message_delta_rules(result.payloads, expected="end_turn")
-        assert result.text.strip(), "the joined text_delta text is empty"
-        assert any(b.get("type") == "text" for b in blocks), f"no text block among {[b.get('type') for b in blocks]}"
+        holds("text_block", bool(result.text.strip()),
+              "the joined text_delta text is empty")
+        holds("text_block", bool(any(b.get("type") == "text" for b in blocks)),
+              f"no text block among {[b.get('type') for b in blocks]}")
         leaks.no_leaks(result.headers)
 
     _each(api, discovery, message_streams, check)
 
 
+@pytest.mark.rule("stream_message_start_first", "stream_one_message_start", "stream_message_stop_last", "stream_message_delta_before_stop")
 def test_stream_event_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.event_order(r.names, r.payloads), kinds=True)
 
 
+@pytest.mark.rule("message_start_empty_content", "message_start_no_stop_reason", "message_start_input_tokens")
 def test_message_start_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_start_rules(r.payloads, model["id"]))
 
 
+@pytest.mark.rule("block_index_sequence", "block_closed_before_next", "delta_type_matches_block")
 def test_blocks_open_and_close_in_order(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.blocks_in_order(r.payloads), kinds=True)
 
 
+@pytest.mark.rule("message_delta_stop_reason", "message_delta_output_tokens")
 def test_message_delta_rules(api: ApiClient, discovery: Discovery, message_streams: Streams) -> None:
     _each(api, discovery, message_streams, lambda model, r: checks.message_delta_rules(r.payloads), kinds=True)
 
 
+@pytest.mark.rule("stream_matches_non_stream")
 def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_upstreams: bool) -> None:
     """Deterministic upstreams: the blocks a stream builds equal the non-stream message's content, and the
     stop reason and output tokens agree."""
@@ -97,21 +106,25 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_up
     for model, body in bodies:
         with failures.check(f"{model['owned_by']}/{model['id']}{' (thinking)' if 'thinking' in json.dumps(body) else ''}"):
             response = create(api, body)
-            assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+            holds("valid_request_200", bool(response.status_code == 200),
+                  f"{response.status_code}: {response.text[:300]!r}")
             message = response.json()
             result = stream_messages(api, body)
             blocks = checks.blocks_in_order(result.payloads)
             delta = checks.message_delta_rules(result.payloads)
             text = checks.text_of(message)
-            assert result.text == text, f"stream text {result.text!r:.160} != non-stream text {text!r:.160}"
+            holds("stream_matches_non_stream", bool(result.text == text),
+                  f"stream text {result.text!r:.160} != non-stream text {text!r:.160}")
             thinking = "".join(b.get("thinking") or "" for b in message["content"] if b.get("type") == "thinking")
-            assert result.thinking == thinking, f"stream thinking {result.thinking!r:.120} != non-stream {thinking!r:.120}"
+            holds("stream_matches_non_stream", bool(result.thinking == thinking),
+                  f"stream thinking {result.thinking!r:.120} != non-stream {thinking!r:.120}")
             kinds = [b.get("type") for b in message["content"]]
-            assert [b.get("type") for b in blocks] == kinds, f"stream blocks {[b.get('type') for b in blocks]} != {kinds}"
-            assert delta["delta"]["stop_reason"] == message["stop_reason"], \
-                f"stream stop_reason {delta['delta']['stop_reason']!r} != non-stream {message['stop_reason']!r}"
-            assert delta["usage"]["output_tokens"] == message["usage"]["output_tokens"], \
-                f"stream output_tokens {delta['usage']['output_tokens']} != non-stream {message['usage']['output_tokens']}"
+            holds("stream_matches_non_stream", bool([b.get("type") for b in blocks] == kinds),
+                  f"stream blocks {[b.get('type') for b in blocks]} != {kinds}")
+            holds("stream_matches_non_stream", bool(delta["delta"]["stop_reason"] == message["stop_reason"]),
+                  f"stream stop_reason {delta['delta']['stop_reason']!r} != non-stream {message['stop_reason']!r}")
+            holds("stream_matches_non_stream", bool(delta["usage"]["output_tokens"] == message["usage"]["output_tokens"]),
+                  f"stream output_tokens {delta['usage']['output_tokens']} != non-stream {message['usage']['output_tokens']}")
     failures.raise_any()
 
 
@@ -119,6 +132,7 @@ def test_stream_matches_non_stream(api: ApiClient, discovery: Discovery, mock_up
 # first three events — message_start, ping, content_block_start — carry no output yet, and a failure
 # before any output may still be a plain HTTP error, D-27).
 @pytest.mark.parametrize("fault", ["midstream:6", "cut:7"], ids=["midstream", "cut"])
+@pytest.mark.rule("stream_one_error_event", "stream_error_named", "stream_error_envelope", "stream_error_no_message_stop")
 def test_midstream_failure_is_error_event(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                           fault: str) -> None:
     failures = Failures()
@@ -127,9 +141,10 @@ def test_midstream_failure_is_error_event(api: ApiClient, discovery: Discovery, 
             body = message_body(model, f"[[mock:fault={fault}]] Write a long story about a lighthouse.")
             result = stream_messages(api, body)
             error = checks.stream_error_event(result.names, result.payloads)
-            assert error["type"] in ("api_error", "overloaded_error"), \
-                f"an upstream failure mid-stream is api_error or overloaded_error, got {error['type']!r}"
-            assert not result.of_type("message_delta"), "a failed stream must not report a stop_reason (message_delta)"
+            holds("anthropic_error_type", bool(error["type"] in ("api_error", "overloaded_error")),
+                  f"an upstream failure mid-stream is api_error or overloaded_error, got {error['type']!r}")
+            holds("stream_error_no_message_stop", bool(not result.of_type("message_delta")),
+                  "a failed stream must not report a stop_reason (message_delta)")
             leaks.no_leaks(result.raw)
             leaks.no_leaks(result.headers)
     failures.raise_any()

@@ -10,7 +10,7 @@ import pytest
 
 from suites import tools
 from suites.anthropic_stream import create, message_body, plain_model, stream_messages, tool_models
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -34,7 +34,8 @@ def _message(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, An
     checked for order, and the message_delta's stop reason)."""
     if not stream:
         response = create(api, body)
-        assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+        holds("valid_request_200", bool(response.status_code == 200),
+              f"{response.status_code}: {response.text[:300]!r}")
         return response.json()  # type: ignore[no-any-return]
     result = stream_messages(api, body)
     checks.event_order(result.names, result.payloads)
@@ -46,6 +47,7 @@ def _message(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, An
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("messages_tool_choice", "tool_use_input_schema", "tool_use_known_tool")
 def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -55,15 +57,19 @@ def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool)
             if mode == "auto" and not uses:  # the model may answer in text instead
                 checks.message_answer(message, model["id"], stop_reason="end_turn")
                 continue
-            assert uses, f"tool_choice {mode}: no tool_use block (stop_reason {message.get('stop_reason')!r})"
-            assert message["stop_reason"] == "tool_use", f"stop_reason {message['stop_reason']!r} with tool_use blocks"
+            holds("messages_tool_choice", bool(uses),
+                  f"tool_choice {mode}: no tool_use block (stop_reason {message.get('stop_reason')!r})")
+            holds("messages_tool_choice", bool(message["stop_reason"] == "tool_use"),
+                  f"stop_reason {message['stop_reason']!r} with tool_use blocks")
             checks.tool_inputs_valid(uses, [WEATHER])
             kinds = [b.get("type") for b in message["content"]]
-            assert kinds[-len(uses):] == ["tool_use"] * len(uses), f"tool_use blocks must come last: {kinds}"
+            holds("messages_tool_choice", bool(kinds[-len(uses):] == ["tool_use"] * len(uses)),
+                  f"tool_use blocks must come last: {kinds}")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("messages_parallel_tool_use", "tool_use_ids_unique")
 def test_parallel_tool_use(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
@@ -71,12 +77,14 @@ def test_parallel_tool_use(api: ApiClient, discovery: Discovery, target: Target,
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             message = _message(api, message_body(model, PARALLEL, tools=tools, tool_choice={"type": "any"}), stream)
             uses = checks.tool_uses(message)
-            assert uses and message["stop_reason"] == "tool_use", \
-                f"no tool_use (stop_reason {message.get('stop_reason')!r})"
+            holds("messages_parallel_tool_use", bool(uses and message["stop_reason"] == "tool_use"),
+                  f"no tool_use (stop_reason {message.get('stop_reason')!r})")
             checks.tool_inputs_valid(uses, tools)
             if target.mock_upstreams:
-                assert len(uses) == 2, f"the mock upstream calls both tools in parallel; the client got {len(uses)} tool_use block(s)"
-                assert {u["name"] for u in uses} == {"get_weather", "get_time"}, f"tools used: {[u['name'] for u in uses]}"
+                holds("messages_parallel_tool_use", bool(len(uses) == 2),
+                      f"the mock upstream calls both tools in parallel; the client got {len(uses)} tool_use block(s)")
+                holds("messages_parallel_tool_use", bool({u["name"] for u in uses} == {"get_weather", "get_time"}),
+                      f"tools used: {[u['name'] for u in uses]}")
     failures.raise_any()
 
 
@@ -94,6 +102,7 @@ def _round_trip(model: dict[str, Any], result: dict[str, Any], *extra: dict[str,
 
 
 @pytest.mark.parametrize("form", ["string", "blocks"])
+@pytest.mark.rule("tool_round_trip")
 def test_tool_result_round_trip(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     content: Any = "Sunny, 21 degrees" if form == "string" else [{"type": "text", "text": "Sunny, 21 degrees"}]
     failures = Failures()
@@ -102,10 +111,12 @@ def test_tool_result_round_trip(api: ApiClient, discovery: Discovery, target: Ta
             message = _message(api, _round_trip(model, {"content": content}), stream=False)
             text = checks.message_answer(message, model["id"], stop_reason="end_turn")
             if target.mock_upstreams:  # the mock quotes the tool results it received
-                assert "Sunny" in text and "21" in text, f"the tool result did not reach the model: {text[:160]!r}"
+                holds("tool_round_trip", bool("Sunny" in text and "21" in text),
+                      f"the tool result did not reach the model: {text[:160]!r}")
     failures.raise_any()
 
 
+@pytest.mark.rule("tool_result_is_error")
 def test_tool_result_is_error(api: ApiClient, discovery: Discovery, target: Target) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -114,11 +125,13 @@ def test_tool_result_is_error(api: ApiClient, discovery: Discovery, target: Targ
             message = _message(api, body, stream=False)
             text = checks.message_answer(message, model["id"], stop_reason="end_turn")
             if target.mock_upstreams:
-                assert "unreachable" in text, f"the failed tool result did not reach the model: {text[:160]!r}"
+                holds("tool_result_is_error", bool("unreachable" in text),
+                      f"the failed tool result did not reach the model: {text[:160]!r}")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_result_with_text")
 def test_tool_result_mixed_with_text(api: ApiClient, discovery: Discovery, stream: bool) -> None:
     """A user turn holding tool_result blocks and a text block (Anthropic's own way to add a remark to
     tool results) is valid; translating it to other formats is where public gateways break."""
@@ -128,8 +141,10 @@ def test_tool_result_mixed_with_text(api: ApiClient, discovery: Discovery, strea
             body = _round_trip(model, {"content": "Sunny, 21 degrees"},
                                {"type": "text", "text": "Thanks. Now answer in one short sentence."})
             message = _message(api, body, stream)
-            assert message["stop_reason"] in ("end_turn", "tool_use"), f"stop_reason {message['stop_reason']!r}"
-            assert message["content"], "an empty answer"
+            holds("tool_result_with_text", bool(message["stop_reason"] in ("end_turn", "tool_use")),
+                  f"stop_reason {message['stop_reason']!r}")
+            holds("tool_result_with_text", bool(message["content"]),
+                  "an empty answer")
             if message["stop_reason"] == "tool_use":
                 checks.tool_inputs_valid(checks.tool_uses(message), [WEATHER])
             else:
@@ -160,6 +175,7 @@ INVALID: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", list(INVALID))
+@pytest.mark.rule("messages_invalid_tools_400")
 def test_invalid_tool_requests_are_400(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     models = [m for m in tool_models(discovery, api)]
     model = min(models, key=owner_first("openai")) if models else plain_model(discovery, api)

@@ -18,7 +18,7 @@ import pytest
 
 from suites import error_cases as cases
 from suites.checks import chat as leaks
-from suites.checks import errors
+from suites.checks import errors, holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -43,10 +43,12 @@ LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
 
 
 def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+    holds("valid_request_200", bool(response.status_code == 200),
+          f"{response.status_code}: {response.text[:300]!r}")
     return response.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.rule("response_object", "response_status", "responses_usage_total", "model_echoed")
 def test_response_per_provider(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -55,7 +57,8 @@ def test_response_per_provider(api: ApiClient, discovery: Discovery) -> None:
             body = _ok(response)
             checks.response_answer(body, model["id"], status="completed")
             checks.usage_adds_up(body["usage"])
-            assert body.get("error") is None, f"a completed response carries an error: {body.get('error')!r}"
+            holds("response_status", bool(body.get("error") is None),
+                  f"a completed response carries an error: {body.get('error')!r}")
             leaks.no_leaks(response.headers)
     failures.raise_any()
 
@@ -80,6 +83,7 @@ INSTRUCTED = {"developer-message", "system-message", "instructions"}
 
 
 @pytest.mark.parametrize("form", list(INPUTS))
+@pytest.mark.rule("responses_input_forms")
 def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, target: Target, form: str) -> None:
     model = plain_model(discovery, api)
     extra = {"instructions": "Answer tersely, in English."} if form == "instructions" else {}
@@ -87,18 +91,19 @@ def test_input_items_and_instructions(api: ApiClient, discovery: Discovery, targ
     text = checks.response_answer(body, model["id"])
     checks.usage_adds_up(body["usage"])
     if form == "instructions":
-        assert body.get("instructions") == extra["instructions"], f"instructions echoed as {body.get('instructions')!r}"
+        holds("responses_input_forms", bool(body.get("instructions") == extra["instructions"]),
+              f"instructions echoed as {body.get('instructions')!r}")
     if target.mock_upstreams:  # the mock quotes the last user text: it reached the model, word for word
         missing = [w for w in ("three", "colours", "of", "rainbow") if not re.search(rf"\b{w}\b", text)]
-        assert not missing, (f"the last user message's words {missing} did not reach the model as words — text parts "
-                             f"glued together? (reply {text[:120]!r})")
+        holds("responses_input_forms", not missing,
+              f"the last user message's words {missing} did not reach the model as words — text parts " f"glued together? (reply {text[:120]!r})")
     if form in INSTRUCTED:  # instructions reach the model: they cost input tokens
         bare = _ok(create(api, response_body(model, QUESTION)))
-        assert body["usage"]["input_tokens"] > bare["usage"]["input_tokens"], (
-            f"input_tokens with {form} ({body['usage']['input_tokens']}) should exceed those of the bare question "
-            f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
+        holds("responses_input_forms", bool(body["usage"]["input_tokens"] > bare["usage"]["input_tokens"]),
+              f"input_tokens with {form} ({body['usage']['input_tokens']}) should exceed those of the bare question " f"({bare['usage']['input_tokens']}): the instructions did not reach the model")
 
 
+@pytest.mark.rule("response_status", "incomplete_details")
 def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in per_provider(discovery, api):
@@ -108,19 +113,22 @@ def test_max_output_tokens_incomplete(api: ApiClient, discovery: Discovery) -> N
             answer = _ok(create(api, body))
             checks.response_answer(answer, model["id"], status="incomplete", text=False)
             reason = (answer.get("incomplete_details") or {}).get("reason")
-            assert reason == "max_output_tokens", f"incomplete_details.reason {reason!r}, expected max_output_tokens"
+            holds("incomplete_details", bool(reason == "max_output_tokens"),
+                  f"incomplete_details.reason {reason!r}, expected max_output_tokens")
             checks.usage_adds_up(answer["usage"])
             if not thinks:
-                assert answer["usage"]["output_tokens"] <= LIMIT, f"output_tokens {answer['usage']['output_tokens']} > {LIMIT}"
+                holds("max_tokens_bound", bool(answer["usage"]["output_tokens"] <= LIMIT),
+                      f"output_tokens {answer['usage']['output_tokens']} > {LIMIT}")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_responses(api, body)
             checks.event_sequence(result.payloads, terminal="response.incomplete")
             final = checks.final_matches_events(result.payloads)
-            assert (final.get("incomplete_details") or {}).get("reason") == "max_output_tokens", \
-                f"response.incomplete incomplete_details {final.get('incomplete_details')!r}"
+            holds("incomplete_details", bool((final.get("incomplete_details") or {}).get("reason") == "max_output_tokens"),
+                  f"response.incomplete incomplete_details {final.get('incomplete_details')!r}")
     failures.raise_any()
 
 
+@pytest.mark.rule("reasoning_item", "reasoning_before_message", "reasoning_summary_empty")
 def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
     for model in reasoners(discovery, api):
@@ -131,7 +139,8 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
             checks.reasoning_before_message(answer["output"])
             checks.no_thinking_markdown(text)
             reasoning = (answer["usage"].get("output_tokens_details") or {}).get("reasoning_tokens")
-            assert isinstance(reasoning, int) and reasoning > 0, f"usage reasoning_tokens is {reasoning!r} for a reasoning answer"
+            holds("reasoning_item", bool(isinstance(reasoning, int) and reasoning > 0),
+                  f"usage reasoning_tokens is {reasoning!r} for a reasoning answer")
         with failures.check(f"{model['owned_by']}/{model['id']} stream"):
             result = stream_responses(api, body)
             checks.event_sequence(result.payloads)
@@ -141,13 +150,15 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("previous_response_id_400")
 def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
     model = plain_model(discovery, api)
     body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
     response = create(api, body)
     error = errors.openai_error(response, contract, status=400, code="unsupported_parameter",
                                 type="invalid_request_error")
-    assert error.get("param") == "previous_response_id", f"param should name previous_response_id, got {error.get('param')!r}"
+    holds("previous_response_id_400", bool(error.get("param") == "previous_response_id"),
+          f"param should name previous_response_id, got {error.get('param')!r}")
     not_forwarded(response)
     # null is "no previous response": accepted (D-18)
     checks.response_answer(_ok(create(api, response_body(model, previous_response_id=None, max_output_tokens=64))),
@@ -171,20 +182,24 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "404-unknown-model": ErrorCase(404, None, cases.unknown_model, code="model_not_found", type="not_found_error"),
     "402-zero-credits": ErrorCase(402, "zero_credit_key", cases.with_key, code="insufficient_credits",
                                   type="billing_error"),
-    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_input), stream_too=False,
+    "413-body-too-large": ErrorCase(413, "contract", cases.oversized(_input), stream_too=False, decision="body_size_413",
                                     code="request_too_large", type="invalid_request_error"),
     "429-rate-limited": ErrorCase(429, "rate_limited_key", cases.with_key, stream_too=False,
                                   code="rate_limit_exceeded", type="rate_limit_error"),
     "502-upstream-error": ErrorCase(502, "mock_upstreams", cases.fault("status:500", _input), code="upstream_error",
+                                    decision="upstream_failure_status",
                                     type="api_error"),
-    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _input),
+    "503-upstream-overloaded": ErrorCase(503, "mock_upstreams", cases.fault("status:503", _input), decision="upstream_failure_status",
                                          code="model_unavailable", type="api_error"),
     "500-internal-error": ErrorCase(500, "test_hooks", cases.internal_error, stream_too=False, code="internal_error",
+                                    decision="internal_error_envelope",
                                     type="api_error"),
 }
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
+@pytest.mark.rule("openai_error_envelope", "error_code", "body_size_413", "upstream_failure_status",
+                  "internal_error_envelope")
 def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery: Discovery, target: Target,
                                    recorder: Recorder, request: pytest.FixtureRequest, case: str) -> None:
     spec = ERROR_CASES[case]
@@ -194,7 +209,8 @@ def test_errors_in_openai_envelope(api: ApiClient, contract: Contract, discovery
     def envelope(response: httpx.Response) -> None:
         error = errors.openai_error(response, contract, status=spec.status, code=spec.code, type=spec.type)
         if spec.param is not None:
-            assert error.get("param") == spec.param, f"param should name {spec.param!r}, got {error.get('param')!r}"
+            holds("error_param", bool(error.get("param") == spec.param),
+                  f"param should name {spec.param!r}, got {error.get('param')!r}")
 
     cases.check_error_case(spec, spec.build(response_body(model, max_output_tokens=16), value), create, envelope,
                            api=api, target=target, contract=contract, recorder=recorder)
@@ -242,6 +258,7 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
+@pytest.mark.rule("malformed_request_4xx", "not_a_server_error", "openai_error_envelope")
 def test_malformed_requests_are_4xx(api: ApiClient, contract: Contract, discovery: Discovery, case: str) -> None:
     model = plain_model(discovery, api)
 

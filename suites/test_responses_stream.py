@@ -15,6 +15,7 @@ import pytest
 
 from suites import tools
 from suites.checks import chat as leaks
+from suites.checks import holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
@@ -57,25 +58,30 @@ def _each(api: ApiClient, discovery: Discovery, cache: Streams, check: Check, *,
     each_model(groups, check)
 
 
+@pytest.mark.rule("final_output_matches_events", "sequence_number_increases", "responses_id_stable")
 def test_stream_per_provider(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     def check(model: dict[str, Any], result: ResponsesStream) -> None:
         checks.sequence_numbers(result.payloads)
         checks.event_sequence(result.payloads)
         final = checks.final_matches_events(result.payloads)
         text = checks.response_answer(final, model["id"], status="completed")
-        assert text == result.text, f"the final response's text {text!r:.120} != the joined deltas {result.text!r:.120}"
+        holds("final_output_matches_events", bool(text == result.text),
+              f"the final response's text {text!r:.120} != the joined deltas {result.text!r:.120}")
         checks.usage_adds_up(final["usage"])
         ids = {p["response"]["id"] for p in result.payloads if isinstance(p.get("response"), dict)}
-        assert len(ids) == 1, f"the response id changes within the stream: {sorted(ids)}"
+        holds("responses_id_stable", bool(len(ids) == 1),
+              f"the response id changes within the stream: {sorted(ids)}")
         leaks.no_leaks(result.headers)
 
     _each(api, discovery, response_streams, check, kinds=False)
 
 
+@pytest.mark.rule("stream_created_in_progress_first", "item_event_order", "stream_terminal_last")
 def test_event_sequence(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.event_sequence(r.payloads))
 
 
+@pytest.mark.rule("sequence_number_present", "sequence_number_increases", "sequence_number_start")
 def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     starts: dict[int, list[str]] = {}
 
@@ -83,9 +89,11 @@ def test_sequence_numbers_increase(api: ApiClient, discovery: Discovery, respons
         starts.setdefault(checks.sequence_numbers(result.payloads), []).append(model["id"])
 
     _each(api, discovery, response_streams, check)
-    assert len(starts) <= 1, f"streams start their sequence_number at different values: {starts}"
+    holds("sequence_number_start", bool(len(starts) <= 1),
+          f"streams start their sequence_number at different values: {starts}")
 
 
+@pytest.mark.rule("done_carries_full_text", "item_done_carries_full_text")
 def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, response_streams: Streams) -> None:
     _each(api, discovery, response_streams, lambda model, r: checks.final_matches_events(r.payloads))
 
@@ -93,6 +101,7 @@ def test_done_events_carry_full_text(api: ApiClient, discovery: Discovery, respo
 # Positions late enough that every family has sent output before the failure (a failure before any
 # output may still be a plain HTTP error, D-27).
 @pytest.mark.parametrize("fault", ["midstream:6", "cut:7"], ids=["midstream", "cut"])
+@pytest.mark.rule("failed_not_completed", "failed_response_error", "stream_ends_response_failed", "error_then_failed")
 def test_midstream_failure_is_response_failed(api: ApiClient, discovery: Discovery, mock_upstreams: bool,
                                               fault: str) -> None:
     failures = Failures()
@@ -102,8 +111,8 @@ def test_midstream_failure_is_response_failed(api: ApiClient, discovery: Discove
             result = stream_responses(api, body)
             checks.sequence_numbers(result.payloads)
             error = checks.stream_failed(result.payloads)
-            assert error.get("code") in ("upstream_error", "model_unavailable"), \
-                f"response.failed error code {error.get('code')!r}, expected upstream_error or model_unavailable"
+            holds("error_code", bool(error.get("code") in ("upstream_error", "model_unavailable")),
+                  f"response.failed error code {error.get('code')!r}, expected upstream_error or model_unavailable")
             leaks.no_leaks(result.raw)
             leaks.no_leaks(result.headers)
     failures.raise_any()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from suites import tools
+from suites.checks import holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
@@ -31,7 +32,8 @@ def _response(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, A
     and that ``arguments.done`` / ``output_item.done`` / the final output carry the joined deltas)."""
     if not stream:
         response = create(api, body)
-        assert response.status_code == 200, f"{response.status_code}: {response.text[:300]!r}"
+        holds("valid_request_200", bool(response.status_code == 200),
+              f"{response.status_code}: {response.text[:300]!r}")
         return response.json()  # type: ignore[no-any-return]
     result = stream_responses(api, body)
     checks.sequence_numbers(result.payloads)
@@ -41,6 +43,7 @@ def _response(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, A
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.parametrize("mode", list(CHOICES))
+@pytest.mark.rule("tool_choice_modes", "function_call_known", "function_call_arguments_schema")
 def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -51,15 +54,19 @@ def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream:
             if mode == "auto" and not calls:  # the model may answer in text instead
                 checks.response_answer(answer, model["id"])
                 continue
-            assert calls, f"tool_choice {mode}: no function_call item among {[i.get('type') for i in answer['output']]}"
+            holds("tool_choice_modes", bool(calls),
+                  f"tool_choice {mode}: no function_call item among {[i.get('type') for i in answer['output']]}")
             checks.function_calls_valid(calls, [WEATHER])
             if mode == "named":
-                assert {c["name"] for c in calls} == {"get_weather"}, f"named get_weather, calls to {[c['name'] for c in calls]}"
-            assert all(c.get("status") == "completed" for c in calls), f"call statuses {[c.get('status') for c in calls]}"
+                holds("tool_choice_modes", bool({c["name"] for c in calls} == {"get_weather"}),
+                      f"named get_weather, calls to {[c['name'] for c in calls]}")
+            holds("tool_choice_modes", bool(all(c.get("status") == "completed" for c in calls)),
+                  f"call statuses {[c.get('status') for c in calls]}")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("parallel_tool_calls", "call_ids_unique")
 def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     tools = [WEATHER, TIME]
@@ -67,19 +74,25 @@ def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: T
         with failures.check(f"{model['owned_by']}/{model['id']}"):
             answer = _response(api, response_body(model, PARALLEL, tools=tools, tool_choice="required"), stream)
             calls = checks.function_calls(answer)
-            assert calls, f"no function_call item among {[i.get('type') for i in answer['output']]}"
+            holds("parallel_tool_calls", bool(calls),
+                  f"no function_call item among {[i.get('type') for i in answer['output']]}")
             checks.function_calls_valid(calls, tools)
             if target.mock_upstreams:
-                assert len(calls) == 2, f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)"
-                assert {c["name"] for c in calls} == {"get_weather", "get_time"}, f"calls to {[c['name'] for c in calls]}"
+                holds("parallel_tool_calls", bool(len(calls) == 2),
+                      f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)")
+                holds("parallel_tool_calls", bool({c["name"] for c in calls} == {"get_weather", "get_time"}),
+                      f"calls to {[c['name'] for c in calls]}")
             indexes = [answer["output"].index(c) for c in calls]
             ids = [c["id"] for c in calls]
-            assert len(set(ids)) == len(ids), f"function_call item ids repeat: {ids}"
-            assert len(set(indexes)) == len(indexes), f"function_call items share an output index: {indexes}"
+            holds("call_ids_unique", bool(len(set(ids)) == len(ids)),
+                  f"function_call item ids repeat: {ids}")
+            holds("output_index_sequence", bool(len(set(indexes)) == len(indexes)),
+                  f"function_call items share an output index: {indexes}")
     failures.raise_any()
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("tool_round_trip")
 def test_function_call_output_round_trip(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
     failures = Failures()
     for model in tool_models(discovery, api):
@@ -93,5 +106,6 @@ def test_function_call_output_round_trip(api: ApiClient, discovery: Discovery, t
             answer = _response(api, response_body(model, items, tools=[WEATHER]), stream)
             text = checks.response_answer(answer, model["id"], status="completed")
             if target.mock_upstreams:  # the mock quotes the tool results it received
-                assert "Sunny" in text and "21" in text, f"the function_call_output did not reach the model: {text[:160]!r}"
+                holds("tool_round_trip", bool("Sunny" in text and "21" in text),
+                      f"the function_call_output did not reach the model: {text[:160]!r}")
     failures.raise_any()

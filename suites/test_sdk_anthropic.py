@@ -15,6 +15,7 @@ import pytest
 
 from suites import tools
 from suites.anthropic_stream import plain_model, reasoners, reasoning_extra, tool_models
+from suites.checks import holds
 from suites.client import ApiClient
 from suites.discovery import Discovery
 from suites.plugin import Target
@@ -36,16 +37,23 @@ def _text(message: Any) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
+@pytest.mark.rule("sdk_anthropic", "response_id_prefix", "model_echoed")
 def test_sdk_messages_create(anthropic_sdk: anthropic.Anthropic, model: str) -> None:
     message = anthropic_sdk.messages.create(model=model, max_tokens=1024, messages=HELLO)
-    assert message.id.startswith("msg_"), message.id
-    assert message.model == model and message.role == "assistant"
-    assert message.stop_reason == "end_turn", f"stop_reason {message.stop_reason!r}"
-    assert _text(message).strip(), f"no text block in {[b.type for b in message.content]}"
-    assert message.usage.input_tokens > 0 and message.usage.output_tokens > 0, message.usage
+    holds("response_id_prefix", bool(message.id.startswith("msg_")),
+          str(message.id))
+    holds("model_echoed", message.model == model, f"model {model!r}, got {message.model!r}")
+    holds("messages_assistant_role", message.role == "assistant", f"role assistant, got {message.role!r}")
+    holds("stop_reason", bool(message.stop_reason == "end_turn"),
+          f"stop_reason {message.stop_reason!r}")
+    holds("text_block", bool(_text(message).strip()),
+          f"no text block in {[b.type for b in message.content]}")
+    holds("messages_usage_positive", bool(message.usage.input_tokens > 0 and message.usage.output_tokens > 0),
+          str(message.usage))
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
+@pytest.mark.rule("sdk_anthropic", "thinking_before_text")
 def test_sdk_messages_stream(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
@@ -57,19 +65,27 @@ def test_sdk_messages_stream(anthropic_sdk: anthropic.Anthropic, api: ApiClient,
     with anthropic_sdk.messages.stream(model=chosen["id"], messages=HELLO, **kwargs) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
-    assert text.strip(), "the SDK's text_stream yielded no text"
-    assert _text(final) == text, f"get_final_message() text {_text(final)!r:.120} != the streamed text {text!r:.120}"
-    assert final.stop_reason == "end_turn", f"final stop_reason {final.stop_reason!r}"
-    assert final.model == chosen["id"]
-    assert final.usage.output_tokens > 0, final.usage
+    holds("text_block", bool(text.strip()),
+          "the SDK's text_stream yielded no text")
+    holds("sdk_anthropic", bool(_text(final) == text),
+          f"get_final_message() text {_text(final)!r:.120} != the streamed text {text!r:.120}")
+    holds("stop_reason", bool(final.stop_reason == "end_turn"),
+          f"final stop_reason {final.stop_reason!r}")
+    holds("model_echoed", bool(final.model == chosen["id"]),
+          'expected final.model == chosen["id"]')
+    holds("messages_usage_positive", bool(final.usage.output_tokens > 0),
+          str(final.usage))
     if kind == "reasoner":
         kinds = [b.type for b in final.content]
-        assert "thinking" in kinds and kinds.index("thinking") < kinds.index("text"), f"content blocks {kinds}"
+        holds("sdk_anthropic", bool("thinking" in kinds and kinds.index("thinking") < kinds.index("text")),
+              f"content blocks {kinds}")
         thinking = next(b for b in final.content if b.type == "thinking")
-        assert thinking.thinking.strip() and thinking.signature, "the thinking block lacks text or signature"
+        holds("thinking_signature", bool(thinking.thinking.strip() and thinking.signature),
+              "the thinking block lacks text or signature")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_anthropic", "messages_tool_choice", "tool_round_trip")
 def test_sdk_tool_use(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discovery: Discovery, stream: bool) -> None:
     chosen = min(tool_models(discovery, api), key=owner_first("anthropic"))
     ask: Any = [{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}]
@@ -79,16 +95,21 @@ def test_sdk_tool_use(anthropic_sdk: anthropic.Anthropic, api: ApiClient, discov
             first = events.get_final_message()
     else:
         first = anthropic_sdk.messages.create(messages=ask, **kwargs)
-    assert first.stop_reason == "tool_use", f"stop_reason {first.stop_reason!r}"
+    holds("messages_tool_choice", bool(first.stop_reason == "tool_use"),
+          f"stop_reason {first.stop_reason!r}")
     uses = [b for b in first.content if b.type == "tool_use"]
-    assert uses and uses[0].name == "get_weather", f"content blocks {[b.type for b in first.content]}"
-    assert isinstance(uses[0].input, dict) and {"location", "unit"} <= set(uses[0].input), f"input {uses[0].input!r}"
+    holds("messages_tool_choice", bool(uses and uses[0].name == "get_weather"),
+          f"content blocks {[b.type for b in first.content]}")
+    holds("messages_tool_choice", bool(isinstance(uses[0].input, dict) and {"location", "unit"} <= set(uses[0].input)),
+          f"input {uses[0].input!r}")
     history: Any = [*ask, {"role": "assistant", "content": first.content},
                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": u.id, "content": "Sunny, 21 degrees"}
                                                  for u in uses]}]
     second = anthropic_sdk.messages.create(model=chosen["id"], max_tokens=1024, tools=[WEATHER], messages=history)
-    assert second.stop_reason == "end_turn", f"after the tool result: stop_reason {second.stop_reason!r}"
-    assert _text(second).strip(), "no text after the tool result"
+    holds("tool_round_trip", bool(second.stop_reason == "end_turn"),
+          f"after the tool result: stop_reason {second.stop_reason!r}")
+    holds("tool_round_trip", bool(_text(second).strip()),
+          "no text after the tool result")
 
 
 ERRORS: dict[str, tuple[type[Exception], str | None]] = {
@@ -101,6 +122,7 @@ ERRORS: dict[str, tuple[type[Exception], str | None]] = {
 
 
 @pytest.mark.parametrize("case", list(ERRORS))
+@pytest.mark.rule("sdk_anthropic", "anthropic_error_type")
 def test_sdk_error_classes(target: Target, contract_transport: ContractTransport, model: str,
                            request: pytest.FixtureRequest, case: str) -> None:
     expected, fixture = ERRORS[case]
@@ -119,8 +141,10 @@ def test_sdk_error_classes(target: Target, contract_transport: ContractTransport
                 client.messages.create(**kwargs)
         error: Any = caught.value
         status = int(case.split("-")[0])
-        assert error.status_code == status, f"{type(error).__name__} with status {error.status_code}, expected {status}"
+        holds("sdk_anthropic", bool(error.status_code == status),
+              f"{type(error).__name__} with status {error.status_code}, expected {status}")
         body = error.body if isinstance(error.body, dict) else {}
-        assert (body.get("error") or body).get("type"), f"the SDK found no Anthropic error type in {error.body!r:.200}"
+        holds("anthropic_error_type", bool((body.get("error") or body).get("type")),
+              f"the SDK found no Anthropic error type in {error.body!r:.200}")
     finally:
         client.close()

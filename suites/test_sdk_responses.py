@@ -14,6 +14,7 @@ import openai
 import pytest
 
 from suites import tools
+from suites.checks import holds
 from suites.client import ApiClient
 from suites.discovery import Discovery
 from suites.responses_stream import plain_model, reasoners, reasoning_extra, tool_models
@@ -28,19 +29,24 @@ def model(api: ApiClient, discovery: Discovery) -> str:
     return str(plain_model(discovery, api)["id"])
 
 
+@pytest.mark.rule("sdk_openai", "response_id_prefix", "model_echoed", "incomplete_details")
 def test_sdk_responses_create(openai_sdk: openai.OpenAI, model: str) -> None:
     response = openai_sdk.responses.create(model=model, input=HELLO, instructions="Answer briefly.")
-    assert response.id.startswith("resp_"), response.id
-    assert response.model == model and response.status == "completed", (response.model, response.status)
-    assert response.output_text.strip(), f"no output_text; output items {[i.type for i in response.output]}"
-    assert response.usage is not None and response.usage.total_tokens == \
-        response.usage.input_tokens + response.usage.output_tokens, response.usage
+    holds("response_id_prefix", bool(response.id.startswith("resp_")),
+          str(response.id))
+    holds("model_echoed", response.model == model, f"model {model!r}, got {response.model!r}")
+    holds("response_status", response.status == "completed", f"status completed, got {response.status!r}")
+    holds("sdk_openai", bool(response.output_text.strip()),
+          f"no output_text; output items {[i.type for i in response.output]}")
+    holds("responses_usage_total", bool(response.usage is not None and response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens),
+          str(response.usage))
     limited = openai_sdk.responses.create(model=model, input="Write a long story about a lighthouse.", max_output_tokens=16)
-    assert limited.status == "incomplete" and limited.incomplete_details is not None \
-        and limited.incomplete_details.reason == "max_output_tokens", (limited.status, limited.incomplete_details)
+    holds("incomplete_details", bool(limited.status == "incomplete" and limited.incomplete_details is not None and limited.incomplete_details.reason == "max_output_tokens"),
+          str((limited.status, limited.incomplete_details)))
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
+@pytest.mark.rule("sdk_openai", "stream_created_in_progress_first", "reasoning_before_message")
 def test_sdk_responses_stream(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, kind: str) -> None:
     chosen = plain_model(discovery, api) if kind == "plain" else reasoners(discovery, api)[0]
     extra = reasoning_extra(chosen) if kind == "reasoner" else {}
@@ -52,17 +58,22 @@ def test_sdk_responses_stream(openai_sdk: openai.OpenAI, api: ApiClient, discove
             if event.type == "response.output_text.delta":
                 deltas.append(event.delta)
         final = stream.get_final_response()
-    assert kinds[:2] == ["response.created", "response.in_progress"] and kinds[-1] == "response.completed", kinds
-    assert final.status == "completed" and final.model == chosen["id"], (final.status, final.model)
-    assert final.output_text == "".join(deltas), \
-        f"get_final_response().output_text {final.output_text!r:.120} != the streamed deltas {''.join(deltas)!r:.120}"
-    assert final.output_text.strip(), "no text"
+    holds("stream_created_in_progress_first", bool(kinds[:2] == ["response.created", "response.in_progress"] and kinds[-1] == "response.completed"),
+          str(kinds))
+    holds("response_status", final.status == "completed", f"status completed, got {final.status!r}")
+    holds("model_echoed", final.model == chosen["id"], f"model {chosen['id']!r}, got {final.model!r}")
+    holds("final_output_matches_events", bool(final.output_text == "".join(deltas)),
+          f"get_final_response().output_text {final.output_text!r:.120} != the streamed deltas {''.join(deltas)!r:.120}")
+    holds("message_output_text", bool(final.output_text.strip()),
+          "no text")
     if kind == "reasoner":
         types = [item.type for item in final.output]
-        assert "reasoning" in types and types.index("reasoning") < types.index("message"), f"output items {types}"
+        holds("reasoning_before_message", bool("reasoning" in types and types.index("reasoning") < types.index("message")),
+              f"output items {types}")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "tool_round_trip")
 def test_sdk_responses_function_call(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, stream: bool) -> None:
     chosen = min(tool_models(discovery, api), key=owner_first("openai"))
     ask = "What is the weather in Paris? Use the get_weather tool."
@@ -72,15 +83,19 @@ def test_sdk_responses_function_call(openai_sdk: openai.OpenAI, api: ApiClient, 
             names = [event.type for event in events]
             first = events.get_final_response()
         for needed in ("response.output_item.added", "response.function_call_arguments.done", "response.output_item.done"):
-            assert needed in names, f"{needed} missing from the stream: {names}"
+            holds("sdk_openai", bool(needed in names),
+                  f"{needed} missing from the stream: {names}")
     else:
         first = openai_sdk.responses.create(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required")
     calls = [item for item in first.output if item.type == "function_call"]
-    assert calls and calls[0].name == "get_weather", f"output items {[i.type for i in first.output]}"
+    holds("tool_choice_modes", bool(calls and calls[0].name == "get_weather"),
+          f"output items {[i.type for i in first.output]}")
     arguments = json.loads(calls[0].arguments)
-    assert {"location", "unit"} <= set(arguments), f"arguments {calls[0].arguments!r}"
+    holds("tool_choice_modes", bool({"location", "unit"} <= set(arguments)),
+          f"arguments {calls[0].arguments!r}")
     follow_up: Any = [{"role": "user", "content": ask},
                       *[{"type": "function_call", "call_id": c.call_id, "name": c.name, "arguments": c.arguments} for c in calls],
                       *[{"type": "function_call_output", "call_id": c.call_id, "output": "Sunny, 21 degrees"} for c in calls]]
     second = openai_sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
-    assert second.status == "completed" and second.output_text.strip(), (second.status, second.output_text)
+    holds("tool_round_trip", bool(second.status == "completed" and second.output_text.strip()),
+          str((second.status, second.output_text)))

@@ -21,6 +21,9 @@ import httpx
 from suites.checks import CheckFailure
 from suites.exchanges import Exchange
 from suites.leaks import cut
+from suites.rules import register
+
+register("rejected_by_gateway", "decision:D-34", "a rejection the gateway owes never reaches an upstream")
 
 __all__ = ["UpstreamLog", "not_forwarded"]
 

@@ -32,6 +32,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--rate-limited-key={deployment.rate_limited_key}",
         "--mock-upstreams",
         "--test-hooks",
+        "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
     )
 

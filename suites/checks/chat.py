@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from suites.checks import CheckFailure, schema_problems
+from suites.checks import CheckFailure, fail, schema_problems
 from suites.leaks import LEAK_PATTERNS, no_leaks
+from suites.rules import applies, not_applied, register, register_all
 
 __all__ = [
     "LEAK_PATTERNS",
@@ -36,6 +37,67 @@ __all__ = [
     "usage_adds_up",
     "usage_chunk_last",
 ]
+
+register("no_upstream_leak", "docs:api-reference-overview#errors",
+         "no response shows the upstream provider, an internal host, a provider request id or key")
+register_all("openai:chat-completion-object", {
+    "one_choice": "n=1 answers with exactly one choice",
+    "assistant_role": "the choice's message has role assistant",
+    "non_empty_content": "a plain answer's content is a non-empty string",
+    "finish_reason": "finish_reason says why generation stopped (stop, length, tool_calls)",
+})
+register("usage_present", "docs:getting-started#quickstart",
+         "a successful chat completion returns token usage counts")
+register_all("openai:chat-completion-usage", {
+    "usage_counts": "prompt, completion and total tokens are integers",
+    "usage_total": "total_tokens = prompt_tokens + completion_tokens",
+    "usage_positive": "a real exchange has prompt and completion tokens > 0",
+    "reasoning_within_completion": "reasoning_tokens are part of completion_tokens",
+})
+register("usage_cost", "decision:D-20", "the cost metadata the docs promise is usage.cost, a USD number >= 0")
+register_all("openai:chat-streaming", {
+    "stream_done": "a stream ends with data: [DONE]",
+    "stream_done_once": "data: [DONE] is sent once",
+    "stream_done_last": "nothing follows data: [DONE]",
+    "stream_role_first": "the first chunk's delta carries role: assistant",
+    "stream_role_once": "no later delta repeats the role",
+    "stream_one_finish_reason": "exactly one chunk per choice carries a finish_reason",
+    "stream_nothing_after_finish": "no content follows a choice's finish_reason",
+    "stream_finish_reason": "the stream's finish_reason is the expected one",
+    "stream_identity_stable": "id, created and model are the same on every chunk",
+})
+register_all("openai:chat-streaming#stream-options", {
+    "stream_usage_chunk_once": "include_usage adds exactly one chunk with choices: [] and the usage",
+    "stream_usage_chunk_last": "the usage chunk is the last one before [DONE]",
+    "stream_usage_only_last": "every other chunk has usage null or absent",
+})
+register("stream_no_empty_delta", "decision:D-36", "no chunk carries an empty delta without a finish_reason")
+register_all("decision:D-11", {
+    "stream_error_chunk": "a failure after the stream started is one {\"error\": {...}} chunk",
+    "stream_error_chunk_last": "the error chunk is the last before [DONE]",
+    "stream_error_after_chunks": "an in-band error follows at least one chunk",
+})
+register_all("openai:chat-streaming#tool-calls", {
+    "tool_call_fragment_index": "every streamed tool-call fragment carries an integer index",
+    "tool_call_first_fragment": "the first fragment of a call carries id, type function and the name",
+    "tool_call_later_fragment": "later fragments carry only index and argument pieces",
+})
+register_all("openai:function-calling", {
+    "tool_call_ids_unique": "tool-call ids are unique within a message",
+    "tool_call_known_function": "a call names a function defined in tools",
+    "tool_arguments_json": "function.arguments is a string holding a JSON object",
+    "tool_arguments_schema": "the arguments validate against the function's parameters schema",
+})
+register_all("decision:D-8", {
+    "thinking_block_header": 'content starts with the "> **Thinking…**" header, byte for byte',
+    "thinking_block_matches_reasoning": "the quoted block is reasoning_content rendered as D-8 prescribes",
+    "thinking_block_answer": "an answer follows the Thinking block",
+})
+register_all("deepseek:reasoning-model", {
+    "reasoning_content_present": "a reasoning model reports its reasoning in reasoning_content",
+    "reasoning_before_content": "streamed reasoning_content arrives before the answer",
+    "stream_reasoning_content": "a reasoning model's stream carries delta.reasoning_content",
+})
 
 # ----- leaks (moved to suites.leaks; re-exported here) ----------------------------------------------
 
@@ -62,7 +124,7 @@ def assistant_message(body: Any, *, finish: str | None = "stop", text: bool = Tr
 def model_echoed(body: Any, model_id: str) -> None:
     """``model`` echoes the requested catalog id (D-11), never the upstream's name for it."""
     if body.get("model") != model_id:
-        raise CheckFailure("model_echoed", f"requested {model_id!r}, answer says {body.get('model')!r}")
+        fail("model_echoed", f"requested {model_id!r}, answer says {body.get('model')!r}")
 
 
 def usage_adds_up(usage: Any, *, cost: bool = True, positive: bool = True) -> dict[str, Any]:
@@ -84,7 +146,7 @@ def usage_adds_up(usage: Any, *, cost: bool = True, positive: bool = True) -> di
     if cost:
         value = usage.get("cost")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise CheckFailure("usage_cost", f"usage.cost must be a number >= 0 (cost metadata), got {value!r}")
+            fail("usage_cost", f"usage.cost must be a number >= 0 (cost metadata), got {value!r}")
     return usage
 
 
@@ -161,7 +223,7 @@ def no_empty_deltas(chunks: Sequence[dict[str, Any]]) -> None:
         carries = any(delta.get(k) not in (None, "", []) for k in ("role", "content", "reasoning_content", "refusal",
                                                                  "tool_calls"))
         if not carries and choice.get("finish_reason") is None:
-            raise CheckFailure("stream_no_empty_delta", f"chunk {i} has an empty delta and no finish_reason: {chunks[i]!r:.300}")
+            fail("stream_no_empty_delta", f"chunk {i} has an empty delta and no finish_reason: {chunks[i]!r:.300}")
 
 
 def usage_chunk_last(data: Sequence[str], payloads: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -181,9 +243,14 @@ def usage_chunk_last(data: Sequence[str], payloads: Sequence[dict[str, Any]]) ->
 
 def stream_error_then_done(data: Sequence[str], payloads: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A failure after the stream started: some chunk(s), then exactly one ``{"error": {...}}`` frame,
-    then ``data: [DONE]`` as the last event."""
+    then ``data: [DONE]`` as the last event (D-11). Returns the error; under ``--rules documented`` only
+    the ``[DONE]`` rule is checked and the error chunk found (if any) is returned."""
     done_terminates(data)
     errors = [i for i, p in enumerate(payloads) if "error" in p]
+    if not applies("stream_error_chunk"):
+        not_applied("stream_error_chunk", "stream_error_then_done")
+        found = payloads[errors[-1]].get("error") if errors else None
+        return found if isinstance(found, dict) else {}
     if len(errors) != 1:
         raise CheckFailure("stream_error_chunk", f"expected one error chunk, got {len(errors)} among {len(payloads)} chunks")
     if errors[0] != len(payloads) - 1:
@@ -279,9 +346,13 @@ def render_thinking(reasoning: str) -> str:
 
 
 def thinking_formatted(content: Any, reasoning: Any) -> str:
-    """``content`` is the rendered block of ``reasoning`` followed by a non-empty answer; returns the answer."""
+    """``content`` is the rendered block of ``reasoning`` followed by a non-empty answer (D-8); returns the
+    answer. Under ``--rules documented`` only ``reasoning_content`` is checked and ``content`` is returned."""
     if not isinstance(reasoning, str) or not reasoning:
         raise CheckFailure("reasoning_content_present", f"reasoning_content is {reasoning!r:.100}")
+    if not applies("thinking_block_matches_reasoning"):
+        not_applied("thinking_block_matches_reasoning", "thinking_formatted")
+        return content if isinstance(content, str) else ""
     if not isinstance(content, str) or not content.startswith(THINKING_HEADER + "> "):
         raise CheckFailure("thinking_block_header", f"content does not start with {THINKING_HEADER + '> '!r}: {content!r:.200}")
     block = render_thinking(reasoning)

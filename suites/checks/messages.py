@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from suites.checks import CheckFailure, collapse_runs, distinct_ids, no_thinking_block, schema_problems
+from suites.checks import CheckFailure, collapse_runs, distinct_ids, fail, no_thinking_block, schema_problems
+from suites.rules import register_all
 
 __all__ = [
     "ANTHROPIC_ERROR_TYPES",
@@ -30,6 +31,62 @@ __all__ = [
     "tool_uses",
     "usage_positive",
 ]
+
+register_all("anthropic:messages#response", {
+    "message_object": "a /v1/messages answer is an object of type message",
+    "messages_assistant_role": "the message's role is assistant",
+    "stop_reason": "stop_reason says why generation stopped (end_turn, max_tokens, stop_sequence, tool_use)",
+    "text_block": "an answer holds a text block with text",
+    "messages_usage_present": "the message carries usage",
+    "messages_usage_positive": "input_tokens and output_tokens are > 0",
+})
+register_all("anthropic:extended-thinking", {
+    "thinking_block": "a thinking model's message holds a non-empty thinking block",
+    "thinking_before_text": "thinking blocks come before the text",
+    "thinking_signature": "every thinking block carries a signature",
+})
+register_all("anthropic:tool-use", {
+    "tool_use_ids_unique": "tool_use ids are distinct non-empty strings",
+    "tool_use_known_tool": "a tool_use names a defined tool",
+    "tool_use_input_object": "a tool_use input is an object",
+    "tool_use_input_schema": "the input validates against the tool's input_schema",
+})
+register_all("anthropic:messages-streaming", {
+    "stream_events_json": "every event's data is JSON",
+    "stream_event_name_is_type": "each event's name equals its data's type",
+    "messages_stream_not_empty": "a stream carries events besides ping",
+    "stream_message_start_first": "message_start comes first",
+    "messages_stream_no_error": "a successful stream carries no error event",
+    "stream_one_message_start": "one message_start per stream",
+    "stream_one_message_delta": "one message_delta per stream",
+    "stream_one_message_stop": "one message_stop per stream",
+    "stream_message_stop_last": "message_stop is the last event",
+    "stream_message_delta_before_stop": "message_delta comes right before message_stop",
+    "stream_only_block_events_inside": "between message_start and message_delta only content-block events (and ping)",
+    "message_start": "a stream has a message_start event",
+    "message_start_empty_content": "message_start's message has content []",
+    "message_start_no_stop_reason": "message_start's stop_reason is null",
+    "message_start_input_tokens": "message_start's usage.input_tokens is > 0",
+    "block_closed_before_next": "a block closes before the next starts",
+    "block_index_sequence": "block indexes start at 0 and increase by one",
+    "tool_use_starts_empty": "a tool_use block starts with empty input (it arrives as input_json_delta)",
+    "delta_of_open_block": "a delta belongs to the open block",
+    "delta_type_matches_block": "a delta's type fits its block's type",
+    "block_stop_index": "content_block_stop closes the open block",
+    "input_json_joins": "input_json_delta fragments join to a JSON object",
+    "blocks_closed_before_message_delta": "every block is closed before message_delta",
+    "block_closed": "every block gets its content_block_stop",
+    "message_delta_stop_reason": "message_delta carries the stop_reason",
+    "message_delta_output_tokens": "message_delta's usage.output_tokens is > 0",
+    "stream_one_error_event": "a failed stream carries one error event",
+    "stream_error_named": "the failure is an `event: error`",
+    "stream_error_envelope": "the error event carries Anthropic's error envelope",
+    "messages_stream_started": "a failure after the stream started follows message_start",
+})
+register_all("decision:D-21", {
+    "stream_error_last": "the error event ends the stream",
+    "stream_error_no_message_stop": "a failed stream sends no message_stop",
+})
 
 ANTHROPIC_ERROR_TYPES = {"invalid_request_error", "authentication_error", "billing_error", "permission_error",
                          "not_found_error", "request_too_large", "rate_limit_error", "api_error", "overloaded_error",
@@ -63,9 +120,9 @@ def message_answer(body: Any, model_id: str | None = None, *, stop_reason: str |
     if not isinstance(body, dict) or body.get("type") != "message":
         raise CheckFailure("message_object", f"not a message: {body!r:.300}")
     if body.get("role") != "assistant":
-        raise CheckFailure("assistant_role", f"role {body.get('role')!r}")
+        raise CheckFailure("messages_assistant_role", f"role {body.get('role')!r}")
     if model_id is not None and body.get("model") != model_id:
-        raise CheckFailure("model_echoed", f"requested {model_id!r}, the message says {body.get('model')!r}")
+        fail("model_echoed", f"requested {model_id!r}, the message says {body.get('model')!r}")
     if stop_reason is not None and body.get("stop_reason") != stop_reason:
         raise CheckFailure("stop_reason", f"expected {stop_reason!r}, got {body.get('stop_reason')!r} "
                                           f"(stop_sequence {body.get('stop_sequence')!r})")
@@ -79,10 +136,10 @@ def message_answer(body: Any, model_id: str | None = None, *, stop_reason: str |
 def usage_positive(usage: Any) -> dict[str, Any]:
     """``input_tokens`` > 0 and ``output_tokens`` > 0."""
     if not isinstance(usage, dict):
-        raise CheckFailure("usage_present", f"usage is {usage!r:.200}")
+        raise CheckFailure("messages_usage_present", f"usage is {usage!r:.200}")
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     if not (isinstance(inp, int) and inp > 0 and isinstance(out, int) and out > 0):
-        raise CheckFailure("usage_positive", f"input_tokens {inp!r}, output_tokens {out!r}: both must be > 0")
+        raise CheckFailure("messages_usage_positive", f"input_tokens {inp!r}, output_tokens {out!r}: both must be > 0")
     return usage
 
 
@@ -147,11 +204,11 @@ def event_order(names: Sequence[str], payloads: Sequence[dict[str, Any]]) -> Non
         raise CheckFailure("stream_event_name_is_type", f"event name != data.type (index, name, type): {mismatched[:5]}")
     order = [k for k in kinds if k != "ping"]
     if not order:
-        raise CheckFailure("stream_not_empty", "the stream carried no events besides ping")
+        raise CheckFailure("messages_stream_not_empty", "the stream carried no events besides ping")
     if order[0] != "message_start":
         raise CheckFailure("stream_message_start_first", f"the first event is {order[0]!r}, not message_start")
     if "error" in order:
-        raise CheckFailure("stream_no_error", f"a successful stream carries an error event: {payloads[kinds.index('error')]!r:.300}")
+        raise CheckFailure("messages_stream_no_error", f"a successful stream carries an error event: {payloads[kinds.index('error')]!r:.300}")
     for once in ("message_start", "message_delta", "message_stop"):
         if order.count(once) != 1:
             raise CheckFailure(f"stream_one_{once}", f"{order.count(once)} {once} events (sequence {_short(order)})")
@@ -183,9 +240,9 @@ def message_start_rules(payloads: Sequence[dict[str, Any]], model_id: str | None
     if message.get("stop_reason") is not None:
         raise CheckFailure("message_start_no_stop_reason", f"message_start stop_reason is {message.get('stop_reason')!r}")
     if message.get("role") != "assistant":
-        raise CheckFailure("assistant_role", f"message_start role {message.get('role')!r}")
+        raise CheckFailure("messages_assistant_role", f"message_start role {message.get('role')!r}")
     if model_id is not None and message.get("model") != model_id:
-        raise CheckFailure("model_echoed", f"requested {model_id!r}, message_start says {message.get('model')!r}")
+        fail("model_echoed", f"requested {model_id!r}, message_start says {message.get('model')!r}")
     inp = (message.get("usage") or {}).get("input_tokens")
     if not isinstance(inp, int) or inp <= 0:
         raise CheckFailure("message_start_input_tokens", f"message_start usage.input_tokens is {inp!r}, must be > 0")
@@ -286,7 +343,7 @@ def stream_error_event(names: Sequence[str], payloads: Sequence[dict[str, Any]])
     """A failure after the stream started: ``message_start`` first, then exactly one ``event: error``
     whose data is the Anthropic error envelope, as the last event; no ``message_stop`` (D-21)."""
     if not payloads or payloads[0].get("type") != "message_start":
-        raise CheckFailure("stream_started", f"the stream did not start with message_start: {names[:3]}")
+        raise CheckFailure("messages_stream_started", f"the stream did not start with message_start: {names[:3]}")
     errors = [i for i, (n, p) in enumerate(zip(names, payloads, strict=False)) if n == "error" or p.get("type") == "error"
               or "error" in p]
     if len(errors) != 1:
@@ -294,7 +351,7 @@ def stream_error_event(names: Sequence[str], payloads: Sequence[dict[str, Any]])
                                                      f"(events: {_short(list(names))})")
     where = errors[0]
     if where != len(payloads) - 1:
-        raise CheckFailure("stream_error_last", f"{len(payloads) - 1 - where} event(s) after the error: "
+        fail("stream_error_last", f"{len(payloads) - 1 - where} event(s) after the error: "
                                                 f"{list(names[where + 1:])[:5]}")
     if names[where] != "error":
         raise CheckFailure("stream_error_named", f"the failure is not an `event: error` (event name {names[where]!r}): "
@@ -306,5 +363,5 @@ def stream_error_event(names: Sequence[str], payloads: Sequence[dict[str, Any]])
         raise CheckFailure("stream_error_envelope", f"the error event is not the Anthropic envelope "
                                                     f"{{type: error, error: {{type, message}}}}: {body!r:.300}")
     if "message_stop" in names or any(p.get("type") == "message_stop" for p in payloads):
-        raise CheckFailure("stream_error_no_message_stop", "a failed stream also sent message_stop")
+        fail("stream_error_no_message_stop", "a failed stream also sent message_stop")
     return error

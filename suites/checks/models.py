@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks import CheckFailure
+from suites.checks import CheckFailure, fail
+from suites.rules import register, register_all
 
 __all__ = ["model_list"]
+
+register_all("docs:list-models#openapi-specification", {
+    "model_list_shape": "GET /v1/models answers {object: list, data: [...]}",
+    "model_ids_unique": "no two models share an id",
+})
+register("model_priced", "docs:api-reference-overview#models-as-the-source-of-truth",
+         "every model returns pricing_rows[]")
+register("model_available_flag", "decision:D-5", "available is true exactly when api_status is platform or both")
 
 
 def model_list(body: Any) -> list[dict[str, Any]]:
@@ -23,5 +32,5 @@ def model_list(body: Any) -> list[dict[str, Any]]:
         raise CheckFailure("model_priced", f"models without pricing_rows: {unpriced[:10]}")
     inconsistent = [m["id"] for m in models if m.get("available") != (m.get("api_status") in ("platform", "both"))]
     if inconsistent:
-        raise CheckFailure("model_available_flag", f"available disagrees with api_status: {inconsistent[:10]}")
+        fail("model_available_flag", f"available disagrees with api_status: {inconsistent[:10]}")
     return models

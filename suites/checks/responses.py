@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from suites.checks import CheckFailure, collapse_runs, distinct_ids, no_thinking_block, schema_problems
+from suites.checks import CheckFailure, collapse_runs, distinct_ids, fail, no_thinking_block, schema_problems
+from suites.rules import register_all
 
 __all__ = [
     "TERMINAL",
@@ -29,6 +30,62 @@ __all__ = [
     "stream_failed",
     "usage_adds_up",
 ]
+
+register_all("openai:responses-object", {
+    "response_object": "a /v1/responses answer is an object of type response",
+    "response_status": "the response's status is the expected one (completed, incomplete)",
+    "completed_not_incomplete": "a completed response has no incomplete_details",
+    "incomplete_details": "an incomplete response says why in incomplete_details.reason",
+    "message_item": "an answer holds a message output item",
+    "message_output_text": "the message item holds output_text",
+    "output_text_joined": "output_text is the message's text",
+    "responses_usage_present": "the response carries usage",
+    "responses_usage_counts": "input, output and total tokens are integers",
+    "responses_usage_total": "total_tokens = input_tokens + output_tokens",
+    "responses_usage_positive": "input_tokens and output_tokens are > 0",
+    "cached_within_input": "cached_tokens are part of input_tokens",
+    "reasoning_within_output": "reasoning_tokens are part of output_tokens",
+    "reasoning_item": "a reasoning model's output holds a reasoning item",
+    "reasoning_before_message": "the reasoning item comes before the message",
+})
+register_all("openai:function-calling#responses", {
+    "call_ids_unique": "function_call call_ids are distinct non-empty strings",
+    "function_call_known": "a function_call names a defined function",
+    "function_call_arguments_json": "arguments is a string holding a JSON object",
+    "function_call_arguments_schema": "the arguments validate against the function's parameters schema",
+})
+register_all("openai:responses-streaming", {
+    "sequence_number_present": "every event has an integer sequence_number",
+    "sequence_number_increases": "sequence_number increases by one",
+    "responses_stream_not_empty": "a stream carries events",
+    "stream_created_in_progress_first": "response.created, then response.in_progress, come first",
+    "stream_created_once": "one response.created per stream",
+    "responses_stream_no_error": "a successful stream carries no error event",
+    "stream_terminal_last": "the terminal event ends the stream",
+    "stream_one_terminal_event": "exactly one terminal event",
+    "output_index_sequence": "output items are added at indexes 0, 1, …",
+    "event_of_added_item": "an item's events follow its output_item.added",
+    "event_item_id": "an event's item_id is its item's id",
+    "event_fits_item": "an event type fits its item's type",
+    "item_event_order": "an item's events come in the documented order",
+    "nothing_after_item_done": "no event of an item follows its output_item.done",
+    "items_done_before_terminal": "every item is done before the terminal event",
+    "done_carries_full_text": "a .done event's text is the joined deltas",
+    "done_carries_full_arguments": "function_call_arguments.done carries the joined deltas",
+    "item_done_carries_full_text": "output_item.done carries the full text",
+    "item_done_carries_full_arguments": "output_item.done carries the full arguments",
+    "final_output_matches_events": "the terminal response's output is what the events built",
+    "responses_stream_started": "a failed stream started with response.created",
+    "failed_not_completed": "a failed stream reports no success",
+    "failed_response_error": "response.failed carries status failed and an error",
+})
+register_all("decision:D-17", {
+    "reasoning_summary_empty": "the reasoning item's summary is [] (the raw reasoning is in content)",
+    "reasoning_text": "reasoning arrives as reasoning_text content parts",
+    "sequence_number_start": "sequence_number starts at 0",
+    "stream_ends_response_failed": "a failure after the stream started ends with response.failed",
+    "error_then_failed": "at most one error event, right before response.failed",
+})
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
@@ -54,7 +111,7 @@ def response_answer(body: Any, model_id: str | None = None, *, status: str | Non
     if not isinstance(body, dict) or body.get("object") != "response":
         raise CheckFailure("response_object", f"not a response: {body!r:.300}")
     if model_id is not None and body.get("model") != model_id:
-        raise CheckFailure("model_echoed", f"requested {model_id!r}, the response says {body.get('model')!r}")
+        fail("model_echoed", f"requested {model_id!r}, the response says {body.get('model')!r}")
     if status is not None and body.get("status") != status:
         raise CheckFailure("response_status", f"expected status {status!r}, got {body.get('status')!r} "
                                               f"(incomplete_details {body.get('incomplete_details')!r}, error {body.get('error')!r})")
@@ -76,15 +133,15 @@ def response_answer(body: Any, model_id: str | None = None, *, status: str | Non
 def usage_adds_up(usage: Any, *, positive: bool = True) -> dict[str, Any]:
     """``total_tokens == input_tokens + output_tokens``, counts > 0, cached ≤ input, reasoning ≤ output."""
     if not isinstance(usage, dict):
-        raise CheckFailure("usage_present", f"usage is {usage!r:.200}")
+        raise CheckFailure("responses_usage_present", f"usage is {usage!r:.200}")
     inp, out, total = usage.get("input_tokens"), usage.get("output_tokens"), usage.get("total_tokens")
     if not all(isinstance(v, int) for v in (inp, out, total)):
-        raise CheckFailure("usage_counts", f"non-integer counts in {usage}")
+        raise CheckFailure("responses_usage_counts", f"non-integer counts in {usage}")
     assert isinstance(inp, int) and isinstance(out, int) and isinstance(total, int)
     if total != inp + out:
-        raise CheckFailure("usage_total", f"total_tokens {total} != input_tokens {inp} + output_tokens {out}")
+        raise CheckFailure("responses_usage_total", f"total_tokens {total} != input_tokens {inp} + output_tokens {out}")
     if positive and (inp <= 0 or out <= 0):
-        raise CheckFailure("usage_positive", f"input_tokens {inp}, output_tokens {out}: both must be > 0")
+        raise CheckFailure("responses_usage_positive", f"input_tokens {inp}, output_tokens {out}: both must be > 0")
     cached = (usage.get("input_tokens_details") or {}).get("cached_tokens") or 0
     reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
     if cached > inp:
@@ -112,9 +169,9 @@ def reasoning_before_message(output: Sequence[dict[str, Any]]) -> str:
     item = output[kinds.index("reasoning")]
     text = "".join(p.get("text") or "" for p in item.get("content") or () if p.get("type") == "reasoning_text")
     if not text.strip():
-        raise CheckFailure("reasoning_text", f"the reasoning item has no reasoning_text: {item!r:.300}")
+        fail("reasoning_text", f"the reasoning item has no reasoning_text: {item!r:.300}")
     if item.get("summary") not in ([], None):
-        raise CheckFailure("reasoning_summary_empty", f"summary should be [] (raw reasoning is in content, D-17): "
+        fail("reasoning_summary_empty", f"summary should be [] (raw reasoning is in content, D-17): "
                                                       f"{item.get('summary')!r:.200}")
     return text
 
@@ -151,17 +208,18 @@ def sequence_numbers(payloads: Sequence[dict[str, Any]]) -> int:
     Returns the first one, so a caller can hold several streams to the same start."""
     numbers = [p.get("sequence_number") for p in payloads]
     if not numbers:
-        raise CheckFailure("stream_not_empty", "the stream carried no events")
+        raise CheckFailure("responses_stream_not_empty", "the stream carried no events")
     bad = [(i, n) for i, n in enumerate(numbers) if isinstance(n, bool) or not isinstance(n, int)]
     if bad:
         raise CheckFailure("sequence_number_present", f"events without an integer sequence_number (index, value): {bad[:5]}")
     if numbers[0] not in (0, 1):
-        raise CheckFailure("sequence_number_start", f"the first sequence_number is {numbers[0]}, expected 0 (D-17)")
+        fail("sequence_number_start", f"the first sequence_number is {numbers[0]}, expected 0 (D-17)")
     for i in range(1, len(numbers)):
         if numbers[i] != numbers[i - 1] + 1:  # type: ignore[operator]
             raise CheckFailure("sequence_number_increases", f"event {i} ({payloads[i].get('type')}) has sequence_number "
                                                             f"{numbers[i]} after {numbers[i - 1]}: they must increase by one")
-    return int(numbers[0])
+    first = numbers[0]
+    return first if isinstance(first, int) else 0
 
 
 _ITEM_EVENTS = {
@@ -218,7 +276,7 @@ def event_sequence(payloads: Sequence[dict[str, Any]], *, terminal: str = "respo
         raise CheckFailure("stream_terminal_last", f"the last event is {kinds[-1]!r}, expected {terminal!r}: "
                                                    f"…{_compact(kinds[-4:])}")
     if "error" in kinds:
-        raise CheckFailure("stream_no_error", f"a successful stream carries an error event: {payloads[kinds.index('error')]!r:.300}")
+        raise CheckFailure("responses_stream_no_error", f"a successful stream carries an error event: {payloads[kinds.index('error')]!r:.300}")
     repeated = [k for k in ("response.created", "response.in_progress") if kinds.count(k) != 1]
     if repeated:
         raise CheckFailure("stream_created_once", f"{repeated} sent more than once")
@@ -335,17 +393,17 @@ def stream_failed(payloads: Sequence[dict[str, Any]]) -> dict[str, Any]:
     right after one ``error`` event (D-11, D-17). Returns the failed response's error."""
     kinds = [str(p.get("type")) for p in payloads]
     if not kinds or kinds[0] != "response.created":
-        raise CheckFailure("stream_started", f"the stream did not start with response.created: {_compact(kinds[:3])}")
+        raise CheckFailure("responses_stream_started", f"the stream did not start with response.created: {_compact(kinds[:3])}")
     if "response.completed" in kinds or "response.incomplete" in kinds:
         raise CheckFailure("failed_not_completed", f"a failed stream reports success: …{_compact(kinds[-4:])}")
     if kinds[-1] != "response.failed":
-        raise CheckFailure("stream_ends_response_failed", f"the stream ends with {kinds[-1]!r}, not response.failed: "
+        fail("stream_ends_response_failed", f"the stream ends with {kinds[-1]!r}, not response.failed: "
                                                           f"…{_compact(kinds[-4:])}")
     if kinds.count("response.failed") != 1:
         raise CheckFailure("stream_one_terminal_event", f"{kinds.count('response.failed')} response.failed events")
     errors = [i for i, k in enumerate(kinds) if k == "error"]
     if len(errors) > 1 or (errors and errors[0] != len(kinds) - 2):
-        raise CheckFailure("error_then_failed", f"at most one error event, right before response.failed: …{_compact(kinds[-5:])}")
+        fail("error_then_failed", f"at most one error event, right before response.failed: …{_compact(kinds[-5:])}")
     response = payloads[-1].get("response") or {}
     if response.get("status") != "failed" or not isinstance(response.get("error"), dict) \
             or not response["error"].get("message"):

@@ -398,9 +398,23 @@ def test_chat_stream_labels_map_to_the_expected_schemas(openapi: dict[str, Any])
 # --- the model object -------------------------------------------------------
 
 
+def _all_required(schema: dict[str, Any]) -> set[str]:
+    """``required`` plus the fields a decision requires (``x-decision-required``, applied by ``--rules all``)."""
+    decided = schema.get("x-decision-required") or {}
+    return set(schema.get("required", [])) | {f for fields in decided.values() for f in fields}
+
+
+def test_model_documented_required_fields(openapi: dict[str, Any]) -> None:
+    model = openapi["components"]["schemas"]["Model"]
+    assert set(model["required"]) == {"id", "object", "display_name", "provider", "input_modalities",
+                                      "output_modalities", "context_window", "served_from", "capabilities",
+                                      "pricing_rows", "supported_parameters", "api_status"}
+    assert set(model["x-decision-required"]) == {"D-35"}
+
+
 def test_model_required_fields_are_exactly_the_contract(openapi: dict[str, Any]) -> None:
     model = openapi["components"]["schemas"]["Model"]
-    assert set(model["required"]) == {
+    assert _all_required(model) == {
         "id",
         "object",
         "created",
@@ -422,13 +436,13 @@ def test_model_required_fields_are_exactly_the_contract(openapi: dict[str, Any])
         "available",
     }
     for optional in ("description", "max_output_tokens", "is_new", "native_inference", "variant_of"):
-        assert optional in model["properties"] and optional not in model["required"]
+        assert optional in model["properties"] and optional not in _all_required(model)
     assert model["properties"]["pricing_rows"]["minItems"] == 1
 
 
 def test_pricing_row_and_parameter_spec_shapes(openapi: dict[str, Any]) -> None:
     schemas = openapi["components"]["schemas"]
-    assert set(schemas["PricingRow"]["required"]) == {
+    assert _all_required(schemas["PricingRow"]) == {
         "charge",
         "spec",
         "unit",

@@ -64,7 +64,7 @@ import pytest
 from suites.rules import RULES, register
 
 if "demo_rule" not in RULES:
-    register("demo_rule", "docs:authentication#api-keys", "a demo rule")
+    register("demo_rule", "docs:authentication#api-key-format", "a demo rule")
 
 
 @pytest.mark.rule("demo_rule")
@@ -105,8 +105,8 @@ def test_allure_behaviours_attachments_and_environment(pytester: pytest.Pytester
     failed, passed = results["test_fails_after_a_request"], results["test_passes"]
     labels = {(label["name"], label["value"]) for label in failed["labels"]}
     assert {("epic", "Suite"), ("feature", "test_suite"), ("story", "demo_rule"), ("severity", "normal"),
-            ("rule_source", "demo_rule: docs:authentication#api-keys")} <= labels, labels
-    assert {"url": "https://docs.empiriolabs.ai/authentication#api-keys"}.items() <= failed["links"][0].items()
+            ("rule_source", "demo_rule: docs:authentication#api-key-format")} <= labels, labels
+    assert {"url": "https://docs.empiriolabs.ai/authentication#api-key-format"}.items() <= failed["links"][0].items()
     assert ("story", "test_passes") in {(label["name"], label["value"]) for label in passed["labels"]}
 
     attachments = failed["attachments"]

@@ -80,6 +80,18 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> tuple[ToolChoice | 
     return ToolChoice(mode), parallel  # type: ignore[arg-type]
 
 
+def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
+    """Anthropic's ``thinking``, else the chat-style controls the model lists (``enable_thinking``,
+    ``reasoning_effort`` — ``none`` switches reasoning off —, ``thinking_budget``), D-21."""
+    thinking = body.get("thinking") or {}
+    effort = body.get("reasoning_effort")
+    enabled = thinking.get("type") == "enabled" if thinking else body.get("enable_thinking")
+    if effort == "none":
+        enabled = False
+    budget = thinking.get("budget_tokens") or body.get("thinking_budget")
+    return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget)
+
+
 def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
     body = parse_json(raw)
     if defects.on("msg_max_tokens_not_required"):
@@ -96,8 +108,6 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
     tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
              for t in body.get("tools") or ()]
     choice, parallel = _tool_choice(body, tools)
-    thinking = body.get("thinking") or {}
-    enabled = thinking.get("type") == "enabled" if thinking else None
     return ChatRequest(
         model=model,
         messages=messages,
@@ -110,7 +120,7 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
         stop=[] if defects.on("msg_stop_sequence_ignored") else list(body.get("stop_sequences") or ()),
         stream=bool(body.get("stream")),
         include_usage=True,
-        reasoning=ReasoningOptions(enabled=enabled, budget_tokens=thinking.get("budget_tokens")),
+        reasoning=_reasoning(body),
         raw=any(body.get(flag) is True for flag in RAW_FLAGS),
         options=model.options(body),
     )

@@ -1,0 +1,234 @@
+"""What every format's driver offers, and the format-neutral view of an answer it gives.
+
+A :class:`Driver` speaks one wire format (Chat Completions, Anthropic Messages, OpenAI Responses): it
+knows its endpoint and how to choose models for it, builds request bodies from format-neutral
+arguments, sends them (plain or streamed, through the suites' contract-validating client) and reads
+the answer back as an :class:`Answer` — text, reasoning, tool calls, a finish reason in a common
+vocabulary (with the raw value), usage. Rules that hold for every format are then written once, over
+:class:`Answer`, and run with each driver (``suites/test_all_formats.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from suites.client import ApiClient
+from suites.contract import Contract
+from suites.discovery import Discovery, param, param_names
+from suites.streams import EventStream
+from suites.tools import Tool
+
+__all__ = [
+    "PROMPT",
+    "Answer",
+    "Driver",
+    "ErrorReply",
+    "Finish",
+    "Model",
+    "Named",
+    "ToolCall",
+    "ToolChoice",
+    "Usage",
+    "parse_arguments",
+    "reasoning_off",
+    "run",
+    "switchable_reasoners",
+]
+
+PROMPT = "Say hello in one short sentence."
+Model = dict[str, Any]
+Finish = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
+"""The common vocabulary of finish reasons (chat's own, plus ``error`` for a failed stream and ``other``)."""
+
+
+@dataclass(frozen=True)
+class Named:
+    """``tool_choice`` forcing one named tool."""
+
+    name: str
+
+
+ToolChoice = Literal["auto", "required", "none"] | Named
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call: ``id`` is what a tool result refers to (chat's call id, Anthropic's ``tool_use``
+    id, the Responses ``call_id``); ``raw`` the arguments as the wire carries them (a JSON string, or
+    Anthropic's ``input`` object); ``item_id`` the Responses ``function_call`` item id."""
+
+    id: Any
+    name: Any
+    raw: Any
+    item_id: Any = None
+
+    @property
+    def arguments(self) -> Any:
+        """The parsed arguments (None when they do not parse; see :func:`parse_arguments`)."""
+        return parse_arguments(self.raw)[0]
+
+
+def parse_arguments(raw: Any) -> tuple[Any, str | None]:
+    """(the arguments as a JSON value, None) or (None, why they are not a JSON object). An empty string
+    is ``{}``, as OpenAI clients read it."""
+    if isinstance(raw, dict):
+        return raw, None
+    if not isinstance(raw, str):
+        return None, f"arguments are neither a JSON string nor an object: {raw!r:.200}"
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        return None, f"arguments do not parse as JSON ({exc}): {raw!r:.200}"
+    if not isinstance(value, dict):
+        return None, f"arguments are not a JSON object: {raw!r:.200}"
+    return value, None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts as the format gives them (None: the format or the answer does not say).
+    ``input`` includes cached input (Anthropic's cache read and creation tokens are added to it)."""
+
+    input: Any
+    output: Any
+    total: Any = None
+    reasoning: Any = None
+    cached: Any = None
+    cost: Any = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer, plain or streamed, in format-neutral terms; ``raw`` is the body or the stream."""
+
+    text: str
+    reasoning: str
+    calls: list[ToolCall]
+    finish: Finish
+    finish_raw: Any
+    usage: Usage | None
+    model: Any
+    headers: httpx.Headers
+    body: bytes
+    raw: Any
+    streamed: bool
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """An error answer, read from the format's own envelope (``code`` and ``param`` are None where the
+    envelope has no such field)."""
+
+    status: int
+    type: Any
+    message: Any
+    code: Any = None
+    param: Any = None
+
+
+class Driver(Protocol):
+    """One wire format, behind the interface every format shares."""
+
+    name: str
+    """``chat``, ``messages`` or ``responses`` (the test ids)."""
+    endpoint: str
+    envelope: Literal["openai", "anthropic"]
+    cost_always: bool
+    """Whether the format's usage always carries ``cost`` (Chat Completions: the docs' cost metadata)."""
+
+    # ----- which models -----
+
+    def models(self, discovery: Discovery) -> list[Model]:
+        """Every available model serving the endpoint, sorted by id."""
+        ...
+
+    def served(self, api: ApiClient, model: Model) -> bool:
+        """Whether the deployment serves ``model`` on the endpoint now (learnt once per session)."""
+        ...
+
+    def per_provider(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        """One served model per provider."""
+        ...
+
+    def plain_model(self, discovery: Discovery, api: ApiClient) -> Model:
+        """A served model that does not reason (skips when there is none)."""
+        ...
+
+    def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        """One tool-capable served model per provider (skips when there is none)."""
+        ...
+
+    def off_controls(self, model: Model) -> dict[str, Any]:
+        """The request fields through which this format switches ``model``'s reasoning off ({}: none)."""
+        ...
+
+    # ----- requests -----
+
+    def body(self, model: Model | str, prompt: Any = PROMPT, *, max_tokens: int | None = None,
+             tools: Sequence[Tool] = (), tool_choice: ToolChoice | None = None, stream: bool = False,
+             reasoning: bool | None = None, **extra: Any) -> dict[str, Any]:
+        """A one-turn request. ``reasoning``: True switches reasoning on, False off, through the
+        controls the model lists; None asks nothing. A streamed request asks for usage too."""
+        ...
+
+    def round_trip(self, body: dict[str, Any], calls: Sequence[ToolCall], results: Sequence[str]) -> dict[str, Any]:
+        """``body`` continued with the assistant's ``calls`` and one tool result per call, each in the
+        format's own shape."""
+        ...
+
+    def create(self, api: ApiClient, body: Any, **kwargs: Any) -> httpx.Response:
+        """Send ``body`` as the format's clients do (non-stream)."""
+        ...
+
+    def stream(self, api: ApiClient, body: Any, **kwargs: Any) -> EventStream:
+        """Send ``body`` with ``stream: true`` and collect every event."""
+        ...
+
+    # ----- answers -----
+
+    def answer(self, response: httpx.Response) -> Answer:
+        """A 200 non-stream answer, read."""
+        ...
+
+    def streamed(self, result: EventStream) -> Answer:
+        """A collected stream, read (checking on the way what building the answer needs, e.g. that
+        chat's tool-call fragments or Anthropic's blocks join)."""
+        ...
+
+    def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
+        """An error answer: ``status`` in the format's envelope (fails its envelope check otherwise)."""
+        ...
+
+
+def run(driver: Driver, api: ApiClient, body: dict[str, Any], *, stream: bool) -> Answer:
+    """Send ``body`` plain or streamed and read the 200 answer (a non-200 fails the calling test)."""
+    if stream:
+        return driver.streamed(driver.stream(api, body))
+    response = driver.create(api, body)
+    assert response.status_code == 200, f"{driver.endpoint}: expected 200, got {response.status_code}: " \
+                                        f"{response.text[:300]!r}"
+    return driver.answer(response)
+
+
+def reasoning_off(model: Model) -> dict[str, Any]:
+    """Request fields that switch the model's reasoning off, for the chat-style controls it lists:
+    ``enable_thinking: false``, ``reasoning_effort: "none"`` (when its enum has ``none``)."""
+    extra: dict[str, Any] = {}
+    if "enable_thinking" in param_names(model):
+        extra["enable_thinking"] = False
+    if "none" in ((param(model, "reasoning_effort") or {}).get("enum") or ()):
+        extra["reasoning_effort"] = "none"
+    return extra
+
+
+def switchable_reasoners(models: Sequence[Model], off: Callable[[Model], dict[str, Any]]) -> list[Model]:
+    """The models that reason (``capabilities.thinking``) and whose reasoning ``off(model)`` can switch
+    off (it gives some request fields), those with chat-style controls first, then by id."""
+    found = [m for m in models if (m.get("capabilities") or {}).get("thinking") and off(m)]
+    return sorted(found, key=lambda m: (not reasoning_off(m), m["id"]))
