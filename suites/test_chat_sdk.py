@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
@@ -180,6 +180,7 @@ def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contr
     error = caught.value
     expect("sdk_openai", isinstance(error, expected), f"{status}: the SDK raising {expected.__name__}",
            f"raised {type(error).__name__}")
+    error = cast(openai.APIStatusError, error)  # raises() lets no other class through
     expect("sdk_openai", error.status_code == code, f"status {code}", error.status_code)
     if error_code:
         expect("error_code", error.code == error_code, f"error.code {error_code!r}", error.code)
