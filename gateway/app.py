@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
-from gateway.config import Settings
+from gateway.config import Settings, SettingsError
 from gateway.defects import DefectSwitch
 from gateway.middleware import build_stack
 from gateway.middleware.errors import EXCEPTION_HANDLERS
@@ -24,8 +24,9 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
+    if settings.defects and not settings.test_mode:
+        raise SettingsError("named defects can only be switched on in test mode ([test] mode = true)")
     defects = DefectSwitch(test_mode=settings.test_mode)
-    defects.set(settings.defects)
     http = UpstreamHTTP(settings, defects)
 
     @asynccontextmanager
@@ -34,13 +35,13 @@ def create_app(settings: Settings) -> Starlette:
         await http.close()
 
     app = Starlette(
-        routes=routes(test_mode=settings.test_mode),
+        routes=routes(),
         middleware=build_stack(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     catalog = load_catalog(settings.catalog_path)
-    app.state.gateway = GatewayState(
+    app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
         store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
@@ -49,4 +50,8 @@ def create_app(settings: Settings) -> Starlette:
         adapters=build_adapters(settings, http, catalog),
         limiter=RateLimiter(),
     )
+    if settings.test_mode:
+        from gateway.testing import install
+
+        install(app, state)
     return app

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FAMILIES", "ROOT", "Settings", "Upstream", "load_settings"]
+__all__ = ["FAMILIES", "ROOT", "Settings", "SettingsError", "Upstream", "load_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,10 @@ FAMILIES: dict[str, int] = {
     "embeddings": 9107,
 }
 """Upstream families and the loopback port of their mock by default."""
+
+
+class SettingsError(ValueError):
+    """The settings are inconsistent; the gateway will not start with them."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ to the repository root) that must fail while it is on. Defects can only be switc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = ["DEFECTS", "Defect", "DefectError", "DefectSwitch"]
@@ -327,13 +327,18 @@ class DefectSwitch:
     def __init__(self, *, test_mode: bool) -> None:
         self.test_mode = test_mode
         self._active: frozenset[str] = frozenset()
+        self._source: Callable[[], frozenset[str]] = lambda: self._active
+
+    def follow(self, source: Callable[[], frozenset[str]]) -> None:
+        """Transitional: take the active set from ``gateway.testing`` (until this module goes)."""
+        self._source = source
 
     def on(self, name: str) -> bool:
-        return name in self._active
+        return name in self._source()
 
     @property
     def active(self) -> frozenset[str]:
-        return self._active
+        return self._source()
 
     def set(self, names: Iterable[str]) -> None:
         wanted = frozenset(names)

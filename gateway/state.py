@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
     from gateway.defects import DefectSwitch
+    from gateway.formats.codec import Codec
     from gateway.middleware.limits import RateLimiter
     from gateway.store import AccountStore
     from gateway.upstreams import ChatAdapter
@@ -27,6 +28,7 @@ class GatewayState:
     defects: DefectSwitch
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
+    codecs: dict[str, Codec]
     limiter: RateLimiter
 
 

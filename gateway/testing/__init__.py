@@ -1,0 +1,43 @@
+"""Test mode only: named defects, installed as patches at the gateway's seams.
+
+A named defect is a deliberate break of one contract rule, switched on to prove the suites can fail
+(``tests/test_defects.py``). Production modules never test a defect flag: this package, imported by
+:mod:`gateway.app` only when ``settings.test_mode``, wraps the gateway's seams once at start-up and the
+wrappers consult :class:`ActiveDefects` on every call, so defects switch at runtime without restart and,
+with none active, everything passes through unchanged.
+
+Layout: :mod:`~gateway.testing.registry` (``Defect``, ``ActiveDefects``, :data:`DEFECTS`);
+:mod:`~gateway.testing.asgi` (the ASGI seam: layers placed in the middleware stack);
+:mod:`~gateway.testing.control` (the ``/__test__/defects`` control API); and one module per area,
+each declaring its defects with :func:`~gateway.testing.registry.defect` next to the patches that
+reproduce them and exposing ``install(state, active)`` to wrap the seams it needs — the codec
+(``state.codecs``), the adapters (``state.adapters``), the store, the limiter and the credit gate
+(all reached through :class:`gateway.state.GatewayState`), or the stack (through ``asgi.layer``).
+
+A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
+patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from gateway.state import GatewayState
+from gateway.testing import asgi, codecs_chat, codecs_messages, codecs_responses, control, legacy
+from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
+
+__all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install"]
+
+legacy.declare_remaining()
+
+_INSTALLERS = (codecs_chat.install, codecs_messages.install, codecs_responses.install, legacy.install)
+
+
+def install(app: Starlette, state: GatewayState) -> None:
+    """Wrap ``app``'s and ``state``'s seams and mount the control API; ``settings.defects`` start on."""
+    active = ActiveDefects()
+    active.set(state.settings.defects)
+    for install_area in _INSTALLERS:
+        install_area(state, active)
+    asgi.mount(app, active)
+    control.mount(app, active)

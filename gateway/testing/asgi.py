@@ -1,0 +1,148 @@
+"""The ASGI seam: defect layers placed in the gateway's middleware stack at start-up.
+
+An area module declares a layer with :func:`layer` — a middleware factory ``(app) -> app`` tied to one
+defect and a position in the stack — or, with :func:`bypass`, names a stack middleware a defect skips.
+:func:`mount` (called once by :func:`gateway.testing.install`, before the app serves) inserts one switch
+per position; on every request the switch composes the layers whose defect is on, in declaration order,
+so with no defect active a request passes straight through.
+
+Positions, outermost first:
+
+``outermost``      before the request id (sees the raw request, the final response);
+``guarded``        just inside the crash guard, before authentication (a crash here is a 500 in the envelope);
+``authenticated``  after the whole stack, before the router (``scope["state"]["auth"]`` is set on authenticated routes).
+
+:func:`rewrite_response` and :func:`replace_headers` are the usual building blocks of a layer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal, cast
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.middleware.crash import CrashMiddleware
+from gateway.testing.registry import ActiveDefects, Defect
+
+__all__ = ["Layer", "Position", "Reply", "bypass", "json_body", "layer", "mount", "replace_headers", "rewrite_response"]
+
+Layer = Callable[[ASGIApp], ASGIApp]
+Position = Literal["outermost", "guarded", "authenticated"]
+
+_LAYERS: list[tuple[Position, Defect, Layer]] = []
+_BYPASSES: list[tuple[Defect, type]] = []
+
+
+def layer(defect: Defect, *, at: Position = "outermost") -> Callable[[Layer], Layer]:
+    """Declare the decorated middleware factory as ``defect``'s layer at position ``at``."""
+
+    def register(make: Layer) -> Layer:
+        _LAYERS.append((at, defect, make))
+        return make
+
+    return register
+
+
+def bypass(defect: Defect, middleware: type) -> None:
+    """While ``defect`` is on, the stack's ``middleware`` is skipped."""
+    _BYPASSES.append((defect, middleware))
+
+
+class _Switch:
+    """The active layers of one position, composed per request."""
+
+    def __init__(self, app: ASGIApp, *, layers: list[tuple[Defect, Layer]], active: ActiveDefects) -> None:
+        self.app, self.layers, self.active = app, layers, active
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.app
+        for defect, make in reversed(self.layers):
+            if self.active.on(defect.name):
+                handler = make(handler)
+        await handler(scope, receive, send)
+
+
+class _Bypass:
+    def __init__(self, app: ASGIApp, *, wrapped: type, options: dict[str, Any], defect: Defect,
+                 active: ActiveDefects) -> None:
+        self.app, self.guarded, self.defect, self.active = app, wrapped(app, **options), defect, active
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await (self.app if self.active.on(self.defect.name) else self.guarded)(scope, receive, send)
+
+
+def mount(app: Starlette, active: ActiveDefects) -> None:
+    """Insert the declared layers and bypasses into ``app``'s stack (before it first serves)."""
+    stack = app.user_middleware
+    for defect, target in _BYPASSES:
+        for i, entry in enumerate(stack):
+            if _is(entry, target):
+                stack[i] = Middleware(_Bypass, wrapped=target, options=dict(entry.kwargs), defect=defect, active=active)
+    crash = next(i for i, entry in enumerate(stack) if _is(entry, CrashMiddleware))
+    indexes: dict[Position, int] = {"authenticated": len(stack), "guarded": crash + 1, "outermost": 0}
+    for position, index in indexes.items():
+        layers = [(d, make) for at, d, make in _LAYERS if at == position]
+        if layers:
+            stack.insert(index, Middleware(_Switch, layers=layers, active=active))
+
+
+def _is(entry: Middleware, cls: type) -> bool:
+    return cast(object, entry.cls) is cls
+
+
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""A whole response: status, headers, body."""
+
+
+def rewrite_response(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                     change: Callable[[int, list[tuple[bytes, bytes]], bytes], Reply | None]) -> Awaitable[None]:
+    """Run ``app``, handing every complete non-streamed response to ``change``; a reply it returns is
+    sent instead (with its content-length recomputed), ``None`` sends the original. Event streams pass
+    through untouched."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def buffering_send(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            if _header(message.get("headers", []), b"content-type").startswith(b"text/event-stream"):
+                await send(message)
+                return
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        status, headers, body = start["status"], list(start.get("headers", [])), b"".join(chunks)
+        reply = change(status, headers, body) or (status, headers, body)
+        status, headers, body = reply
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        await send({**start, "status": status, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app(scope, receive, buffering_send)
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes:
+    return next((v for k, v in headers if k.lower() == name), b"")
+
+
+def replace_headers(scope: Scope, drop: Iterable[bytes] = (), add: Iterable[tuple[bytes, bytes]] = ()) -> Scope:
+    """A copy of ``scope`` without the request headers named in ``drop`` and with ``add`` appended."""
+    dropped = {name.lower() for name in drop}
+    return {**scope, "headers": [*((k, v) for k, v in scope["headers"] if k not in dropped), *add]}
+
+
+def json_body(body: bytes) -> Any:
+    """``body`` as JSON, or ``None`` when it is not JSON."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
