@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
 from gateway.defects import DefectSwitch
+from gateway.formats import codecs
 from gateway.middleware import build_stack
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> Starlette:
         defects=defects,
         http=http,
         adapters=build_adapters(settings, http, catalog),
+        codecs=codecs(defects),
         limiter=RateLimiter(),
     )
     if settings.test_mode:
