@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> Starlette:
         defects=defects,
         http=http,
         adapters=build_adapters(settings, http, catalog),
-        codecs=codecs(defects),
+        codecs=codecs(),
         limiter=RateLimiter(),
     )
     if settings.test_mode:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gateway.formats.codec import Codec
@@ -10,14 +10,13 @@ if TYPE_CHECKING:
 __all__ = ["codecs"]
 
 
-def codecs(switch: Any) -> dict[str, Codec]:
+def codecs() -> dict[str, Codec]:
     """Every format's codec by format name: the table the generation routes read per request
-    (``GatewayState.codecs``). ``switch`` feeds the codecs not yet converted (transitional)."""
+    (``GatewayState.codecs``)."""
     from gateway.formats import anthropic_messages, openai_chat, openai_responses
-    from gateway.formats.legacy_codec import LegacyCodec
 
     return {
         "openai_chat": openai_chat.CODEC,
-        "anthropic_messages": LegacyCodec(anthropic_messages.CODEC, switch),
-        "openai_responses": LegacyCodec(openai_responses.CODEC, switch),
+        "anthropic_messages": anthropic_messages.CODEC,
+        "openai_responses": openai_responses.CODEC,
     }
