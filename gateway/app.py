@@ -12,6 +12,7 @@ from gateway.config import Settings, SettingsError
 from gateway.defects import DefectSwitch
 from gateway.formats import codecs
 from gateway.middleware import build_stack
+from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes
@@ -28,7 +29,7 @@ def create_app(settings: Settings) -> Starlette:
     if settings.defects and not settings.test_mode:
         raise SettingsError("named defects can only be switched on in test mode ([test] mode = true)")
     defects = DefectSwitch(test_mode=settings.test_mode)
-    http = UpstreamHTTP(settings, defects)
+    http = UpstreamHTTP(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),
         limiter=RateLimiter(),
+        credit_check=check_credits,
     )
     if settings.test_mode:
         from gateway.testing import install

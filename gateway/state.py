@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from gateway.config import Settings
     from gateway.defects import DefectSwitch
     from gateway.formats.codec import Codec
-    from gateway.middleware.limits import RateLimiter
+    from gateway.middleware.limits import Limiter
     from gateway.store import AccountStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
@@ -29,7 +30,9 @@ class GatewayState:
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
     codecs: dict[str, Codec]
-    limiter: RateLimiter
+    limiter: Limiter
+    credit_check: Callable[[Scope], None]
+    """402 unless the request's account has credits (:func:`gateway.middleware.credits.check_credits`)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

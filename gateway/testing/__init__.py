@@ -23,14 +23,27 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from gateway.state import GatewayState
-from gateway.testing import asgi, codecs_chat, codecs_messages, codecs_responses, control, legacy
+from gateway.testing import (
+    admission,
+    asgi,
+    auth,
+    codecs_chat,
+    codecs_messages,
+    codecs_responses,
+    control,
+    envelope,
+    legacy,
+    models,
+    upstreams,
+)
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
 
 __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install"]
 
 legacy.declare_remaining()
 
-_INSTALLERS = (codecs_chat.install, codecs_messages.install, codecs_responses.install, legacy.install)
+_INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
+               codecs_chat.install, codecs_messages.install, codecs_responses.install, legacy.install)
 
 
 def install(app: Starlette, state: GatewayState) -> None:

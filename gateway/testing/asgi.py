@@ -1,7 +1,8 @@
 """The ASGI seam: defect layers placed in the gateway's middleware stack at start-up.
 
 An area module declares a layer with :func:`layer` — a middleware factory ``(app) -> app`` tied to one
-defect and a position in the stack — or, with :func:`bypass`, names a stack middleware a defect skips.
+defect and a position in the stack — or, with :func:`bypass`, names a stack middleware a defect skips,
+or, with :func:`on_error`, a rewrite of the response an exception handler of the app renders.
 :func:`mount` (called once by :func:`gateway.testing.install`, before the app serves) inserts one switch
 per position; on every request the switch composes the layers whose defect is on, in declaration order,
 so with no defect active a request passes straight through.
@@ -17,24 +18,32 @@ Positions, outermost first:
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal, cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.middleware.crash import CrashMiddleware
 from gateway.testing.registry import ActiveDefects, Defect
 
-__all__ = ["Layer", "Position", "Reply", "bypass", "json_body", "layer", "mount", "replace_headers", "rewrite_response"]
+__all__ = ["ErrorPatch", "Layer", "Position", "Reply", "bypass", "json_body", "layer", "mount", "on_error",
+           "replace_headers", "rewrite_response"]
 
 Layer = Callable[[ASGIApp], ASGIApp]
 Position = Literal["outermost", "guarded", "authenticated"]
 
+ErrorPatch = Callable[[Request, Exception, Response], Response]
+"""Given the request, the exception and the response its handler rendered: the response to send."""
+
 _LAYERS: list[tuple[Position, Defect, Layer]] = []
 _BYPASSES: list[tuple[Defect, type]] = []
+_ERROR_PATCHES: list[tuple[Defect, type[Exception], ErrorPatch]] = []
 
 
 def layer(defect: Defect, *, at: Position = "outermost") -> Callable[[Layer], Layer]:
@@ -50,6 +59,17 @@ def layer(defect: Defect, *, at: Position = "outermost") -> Callable[[Layer], La
 def bypass(defect: Defect, middleware: type) -> None:
     """While ``defect`` is on, the stack's ``middleware`` is skipped."""
     _BYPASSES.append((defect, middleware))
+
+
+def on_error(defect: Defect, handled: type[Exception]) -> Callable[[ErrorPatch], ErrorPatch]:
+    """Declare the decorated function as ``defect``'s rewrite of what the app's handler for
+    ``handled`` exceptions renders."""
+
+    def register(patch: ErrorPatch) -> ErrorPatch:
+        _ERROR_PATCHES.append((defect, handled, patch))
+        return patch
+
+    return register
 
 
 class _Switch:
@@ -75,8 +95,26 @@ class _Bypass:
         await (self.app if self.active.on(self.defect.name) else self.guarded)(scope, receive, send)
 
 
+def _patched_handler(original: Callable[[Request, Exception], Any], patches: list[tuple[Defect, ErrorPatch]],
+                     active: ActiveDefects) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        response = original(request, exc)
+        if inspect.isawaitable(response):
+            response = await response
+        for defect, patch in patches:
+            if active.on(defect.name):
+                response = patch(request, exc, response)
+        return cast(Response, response)
+
+    return handler
+
+
 def mount(app: Starlette, active: ActiveDefects) -> None:
-    """Insert the declared layers and bypasses into ``app``'s stack (before it first serves)."""
+    """Insert the declared layers and bypasses into ``app``'s stack and wrap its exception handlers
+    (before it first serves)."""
+    for handled in dict.fromkeys(h for _, h, _ in _ERROR_PATCHES):
+        patches = [(d, patch) for d, h, patch in _ERROR_PATCHES if h is handled]
+        app.exception_handlers[handled] = _patched_handler(app.exception_handlers[handled], patches, active)
     stack = app.user_middleware
     for defect, target in _BYPASSES:
         for i, entry in enumerate(stack):

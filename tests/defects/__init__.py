@@ -7,11 +7,21 @@ is an error. ``tests/test_defects.py`` asserts the names here are exactly ``gate
 
 from __future__ import annotations
 
-from tests.defects import chat_codec, legacy, messages_codec, responses_codec
+from tests.defects import (
+    admission,
+    auth,
+    chat_codec,
+    envelope,
+    legacy,
+    messages_codec,
+    models,
+    responses_codec,
+    upstreams,
+)
 
 __all__ = ["CAUGHT_BY"]
 
-_AREAS = (chat_codec, messages_codec, responses_codec)
+_AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
