@@ -3,9 +3,10 @@
 :class:`_ChatCodec` wraps the chat codec: the raw body is rewritten before decoding (a lax check: the
 offending field is removed, so the request passes as if unchecked), the IR request is changed after
 decoding, the response body after encoding, and the stream encoder is wrapped (IR events filtered on
-the way in, frames transformed on the way out). :class:`_RunnerCodec` wraps every format's codec for
-the runner's defects: catalog checks made lax by decoding against a relaxed copy of the catalog, and
-a stream held back until its end. The two header checks of the runner are ASGI layers.
+the way in, frames transformed on the way out). :class:`_RunnerCodec` wraps every format's codec:
+its catalog checks are made lax by decoding against a relaxed copy of the catalog (the value still
+reaches the upstream, as when the check was skipped). The runner's two header checks and its buffered
+stream are ASGI layers placed after authentication.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import GatewayError, InvalidRequest, NotFound
@@ -124,6 +125,31 @@ def _version_required(app: ASGIApp) -> ASGIApp:
     return demanding
 
 
+@layer(BUFFERED, at="authenticated")
+def _buffered(app: ASGIApp) -> ASGIApp:
+    """An event stream's body is held back and sent in one piece when it ends."""
+
+    async def holding(scope: Scope, receive: Receive, send: Send) -> None:
+        held: list[bytes] = []
+        streaming = False
+
+        async def hold(message: Message) -> None:
+            nonlocal streaming
+            if message["type"] == "http.response.start":
+                streaming = any(name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+                                for name, value in message.get("headers", ()))
+            elif streaming and message["type"] == "http.response.body":
+                held.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                message = {**message, "body": b"".join(held)}
+            await send(message)
+
+        await app(scope, receive, hold)
+
+    return holding
+
+
 # -- lax catalog checks: decode against a relaxed copy of the catalog --------------------------------
 
 _Relax = Callable[[CatalogModel], CatalogModel]
@@ -171,34 +197,8 @@ def _relaxed(catalog: Catalog, active: ActiveDefects, relaxed: _RelaxedCatalogs,
     return catalog
 
 
-class _HeldStream:
-    """The stream encoder with every frame held back until the stream ends."""
-
-    def __init__(self, inner: StreamEncoder) -> None:
-        self.inner = inner
-        self.held: list[Frame] = []
-
-    @property
-    def usage(self) -> Usage | None:
-        return self.inner.usage
-
-    def start(self) -> list[Frame]:
-        self.held += self.inner.start()
-        return []
-
-    def event(self, event: StreamEvent) -> list[Frame]:
-        self.held += self.inner.event(event)
-        return []
-
-    def end(self) -> list[Frame]:
-        return [*self.held, *self.inner.end()]
-
-    def error(self, error: GatewayError) -> list[Frame]:
-        return [*self.held, *self.inner.error(error)]
-
-
 class _RunnerCodec:
-    """Any format's codec, with the runner's defects (lax catalog checks, buffered streams)."""
+    """Any format's codec, with the catalog checks made lax."""
 
     def __init__(self, inner: Codec, active: ActiveDefects, relaxed: _RelaxedCatalogs) -> None:
         self.inner, self.active, self.relaxed = inner, active, relaxed
@@ -210,8 +210,7 @@ class _RunnerCodec:
         return self.inner.encode(request, result)
 
     def stream_encoder(self, request: ChatRequest) -> StreamEncoder:
-        encoder = self.inner.stream_encoder(request)
-        return _HeldStream(encoder) if self.active.on(BUFFERED.name) else encoder
+        return self.inner.stream_encoder(request)
 
 
 # -- the chat codec -------------------------------------------------------------------------------------
