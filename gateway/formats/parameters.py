@@ -45,11 +45,9 @@ def _type_ok(value: Any, declared: str | list[str]) -> bool:
     return False
 
 
-def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozenset[str] = frozenset(),
-                     **_transitional: object) -> None:
+def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozenset[str] = frozenset()) -> None:
     """400 naming the parameter when a value breaks the model's declared type, range or enum, or when a
-    gated control is sent to a model that does not declare it. (Other keywords are ignored, until the
-    Messages and Responses decoders stop passing their old switch.)"""
+    gated control is sent to a model that does not declare it."""
     for name, value in body.items():
         if name in skip or value is None:
             continue
