@@ -1,4 +1,5 @@
-"""Assembles the gateway: settings → state (catalog, store, defects) → middleware stack → routes."""
+"""Assembles the gateway: settings → state (catalog, store, adapters, codecs) → middleware stack → routes;
+in test mode, :mod:`gateway.testing` then patches the seams."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
-from gateway.defects import DefectSwitch
 from gateway.formats import codecs
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
@@ -28,7 +28,6 @@ def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
     if settings.defects and not settings.test_mode:
         raise SettingsError("named defects can only be switched on in test mode ([test] mode = true)")
-    defects = DefectSwitch(test_mode=settings.test_mode)
     http = UpstreamHTTP(settings)
 
     @asynccontextmanager
@@ -47,7 +46,6 @@ def create_app(settings: Settings) -> Starlette:
         settings=settings,
         catalog=catalog,
         store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
-        defects=defects,
         http=http,
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),

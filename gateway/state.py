@@ -11,7 +11,6 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
-    from gateway.defects import DefectSwitch
     from gateway.formats.codec import Codec
     from gateway.middleware.limits import Limiter
     from gateway.store import AccountStore
@@ -26,7 +25,6 @@ class GatewayState:
     settings: Settings
     catalog: Catalog
     store: AccountStore
-    defects: DefectSwitch
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
     codecs: dict[str, Codec]

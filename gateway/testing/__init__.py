@@ -32,7 +32,6 @@ from gateway.testing import (
     codecs_responses,
     control,
     envelope,
-    legacy,
     models,
     upstreams,
 )
@@ -40,10 +39,8 @@ from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
 
 __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install"]
 
-legacy.declare_remaining()
-
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
-               codecs_chat.install, codecs_messages.install, codecs_responses.install, legacy.install)
+               codecs_chat.install, codecs_messages.install, codecs_responses.install)
 
 
 def install(app: Starlette, state: GatewayState) -> None:

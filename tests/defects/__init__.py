@@ -12,7 +12,6 @@ from tests.defects import (
     auth,
     chat_codec,
     envelope,
-    legacy,
     messages_codec,
     models,
     responses_codec,
@@ -31,8 +30,6 @@ def _merged() -> dict[str, tuple[str, ...]]:
             if name in merged:
                 raise ValueError(f"defect {name!r} is listed twice in tests/defects/")
             merged[name] = node_ids
-    for name, node_ids in legacy.CAUGHT_BY.items():
-        merged.setdefault(name, node_ids)
     return merged
 
 
