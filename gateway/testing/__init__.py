@@ -7,12 +7,20 @@ wrappers consult :class:`ActiveDefects` on every call, so defects switch at runt
 with none active, everything passes through unchanged.
 
 Layout: :mod:`~gateway.testing.registry` (``Defect``, ``ActiveDefects``, :data:`DEFECTS`);
-:mod:`~gateway.testing.asgi` (the ASGI seam: layers placed in the middleware stack);
-:mod:`~gateway.testing.control` (the ``/__test__/defects`` control API); and one module per area,
-each declaring its defects with :func:`~gateway.testing.registry.defect` next to the patches that
-reproduce them and exposing ``install(state, active)`` to wrap the seams it needs — the codec
-(``state.codecs``), the adapters (``state.adapters``), the store, the limiter and the credit gate
-(all reached through :class:`gateway.state.GatewayState`), or the stack (through ``asgi.layer``).
+:mod:`~gateway.testing.asgi` (the ASGI seam: ``layer`` places a middleware in the stack — outermost,
+inside the crash guard, or just before the router — ``bypass`` skips a stack middleware, ``on_error``
+rewrites what an exception handler renders); :mod:`~gateway.testing.control` (the ``/__test__/defects``
+control API); and one module per area, each declaring its defects with
+:func:`~gateway.testing.registry.defect` next to the patches that reproduce them and exposing
+``install(state, active)`` to wrap the seams it needs in :class:`gateway.state.GatewayState`:
+
+``auth``         header rewriting in front of authentication; the key store (``state.store``)
+``envelope``     error envelopes, request ids, the body limit, the router's 404/405, the plain 500
+``models``       ``/v1/models``: the query before the route, the catalog JSON after it
+``admission``    the credit gate (``state.credit_check``) and the limiter (``state.limiter``)
+``upstreams``    the upstream client's error translation (``state.http``), OpenAI-compatible adapters
+                 (``state.adapters``)
+``codecs_*``     each format's codec (``state.codecs``): raw body, IR, response body, stream frames
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).

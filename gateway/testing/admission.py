@@ -11,8 +11,12 @@ from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
 
-CHAT_ZERO_CREDIT_ALLOWED = defect("chat_zero_credit_allowed", "an account without credits gets 402 insufficient_credits")
-CHAT_RATE_LIMIT_IGNORED = defect("chat_rate_limit_ignored", "over the account's request limit is 429 with retry-after")
+CHAT_ZERO_CREDIT_ALLOWED = defect(
+    "chat_zero_credit_allowed", "an account without credits gets 402 insufficient_credits"
+)
+CHAT_RATE_LIMIT_IGNORED = defect(
+    "chat_rate_limit_ignored", "over the account's request limit is 429 with retry-after"
+)
 
 _UNLIMITED_RPM = 1_000_000_000
 

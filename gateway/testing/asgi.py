@@ -11,7 +11,8 @@ Positions, outermost first:
 
 ``outermost``      before the request id (sees the raw request, the final response);
 ``guarded``        just inside the crash guard, before authentication (a crash here is a 500 in the envelope);
-``authenticated``  after the whole stack, before the router (``scope["state"]["auth"]`` is set on authenticated routes).
+``authenticated``  after the whole stack, before the router (``scope["state"]["auth"]`` is set when the
+                   route needs a key).
 
 :func:`rewrite_response` and :func:`replace_headers` are the usual building blocks of a layer.
 """
@@ -32,8 +33,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.middleware.crash import CrashMiddleware
 from gateway.testing.registry import ActiveDefects, Defect
 
-__all__ = ["ErrorPatch", "Layer", "Position", "Reply", "bypass", "json_body", "layer", "mount", "on_error",
-           "replace_headers", "rewrite_response"]
+__all__ = [
+    "ErrorPatch",
+    "Layer",
+    "Position",
+    "Reply",
+    "bypass",
+    "json_body",
+    "layer",
+    "mount",
+    "on_error",
+    "replace_headers",
+    "rewrite_response",
+]
 
 Layer = Callable[[ASGIApp], ASGIApp]
 Position = Literal["outermost", "guarded", "authenticated"]
@@ -87,16 +99,20 @@ class _Switch:
 
 
 class _Bypass:
-    def __init__(self, app: ASGIApp, *, wrapped: type, options: dict[str, Any], defect: Defect,
-                 active: ActiveDefects) -> None:
+    def __init__(
+        self, app: ASGIApp, *, wrapped: type, options: dict[str, Any], defect: Defect, active: ActiveDefects
+    ) -> None:
         self.app, self.guarded, self.defect, self.active = app, wrapped(app, **options), defect, active
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await (self.app if self.active.on(self.defect.name) else self.guarded)(scope, receive, send)
 
 
-def _patched_handler(original: Callable[[Request, Exception], Any], patches: list[tuple[Defect, ErrorPatch]],
-                     active: ActiveDefects) -> Callable[[Request, Exception], Awaitable[Response]]:
+def _patched_handler(
+    original: Callable[[Request, Exception], Any],
+    patches: list[tuple[Defect, ErrorPatch]],
+    active: ActiveDefects,
+) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
         response = original(request, exc)
         if inspect.isawaitable(response):
@@ -119,7 +135,9 @@ def mount(app: Starlette, active: ActiveDefects) -> None:
     for defect, target in _BYPASSES:
         for i, entry in enumerate(stack):
             if _is(entry, target):
-                stack[i] = Middleware(_Bypass, wrapped=target, options=dict(entry.kwargs), defect=defect, active=active)
+                stack[i] = Middleware(
+                    _Bypass, wrapped=target, options=dict(entry.kwargs), defect=defect, active=active
+                )
     crash = next(i for i, entry in enumerate(stack) if _is(entry, CrashMiddleware))
     indexes: dict[Position, int] = {"authenticated": len(stack), "guarded": crash + 1, "outermost": 0}
     for position, index in indexes.items():
@@ -136,8 +154,13 @@ Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 """A whole response: status, headers, body."""
 
 
-def rewrite_response(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
-                     change: Callable[[int, list[tuple[bytes, bytes]], bytes], Reply | None]) -> Awaitable[None]:
+def rewrite_response(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    change: Callable[[int, list[tuple[bytes, bytes]], bytes], Reply | None],
+) -> Awaitable[None]:
     """Run ``app``, handing every complete non-streamed response to ``change``; a reply it returns is
     sent instead (with its content-length recomputed), ``None`` sends the original. Event streams pass
     through untouched."""
@@ -162,7 +185,9 @@ def rewrite_response(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
         reply = change(status, headers, body) or (status, headers, body)
         status, headers, body = reply
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        await send({**start, "status": status, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send(
+            {**start, "status": status, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app(scope, receive, buffering_send)
@@ -172,7 +197,9 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes:
     return next((v for k, v in headers if k.lower() == name), b"")
 
 
-def replace_headers(scope: Scope, drop: Iterable[bytes] = (), add: Iterable[tuple[bytes, bytes]] = ()) -> Scope:
+def replace_headers(
+    scope: Scope, drop: Iterable[bytes] = (), add: Iterable[tuple[bytes, bytes]] = ()
+) -> Scope:
     """A copy of ``scope`` without the request headers named in ``drop`` and with ``add`` appended."""
     dropped = {name.lower() for name in drop}
     return {**scope, "headers": [*((k, v) for k, v in scope["headers"] if k not in dropped), *add]}

@@ -28,23 +28,30 @@ from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
 
-MESSAGES_AUTH_ERROR_OPENAI_ENVELOPE = defect("messages_auth_error_openai_envelope",
-                                             "401 on /v1/messages is in the Anthropic envelope")
+MESSAGES_AUTH_ERROR_OPENAI_ENVELOPE = defect(
+    "messages_auth_error_openai_envelope", "401 on /v1/messages is in the Anthropic envelope"
+)
 BEARER_IGNORED = defect("bearer_ignored", "Authorization: Bearer authenticates")
 X_API_KEY_IGNORED = defect("x_api_key_ignored", "the x-api-key header authenticates like a Bearer token")
-MISSING_KEY_REPORTED_AS_INVALID = defect("missing_key_reported_as_invalid",
-                                         "no key at all is 401 missing_api_key, not invalid_api_key")
+MISSING_KEY_REPORTED_AS_INVALID = defect(
+    "missing_key_reported_as_invalid", "no key at all is 401 missing_api_key, not invalid_api_key"
+)
 KEY_PREFIX_NOT_CHECKED = defect("key_prefix_not_checked", "a key must carry the sk-empiriolabs- prefix")
-CONFLICTING_KEY_HEADERS_ACCEPTED = defect("conflicting_key_headers_accepted",
-                                          "Authorization and x-api-key carrying different keys is a 401")
-BEARER_SCHEME_CASE_SENSITIVE = defect("bearer_scheme_case_sensitive",
-                                      "the Bearer auth scheme is case-insensitive (RFC 9110)")
+CONFLICTING_KEY_HEADERS_ACCEPTED = defect(
+    "conflicting_key_headers_accepted", "Authorization and x-api-key carrying different keys is a 401"
+)
+BEARER_SCHEME_CASE_SENSITIVE = defect(
+    "bearer_scheme_case_sensitive", "the Bearer auth scheme is case-insensitive (RFC 9110)"
+)
 OVERLONG_KEY_CRASHES = defect("overlong_key_crashes", "a malformed key is a 401, never a 5xx")
 REVOKED_KEY_ACCEPTED = defect("revoked_key_accepted", "a revoked key is refused")
 UNKNOWN_KEY_403 = defect("unknown_key_403", "an unknown key is 401 invalid_api_key")
-ONLY_FIRST_KEY_OF_ACCOUNT_WORKS = defect("only_first_key_of_account_works",
-                                         "every live key of an account authenticates")
-UNKNOWN_PATH_NEEDS_KEY = defect("unknown_path_needs_key", "an unknown path is 404 for anyone, before authentication")
+ONLY_FIRST_KEY_OF_ACCOUNT_WORKS = defect(
+    "only_first_key_of_account_works", "every live key of an account authenticates"
+)
+UNKNOWN_PATH_NEEDS_KEY = defect(
+    "unknown_path_needs_key", "an unknown path is 404 for anyone, before authentication"
+)
 
 _ANY_PREFIX = re.compile(r"^[^-]*-[^-]*-")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]+")
@@ -101,7 +108,9 @@ def _scheme_case_sensitive(app: ASGIApp) -> ASGIApp:
 @layer(CONFLICTING_KEY_HEADERS_ACCEPTED, at="guarded")
 def _conflicts_accepted(app: ASGIApp) -> ASGIApp:
     async def bearer_wins(scope: Scope, receive: Receive, send: Send) -> None:
-        await app(replace_headers(scope, drop=[b"x-api-key"]) if _bearer_token(scope) else scope, receive, send)
+        await app(
+            replace_headers(scope, drop=[b"x-api-key"]) if _bearer_token(scope) else scope, receive, send
+        )
 
     return bearer_wins
 
@@ -154,11 +163,17 @@ def _any_prefix(app: ASGIApp) -> ASGIApp:
 def _unknown_forbidden(app: ASGIApp) -> ASGIApp:
     async def forbidding(scope: Scope, receive: Receive, send: Send) -> None:
         key = _key_or_none(scope) if _authenticated(scope) else None
-        if key is not None and len(key) <= MAX_KEY_LENGTH and key.startswith(KEY_PREFIX) \
-                and _KEY_SHAPE.fullmatch(key):
+        if (
+            key is not None
+            and len(key) <= MAX_KEY_LENGTH
+            and key.startswith(KEY_PREFIX)
+            and _KEY_SHAPE.fullmatch(key)
+        ):
             store = state_of(scope).store
             if store.find_key(digest(key, store.pepper())) is None:
-                await send_error(AuthenticationFailed("Forbidden.", code="forbidden", status=403), scope, receive, send)
+                await send_error(
+                    AuthenticationFailed("Forbidden.", code="forbidden", status=403), scope, receive, send
+                )
                 return
         await app(scope, receive, send)
 
@@ -172,7 +187,9 @@ def _messages_auth_openai(app: ASGIApp) -> ASGIApp:
             try:
                 authenticate(scope, state_of(scope))
             except AuthenticationFailed as error:
-                response = Response(render_error(error, "openai"), status_code=401, media_type="application/json")
+                response = Response(
+                    render_error(error, "openai"), status_code=401, media_type="application/json"
+                )
                 await response(scope, receive, send)
                 return
         await app(scope, receive, send)

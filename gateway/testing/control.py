@@ -26,7 +26,9 @@ def mount(app: Starlette, active: ActiveDefects) -> None:
     """Add the control routes for ``active`` to ``app``."""
 
     async def get(request: Request) -> JSONResponse:
-        return JSONResponse({"active": sorted(active.names), "known": {d.name: d.breaks for d in DEFECTS.values()}})
+        return JSONResponse(
+            {"active": sorted(active.names), "known": {d.name: d.breaks for d in DEFECTS.values()}}
+        )
 
     async def put(request: Request) -> JSONResponse:
         try:

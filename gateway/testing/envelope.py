@@ -24,9 +24,13 @@ from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
 
-MSG_ERROR_OPENAI_ENVELOPE = defect("msg_error_openai_envelope", "every /v1/messages error is in the Anthropic envelope")
+MSG_ERROR_OPENAI_ENVELOPE = defect(
+    "msg_error_openai_envelope", "every /v1/messages error is in the Anthropic envelope"
+)
 ERROR_TYPE_MISSING = defect("error_type_missing", "an OpenAI error envelope carries error.type")
-MSG_ERROR_TYPE_WRONG = defect("msg_error_type_wrong", "a /v1/messages error carries the Anthropic type for its status")
+MSG_ERROR_TYPE_WRONG = defect(
+    "msg_error_type_wrong", "a /v1/messages error carries the Anthropic type for its status"
+)
 UNKNOWN_PATH_PLAIN_404 = defect("unknown_path_plain_404", "an unknown path is a 404 in the error envelope")
 WRONG_METHOD_PLAIN_405 = defect("wrong_method_plain_405", "a wrong method is a 405 in the error envelope")
 CHAT_INTERNAL_ERROR_PLAIN = defect("chat_internal_error_plain", "a gateway bug is 500 in the error envelope")
@@ -38,23 +42,30 @@ _FIXED_REQUEST_ID = b"req_000000000000000000000000"
 
 def _json_response(body: object, like: Response) -> Response:
     headers = {k: v for k, v in like.headers.items() if k not in ("content-length", "content-type")}
-    return Response(json.dumps(body), status_code=like.status_code, media_type="application/json", headers=headers)
+    return Response(
+        json.dumps(body), status_code=like.status_code, media_type="application/json", headers=headers
+    )
 
 
 @on_error(MSG_ERROR_OPENAI_ENVELOPE, GatewayError)
 def _openai_envelope(request: Request, exc: Exception, response: Response) -> Response:
     assert isinstance(exc, GatewayError)
     headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
-    return Response(render_error(exc, "openai"), status_code=exc.status, media_type="application/json",
-                    headers=headers)
+    return Response(
+        render_error(exc, "openai"), status_code=exc.status, media_type="application/json", headers=headers
+    )
 
 
 @on_error(ERROR_TYPE_MISSING, GatewayError)
 def _type_missing(request: Request, exc: Exception, response: Response) -> Response:
     body = json_body(bytes(response.body))
     error = body.get("error") if isinstance(body, dict) else None
-    if not 400 <= response.status_code < 500 or not isinstance(error, dict) or "type" not in error \
-            or body.get("type") == "error":
+    if (
+        not 400 <= response.status_code < 500
+        or not isinstance(error, dict)
+        or "type" not in error
+        or body.get("type") == "error"
+    ):
         return response
     del error["type"]
     return _json_response(body, response)
@@ -76,7 +87,9 @@ def _plain_404(request: Request, exc: Exception, response: Response) -> Response
 
 @on_error(WRONG_METHOD_PLAIN_405, HTTPException)
 def _plain_405(request: Request, exc: Exception, response: Response) -> Response:
-    return PlainTextResponse("Method Not Allowed", status_code=405) if response.status_code == 405 else response
+    return (
+        PlainTextResponse("Method Not Allowed", status_code=405) if response.status_code == 405 else response
+    )
 
 
 @layer(CHAT_INTERNAL_ERROR_PLAIN)
@@ -98,8 +111,10 @@ def _fixed_request_id(app: ASGIApp) -> ASGIApp:
     async def fixed_id(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_fixed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, _FIXED_REQUEST_ID if k.lower() in (b"x-request-id", b"request-id") else v)
-                           for k, v in message.get("headers", [])]
+                headers = [
+                    (k, _FIXED_REQUEST_ID if k.lower() in (b"x-request-id", b"request-id") else v)
+                    for k, v in message.get("headers", [])
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -21,22 +21,30 @@ from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
 
-MODELS_LISTING_REQUIRES_CREDITS = defect("models_listing_requires_credits",
-                                         "listing the catalog is not billable: a zero-balance key may list models")
-AVAILABLE_FILTER_ACCEPTS_GARBAGE = defect("available_filter_accepts_garbage",
-                                          "a non-boolean ?available= is 400 invalid_request_error")
+MODELS_LISTING_REQUIRES_CREDITS = defect(
+    "models_listing_requires_credits",
+    "listing the catalog is not billable: a zero-balance key may list models",
+)
+AVAILABLE_FILTER_ACCEPTS_GARBAGE = defect(
+    "available_filter_accepts_garbage", "a non-boolean ?available= is 400 invalid_request_error"
+)
 DUPLICATE_MODEL_IDS = defect("duplicate_model_ids", "model ids in the list are unique")
-AVAILABLE_FLAG_INCONSISTENT = defect("available_flag_inconsistent",
-                                     "available is true exactly when api_status is platform or both")
-COLON_IDS_NOT_ROUTED = defect("colon_ids_not_routed",
-                              "variant ids with ':' resolve on GET /v1/models/{id}, raw or percent-encoded")
+AVAILABLE_FLAG_INCONSISTENT = defect(
+    "available_flag_inconsistent", "available is true exactly when api_status is platform or both"
+)
+COLON_IDS_NOT_ROUTED = defect(
+    "colon_ids_not_routed", "variant ids with ':' resolve on GET /v1/models/{id}, raw or percent-encoded"
+)
 UNKNOWN_MODEL_200 = defect("unknown_model_200", "retrieving an unknown model is 404 model_not_found")
 MODEL_PRICING_MISSING = defect("model_pricing_missing", "every model in the list carries pricing_rows")
 LIST_OBJECT_MISSING = defect("list_object_missing", "the model list has object: list")
 AVAILABLE_FILTER_IGNORED = defect("available_filter_ignored", "?available=true lists only available models")
-MODEL_DETAIL_DROPS_PARAMETERS = defect("model_detail_drops_parameters",
-                                       "GET /v1/models/{id} is the same object as the list entry")
-MODELS_AVAILABLE_GARBAGE_500 = defect("models_available_garbage_500", "no query value makes GET /v1/models a 5xx")
+MODEL_DETAIL_DROPS_PARAMETERS = defect(
+    "model_detail_drops_parameters", "GET /v1/models/{id} is the same object as the list entry"
+)
+MODELS_AVAILABLE_GARBAGE_500 = defect(
+    "models_available_garbage_500", "no query value makes GET /v1/models a 5xx"
+)
 
 _LIST = "/v1/models"
 _DETAIL = "/v1/models/"
@@ -62,8 +70,11 @@ def _garbage(scope: Scope) -> bool:
 
 
 def _with_available(scope: Scope, value: str | None) -> Scope:
-    pairs = [(n, v) for n, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-             if n != "available"]
+    pairs = [
+        (n, v)
+        for n, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if n != "available"
+    ]
     if value is not None:
         pairs.insert(0, ("available", value))
     return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
@@ -125,7 +136,9 @@ def _listing_billed(app: ASGIApp) -> ASGIApp:
         if _listing(scope) and auth is not None:
             account = state_of(scope).store.get_account(auth.account_id)
             if account is not None and account.balance_nano <= 0:
-                await send_error(InsufficientCredits("Top up your credits to use the API."), scope, receive, send)
+                await send_error(
+                    InsufficientCredits("Top up your credits to use the API."), scope, receive, send
+                )
                 return
         await app(scope, receive, send)
 
@@ -135,7 +148,9 @@ def _listing_billed(app: ASGIApp) -> ASGIApp:
 @layer(AVAILABLE_FILTER_ACCEPTS_GARBAGE, at="authenticated")
 def _garbage_accepted(app: ASGIApp) -> ASGIApp:
     async def lenient(scope: Scope, receive: Receive, send: Send) -> None:
-        await app(_with_available(scope, "false") if _listing(scope) and _garbage(scope) else scope, receive, send)
+        await app(
+            _with_available(scope, "false") if _listing(scope) and _garbage(scope) else scope, receive, send
+        )
 
     return lenient
 
@@ -164,7 +179,7 @@ def _filter_ignored(app: ASGIApp) -> ASGIApp:
 @layer(COLON_IDS_NOT_ROUTED, at="authenticated")
 def _colon_unrouted(app: ASGIApp) -> ASGIApp:
     async def unrouted(scope: Scope, receive: Receive, send: Send) -> None:
-        model_id = scope["path"][len(_DETAIL):] if _detail(scope) else ""
+        model_id = scope["path"][len(_DETAIL) :] if _detail(scope) else ""
         if ":" in model_id:
             error = NotFound(f"The model '{model_id}' does not exist.", code="model_not_found", param="model")
             await send_error(error, scope, receive, send)
@@ -181,7 +196,11 @@ def _unknown_model_found(app: ASGIApp) -> ASGIApp:
 
         def rewrite(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Reply | None:
             error = json_body(body)
-            if status != 404 or not isinstance(error, dict) or error.get("error", {}).get("code") != "model_not_found":
+            if (
+                status != 404
+                or not isinstance(error, dict)
+                or error.get("error", {}).get("code") != "model_not_found"
+            ):
                 return None
             return 200, headers, first
 

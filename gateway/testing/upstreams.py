@@ -25,20 +25,33 @@ from gateway.upstreams.openai_compat import OpenAICompatibleAdapter
 
 __all__ = ["install"]
 
-CHAT_UPSTREAM_HOST_LEAK = defect("chat_upstream_host_leak",
-                                 "upstream errors never show the provider's host, key or request id")
-UPSTREAM_AUTH_ERROR_PASSED_THROUGH = defect("upstream_auth_error_passed_through",
-                                            "an upstream 401/402/403 is 502 upstream_error, not the provider's status")
-CHAT_UPSTREAM_5XX_AS_400 = defect("chat_upstream_5xx_as_400", "an upstream 5xx is 502 upstream_error, not a client error")
-UPSTREAM_UNAVAILABLE_AS_502 = defect("upstream_unavailable_as_502", "an upstream 503/429 is 503 model_unavailable")
-MALFORMED_UPSTREAM_PASSED = defect("malformed_upstream_passed", "an unreadable upstream answer is 502, not a broken 200")
+CHAT_UPSTREAM_HOST_LEAK = defect(
+    "chat_upstream_host_leak", "upstream errors never show the provider's host, key or request id"
+)
+UPSTREAM_AUTH_ERROR_PASSED_THROUGH = defect(
+    "upstream_auth_error_passed_through",
+    "an upstream 401/402/403 is 502 upstream_error, not the provider's status",
+)
+CHAT_UPSTREAM_5XX_AS_400 = defect(
+    "chat_upstream_5xx_as_400", "an upstream 5xx is 502 upstream_error, not a client error"
+)
+UPSTREAM_UNAVAILABLE_AS_502 = defect(
+    "upstream_unavailable_as_502", "an upstream 503/429 is 503 model_unavailable"
+)
+MALFORMED_UPSTREAM_PASSED = defect(
+    "malformed_upstream_passed", "an unreadable upstream answer is 502, not a broken 200"
+)
 TOOL_CHOICE_DROPPED = defect("tool_choice_dropped", "tool_choice reaches the model")
-REASONING_CONTROLS_IGNORED = defect("reasoning_controls_ignored",
-                                    "reasoning_effort / enable_thinking / thinking_budget change the reasoning")
+REASONING_CONTROLS_IGNORED = defect(
+    "reasoning_controls_ignored", "reasoning_effort / enable_thinking / thinking_budget change the reasoning"
+)
 CHAT_STOP_IGNORED = defect("chat_stop_ignored", "stop sequences end the answer")
 REASONING_DROPPED = defect("reasoning_dropped", "a reasoner's chain of thought reaches the client")
 
-_EMPTY_ANSWER: dict[str, Any] = {"choices": [{"message": {"content": ""}, "finish_reason": "stop"}], "usage": {}}
+_EMPTY_ANSWER: dict[str, Any] = {
+    "choices": [{"message": {"content": ""}, "finish_reason": "stop"}],
+    "usage": {},
+}
 
 
 def _patch_http(http: UpstreamHTTP, active: ActiveDefects) -> None:
@@ -79,14 +92,18 @@ class _OpenAICompatible:
         if on(TOOL_CHOICE_DROPPED.name):
             request = dataclasses.replace(request, tool_choice=None)
         if on(REASONING_CONTROLS_IGNORED.name) and self._inner.dialect.reasoning_controls:
-            request = dataclasses.replace(request, reasoning=ReasoningOptions(exclude=request.reasoning.exclude))
+            request = dataclasses.replace(
+                request, reasoning=ReasoningOptions(exclude=request.reasoning.exclude)
+            )
         if on(CHAT_STOP_IGNORED.name):
             request = dataclasses.replace(request, stop=[])
         return request
 
     async def complete(self, request: ChatRequest) -> ChatResult:
         result = await self._inner.complete(self._request(request))
-        return dataclasses.replace(result, reasoning=None) if self._active.on(REASONING_DROPPED.name) else result
+        return (
+            dataclasses.replace(result, reasoning=None) if self._active.on(REASONING_DROPPED.name) else result
+        )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         events = self._inner.stream(self._request(request))

@@ -1,4 +1,5 @@
-"""The suite checks that catch each defect of admission: credits and the rate limit (``gateway/testing/admission.py``)."""
+"""The suite checks that catch each defect of admission: credits and the rate limit
+(``gateway/testing/admission.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The suite checks that catch each defect of the upstream side: error translation and OpenAI-compatible adapters (``gateway/testing/upstreams.py``)."""
+"""The suite checks that catch each defect of the upstream side: error translation and the
+OpenAI-compatible adapters (``gateway/testing/upstreams.py``)."""
 
 from __future__ import annotations
 
@@ -16,5 +17,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
     "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output",),
     "chat_stop_ignored": (_CHAT_BASIC + "test_stop_sequence",),
-    "reasoning_dropped": (_CHAT_REASONING + "test_reasoning_content_reported", _CHAT_REASONING + "test_thinking_block_formatting",),
+    "reasoning_dropped": (
+        _CHAT_REASONING + "test_reasoning_content_reported",
+        _CHAT_REASONING + "test_thinking_block_formatting",
+    ),
 }
