@@ -1,16 +1,19 @@
-"""Assembles the gateway: settings → state (catalog, store, defects) → middleware stack → routes."""
+"""Assembles the gateway: settings → state (catalog, store, adapters, codecs) → middleware stack → routes;
+in test mode, :mod:`gateway.testing` then patches the seams."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
-from gateway.config import Settings
-from gateway.defects import DefectSwitch
+from gateway.config import Settings, SettingsError
+from gateway.formats import codecs
 from gateway.middleware import build_stack
+from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes
@@ -24,9 +27,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
-    defects = DefectSwitch(test_mode=settings.test_mode)
-    defects.set(settings.defects)
-    http = UpstreamHTTP(settings, defects)
+    http = UpstreamHTTP(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -34,19 +35,26 @@ def create_app(settings: Settings) -> Starlette:
         await http.close()
 
     app = Starlette(
-        routes=routes(test_mode=settings.test_mode),
+        routes=routes(),
         middleware=build_stack(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     catalog = load_catalog(settings.catalog_path)
-    app.state.gateway = GatewayState(
+    app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
         store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
-        defects=defects,
         http=http,
         adapters=build_adapters(settings, http, catalog),
+        codecs=codecs(),
         limiter=RateLimiter(),
+        credit_check=check_credits,
     )
+    if settings.test_mode:
+        from gateway.testing import install
+
+        install(app, state, os.environ)
+    elif settings.test_options or os.environ.get("EMPIRIO_DEFECTS"):
+        raise SettingsError("named defects ([test] options, EMPIRIO_DEFECTS) need test mode ([test] mode = true)")
     return app

@@ -6,11 +6,11 @@
     [limits]    max_body_bytes
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call)
     [security]  key_pepper                   HMAC key for stored API-key digests
-    [test]      mode, defects                test mode enables named defects and /__test__/ control
+    [test]      mode, …                      test mode; the table's other keys are read by gateway.testing
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
-``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``, ``EMPIRIO_DEFECTS`` (comma list),
+``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FAMILIES", "ROOT", "Settings", "Upstream", "load_settings"]
+__all__ = ["FAMILIES", "ROOT", "Settings", "SettingsError", "Upstream", "load_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,10 @@ FAMILIES: dict[str, int] = {
     "embeddings": 9107,
 }
 """Upstream families and the loopback port of their mock by default."""
+
+
+class SettingsError(ValueError):
+    """The settings are inconsistent; the gateway will not start with them."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Settings:
     total_timeout: float = 900.0
     key_pepper: str = ""
     test_mode: bool = False
-    defects: tuple[str, ...] = ()
+    test_options: dict[str, Any] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
 
 
@@ -82,7 +86,6 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
             api_key=env.get(f"EMPIRIO_UPSTREAM_{upper}_KEY", table.get("api_key", "")),
         )
 
-    defects = env.get("EMPIRIO_DEFECTS")
     return Settings(
         host=env.get("EMPIRIO_HOST", server.get("host", "127.0.0.1")),
         port=int(env.get("EMPIRIO_PORT", server.get("port", 8080))),
@@ -94,6 +97,6 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         total_timeout=float(timeouts.get("total", Settings.total_timeout)),
         key_pepper=env.get("EMPIRIO_KEY_PEPPER", security.get("key_pepper", "")),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
-        defects=tuple(d for d in defects.split(",") if d) if defects is not None else tuple(test.get("defects", ())),
+        test_options={k: v for k, v in test.items() if k != "mode"},
         upstreams=upstreams,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -10,8 +11,8 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
-    from gateway.defects import DefectSwitch
-    from gateway.middleware.limits import RateLimiter
+    from gateway.formats.codec import Codec
+    from gateway.middleware.limits import Limiter
     from gateway.store import AccountStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
@@ -24,10 +25,12 @@ class GatewayState:
     settings: Settings
     catalog: Catalog
     store: AccountStore
-    defects: DefectSwitch
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
-    limiter: RateLimiter
+    codecs: dict[str, Codec]
+    limiter: Limiter
+    credit_check: Callable[[Scope], None]
+    """402 unless the request's account has credits (:func:`gateway.middleware.credits.check_credits`)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

@@ -3,6 +3,8 @@ checks the defect names fail; with none on, the same checks pass.
 
 The suites run in-process (pytester) against one running deployment, selecting only the checks each
 defect names, so the cost grows with the number of checks a defect touches, not with the suite size.
+The defects (name, rule) come from ``gateway.testing.DEFECTS``; the checks each must fail, from
+``tests.defects.CAUGHT_BY``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.defects import DEFECTS
+from gateway.testing import DEFECTS
 from suites import ROOT
 from suites.launcher import Deployment
+from tests.defects import CAUGHT_BY
 
 
 def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: list[str], tmp: Path) -> pytest.HookRecorder:
@@ -63,10 +66,10 @@ def defect_switch(control: httpx.Client) -> Iterator[httpx.Client]:
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Deployment,
                           defect_switch: httpx.Client, tmp_path: Path) -> None:
-    defect = DEFECTS[name]
+    defect, caught_by = DEFECTS[name], CAUGHT_BY[name]
     defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
-    outcomes = _outcomes(_run_checks(pytester, deployment, list(defect.caught_by), tmp_path))
-    for node_id in defect.caught_by:
+    outcomes = _outcomes(_run_checks(pytester, deployment, list(caught_by), tmp_path))
+    for node_id in caught_by:
         seen = _matching(outcomes, node_id)
         assert seen, f"{node_id} did not run (outcomes: {outcomes})"
         assert "failed" in seen.values(), f"defect {name!r} ({defect.breaks}) was not caught by {node_id}: {seen}"
@@ -75,13 +78,18 @@ def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Depl
 def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment: Deployment,
                                            defect_switch: httpx.Client, tmp_path: Path) -> None:
     defect_switch.put("/defects", json={"active": []}).raise_for_status()
-    node_ids = sorted({node_id for defect in DEFECTS.values() for node_id in defect.caught_by})
+    node_ids = sorted({node_id for caught_by in CAUGHT_BY.values() for node_id in caught_by})
     outcomes = _outcomes(_run_checks(pytester, deployment, node_ids, tmp_path))
     for node_id in node_ids:
         seen = _matching(outcomes, node_id)
         outcomes_seen = set(seen.values())
         ok = "passed" in outcomes_seen and outcomes_seen <= {"passed", "skipped"}
         assert ok, f"{node_id} without any defect: {seen or 'did not run'}"
+
+
+def test_every_defect_is_caught_by_named_checks() -> None:
+    assert set(DEFECTS) == set(CAUGHT_BY)
+    assert all(CAUGHT_BY.values()), [name for name, node_ids in CAUGHT_BY.items() if not node_ids]
 
 
 def test_control_api_reports_defects(control: httpx.Client) -> None:

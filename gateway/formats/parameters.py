@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.catalog import CatalogModel
-from gateway.defects import DefectSwitch
 from gateway.errors import InvalidRequest, NotFound
 
 __all__ = ["GATED", "check_parameters", "resolve_model"]
@@ -46,8 +45,7 @@ def _type_ok(value: Any, declared: str | list[str]) -> bool:
     return False
 
 
-def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozenset[str] = frozenset(),
-                     defects: DefectSwitch | None = None) -> None:
+def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozenset[str] = frozenset()) -> None:
     """400 naming the parameter when a value breaks the model's declared type, range or enum, or when a
     gated control is sent to a model that does not declare it."""
     for name, value in body.items():
@@ -61,11 +59,10 @@ def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozens
             continue
         if not _type_ok(value, spec["type"]):
             raise InvalidRequest(f"'{name}' must be of type {spec['type']}.", param=name)
-        unchecked = defects is not None and defects.on("chat_param_range_unchecked")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not unchecked:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             low, high = spec.get("minimum"), spec.get("maximum")
             if (low is not None and value < low) or (high is not None and value > high):
                 raise InvalidRequest(f"'{name}' must be between {low} and {high} for '{model.id}'.", param=name)
-        allowed = None if defects is not None and defects.on("enum_unchecked") else spec.get("enum")
+        allowed = spec.get("enum")
         if allowed and isinstance(value, str) and value not in allowed:
             raise InvalidRequest(f"'{name}' must be one of: {', '.join(map(str, allowed))}.", param=name)

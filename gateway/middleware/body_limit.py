@@ -23,11 +23,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state = state_of(scope)
-        limit = state.settings.max_body_bytes
-        if state.defects.on("chat_body_limit_off"):
-            await self.app(scope, receive, send)
-            return
+        limit = state_of(scope).settings.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await send_error(_too_large(limit), scope, receive, send)

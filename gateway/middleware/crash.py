@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import logging
 
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import InternalError
 from gateway.middleware.errors import send_error
-from gateway.state import state_of
 
 __all__ = ["CrashMiddleware"]
 
@@ -38,8 +36,5 @@ class CrashMiddleware:
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
-                return
-            if state_of(scope).defects.on("chat_internal_error_plain"):
-                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
                 return
             await send_error(InternalError("The gateway failed to handle this request."), scope, receive, send)

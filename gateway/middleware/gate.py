@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from gateway.middleware.credits import check_credits
 from gateway.state import state_of
 
 __all__ = ["admit"]
@@ -14,10 +13,8 @@ __all__ = ["admit"]
 def admit(scope: Scope) -> None:
     """402 or 429, or record the rate-limit verdict for the response headers."""
     state = state_of(scope)
-    if not state.defects.on("chat_zero_credit_allowed"):
-        check_credits(scope)
+    state.credit_check(scope)
     auth = scope["state"]["auth"]
     account = state.store.get_account(auth.account_id)
     assert account is not None
-    rpm = 1_000_000_000 if state.defects.on("chat_rate_limit_ignored") else account.rpm
-    scope["state"]["rate_verdict"] = state.limiter.admit(account.id, rpm)
+    scope["state"]["rate_verdict"] = state.limiter.admit(account.id, account.rpm)

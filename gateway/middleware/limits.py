@@ -11,12 +11,13 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import RateLimited
 
-__all__ = ["LimitsMiddleware", "RateLimiter", "Verdict"]
+__all__ = ["Limiter", "LimitsMiddleware", "RateLimiter", "Verdict"]
 
 WINDOW = 60.0
 
@@ -35,8 +36,14 @@ class Verdict:
         }
 
 
+class Limiter(Protocol):
+    """Admits one request of an account allowed ``rpm`` requests per minute, or raises 429."""
+
+    def admit(self, account_id: str, rpm: int) -> Verdict: ...
+
+
 class RateLimiter:
-    """A sliding log of request times per account."""
+    """A sliding log of request times per account (a :class:`Limiter`)."""
 
     def __init__(self) -> None:
         self._log: dict[str, deque[float]] = {}

@@ -7,8 +7,6 @@ import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.state import state_of
-
 __all__ = ["RequestIdMiddleware"]
 
 
@@ -20,8 +18,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        reused = state_of(scope).defects.on("request_id_reused")
-        request_id = b"req_000000000000000000000000" if reused else f"req_{secrets.token_hex(12)}".encode()
+        request_id = f"req_{secrets.token_hex(12)}".encode()
         names = [b"x-request-id", b"request-id"] if scope["path"].startswith("/v1/messages") else [b"x-request-id"]
         scope.setdefault("state", {})["request_id"] = request_id.decode()
 

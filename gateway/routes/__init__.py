@@ -5,8 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.formats import anthropic_messages, openai_chat, openai_responses
-from gateway.routes import health, models, pending, testmode
+from gateway.routes import health, models, pending
 from gateway.routes.generate import generation_route
 
 __all__ = ["routes"]
@@ -28,16 +27,13 @@ class _AnyText(Convertor[str]):
 register_url_convertor("anytext", _AnyText())
 
 
-def routes(*, test_mode: bool) -> list[BaseRoute]:
-    table: list[BaseRoute] = [
+def routes() -> list[BaseRoute]:
+    return [
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/v1/models", models.list_models, methods=["GET"]),
         Route("/v1/models/{model_id:anytext}", models.retrieve_model, methods=["GET"]),
-        Route("/v1/chat/completions", generation_route(openai_chat.CODEC), methods=["POST"]),
-        Route("/v1/messages", generation_route(anthropic_messages.CODEC), methods=["POST"]),
-        Route("/v1/responses", generation_route(openai_responses.CODEC), methods=["POST"]),
+        Route("/v1/chat/completions", generation_route("openai_chat"), methods=["POST"]),
+        Route("/v1/messages", generation_route("anthropic_messages"), methods=["POST"]),
+        Route("/v1/responses", generation_route("openai_responses"), methods=["POST"]),
         *pending.routes(),
     ]
-    if test_mode:
-        table += testmode.routes()
-    return table

@@ -94,13 +94,13 @@ class OpenAICompatibleAdapter:
         if request.tools:
             body["tools"] = [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                                "parameters": t.parameters}} for t in request.tools]
-        if request.tool_choice is not None and not self.http.defects.on("tool_choice_dropped"):
+        if request.tool_choice is not None:
             choice = request.tool_choice
             body["tool_choice"] = ({"type": "function", "function": {"name": choice.name}}
                                    if choice.mode == "named" else choice.mode)
         if request.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = request.parallel_tool_calls
-        if self.dialect.reasoning_controls and not self.http.defects.on("reasoning_controls_ignored"):
+        if self.dialect.reasoning_controls:
             r = request.reasoning
             if r.enabled is not None:
                 body["enable_thinking"] = r.enabled
@@ -121,13 +121,12 @@ class OpenAICompatibleAdapter:
             message = choice["message"]
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in message.get("tool_calls") or ()]
-            stops = [] if self.http.defects.on("chat_stop_ignored") else request.stop
-            text, matched = cut_at_stop(message.get("content") or "", stops)
+            text, matched = cut_at_stop(message.get("content") or "", request.stop)
             finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
             return ChatResult(
                 text=text,
                 stop_sequence=matched,
-                reasoning=None if self.http.defects.on("reasoning_dropped") else message.get("reasoning_content"),
+                reasoning=message.get("reasoning_content"),
                 tool_calls=calls,
                 finish="stop" if matched else finish,  # type: ignore[arg-type]
                 usage=_usage(payload.get("usage")),
@@ -135,7 +134,7 @@ class OpenAICompatibleAdapter:
             )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        scanner = StopScanner(request.stop) if request.stop and not self.http.defects.on("chat_stop_ignored") else None
+        scanner = StopScanner(request.stop) if request.stop else None
         finished = False
         events = self.http.post_sse(self.upstream, self.dialect.path, self.body(request, stream=True), self.headers)
         async for event in events:
@@ -146,8 +145,6 @@ class OpenAICompatibleAdapter:
                 if "error" in chunk:
                     raise UpstreamError("The model provider failed while answering.")
                 items = _chunk_events(chunk)
-                if self.http.defects.on("reasoning_dropped"):
-                    items = [i for i in items if not isinstance(i, ReasoningDelta)]
             for item in items if scanner is None else _scan(scanner, items):
                 finished = finished or isinstance(item, Finished)
                 yield item

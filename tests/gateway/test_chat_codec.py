@@ -8,21 +8,20 @@ import pytest
 
 from gateway.catalog import load_catalog
 from gateway.config import Settings
-from gateway.defects import DefectSwitch
 from gateway.errors import InvalidRequest, NotFound
+from gateway.formats.frames import Frame, serialise
 from gateway.formats.openai_chat.decode import decode_chat
 from gateway.formats.openai_chat.encode import ChunkEncoder, encode_result, thinking_block
 from gateway.ir import ChatResult, Finished, ReasoningDelta, TextDelta, Usage, UsageReport
 from gateway.sse import SSEDecoder
 
 CATALOG = load_catalog(Settings().catalog_path)
-OFF = DefectSwitch(test_mode=False)
 
 
 def _decode(**body: object) -> object:
     body.setdefault("model", "deepseek-reasoner")
     body.setdefault("messages", [{"role": "user", "content": "hi"}])
-    return decode_chat(json.dumps(body).encode(), CATALOG, OFF)
+    return decode_chat(json.dumps(body).encode(), CATALOG)
 
 
 def test_thinking_block_format() -> None:
@@ -33,16 +32,16 @@ def test_thinking_block_format() -> None:
 @pytest.mark.parametrize("pieces", [1, 3])
 def test_streamed_content_equals_whole_content(reasoning: str, pieces: int) -> None:
     request = _decode(stream=True, stream_options={"include_usage": True})
-    whole = encode_result(request, ChatResult("The answer.", reasoning, [], "stop", Usage(3, 4)), OFF)  # type: ignore[arg-type]
-    encoder = ChunkEncoder(request, OFF)  # type: ignore[arg-type]
-    frames = b""
+    whole = encode_result(request, ChatResult("The answer.", reasoning, [], "stop", Usage(3, 4)))  # type: ignore[arg-type]
+    encoder = ChunkEncoder(request)  # type: ignore[arg-type]
+    frames: list[Frame] = []
     cuts = [reasoning[i::pieces] for i in range(pieces)] if pieces == 1 else [reasoning[:2], reasoning[2:5], reasoning[5:]]
     for part in cuts:
         if part:
             frames += encoder.event(ReasoningDelta(part))
     frames += encoder.event(TextDelta("The ")) + encoder.event(TextDelta("answer."))
     frames += encoder.event(Finished("stop")) + encoder.event(UsageReport(Usage(3, 4))) + encoder.end()
-    events = SSEDecoder().feed(frames)
+    events = SSEDecoder().feed(serialise(frames))
     assert events[-1].data == "[DONE]"
     chunks = [json.loads(e.data) for e in events[:-1]]
     streamed = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
@@ -53,7 +52,7 @@ def test_streamed_content_equals_whole_content(reasoning: str, pieces: int) -> N
 def test_raw_mode_keeps_content_verbatim_and_passes_upstream_fields() -> None:
     request = _decode(raw=True)
     result = ChatResult("Answer", "why", [], "stop", Usage(1, 2, extra={"prompt_cache_hit_tokens": 0}))
-    body = encode_result(request, result, OFF)  # type: ignore[arg-type]
+    body = encode_result(request, result)  # type: ignore[arg-type]
     assert body["choices"][0]["message"]["content"] == "Answer"
     assert body["choices"][0]["message"]["reasoning_content"] == "why"
     assert body["usage"]["prompt_cache_hit_tokens"] == 0

@@ -14,8 +14,8 @@ from pydantic import TypeAdapter
 
 from gateway.catalog import load_catalog
 from gateway.config import Settings
-from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError, InvalidRequest, NotFound, UpstreamError
+from gateway.formats.frames import serialise
 from gateway.formats.openai_responses.decode import ResponsesRequest, decode_responses
 from gateway.formats.openai_responses.encode import EventEncoder, encode_result
 from gateway.ir import (
@@ -34,7 +34,6 @@ from gateway.sse import SSEDecoder
 from suites.contract import load_contract
 
 CATALOG = load_catalog(Settings().catalog_path)
-OFF = DefectSwitch(test_mode=False)
 CONTRACT = load_contract()
 EVENTS = CONTRACT.operation("createResponse").sse_events
 SDK_EVENT: TypeAdapter[Any] = TypeAdapter(openai.types.responses.ResponseStreamEvent)
@@ -46,7 +45,7 @@ TIME = {"type": "function", "name": "get_time", "parameters": {"type": "object",
 def _decode(**body: Any) -> ResponsesRequest:
     body.setdefault("model", "seed-2-0-pro")
     body.setdefault("input", "hi")
-    return decode_responses(json.dumps(body).encode(), CATALOG, OFF)
+    return decode_responses(json.dumps(body).encode(), CATALOG)
 
 
 def _schema_errors(name: str, obj: Any) -> list[str]:
@@ -66,11 +65,11 @@ def _events(frames: bytes) -> list[dict[str, Any]]:
 
 
 def _stream(request: ResponsesRequest, events: list[StreamEvent], failure: GatewayError | None = None) -> bytes:
-    encoder = EventEncoder(request, OFF)
-    frames = encoder.start()
+    encoder = EventEncoder(request)
+    frames = [*encoder.start()]
     for event in events:
         frames += encoder.event(event)
-    return frames + (encoder.error(failure) if failure else encoder.end())
+    return serialise([*frames, *(encoder.error(failure) if failure else encoder.end())])
 
 
 # ----- decode ------------------------------------------------------------------------------------------------
@@ -229,7 +228,7 @@ FULL = ChatResult("It is sunny.", "Check the weather.", [ToolCall("call_a", "get
 
 def test_encode_result_conforms_and_orders_items() -> None:
     request = _decode(model="deepseek-r1", tools=[WEATHER, TIME], instructions="Be brief.")
-    body = encode_result(request, FULL, OFF)
+    body = encode_result(request, FULL)
     assert _schema_errors("Response", body) == []
     assert re.fullmatch(r"resp_[A-Za-z0-9_-]+", body["id"])
     assert (body["object"], body["status"], body["model"]) == ("response", "completed", "deepseek-r1")
@@ -254,7 +253,7 @@ def test_encode_result_conforms_and_orders_items() -> None:
 
 
 def test_encode_result_incomplete_on_length() -> None:
-    body = encode_result(_decode(), ChatResult("Cut sh", None, [], "length", Usage(3, 4)), OFF)
+    body = encode_result(_decode(), ChatResult("Cut sh", None, [], "length", Usage(3, 4)))
     assert _schema_errors("Response", body) == []
     assert body["status"] == "incomplete" and body["incomplete_details"] == {"reason": "max_output_tokens"}
     assert [i["type"] for i in body["output"]] == ["message"] and body["output"][0]["status"] == "incomplete"
@@ -262,14 +261,14 @@ def test_encode_result_incomplete_on_length() -> None:
 
 def test_excluded_reasoning_has_no_item_but_is_counted() -> None:
     request = _decode(model="deepseek-r1", reasoning={"exclude": True})
-    body = encode_result(request, ChatResult("A", "hidden", [], "stop", Usage(1, 9, reasoning_tokens=8)), OFF)
+    body = encode_result(request, ChatResult("A", "hidden", [], "stop", Usage(1, 9, reasoning_tokens=8)))
     assert [i["type"] for i in body["output"]] == ["message"]
     assert body["usage"]["output_tokens_details"]["reasoning_tokens"] == 8
 
 
 def test_raw_mode_passes_usage_extras() -> None:
     body = encode_result(_decode(model="deepseek-reasoner", raw=True),
-                         ChatResult("A", None, [], "stop", Usage(1, 2, extra={"prompt_cache_hit_tokens": 0})), OFF)
+                         ChatResult("A", None, [], "stop", Usage(1, 2, extra={"prompt_cache_hit_tokens": 0})))
     assert body["usage"]["prompt_cache_hit_tokens"] == 0
     assert _schema_errors("Response", body) == []
 
@@ -324,7 +323,7 @@ def test_stream_reasoning_text_and_parallel_calls() -> None:
     assert final["status"] == "completed" and final["output"] == done_items
     assert [i.get("call_id") for i in final["output"]] == [None, None, "call_a", "call_b"]
     assert final["usage"]["total_tokens"] == 30 and final["usage"]["output_tokens_details"]["reasoning_tokens"] == 5
-    whole = encode_result(request, FULL, OFF)
+    whole = encode_result(request, FULL)
     strip = ("id",)
     assert [{k: v for k, v in i.items() if k not in strip} for i in final["output"]] == [
         {k: v for k, v in i.items() if k not in strip} for i in whole["output"]]
@@ -401,7 +400,7 @@ def test_sdk_stream_accumulates_the_stream() -> None:
 
 
 def test_sdk_parses_the_whole_response() -> None:
-    body = encode_result(_decode(model="deepseek-r1", tools=[WEATHER, TIME]), FULL, OFF)
+    body = encode_result(_decode(model="deepseek-r1", tools=[WEATHER, TIME]), FULL)
     response = _client(json.dumps(body).encode(), "application/json").responses.create(model="deepseek-r1",
                                                                                         input="hi")
     assert response.output_text == "It is sunny." and response.status == "completed"

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from gateway.catalog import Catalog
-from gateway.defects import DefectSwitch
 from gateway.errors import InvalidRequest
 from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
@@ -33,7 +32,7 @@ def _image(block: dict[str, Any]) -> str:
     return str(source.get("url", ""))
 
 
-def _turn(role: str, content: Any, defects: DefectSwitch) -> list[Message]:
+def _turn(role: str, content: Any) -> list[Message]:
     """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text."""
     if isinstance(content, str):
         return [Message("user" if role == "user" else "assistant", content)]
@@ -52,13 +51,10 @@ def _turn(role: str, content: Any, defects: DefectSwitch) -> list[Message]:
         elif kind == "tool_result":
             out.append(Message("tool", _text_of(block.get("content")), tool_call_id=block["tool_use_id"],
                                is_error=bool(block.get("is_error"))))
-    if out and texts and defects.on("msg_tool_result_mixed_rejected"):
-        raise InvalidRequest("tool_result blocks cannot be mixed with text.", param="messages")
-    glue = "" if defects.on("text_parts_glued") else "\n"
     if role == "assistant":
-        out.append(Message("assistant", glue.join(texts), tool_calls=calls))
+        out.append(Message("assistant", "\n".join(texts), tool_calls=calls))
     elif texts or images or not out:
-        out.append(Message("user", glue.join(texts), images=images))
+        out.append(Message("user", "\n".join(texts), images=images))
     return out
 
 
@@ -92,19 +88,17 @@ def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
     return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget)
 
 
-def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
+def decode_messages(raw: bytes, catalog: Catalog) -> ChatRequest:
     body = parse_json(raw)
-    if defects.on("msg_max_tokens_not_required"):
-        body.setdefault("max_tokens", 1024)
     request_schema("MessagesRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    check_parameters(model, body, skip=_OWN, defects=defects)
+    check_parameters(model, body, skip=_OWN)
     messages: list[Message] = []
     system = _text_of(body.get("system"))
     if system:
         messages.append(Message("system", system))
     for turn in body["messages"]:
-        messages.extend(_turn(turn["role"], turn["content"], defects))
+        messages.extend(_turn(turn["role"], turn["content"]))
     tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
              for t in body.get("tools") or ()]
     choice, parallel = _tool_choice(body, tools)
@@ -117,7 +111,7 @@ def decode_messages(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Chat
         max_output_tokens=body["max_tokens"],
         temperature=body.get("temperature"),
         top_p=body.get("top_p"),
-        stop=[] if defects.on("msg_stop_sequence_ignored") else list(body.get("stop_sequences") or ()),
+        stop=list(body.get("stop_sequences") or ()),
         stream=bool(body.get("stream")),
         include_usage=True,
         reasoning=_reasoning(body),

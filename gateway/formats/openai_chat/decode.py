@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from gateway.catalog import Catalog
-from gateway.defects import DefectSwitch
-from gateway.errors import InvalidRequest, NotFound
+from gateway.errors import InvalidRequest
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
 from gateway.schemas import request_schema
@@ -54,10 +53,10 @@ def _strip_thinking(text: str) -> str:
     return answer if sep else ""
 
 
-def _messages(raw: list[dict[str, Any]], defects: DefectSwitch) -> list[Message]:
+def _messages(raw: list[dict[str, Any]]) -> list[Message]:
     out: list[Message] = []
     for i, m in enumerate(raw):
-        if "reasoning_content" in m and not defects.on("chat_reasoning_content_accepted"):
+        if "reasoning_content" in m:
             raise InvalidRequest(
                 "Do not send reasoning_content back in input messages; send only the content.",
                 param=f"messages[{i}].reasoning_content",
@@ -71,24 +70,16 @@ def _messages(raw: list[dict[str, Any]], defects: DefectSwitch) -> list[Message]
         elif role == "assistant":
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in m.get("tool_calls") or ()]
-            if defects.on("empty_tool_arguments_rejected") and any(c.arguments.strip() in ("", "{}") for c in calls):
-                raise InvalidRequest("Tool call arguments must not be empty.", param=f"messages[{i}].tool_calls")
-            if defects.on("thinking_history_rejected") and text.startswith(THINKING_HEADER):
-                raise InvalidRequest("Assistant content must not contain reasoning.", param=f"messages[{i}].content")
             out.append(Message("assistant", _strip_thinking(text), tool_calls=calls))
-        elif not defects.on("chat_tool_results_dropped"):
+        else:
             out.append(Message("tool", text, tool_call_id=m["tool_call_id"]))
     return out
 
 
-def _tool_choice(body: dict[str, Any], tools: list[Tool], defects: DefectSwitch) -> ToolChoice | None:
+def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
     choice = body.get("tool_choice")
     if choice is None:
         return None
-    if defects.on("chat_invalid_tool_choice_ignored"):
-        names = {t.name for t in tools}
-        if not tools or not isinstance(choice, str) and (choice.get("function") or {}).get("name") not in names:
-            return None
     if not tools:
         raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
     if isinstance(choice, str):
@@ -101,35 +92,25 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool], defects: DefectSwitch)
     return ToolChoice("named", name)
 
 
-def _reasoning(body: dict[str, Any], defects: DefectSwitch) -> ReasoningOptions:
+def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
     nested = body.get("reasoning") or {}
     effort = body.get("reasoning_effort") or nested.get("effort")
     enabled = body.get("enable_thinking", nested.get("enabled"))
     if effort == "none":
         enabled = False
     exclude = bool(nested.get("exclude")) or body.get("include_reasoning") is False
-    exclude = exclude and not defects.on("chat_exclude_ignored")
     budget = body.get("thinking_budget") or nested.get("max_tokens")
     return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget, exclude=exclude)
 
 
-def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
+def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
     body = parse_json(raw)
-    if defects.on("chat_messages_null_500") and body.get("messages", ()) is None:
-        len(body["messages"])
-    missing = "invalid_parameter" if defects.on("chat_missing_reported_invalid") else "missing_parameter"
-    request_schema("ChatCompletionRequest").check(body, missing_code=missing)
-    try:
-        endpoint = None if defects.on("wrong_endpoint_accepted") else ENDPOINT
-        model = resolve_model(catalog.get, body["model"], endpoint)
-    except NotFound as exc:
-        if defects.on("chat_unknown_model_400"):
-            raise InvalidRequest(exc.message, param="model") from None
-        raise
-    check_parameters(model, body, skip=_OWN, defects=defects)
+    request_schema("ChatCompletionRequest").check(body)
+    model = resolve_model(catalog.get, body["model"], ENDPOINT)
+    check_parameters(model, body, skip=_OWN)
     stream = bool(body.get("stream"))
     wrong_options = body.get("stream_options") is not None and not stream
-    if wrong_options and not defects.on("chat_stream_options_accepted_without_stream"):
+    if wrong_options:
         raise InvalidRequest("'stream_options' is only allowed when 'stream' is true.", param="stream_options")
     limit, alias = body.get("max_completion_tokens"), body.get("max_tokens")
     if limit is not None and alias is not None and limit != alias:
@@ -140,19 +121,19 @@ def decode_chat(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequ
     stop = body.get("stop")
     return ChatRequest(
         model=model,
-        messages=_messages(body["messages"], defects),
+        messages=_messages(body["messages"]),
         tools=tools,
-        tool_choice=_tool_choice(body, tools, defects),
+        tool_choice=_tool_choice(body, tools),
         parallel_tool_calls=body.get("parallel_tool_calls"),
-        max_output_tokens=limit if limit is not None else (None if defects.on("max_tokens_alias_ignored") else alias),
+        max_output_tokens=limit if limit is not None else alias,
         temperature=body.get("temperature"),
         top_p=body.get("top_p"),
         stop=[stop] if isinstance(stop, str) else list(stop or ()),
         seed=body.get("seed"),
         stream=stream,
         include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
-        reasoning=_reasoning(body, defects),
-        raw=any(body.get(flag) is True for flag in RAW_FLAGS) and not defects.on("chat_raw_flag_ignored"),
+        reasoning=_reasoning(body),
+        raw=any(body.get(flag) is True for flag in RAW_FLAGS),
         passthrough={k: body[k] for k in _PASSTHROUGH if k in body},
         options=model.options(body),
     )

@@ -13,8 +13,8 @@ import secrets
 import time
 from typing import Any
 
-from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError
+from gateway.formats.frames import DONE, Frame
 from gateway.formats.openai_chat.decode import THINKING_HEADER
 from gateway.ir import (
     ChatRequest,
@@ -28,11 +28,8 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
-from gateway.sse import encode as sse
 
-__all__ = ["DONE", "ChunkEncoder", "encode_result", "new_id", "thinking_block", "usage_json"]
-
-DONE = b"data: [DONE]\n\n"
+__all__ = ["ChunkEncoder", "encode_result", "new_id", "thinking_block", "usage_json"]
 
 
 def new_id() -> str:
@@ -45,21 +42,17 @@ def thinking_block(reasoning: str) -> str:
     return f"{THINKING_HEADER}{lines}\n\n"
 
 
-def usage_json(request: ChatRequest, usage: Usage, defects: DefectSwitch) -> dict[str, Any]:
+def usage_json(request: ChatRequest, usage: Usage) -> dict[str, Any]:
     out: dict[str, Any] = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
-        "completion_tokens_details": {
-            "reasoning_tokens": 0 if defects.on("reasoning_tokens_missing") else usage.reasoning_tokens
-        },
+        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
         "cost": float(round(request.cost(usage), 10)),
     }
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})
-    if defects.on("chat_cost_missing"):
-        del out["cost"]
     return out
 
 
@@ -67,7 +60,7 @@ def _show_reasoning(request: ChatRequest, reasoning: str | None) -> bool:
     return bool(reasoning) and not request.reasoning.exclude
 
 
-def encode_result(request: ChatRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
+def encode_result(request: ChatRequest, result: ChatResult) -> dict[str, Any]:
     reasoning = result.reasoning if _show_reasoning(request, result.reasoning) else None
     content = result.text
     if reasoning and not request.raw:
@@ -75,34 +68,28 @@ def encode_result(request: ChatRequest, result: ChatResult, defects: DefectSwitc
     message: dict[str, Any] = {"role": "assistant", "content": content or (None if result.tool_calls else "")}
     if reasoning:
         message["reasoning_content"] = reasoning
-    calls = result.tool_calls
-    if calls and defects.on("chat_parallel_calls_merged"):
-        calls = [type(calls[0])(calls[0].id, calls[0].name, "".join(c.arguments for c in calls))]
-    if calls:
-        cut = 1 if defects.on("chat_tool_args_truncated") else 0
+    if result.tool_calls:
         message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments[:len(c.arguments) - cut]}}
-            for c in calls
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in result.tool_calls
         ]
     if request.raw:
         message.update({k: v for k, v in result.extra.items() if k not in message})
-    finish = "stop" if result.finish == "length" and defects.on("chat_length_reported_as_stop") else result.finish
     return {
         "id": new_id(),
-        "object": "chat.completion.chunk" if defects.on("chat_completion_object_wrong") else "chat.completion",
+        "object": "chat.completion",
         "created": int(time.time()),
         "model": request.model.id,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": usage_json(request, result.usage, defects),
+        "choices": [{"index": 0, "message": message, "finish_reason": result.finish, "logprobs": None}],
+        "usage": usage_json(request, result.usage),
     }
 
 
 class ChunkEncoder:
-    """Turns IR stream events into ``data:`` frames, one chunk per event, nothing held back."""
+    """Turns IR stream events into chunk frames, one chunk per event, nothing held back."""
 
-    def __init__(self, request: ChatRequest, defects: DefectSwitch) -> None:
-        self.request, self.defects = request, defects
-        self.text_seen = False
+    def __init__(self, request: ChatRequest) -> None:
+        self.request = request
         self.id, self.created, self.model = new_id(), int(time.time()), request.model.id
         self.role_sent = False
         self.in_block = False
@@ -110,24 +97,20 @@ class ChunkEncoder:
         self.finish: Finished | None = None
         self.usage: Usage | None = None
 
-    def start(self) -> bytes:
-        return b""
+    def start(self) -> list[Frame]:
+        return []
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
-        if self.defects.on("chat_role_repeated"):
-            self.role_sent = False
-        if self.defects.on("chat_id_unstable"):
-            self.id = new_id()
+    def chunk(self, delta: dict[str, Any], finish: str | None = None) -> Frame:
+        """One ``chat.completion.chunk`` carrying ``delta`` (the first one also carries the role)."""
         if not self.role_sent:
             delta = {"role": "assistant", **delta}
             self.role_sent = True
         choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-        kind = "chat.completion" if self.defects.on("chat_chunk_object_wrong") else "chat.completion.chunk"
-        body: dict[str, Any] = {"id": self.id, "object": kind, "created": self.created,
+        body: dict[str, Any] = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
                                 "model": self.model, "choices": [choice]}
         if self.request.include_usage:
             body["usage"] = None
-        return sse(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        return Frame(None, body)
 
     def _quote(self, text: str) -> str:
         """``text`` as it continues the quoted Thinking block (``"> "`` per line, ``">"`` for an empty one)."""
@@ -147,59 +130,45 @@ class ChunkEncoder:
         self.in_block = False
         return (">" if self.line_start else "") + "\n\n"
 
-    def event(self, event: StreamEvent) -> bytes:
+    def event(self, event: StreamEvent) -> list[Frame]:
         """The frame(s) for one IR event (possibly none)."""
         if isinstance(event, ReasoningDelta):
             if self.request.reasoning.exclude:
-                return b""
+                return []
             delta: dict[str, Any] = {"reasoning_content": event.text}
             if not self.request.raw:
                 opening = ""
                 if not self.in_block:
                     self.in_block, self.line_start, opening = True, True, THINKING_HEADER
                 delta["content"] = opening + self._quote(event.text)
-            return self._chunk(delta)
+            return [self.chunk(delta)]
         if isinstance(event, TextDelta):
-            first_text, self.text_seen = not self.text_seen, True
-            if first_text and self.defects.on("chat_stream_drops_first_text"):
-                return b""
-            return self._chunk({"content": self._close_block() + event.text})
-        merged = self.defects.on("chat_parallel_calls_merged")
+            return [self.chunk({"content": self._close_block() + event.text})]
         if isinstance(event, ToolCallStart):
             closing = self._close_block()
-            call: dict[str, Any] = {"index": 0 if merged else event.index, "id": event.id, "type": "function",
+            call: dict[str, Any] = {"index": event.index, "id": event.id, "type": "function",
                                     "function": {"name": event.name, "arguments": ""}}
-            if self.defects.on("chat_tool_call_id_dropped"):
-                del call["id"]
-            return (self._chunk({"content": closing}) if closing else b"") + self._chunk({"tool_calls": [call]})
+            return ([self.chunk({"content": closing})] if closing else []) + [self.chunk({"tool_calls": [call]})]
         if isinstance(event, ToolArgsDelta):
-            index = 0 if merged else event.index
-            return self._chunk({"tool_calls": [{"index": index, "function": {"arguments": event.fragment}}]})
+            return [self.chunk({"tool_calls": [{"index": event.index, "function": {"arguments": event.fragment}}]})]
         if isinstance(event, Finished):
             self.finish = event
-            if self.defects.on("chat_finish_reason_twice"):
-                return self._chunk({}, event.finish)
-            if self.defects.on("chat_empty_deltas"):
-                return self._chunk({})
-            return b""
-        if isinstance(event, UsageReport):
+        elif isinstance(event, UsageReport):
             self.usage = event.usage
-        return b""
+        return []
 
-    def end(self) -> bytes:
+    def end(self) -> list[Frame]:
         """The finishing chunk, the usage chunk (when asked for) and ``[DONE]``."""
         closing = self._close_block()
         finish = self.finish.finish if self.finish else "stop"
-        out = self._chunk({"content": closing} if closing else {}, finish)
+        out = [self.chunk({"content": closing} if closing else {}, finish)]
         if self.request.include_usage:
-            usage = usage_json(self.request, self.usage or Usage(), self.defects)
-            body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                    "choices": [], "usage": usage}
-            frame = sse(json.dumps(body, separators=(",", ":")))
-            out = frame + out if self.defects.on("chat_usage_chunk_early") else out + frame
-        return out + (b"" if self.defects.on("chat_done_missing") else DONE)
+            usage = usage_json(self.request, self.usage or Usage())
+            out.append(Frame(None, {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                                    "model": self.model, "choices": [], "usage": usage}))
+        return [*out, DONE]
 
-    def error(self, error: GatewayError) -> bytes:
+    def error(self, error: GatewayError) -> list[Frame]:
         """A failure after the stream started: one error frame, then ``[DONE]``."""
         body = {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}
-        return sse(json.dumps(body)) + (b"" if self.defects.on("chat_stream_error_without_done") else DONE)
+        return [Frame(None, json.dumps(body)), DONE]

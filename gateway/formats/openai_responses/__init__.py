@@ -1,11 +1,10 @@
-"""The OpenAI Responses format: :mod:`.decode` (request → IR) and :mod:`.encode` (IR → JSON / named SSE events)."""
+"""The OpenAI Responses format: :mod:`.decode` (request → IR) and :mod:`.encode` (IR → JSON / named event frames)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gateway.catalog import Catalog
-from gateway.defects import DefectSwitch
 from gateway.formats.openai_responses.decode import ResponsesRequest, decode_responses
 from gateway.formats.openai_responses.encode import EventEncoder, encode_result
 from gateway.ir import ChatRequest, ChatResult
@@ -19,14 +18,14 @@ def _own(request: ChatRequest) -> ResponsesRequest:
 
 
 class OpenAIResponsesCodec:
-    def decode(self, raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ChatRequest:
-        return decode_responses(raw, catalog, defects)
+    def decode(self, raw: bytes, catalog: Catalog) -> ChatRequest:
+        return decode_responses(raw, catalog)
 
-    def encode(self, request: ChatRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
-        return encode_result(_own(request), result, defects)
+    def encode(self, request: ChatRequest, result: ChatResult) -> dict[str, Any]:
+        return encode_result(_own(request), result)
 
-    def stream_encoder(self, request: ChatRequest, defects: DefectSwitch) -> EventEncoder:
-        return EventEncoder(_own(request), defects)
+    def stream_encoder(self, request: ChatRequest) -> EventEncoder:
+        return EventEncoder(_own(request))
 
 
 CODEC = OpenAIResponsesCodec()

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.catalog import Catalog, CatalogModel
-from gateway.defects import DefectSwitch
 from gateway.errors import InvalidRequest
 from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
@@ -49,7 +48,7 @@ def _parts(content: Any) -> tuple[str, list[str]]:
     return "\n".join(texts), images
 
 
-def _messages(body: dict[str, Any], defects: DefectSwitch) -> list[Message]:
+def _messages(body: dict[str, Any]) -> list[Message]:
     out: list[Message] = []
     if body.get("instructions"):
         out.append(Message("system", body["instructions"]))
@@ -68,8 +67,6 @@ def _messages(body: dict[str, Any], defects: DefectSwitch) -> list[Message]:
             else:
                 out.append(Message("assistant", "", tool_calls=[call]))
         elif kind == "function_call_output":
-            if defects.on("resp_function_call_output_ignored"):
-                continue
             text, _ = _parts(item.get("output"))
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
         else:
@@ -131,8 +128,7 @@ def _response_format(body: dict[str, Any]) -> dict[str, Any] | None:
     return {"type": "json_schema", "json_schema": schema}
 
 
-def _check_parameters(body: dict[str, Any], model: CatalogModel, defects: DefectSwitch,
-                      response_format: dict[str, Any] | None) -> None:
+def _check_parameters(body: dict[str, Any], model: CatalogModel, response_format: dict[str, Any] | None) -> None:
     """The catalog checks, with ``max_output_tokens`` held to the model's output-limit range."""
     checked = {k: v for k, v in body.items() if k != "max_output_tokens"}
     if body.get("max_output_tokens") is not None:
@@ -140,7 +136,7 @@ def _check_parameters(body: dict[str, Any], model: CatalogModel, defects: Defect
     if response_format is not None:
         checked["response_format"] = response_format
     try:
-        check_parameters(model, checked, skip=_OWN, defects=defects)
+        check_parameters(model, checked, skip=_OWN)
     except InvalidRequest as exc:
         if exc.param != _LIMIT or _LIMIT in body:
             raise
@@ -148,17 +144,17 @@ def _check_parameters(body: dict[str, Any], model: CatalogModel, defects: Defect
                              param="max_output_tokens") from None
 
 
-def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> ResponsesRequest:
+def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
     body = parse_json(raw)
     request_schema("ResponseCreateRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    if body.get("previous_response_id") is not None and not defects.on("previous_response_id_accepted"):
+    if body.get("previous_response_id") is not None:
         raise InvalidRequest(
             "'previous_response_id' is not supported: responses are not stored; send the whole conversation "
             "in 'input'.", code="unsupported_parameter", param="previous_response_id",
         )
     response_format = _response_format(body)
-    _check_parameters(body, model, defects, response_format)
+    _check_parameters(body, model, response_format)
     tools, echoed_tools = _tools(body)
     tool_choice = _tool_choice(body, tools)
     parallel = body.get("parallel_tool_calls")
@@ -178,7 +174,7 @@ def decode_responses(raw: bytes, catalog: Catalog, defects: DefectSwitch) -> Res
     }
     return ResponsesRequest(
         model=model,
-        messages=_messages(body, defects),
+        messages=_messages(body),
         tools=tools,
         tool_choice=tool_choice,
         parallel_tool_calls=parallel,

@@ -12,13 +12,13 @@ tool call's id.
 
 from __future__ import annotations
 
-import json
+import copy
 import secrets
 import time
 from typing import Any
 
-from gateway.defects import DefectSwitch
 from gateway.errors import GatewayError
+from gateway.formats.frames import Frame
 from gateway.formats.openai_responses.decode import ResponsesRequest
 from gateway.ir import (
     ChatResult,
@@ -33,7 +33,6 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
-from gateway.sse import encode as sse
 
 __all__ = ["EventEncoder", "encode_result", "new_id", "usage_json"]
 
@@ -45,7 +44,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(16)}"
 
 
-def usage_json(request: ResponsesRequest, usage: Usage, defects: DefectSwitch) -> dict[str, Any]:
+def usage_json(request: ResponsesRequest, usage: Usage) -> dict[str, Any]:
     out: dict[str, Any] = {
         "input_tokens": usage.input_tokens,
         "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": usage.cache_write_tokens},
@@ -91,41 +90,36 @@ def _call_item(item_id: str, call: ToolCall, status: str) -> dict[str, Any]:
             "arguments": call.arguments, "status": status}
 
 
-def encode_result(request: ResponsesRequest, result: ChatResult, defects: DefectSwitch) -> dict[str, Any]:
+def encode_result(request: ResponsesRequest, result: ChatResult) -> dict[str, Any]:
     status, details = _status(result.finish)
-    if defects.on("resp_incomplete_reported_completed"):
-        status, details = "completed", None
     output: list[dict[str, Any]] = []
-    if result.reasoning and not request.reasoning.exclude and not defects.on("resp_reasoning_item_missing"):
+    if result.reasoning and not request.reasoning.exclude:
         output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed"))
     if result.text:
         message = _message_item(new_id("msg"), result.text, "completed")
         if request.raw:
             message.update({k: v for k, v in result.extra.items() if k not in message})
         output.append(message)
-    calls = result.tool_calls[:1] if defects.on("resp_parallel_calls_merged") else result.tool_calls
-    output += [_call_item(new_id("fc"), call, "completed") for call in calls]
+    output += [_call_item(new_id("fc"), call, "completed") for call in result.tool_calls]
     if details and output:
         output[-1]["status"] = "incomplete"
     now = int(time.time())
     envelope = _envelope(request, new_id("resp"), now, status)
-    if defects.on("resp_object_wrong"):
-        envelope["object"] = "resp"
     return {
         **envelope,
         "completed_at": now if status == "completed" else None,
         "output": output,
-        "usage": usage_json(request, result.usage, defects),
+        "usage": usage_json(request, result.usage),
         "incomplete_details": details,
     }
 
 
 class EventEncoder:
-    """Turns IR stream events into named SSE events. :meth:`start` first (``response.created``,
+    """Turns IR stream events into named event frames. :meth:`start` first (``response.created``,
     ``response.in_progress``), then :meth:`event` per IR event, then :meth:`end` or :meth:`error`."""
 
-    def __init__(self, request: ResponsesRequest, defects: DefectSwitch) -> None:
-        self.request, self.defects = request, defects
+    def __init__(self, request: ResponsesRequest) -> None:
+        self.request = request
         self.id, self.created = new_id("resp"), int(time.time())
         self.sequence = 0
         self.started = False
@@ -139,34 +133,34 @@ class EventEncoder:
         self.finish: Finished | None = None
         self.usage: Usage | None = None
 
-    def _frame(self, kind: str, **fields: Any) -> bytes:
-        body = {"type": kind, "sequence_number": self.sequence, **fields}
-        if not (self.defects.on("resp_sequence_repeats") and kind.endswith(".delta")):
-            self.sequence += 1
-        return sse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), kind)
+    def _frame(self, kind: str, **fields: Any) -> Frame:
+        """The next event; a snapshot, so items settled later do not change a frame already returned."""
+        frame = Frame(kind, {"type": kind, "sequence_number": self.sequence, **copy.deepcopy(fields)})
+        self.sequence += 1
+        return frame
 
     def _response(self, status: str) -> dict[str, Any]:
         return _envelope(self.request, self.id, self.created, status)
 
-    def start(self) -> bytes:
+    def start(self) -> list[Frame]:
         """``response.created`` and ``response.in_progress`` (once)."""
         if self.started:
-            return b""
+            return []
         self.started = True
         response = self._response("in_progress")
-        return self._frame("response.created", response=response) + self._frame("response.in_progress",
-                                                                                 response=response)
+        return [self._frame("response.created", response=response),
+                self._frame("response.in_progress", response=response)]
 
-    def _open(self, item: dict[str, Any]) -> bytes:
+    def _open(self, item: dict[str, Any]) -> list[Frame]:
         out = self._close("completed")
         index = len(self.items)
         self.items.append(item)
         self.pieces.append([])
         self.open = index
-        out += self._frame("response.output_item.added", output_index=index, item=item)
+        out.append(self._frame("response.output_item.added", output_index=index, item=item))
         if item["type"] == "message":
-            out += self._frame("response.content_part.added", item_id=item["id"], output_index=index,
-                               content_index=0, part=_text_part(""))
+            out.append(self._frame("response.content_part.added", item_id=item["id"], output_index=index,
+                                   content_index=0, part=_text_part("")))
         return out
 
     def _settle(self, index: int, status: str) -> str:
@@ -181,45 +175,42 @@ class EventEncoder:
             item["arguments"] = text
         return text
 
-    def _close(self, status: str) -> bytes:
+    def _close(self, status: str) -> list[Frame]:
         """The closing events of the open item, if any."""
         if self.open is None:
-            return b""
+            return []
         index, self.open = self.open, None
         text = self._settle(index, status)
         item = self.items[index]
         where = {"item_id": item["id"], "output_index": index}
         if item["type"] == "reasoning":
-            out = self._frame("response.reasoning_text.done", **where, content_index=0, text=text)
+            out = [self._frame("response.reasoning_text.done", **where, content_index=0, text=text)]
         elif item["type"] == "message":
-            done_text = text[:-1] if self.defects.on("resp_text_done_mismatch") else text
-            out = self._frame("response.output_text.done", **where, content_index=0, text=done_text, logprobs=[])
-            out += self._frame("response.content_part.done", **where, content_index=0, part=item["content"][0])
+            out = [self._frame("response.output_text.done", **where, content_index=0, text=text, logprobs=[]),
+                   self._frame("response.content_part.done", **where, content_index=0, part=item["content"][0])]
         else:
-            out = self._frame("response.function_call_arguments.done", **where, arguments=text, name=item["name"])
-        return out + self._frame("response.output_item.done", output_index=index, item=item)
+            out = [self._frame("response.function_call_arguments.done", **where, arguments=text, name=item["name"])]
+        return [*out, self._frame("response.output_item.done", output_index=index, item=item)]
 
     def _open_kind(self) -> str | None:
         return None if self.open is None else str(self.items[self.open]["type"])
 
-    def event(self, event: StreamEvent) -> bytes:
+    def event(self, event: StreamEvent) -> list[Frame]:
         """The events for one IR event (possibly none)."""
         out = self.start()
         if isinstance(event, ReasoningDelta):
-            if self.request.reasoning.exclude or not event.text or self.defects.on("resp_reasoning_item_missing"):
+            if self.request.reasoning.exclude or not event.text:
                 return out
             if self._open_kind() != "reasoning":
                 out += self._open(_reasoning_item(new_id("rs"), None, "in_progress"))
-            return out + self._delta("response.reasoning_text.delta", event.text, content_index=0)
+            return [*out, self._delta("response.reasoning_text.delta", event.text, content_index=0)]
         if isinstance(event, TextDelta):
             if not event.text:
                 return out
             if self._open_kind() != "message":
                 out += self._open(_message_item(new_id("msg"), None, "in_progress"))
-            return out + self._delta("response.output_text.delta", event.text, content_index=0, logprobs=[])
+            return [*out, self._delta("response.output_text.delta", event.text, content_index=0, logprobs=[])]
         if isinstance(event, ToolCallStart):
-            if self.calls and self.defects.on("resp_parallel_calls_merged"):
-                return out
             out += self._open(_call_item(new_id("fc"), ToolCall(event.id, event.name, ""), "in_progress"))
             self.calls[event.index] = len(self.items) - 1
             return out
@@ -230,24 +221,22 @@ class EventEncoder:
             if index != self.open:
                 # A fragment for a call already closed (an upstream interleaving calls): keep it, late.
                 self.items[index]["arguments"] += event.fragment
-                return out + self._frame("response.function_call_arguments.delta", item_id=self.items[index]["id"],
-                                         output_index=index, delta=event.fragment)
-            return out + self._delta("response.function_call_arguments.delta", event.fragment)
+                return [*out, self._frame("response.function_call_arguments.delta", item_id=self.items[index]["id"],
+                                          output_index=index, delta=event.fragment)]
+            return [*out, self._delta("response.function_call_arguments.delta", event.fragment)]
         if isinstance(event, Finished):
             self.finish = event
         elif isinstance(event, UsageReport):
             self.usage = event.usage
         return out
 
-    def _delta(self, kind: str, piece: str, **fields: Any) -> bytes:
+    def _delta(self, kind: str, piece: str, **fields: Any) -> Frame:
         assert self.open is not None
         self.pieces[self.open].append(piece)
         item = self.items[self.open]
-        if self.defects.on("resp_delta_item_id_missing") and kind == "response.output_text.delta":
-            return self._frame(kind, output_index=self.open, **fields, delta=piece)
         return self._frame(kind, item_id=item["id"], output_index=self.open, **fields, delta=piece)
 
-    def end(self) -> bytes:
+    def end(self) -> list[Frame]:
         """Close the open item, then ``response.completed`` (or ``response.incomplete``) with the whole response."""
         out = self.start()
         status, details = _status(self.finish.finish if self.finish else "stop")
@@ -256,26 +245,22 @@ class EventEncoder:
         response.update({
             "completed_at": int(time.time()) if status == "completed" else None,
             "output": self.items,
-            "usage": usage_json(self.request, self.usage or Usage(), self.defects),
+            "usage": usage_json(self.request, self.usage or Usage()),
             "incomplete_details": details,
         })
-        if self.defects.on("resp_completed_missing"):
-            return out
-        return out + self._frame(f"response.{status}", response=response)
+        return [*out, self._frame(f"response.{status}", response=response)]
 
-    def error(self, error: GatewayError) -> bytes:
+    def error(self, error: GatewayError) -> list[Frame]:
         """A failure after the stream started: ``error``, then ``response.failed``; nothing after."""
         out = self.start()
         if self.open is not None:
             self._settle(self.open, "incomplete")
             self.open = None
-        out += self._frame("error", code=error.code, message=error.message, param=error.param)
+        out.append(self._frame("error", code=error.code, message=error.message, param=error.param))
         response = self._response("failed")
         response.update({
             "output": self.items,
-            "usage": usage_json(self.request, self.usage, self.defects) if self.usage else None,
+            "usage": usage_json(self.request, self.usage) if self.usage else None,
             "error": {"code": error.code, "message": error.message},
         })
-        if self.defects.on("resp_failed_missing"):
-            return out
-        return out + self._frame("response.failed", response=response)
+        return [*out, self._frame("response.failed", response=response)]

@@ -1,0 +1,72 @@
+"""Test mode only: named defects, installed as patches at the gateway's seams.
+
+A named defect is a deliberate break of one contract rule, switched on to prove the suites can fail
+(``tests/test_defects.py``). Production modules never test a defect flag: this package, imported by
+:mod:`gateway.app` only when ``settings.test_mode``, wraps the gateway's seams once at start-up and the
+wrappers consult :class:`ActiveDefects` on every call, so defects switch at runtime without restart and,
+with none active, everything passes through unchanged.
+
+Layout: :mod:`~gateway.testing.registry` (``Defect``, ``ActiveDefects``, :data:`DEFECTS`);
+:mod:`~gateway.testing.asgi` (the ASGI seam: ``layer`` places a middleware in the stack — outermost,
+inside the crash guard, or just before the router — ``bypass`` skips a stack middleware, ``on_error``
+rewrites what an exception handler renders); :mod:`~gateway.testing.control` (the ``/__test__/defects``
+control API); and one module per area, each declaring its defects with
+:func:`~gateway.testing.registry.defect` next to the patches that reproduce them and exposing
+``install(state, active)`` to wrap the seams it needs in :class:`gateway.state.GatewayState`:
+
+``auth``         header rewriting in front of authentication; the key store (``state.store``)
+``envelope``     error envelopes, request ids, the body limit, the router's 404/405, the plain 500
+``models``       ``/v1/models``: the query before the route, the catalog JSON after it
+``admission``    the credit gate (``state.credit_check``) and the limiter (``state.limiter``)
+``upstreams``    the upstream client's error translation (``state.http``), OpenAI-compatible adapters
+                 (``state.adapters``)
+``codecs_*``     each format's codec (``state.codecs``): raw body, IR, response body, stream frames
+
+A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
+patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.applications import Starlette
+
+from gateway.config import Settings
+from gateway.state import GatewayState
+from gateway.testing import (
+    admission,
+    asgi,
+    auth,
+    codecs_chat,
+    codecs_messages,
+    codecs_responses,
+    control,
+    envelope,
+    models,
+    upstreams,
+)
+from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
+
+__all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requested"]
+
+_INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
+               codecs_chat.install, codecs_messages.install, codecs_responses.install)
+
+
+def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+    """The defects to switch on at start: ``EMPIRIO_DEFECTS`` (a comma list), else ``[test] defects``."""
+    listed = env.get("EMPIRIO_DEFECTS")
+    if listed is not None:
+        return tuple(d for d in listed.split(",") if d)
+    return tuple(settings.test_options.get("defects", ()))
+
+
+def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None:
+    """Wrap ``app``'s and ``state``'s seams and mount the control API; :func:`requested` defects start on."""
+    active = ActiveDefects()
+    active.set(requested(state.settings, env))
+    for install_area in _INSTALLERS:
+        install_area(state, active)
+    asgi.mount(app, active)
+    control.mount(app, active)

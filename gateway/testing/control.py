@@ -1,0 +1,40 @@
+"""The test-mode control API: switch named defects at runtime.
+
+``GET /__test__/defects`` → ``{"active": [...], "known": {name: rule}}``;
+``PUT /__test__/defects`` with ``{"active": [names]}`` replaces the active set (400 for an unknown name).
+Mounted by :func:`gateway.testing.install`; a production gateway has no such route.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.errors import InvalidRequest
+from gateway.testing.registry import DEFECTS, ActiveDefects, DefectError
+
+__all__ = ["PATH", "mount"]
+
+PATH = "/__test__/defects"
+
+
+def mount(app: Starlette, active: ActiveDefects) -> None:
+    """Add the control routes for ``active`` to ``app``."""
+
+    async def get(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"active": sorted(active.names), "known": {d.name: d.breaks for d in DEFECTS.values()}}
+        )
+
+    async def put(request: Request) -> JSONResponse:
+        try:
+            active.set(json.loads(await request.body())["active"])
+        except (ValueError, KeyError, TypeError, DefectError) as exc:
+            raise InvalidRequest(f"Bad defect request: {exc}", param="active") from exc
+        return await get(request)
+
+    app.router.routes += [Route(PATH, get, methods=["GET"]), Route(PATH, put, methods=["PUT"])]

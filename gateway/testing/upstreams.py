@@ -1,0 +1,133 @@
+"""Defects of the upstream side: the translation of upstream failures (``gateway/upstreams/http.py``)
+and the OpenAI-compatible adapters (``gateway/upstreams/openai_compat.py``).
+
+Translation defects replace the shared client's ``error_for`` / ``read_json`` on its instance; adapter
+defects wrap each OpenAI-compatible entry of ``state.adapters`` (and of a composite adapter's own
+table, such as DeepReasoning's), rewriting the IR request before the upstream call and the IR result or
+stream events after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, UpstreamError
+from gateway.ir import ChatRequest, ChatResult, ReasoningDelta, ReasoningOptions, StreamEvent
+from gateway.state import GatewayState
+from gateway.testing.registry import ActiveDefects, defect
+from gateway.upstreams import ChatAdapter
+from gateway.upstreams.http import UpstreamHTTP
+from gateway.upstreams.openai_compat import OpenAICompatibleAdapter
+
+__all__ = ["install"]
+
+CHAT_UPSTREAM_HOST_LEAK = defect(
+    "chat_upstream_host_leak", "upstream errors never show the provider's host, key or request id"
+)
+UPSTREAM_AUTH_ERROR_PASSED_THROUGH = defect(
+    "upstream_auth_error_passed_through",
+    "an upstream 401/402/403 is 502 upstream_error, not the provider's status",
+)
+CHAT_UPSTREAM_5XX_AS_400 = defect(
+    "chat_upstream_5xx_as_400", "an upstream 5xx is 502 upstream_error, not a client error"
+)
+UPSTREAM_UNAVAILABLE_AS_502 = defect(
+    "upstream_unavailable_as_502", "an upstream 503/429 is 503 model_unavailable"
+)
+MALFORMED_UPSTREAM_PASSED = defect(
+    "malformed_upstream_passed", "an unreadable upstream answer is 502, not a broken 200"
+)
+TOOL_CHOICE_DROPPED = defect("tool_choice_dropped", "tool_choice reaches the model")
+REASONING_CONTROLS_IGNORED = defect(
+    "reasoning_controls_ignored", "reasoning_effort / enable_thinking / thinking_budget change the reasoning"
+)
+CHAT_STOP_IGNORED = defect("chat_stop_ignored", "stop sequences end the answer")
+REASONING_DROPPED = defect("reasoning_dropped", "a reasoner's chain of thought reaches the client")
+
+_EMPTY_ANSWER: dict[str, Any] = {
+    "choices": [{"message": {"content": ""}, "finish_reason": "stop"}],
+    "usage": {},
+}
+
+
+def _patch_http(http: UpstreamHTTP, active: ActiveDefects) -> None:
+    translate, read_json = http.error_for, http.read_json
+
+    async def error_for(response: aiohttp.ClientResponse) -> GatewayError:
+        status = response.status
+        if active.on(CHAT_UPSTREAM_HOST_LEAK.name):
+            return UpstreamError(f"The model provider returned an error: {(await response.text())[:500]}")
+        if status in (401, 402, 403) and active.on(UPSTREAM_AUTH_ERROR_PASSED_THROUGH.name):
+            return AuthenticationFailed("The provider rejected the credentials.", status=status)
+        if status >= 500 and active.on(CHAT_UPSTREAM_5XX_AS_400.name):
+            return InvalidRequest("The model provider rejected the request.", code="upstream_invalid_request")
+        if status in (429, 503, 529) and active.on(UPSTREAM_UNAVAILABLE_AS_502.name):
+            return UpstreamError("The model provider returned an error.")
+        return await translate(response)
+
+    async def lenient_read_json(response: aiohttp.ClientResponse) -> Any:
+        try:
+            return await read_json(response)
+        except ValueError:
+            if active.on(MALFORMED_UPSTREAM_PASSED.name):
+                return dict(_EMPTY_ANSWER)
+            raise
+
+    setattr(http, "error_for", error_for)  # noqa: B010 (an instance patch, test mode only)
+    setattr(http, "read_json", lenient_read_json)  # noqa: B010
+
+
+class _OpenAICompatible:
+    """An OpenAI-compatible adapter with the request and result defects applied around it."""
+
+    def __init__(self, inner: OpenAICompatibleAdapter, active: ActiveDefects) -> None:
+        self._inner, self._active = inner, active
+
+    def _request(self, request: ChatRequest) -> ChatRequest:
+        on = self._active.on
+        if on(TOOL_CHOICE_DROPPED.name):
+            request = dataclasses.replace(request, tool_choice=None)
+        if on(REASONING_CONTROLS_IGNORED.name) and self._inner.dialect.reasoning_controls:
+            request = dataclasses.replace(
+                request, reasoning=ReasoningOptions(exclude=request.reasoning.exclude)
+            )
+        if on(CHAT_STOP_IGNORED.name):
+            request = dataclasses.replace(request, stop=[])
+        return request
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        result = await self._inner.complete(self._request(request))
+        return (
+            dataclasses.replace(result, reasoning=None) if self._active.on(REASONING_DROPPED.name) else result
+        )
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        events = self._inner.stream(self._request(request))
+        try:
+            async for event in events:
+                if not (isinstance(event, ReasoningDelta) and self._active.on(REASONING_DROPPED.name)):
+                    yield event
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+
+def _wrapped(table: dict[str, ChatAdapter], active: ActiveDefects) -> None:
+    for family, adapter in table.items():
+        if isinstance(adapter, OpenAICompatibleAdapter):
+            table[family] = _OpenAICompatible(adapter, active)
+
+
+def install(state: GatewayState, active: ActiveDefects) -> None:
+    """Patch the shared upstream client and wrap the OpenAI-compatible adapters."""
+    _patch_http(state.http, active)
+    for adapter in list(state.adapters.values()):
+        inner = getattr(adapter, "adapters", None)
+        if isinstance(inner, dict):
+            _wrapped(inner, active)
+    _wrapped(state.adapters, active)

@@ -1,0 +1,36 @@
+"""Which suite checks catch each named defect: ``CAUGHT_BY[name]`` → pytest node ids, relative to the
+repository root, that must fail while the defect is on (and pass with none on).
+
+One module per area of ``gateway/testing/``, each exporting its own ``CAUGHT_BY``; a name listed twice
+is an error. ``tests/test_defects.py`` asserts the names here are exactly ``gateway.testing.DEFECTS``.
+"""
+
+from __future__ import annotations
+
+from tests.defects import (
+    admission,
+    auth,
+    chat_codec,
+    envelope,
+    messages_codec,
+    models,
+    responses_codec,
+    upstreams,
+)
+
+__all__ = ["CAUGHT_BY"]
+
+_AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec)
+
+
+def _merged() -> dict[str, tuple[str, ...]]:
+    merged: dict[str, tuple[str, ...]] = {}
+    for area in _AREAS:
+        for name, node_ids in area.CAUGHT_BY.items():
+            if name in merged:
+                raise ValueError(f"defect {name!r} is listed twice in tests/defects/")
+            merged[name] = node_ids
+    return merged
+
+
+CAUGHT_BY: dict[str, tuple[str, ...]] = _merged()

@@ -1,0 +1,36 @@
+"""The suite checks that catch each defect of the Messages codec (``gateway/testing/codecs_messages.py``)."""
+
+from __future__ import annotations
+
+_MSG = "suites/test_messages.py::"
+_MSTREAM = "suites/test_messages_stream.py::"
+_MTOOLS = "suites/test_messages_tools.py::"
+_CROSS = "suites/test_cross_format.py::"
+_ASDK = "suites/test_sdk_anthropic.py::"
+
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    # request decoding
+    "msg_max_tokens_not_required": (_MSG + "test_max_tokens_required",),
+    "text_parts_glued": (_MSG + "test_string_and_block_content",),
+    "msg_tool_result_mixed_rejected": (_MTOOLS + "test_tool_result_mixed_with_text",),
+    "msg_stop_sequence_ignored": (_MSG + "test_stop_sequences",),
+    # the message object
+    "msg_thinking_dropped": (_MSG + "test_reasoning_as_thinking_blocks",),
+    "msg_text_differs_across_formats": (_CROSS + "test_same_prompt_same_text_across_formats",),
+    "msg_parallel_tool_use_merged": (_MTOOLS + "test_parallel_tool_use",),
+    "msg_type_wrong": (
+        _MSG + "test_message_per_provider", _MSG + "test_max_tokens_reached", _MTOOLS + "test_tool_use",
+        _MTOOLS + "test_tool_result_round_trip", _MTOOLS + "test_tool_result_is_error",
+        _ASDK + "test_sdk_messages_create", _ASDK + "test_sdk_tool_use",
+    ),
+    # stream events
+    "msg_start_zero_input": (_MSTREAM + "test_message_start_rules",),
+    "msg_block_stop_index_mismatch": (_MSTREAM + "test_blocks_open_and_close_in_order",),
+    "msg_text_delta_type_wrong": (
+        _MSTREAM + "test_stream_per_provider", _MSTREAM + "test_stream_matches_non_stream",
+        _ASDK + "test_sdk_messages_stream",
+    ),
+    "msg_delta_no_stop_reason": (_MSTREAM + "test_message_delta_rules",),
+    "msg_stop_missing": (_MSTREAM + "test_stream_event_order",),
+    "msg_stream_error_not_event": (_MSTREAM + "test_midstream_failure_is_error_event",),
+}

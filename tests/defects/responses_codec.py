@@ -1,0 +1,28 @@
+"""The suite checks that catch each defect of the Responses codec (``gateway/testing/codecs_responses.py``)."""
+
+from __future__ import annotations
+
+_RESP = "suites/test_responses.py::"
+_RSTREAM = "suites/test_responses_stream.py::"
+_RTOOLS = "suites/test_responses_tools.py::"
+_RSDK = "suites/test_sdk_responses.py::"
+
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    # request decoding
+    "previous_response_id_accepted": (_RESP + "test_previous_response_id_is_400",),
+    "resp_function_call_output_ignored": (_RTOOLS + "test_function_call_output_round_trip",),
+    # the Response object
+    "resp_incomplete_reported_completed": (_RESP + "test_max_output_tokens_incomplete",),
+    "resp_reasoning_item_missing": (_RESP + "test_reasoning_item",),
+    "resp_parallel_calls_merged": (_RTOOLS + "test_parallel_function_calls",),
+    "resp_object_wrong": (
+        _RESP + "test_response_per_provider", _RESP + "test_input_items_and_instructions",
+        _RTOOLS + "test_function_calls", _RSDK + "test_sdk_responses_create", _RSDK + "test_sdk_responses_function_call",
+    ),
+    # stream events
+    "resp_sequence_repeats": (_RSTREAM + "test_sequence_numbers_increase",),
+    "resp_text_done_mismatch": (_RSTREAM + "test_done_events_carry_full_text",),
+    "resp_delta_item_id_missing": (_RSTREAM + "test_stream_per_provider", _RSDK + "test_sdk_responses_stream"),
+    "resp_completed_missing": (_RSTREAM + "test_event_sequence",),
+    "resp_failed_missing": (_RSTREAM + "test_midstream_failure_is_response_failed",),
+}

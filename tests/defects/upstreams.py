@@ -1,0 +1,24 @@
+"""The suite checks that catch each defect of the upstream side: error translation and the
+OpenAI-compatible adapters (``gateway/testing/upstreams.py``)."""
+
+from __future__ import annotations
+
+_CHAT_BASIC = "suites/test_chat_basic.py::"
+_CHAT_ERRORS = "suites/test_chat_errors.py::"
+_CHAT_REASONING = "suites/test_chat_reasoning.py::"
+_CHAT_TOOLS = "suites/test_chat_tools.py::"
+
+CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "chat_upstream_host_leak": (_CHAT_ERRORS + "test_upstream_errors_do_not_leak",),
+    "upstream_auth_error_passed_through": (_CHAT_ERRORS + "test_upstream_status_mapping",),
+    "chat_upstream_5xx_as_400": (_CHAT_ERRORS + "test_upstream_5xx_is_502",),
+    "upstream_unavailable_as_502": (_CHAT_ERRORS + "test_upstream_unavailable_is_503",),
+    "malformed_upstream_passed": (_CHAT_ERRORS + "test_malformed_upstream_is_502",),
+    "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
+    "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output",),
+    "chat_stop_ignored": (_CHAT_BASIC + "test_stop_sequence",),
+    "reasoning_dropped": (
+        _CHAT_REASONING + "test_reasoning_content_reported",
+        _CHAT_REASONING + "test_thinking_block_formatting",
+    ),
+}
