@@ -37,16 +37,6 @@ def test_completion_per_provider(api: ApiClient, discovery: Discovery, basic_cac
     failures.raise_any()
 
 
-@pytest.mark.rule("usage_total", "usage_positive", "usage_cost", "max_tokens_bound")
-def test_usage_and_cost(api: ApiClient, discovery: Discovery, basic_cache: ResponseCache) -> None:
-    failures = Failures()
-    for model in per_provider(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            body = _ok(basic_cache.complete(api, chat_body(model)))
-            checks.usage_adds_up(body.get("usage"), cost=True)
-    failures.raise_any()
-
-
 def _within_limit(usage: dict[str, Any], limit: int) -> None:
     reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
     answer = usage["completion_tokens"] - reasoning

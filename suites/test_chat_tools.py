@@ -89,19 +89,6 @@ def test_tool_choice_modes(api: ApiClient, discovery: Discovery, mode: str, stre
     failures.raise_any()
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("tool_arguments_schema")
-def test_tool_arguments_validate(api: ApiClient, discovery: Discovery, stream: bool) -> None:
-    failures = Failures()
-    for model in _tool_models(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            calls, _, _, _ = _calls(api, chat_body(model, ASK, tools=[WEATHER], tool_choice="required"), stream)
-            holds("tool_choice_modes", bool(calls),
-                  "tool_choice required: no tool calls")
-            checks.tool_arguments_valid(calls, [WEATHER])
-    failures.raise_any()
-
-
 @pytest.mark.rule("tool_call_fragment_index", "tool_call_first_fragment", "tool_call_later_fragment")
 def test_streamed_tool_call_fragments(api: ApiClient, discovery: Discovery) -> None:
     failures = Failures()
@@ -157,24 +144,6 @@ def _round_trip(model: dict[str, Any], arguments: str, tool: dict[str, Any], res
             {"role": "tool", "tool_call_id": "call_conformance_1", "content": result},
         ],
     }
-
-
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("tool_round_trip")
-def test_tool_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> None:
-    failures = Failures()
-    for model in _tool_models(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            body = _round_trip(model, '{"location":"Paris","unit":"celsius"}', WEATHER,
-                               '{"temperature": 21, "unit": "celsius", "sky": "clear"}')
-            calls, finish, content, _ = _calls(api, body, stream)
-            holds("tool_round_trip", not calls,
-                  f"after the tool result the model should answer, got calls {calls!r:.200}")
-            holds("tool_round_trip", bool(finish == "stop"),
-                  f"finish_reason {finish!r}, expected stop")
-            holds("tool_round_trip", bool(content.strip()),
-                  "no text answer after the tool result")
-    failures.raise_any()
 
 
 @pytest.mark.parametrize("arguments", ["", "{}"], ids=["empty-string", "empty-object"])

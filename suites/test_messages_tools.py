@@ -17,7 +17,7 @@ from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
 from suites.selection import Failures, owner_first
-from suites.tools import ASK, PARALLEL
+from suites.tools import ASK
 from suites.upstreams import not_forwarded
 
 WEATHER = tools.WEATHER.messages()
@@ -65,26 +65,6 @@ def test_tool_use(api: ApiClient, discovery: Discovery, mode: str, stream: bool)
             kinds = [b.get("type") for b in message["content"]]
             holds("messages_tool_choice", bool(kinds[-len(uses):] == ["tool_use"] * len(uses)),
                   f"tool_use blocks must come last: {kinds}")
-    failures.raise_any()
-
-
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("messages_parallel_tool_use", "tool_use_ids_unique")
-def test_parallel_tool_use(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
-    failures = Failures()
-    tools = [WEATHER, TIME]
-    for model in tool_models(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            message = _message(api, message_body(model, PARALLEL, tools=tools, tool_choice={"type": "any"}), stream)
-            uses = checks.tool_uses(message)
-            holds("messages_parallel_tool_use", bool(uses and message["stop_reason"] == "tool_use"),
-                  f"no tool_use (stop_reason {message.get('stop_reason')!r})")
-            checks.tool_inputs_valid(uses, tools)
-            if target.mock_upstreams:
-                holds("messages_parallel_tool_use", bool(len(uses) == 2),
-                      f"the mock upstream calls both tools in parallel; the client got {len(uses)} tool_use block(s)")
-                holds("messages_parallel_tool_use", bool({u["name"] for u in uses} == {"get_weather", "get_time"}),
-                      f"tools used: {[u['name'] for u in uses]}")
     failures.raise_any()
 
 

@@ -13,10 +13,9 @@ from suites.checks import holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
-from suites.plugin import Target
 from suites.responses_stream import create, response_body, stream_responses, tool_models
 from suites.selection import Failures
-from suites.tools import ASK, PARALLEL
+from suites.tools import ASK
 
 WEATHER = tools.WEATHER.responses()
 TIME = tools.TIME.responses()
@@ -65,47 +64,3 @@ def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream:
     failures.raise_any()
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("parallel_tool_calls", "call_ids_unique")
-def test_parallel_function_calls(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
-    failures = Failures()
-    tools = [WEATHER, TIME]
-    for model in tool_models(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            answer = _response(api, response_body(model, PARALLEL, tools=tools, tool_choice="required"), stream)
-            calls = checks.function_calls(answer)
-            holds("parallel_tool_calls", bool(calls),
-                  f"no function_call item among {[i.get('type') for i in answer['output']]}")
-            checks.function_calls_valid(calls, tools)
-            if target.mock_upstreams:
-                holds("parallel_tool_calls", bool(len(calls) == 2),
-                      f"the mock upstream calls both tools in parallel; the client got {len(calls)} call(s)")
-                holds("parallel_tool_calls", bool({c["name"] for c in calls} == {"get_weather", "get_time"}),
-                      f"calls to {[c['name'] for c in calls]}")
-            indexes = [answer["output"].index(c) for c in calls]
-            ids = [c["id"] for c in calls]
-            holds("call_ids_unique", bool(len(set(ids)) == len(ids)),
-                  f"function_call item ids repeat: {ids}")
-            holds("output_index_sequence", bool(len(set(indexes)) == len(indexes)),
-                  f"function_call items share an output index: {indexes}")
-    failures.raise_any()
-
-
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("tool_round_trip")
-def test_function_call_output_round_trip(api: ApiClient, discovery: Discovery, target: Target, stream: bool) -> None:
-    failures = Failures()
-    for model in tool_models(discovery, api):
-        with failures.check(f"{model['owned_by']}/{model['id']}"):
-            items = [
-                {"role": "user", "content": ASK},
-                {"type": "function_call", "call_id": "call_weather_1", "name": "get_weather",
-                 "arguments": '{"location":"Paris","unit":"celsius"}'},
-                {"type": "function_call_output", "call_id": "call_weather_1", "output": "Sunny, 21 degrees"},
-            ]
-            answer = _response(api, response_body(model, items, tools=[WEATHER]), stream)
-            text = checks.response_answer(answer, model["id"], status="completed")
-            if target.mock_upstreams:  # the mock quotes the tool results it received
-                holds("tool_round_trip", bool("Sunny" in text and "21" in text),
-                      f"the function_call_output did not reach the model: {text[:160]!r}")
-    failures.raise_any()

@@ -29,6 +29,8 @@ def _merged() -> dict[str, tuple[str, ...]]:
         for name, node_ids in area.CAUGHT_BY.items():
             if name in merged:
                 raise ValueError(f"defect {name!r} is listed twice in tests/defects/")
+            if not isinstance(node_ids, tuple) or not all(isinstance(n, str) and "::" in n for n in node_ids):
+                raise TypeError(f"defect {name!r}: caught_by must be a tuple of node ids, got {node_ids!r}")
             merged[name] = node_ids
     return merged
 

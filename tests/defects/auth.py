@@ -6,10 +6,10 @@ _AUTH = "suites/test_auth.py::"
 _ROUTING = "suites/test_routing.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "messages_auth_error_openai_envelope": (_AUTH + "test_messages_auth_error_in_anthropic_envelope",),
+    "messages_auth_error_openai_envelope": (_AUTH + "test_messages_auth_error_in_anthropic_envelope", "suites/test_all_formats.py::test_missing_key_is_401_in_the_format_envelope[messages-non-stream]"),
     "bearer_ignored": (_AUTH + "test_bearer_key_authenticates",),
     "x_api_key_ignored": (_AUTH + "test_x_api_key_header_authenticates",),
-    "missing_key_reported_as_invalid": (_AUTH + "test_missing_key_is_401_missing_api_key",),
+    "missing_key_reported_as_invalid": (_AUTH + "test_missing_key_is_401_missing_api_key", "suites/test_all_formats.py::test_missing_key_is_401_in_the_format_envelope[chat-non-stream]", "suites/test_all_formats.py::test_missing_key_is_401_in_the_format_envelope[responses-non-stream]"),
     "key_prefix_not_checked": (_AUTH + "test_key_with_wrong_prefix_is_rejected",),
     "conflicting_key_headers_accepted": (_AUTH + "test_conflicting_key_headers_are_401",),
     "bearer_scheme_case_sensitive": (_AUTH + "test_bearer_scheme_is_case_insensitive",),

@@ -13,7 +13,7 @@ _ROUTING = "suites/test_routing.py::"
 _SDK_ANTHROPIC = "suites/test_sdk_anthropic.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "msg_error_openai_envelope": (_MESSAGES + "test_errors_in_anthropic_envelope",),
+    "msg_error_openai_envelope": (_MESSAGES + "test_errors_in_anthropic_envelope", "suites/test_all_formats.py::test_unknown_model_is_404_in_the_format_envelope[messages-non-stream]"),
     "error_type_missing": (
         _RESPONSES + "test_errors_in_openai_envelope",
         _RESPONSES + "test_malformed_requests_are_4xx",

@@ -17,7 +17,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     # the message object
     "msg_thinking_dropped": (_MSG + "test_reasoning_as_thinking_blocks",),
     "msg_text_differs_across_formats": (_CROSS + "test_same_prompt_same_text_across_formats",),
-    "msg_parallel_tool_use_merged": (_MTOOLS + "test_parallel_tool_use",),
+    "msg_parallel_tool_use_merged": ("suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[messages-non-stream]", "suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[messages-stream]"),
     "msg_type_wrong": (
         _MSG + "test_message_per_provider", _MSG + "test_max_tokens_reached", _MTOOLS + "test_tool_use",
         _MTOOLS + "test_tool_result_round_trip", _MTOOLS + "test_tool_result_is_error",

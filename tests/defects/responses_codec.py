@@ -10,11 +10,11 @@ _RSDK = "suites/test_sdk_responses.py::"
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     # request decoding
     "previous_response_id_accepted": (_RESP + "test_previous_response_id_is_400",),
-    "resp_function_call_output_ignored": (_RTOOLS + "test_function_call_output_round_trip",),
+    "resp_function_call_output_ignored": ("suites/test_all_formats.py::test_tool_round_trip[responses-non-stream]", "suites/test_all_formats.py::test_tool_round_trip[responses-stream]"),
     # the Response object
     "resp_incomplete_reported_completed": (_RESP + "test_max_output_tokens_incomplete",),
     "resp_reasoning_item_missing": (_RESP + "test_reasoning_item",),
-    "resp_parallel_calls_merged": (_RTOOLS + "test_parallel_function_calls",),
+    "resp_parallel_calls_merged": ("suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[responses-non-stream]", "suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[responses-stream]"),
     "resp_object_wrong": (
         _RESP + "test_response_per_provider", _RESP + "test_input_items_and_instructions",
         _RTOOLS + "test_function_calls", _RSDK + "test_sdk_responses_create", _RSDK + "test_sdk_responses_function_call",

@@ -9,13 +9,13 @@ _CHAT_REASONING = "suites/test_chat_reasoning.py::"
 _CHAT_TOOLS = "suites/test_chat_tools.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "chat_upstream_host_leak": (_CHAT_ERRORS + "test_upstream_errors_do_not_leak",),
+    "chat_upstream_host_leak": ("suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-400]"),
     "upstream_auth_error_passed_through": (_CHAT_ERRORS + "test_upstream_status_mapping",),
     "chat_upstream_5xx_as_400": (_CHAT_ERRORS + "test_upstream_5xx_is_502",),
     "upstream_unavailable_as_502": (_CHAT_ERRORS + "test_upstream_unavailable_is_503",),
     "malformed_upstream_passed": (_CHAT_ERRORS + "test_malformed_upstream_is_502",),
     "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
-    "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output",),
+    "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output", "suites/test_all_formats.py::test_reasoning_switched_off_shows_none[chat-non-stream]"),
     "chat_stop_ignored": (_CHAT_BASIC + "test_stop_sequence",),
     "reasoning_dropped": (
         _CHAT_REASONING + "test_reasoning_content_reported",
