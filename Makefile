@@ -8,7 +8,7 @@ NODESTAMP := node_modules/.installed
 REPORTS := reports
 SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junitxml=$(REPORTS)/junit/suites.xml
 
-.PHONY: setup conformance test report bench clean
+.PHONY: setup lint conformance test report bench clean
 
 $(PYSTAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,17 @@ setup: $(PYSTAMP) $(NODESTAMP)
 conformance: setup
 	$(PY) -m pytest suites/ $(SUITE_REPORTS); status=$$?; $(MAKE) --no-print-directory report; exit $$status
 
-## make test: the project's own tests (specs, catalog, gateway, self-tests with every defect), then the suites
-test: setup
+## make lint: ruff over every Python tree (mypy --strict runs as tests/test_typing.py)
+lint: setup
+	$(VENV)/bin/ruff check gateway suites mocks tests loadtests
+
+## make test: lint, the project's own tests (specs, catalog, gateway, self-tests with every defect), then the
+## suites under both rule profiles (all: the reference's default; documented: what any other deployment gets)
+test: lint
 	$(PY) -m pytest tests/ --junitxml=$(REPORTS)/junit/tests.xml
 	$(PY) -m pytest suites/ $(SUITE_REPORTS)
+	$(PY) -m pytest suites/ -q --rules documented --junitxml=$(REPORTS)/junit/suites-documented.xml \
+		--coverage-json=$(REPORTS)/coverage-documented.json
 
 ## make report: render reports/allure-results to reports/html with Allure 3 (npm, no Java)
 report: $(NODESTAMP)
