@@ -6,17 +6,23 @@ arguments, sends them (plain or streamed, through the suites' contract-validatin
 the answer back as an :class:`Answer` — text, reasoning, tool calls, a finish reason in a common
 vocabulary (with the raw value), usage. Rules that hold for every format are then written once, over
 :class:`Answer`, and run with each driver (``suites/test_all_formats.py``).
+
+:class:`FormatDriver` is what the drivers share: model choice forwarded to the format's helpers (a
+:class:`ModelChoice`), a request body assembled from the format's own field names, the error read from
+its envelope. Each format's driver subclasses it and supplies the rest.
 """
 
 from __future__ import annotations
 
 import json
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import httpx
 
+from suites.checks import errors
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, param, param_names
@@ -29,7 +35,9 @@ __all__ = [
     "Driver",
     "ErrorReply",
     "Finish",
+    "FormatDriver",
     "Model",
+    "ModelChoice",
     "Named",
     "ToolCall",
     "ToolChoice",
@@ -204,6 +212,103 @@ class Driver(Protocol):
     def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
         """An error answer: ``status`` in the format's envelope (fails its envelope check otherwise)."""
         ...
+
+
+class ModelChoice(Protocol):
+    """How a format chooses its models (:mod:`suites.anthropic_stream` and :mod:`suites.responses_stream`
+    offer these as module functions)."""
+
+    def served(self, api: ApiClient, model: Model) -> bool:
+        """Whether the deployment serves ``model`` on the format's endpoint now."""
+        ...
+
+    def per_provider(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        """One served model per provider."""
+        ...
+
+    def plain_model(self, discovery: Discovery, api: ApiClient) -> Model:
+        """A served model that does not reason (skips when there is none)."""
+        ...
+
+    def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        """One tool-capable served model per provider (skips when there is none)."""
+        ...
+
+
+class FormatDriver(Driver):
+    """The part of :class:`Driver` every format implements the same way. A subclass sets ``name``,
+    ``endpoint``, ``envelope``, ``cost_always``, ``selection`` (its :class:`ModelChoice`) and
+    ``max_tokens_field``, says how its requests carry reasoning, tools and tool choice
+    (:meth:`_reasoning_on`, :meth:`_tool`, :meth:`_tool_choice`), builds the body (:meth:`_build`), sends
+    it and reads the answers."""
+
+    envelope: Literal["openai", "anthropic"] = "openai"
+    cost_always = False
+    selection: ModelChoice
+    max_tokens_field: str
+    """The request field that bounds the answer's length (chat's ``max_completion_tokens``, …)."""
+
+    def models(self, discovery: Discovery) -> list[Model]:
+        return sorted(discovery.serving(self.endpoint), key=lambda m: m["id"])
+
+    def served(self, api: ApiClient, model: Model) -> bool:
+        return self.selection.served(api, model)
+
+    def per_provider(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        return self.selection.per_provider(discovery, api)
+
+    def plain_model(self, discovery: Discovery, api: ApiClient) -> Model:
+        return self.selection.plain_model(discovery, api)
+
+    def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
+        return self.selection.tool_models(discovery, api)
+
+    def off_controls(self, model: Model) -> dict[str, Any]:
+        """By default the chat-style controls (:func:`reasoning_off`)."""
+        return reasoning_off(model)
+
+    def body(self, model: Model | str, prompt: Any = PROMPT, *, max_tokens: int | None = None,
+             tools: Sequence[Tool] = (), tool_choice: ToolChoice | None = None, stream: bool = False,
+             reasoning: bool | None = None, **extra: Any) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if reasoning is not None and not isinstance(model, str):
+            fields.update(self._reasoning_on(model) if reasoning else self.off_controls(model))
+        if max_tokens is not None:
+            fields[self.max_tokens_field] = max_tokens
+        if tools:
+            fields["tools"] = [self._tool(t) for t in tools]
+        if tool_choice is not None:
+            fields["tool_choice"] = self._tool_choice(tool_choice)
+        if stream:
+            fields.update(self._stream_fields())
+        return self._build(model, prompt, {**fields, **extra})
+
+    def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
+        if self.envelope == "anthropic":
+            error = errors.anthropic_error(response, contract, status=status)
+            return ErrorReply(status, error.get("type"), error.get("message"))
+        error = errors.openai_error(response, contract, status=status)
+        return ErrorReply(status, error.get("type"), error.get("message"), error.get("code"), error.get("param"))
+
+    @abstractmethod
+    def _reasoning_on(self, model: Model) -> dict[str, Any]:
+        """The request fields that switch ``model``'s reasoning on in this format."""
+
+    @abstractmethod
+    def _tool(self, tool: Tool) -> dict[str, Any]:
+        """``tool`` as this format's request declares it."""
+
+    @abstractmethod
+    def _tool_choice(self, choice: ToolChoice) -> Any:
+        """``choice`` in this format's ``tool_choice`` shape."""
+
+    def _stream_fields(self) -> dict[str, Any]:
+        """The fields that make a request streamed."""
+        return {"stream": True}
+
+    @abstractmethod
+    def _build(self, model: Model | str, prompt: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        """The format's request body for ``model`` and ``prompt``, with ``fields``."""
 
 
 def run(driver: Driver, api: ApiClient, body: dict[str, Any], *, stream: bool) -> Answer:

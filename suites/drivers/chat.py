@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pytest
 
 from suites import chat
 from suites.checks import chat as checks
-from suites.checks import errors
 from suites.client import ApiClient
-from suites.contract import Contract
 from suites.discovery import Discovery
-from suites.drivers.base import (
-    PROMPT,
-    Answer,
-    ErrorReply,
-    Finish,
-    Model,
-    Named,
-    ToolCall,
-    ToolChoice,
-    Usage,
-    reasoning_off,
-)
+from suites.drivers.base import Answer, Finish, FormatDriver, Model, Named, ToolCall, ToolChoice, Usage
 from suites.selection import reasoning_on
 from suites.streams import EventStream
 from suites.tools import Tool
@@ -51,16 +38,9 @@ def _calls(tool_calls: Any) -> list[ToolCall]:
             for c in tool_calls or ()]
 
 
-class ChatDriver:
-    """Chat Completions: ``messages`` in, ``choices[0].message`` (or ``delta`` chunks) out."""
-
-    name = "chat"
-    endpoint = chat.CHAT
-    cost_always = True
-    envelope: Literal["openai", "anthropic"] = "openai"
-
-    def models(self, discovery: Discovery) -> list[Model]:
-        return discovery.chat_models()
+class _ChatChoice:
+    """Chat's model choice: :mod:`suites.chat`'s, and the discovery's chat pools (each skipping with its
+    own message)."""
 
     def served(self, api: ApiClient, model: Model) -> bool:
         return chat.served(api, model)
@@ -79,25 +59,30 @@ class ChatDriver:
             pytest.skip("the deployment's catalog lists no tool-capable chat model (capabilities.tool_calling + tools)")
         return chat.per_provider(discovery, api, discovery.tool_models())
 
-    def off_controls(self, model: Model) -> dict[str, Any]:
-        return reasoning_off(model)
 
-    def body(self, model: Model | str, prompt: Any = PROMPT, *, max_tokens: int | None = None,
-             tools: Sequence[Tool] = (), tool_choice: ToolChoice | None = None, stream: bool = False,
-             reasoning: bool | None = None, **extra: Any) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if reasoning is not None and not isinstance(model, str):
-            fields.update(reasoning_on(model) if reasoning else self.off_controls(model))
-        if max_tokens is not None:
-            fields["max_completion_tokens"] = max_tokens
-        if tools:
-            fields["tools"] = [t.chat() for t in tools]
-        if tool_choice is not None:
-            fields["tool_choice"] = ({"type": "function", "function": {"name": tool_choice.name}}
-                                     if isinstance(tool_choice, Named) else tool_choice)
-        if stream:
-            fields.update(stream=True, stream_options={"include_usage": True})
-        return chat.chat_body(model, prompt, **{**fields, **extra})
+class ChatDriver(FormatDriver):
+    """Chat Completions: ``messages`` in, ``choices[0].message`` (or ``delta`` chunks) out."""
+
+    name = "chat"
+    endpoint = chat.CHAT
+    cost_always = True
+    selection = _ChatChoice()
+    max_tokens_field = "max_completion_tokens"
+
+    def _reasoning_on(self, model: Model) -> dict[str, Any]:
+        return reasoning_on(model)
+
+    def _tool(self, tool: Tool) -> dict[str, Any]:
+        return tool.chat()
+
+    def _tool_choice(self, choice: ToolChoice) -> Any:
+        return {"type": "function", "function": {"name": choice.name}} if isinstance(choice, Named) else choice
+
+    def _stream_fields(self) -> dict[str, Any]:
+        return {"stream": True, "stream_options": {"include_usage": True}}
+
+    def _build(self, model: Model | str, prompt: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        return chat.chat_body(model, prompt, **fields)
 
     def round_trip(self, body: dict[str, Any], calls: Sequence[ToolCall], results: Sequence[str]) -> dict[str, Any]:
         assistant = {"role": "assistant", "content": None, "tool_calls": [
@@ -133,7 +118,3 @@ class ChatDriver:
                       finish="error" if failed else _FINISH.get(str(raw), "other"), finish_raw=raw,
                       usage=_usage(usages[-1]) if usages else None, model=models[0] if models else None,
                       headers=result.headers, body=result.raw, raw=result, streamed=True)
-
-    def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
-        error = errors.openai_error(response, contract, status=status)
-        return ErrorReply(status, error.get("type"), error.get("message"), error.get("code"), error.get("param"))

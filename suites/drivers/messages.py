@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from suites import anthropic_stream as messages
-from suites.checks import errors
 from suites.checks import messages as checks
 from suites.client import ApiClient
-from suites.contract import Contract
-from suites.discovery import Discovery, param_names
+from suites.discovery import param_names
 from suites.drivers.base import (
-    PROMPT,
     Answer,
-    ErrorReply,
     Finish,
+    FormatDriver,
     Model,
     Named,
     ToolCall,
@@ -62,48 +59,29 @@ def _read(content: Sequence[dict[str, Any]]) -> tuple[str, str, list[ToolCall]]:
     return text, thinking, calls
 
 
-class MessagesDriver:
+class MessagesDriver(FormatDriver):
     """Anthropic Messages: ``messages`` of content blocks in, a ``message`` (or named events) out."""
 
     name = "messages"
     endpoint = messages.MESSAGES
-    cost_always = False
-    envelope: Literal["openai", "anthropic"] = "anthropic"
-
-    def models(self, discovery: Discovery) -> list[Model]:
-        return sorted(discovery.serving(self.endpoint), key=lambda m: m["id"])
-
-    def served(self, api: ApiClient, model: Model) -> bool:
-        return messages.served(api, model)
-
-    def per_provider(self, discovery: Discovery, api: ApiClient) -> list[Model]:
-        return messages.per_provider(discovery, api)
-
-    def plain_model(self, discovery: Discovery, api: ApiClient) -> Model:
-        return messages.plain_model(discovery, api)
-
-    def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
-        return messages.tool_models(discovery, api)
+    envelope = "anthropic"
+    selection = messages
+    max_tokens_field = "max_tokens"
 
     def off_controls(self, model: Model) -> dict[str, Any]:
         return thinking_off(model)
 
-    def body(self, model: Model | str, prompt: Any = PROMPT, *, max_tokens: int | None = None,
-             tools: Sequence[Tool] = (), tool_choice: ToolChoice | None = None, stream: bool = False,
-             reasoning: bool | None = None, **extra: Any) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if reasoning is not None and not isinstance(model, str):
-            fields.update(messages.reasoning_extra(model) if reasoning else self.off_controls(model))
-        if max_tokens is not None:
-            fields["max_tokens"] = max_tokens
-        if tools:
-            fields["tools"] = [t.messages() for t in tools]
-        if tool_choice is not None:
-            fields["tool_choice"] = ({"type": "tool", "name": tool_choice.name} if isinstance(tool_choice, Named)
-                                     else _CHOICE[tool_choice])
-        if stream:
-            fields["stream"] = True
-        return messages.message_body(model, prompt, **{**fields, **extra})
+    def _reasoning_on(self, model: Model) -> dict[str, Any]:
+        return messages.reasoning_extra(model)
+
+    def _tool(self, tool: Tool) -> dict[str, Any]:
+        return tool.messages()
+
+    def _tool_choice(self, choice: ToolChoice) -> Any:
+        return {"type": "tool", "name": choice.name} if isinstance(choice, Named) else _CHOICE[choice]
+
+    def _build(self, model: Model | str, prompt: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        return messages.message_body(model, prompt, **fields)
 
     def round_trip(self, body: dict[str, Any], calls: Sequence[ToolCall], results: Sequence[str]) -> dict[str, Any]:
         uses = [{"type": "tool_use", "id": c.id, "name": c.name, "input": parse_arguments(c.raw)[0]} for c in calls]
@@ -137,7 +115,3 @@ class MessagesDriver:
                       finish="error" if failed else _FINISH.get(str(raw), "other"), finish_raw=raw,
                       usage=_usage(usage) if usage else None, model=starts[0].get("model") if starts else None,
                       headers=result.headers, body=result.raw, raw=result, streamed=True)
-
-    def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
-        error = errors.anthropic_error(response, contract, status=status)
-        return ErrorReply(status, error.get("type"), error.get("message"))

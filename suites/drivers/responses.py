@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from suites import responses_stream as responses
-from suites.checks import errors
 from suites.checks import responses as checks
 from suites.client import ApiClient
-from suites.contract import Contract
-from suites.discovery import Discovery
-from suites.drivers.base import (
-    PROMPT,
-    Answer,
-    ErrorReply,
-    Finish,
-    Model,
-    Named,
-    ToolCall,
-    ToolChoice,
-    Usage,
-    reasoning_off,
-)
+from suites.drivers.base import Answer, Finish, FormatDriver, Model, Named, ToolCall, ToolChoice, Usage
 from suites.streams import EventStream
 from suites.tools import Tool
 
@@ -59,48 +45,25 @@ def _reasoning(output: Sequence[dict[str, Any]]) -> str:
                    for part in item.get("content") or ())
 
 
-class ResponsesDriver:
+class ResponsesDriver(FormatDriver):
     """OpenAI Responses: ``input`` items in, a ``response`` with ``output`` items (or its events) out."""
 
     name = "responses"
     endpoint = responses.RESPONSES
-    cost_always = False
-    envelope: Literal["openai", "anthropic"] = "openai"
+    selection = responses
+    max_tokens_field = "max_output_tokens"
 
-    def models(self, discovery: Discovery) -> list[Model]:
-        return sorted(discovery.serving(self.endpoint), key=lambda m: m["id"])
+    def _reasoning_on(self, model: Model) -> dict[str, Any]:
+        return responses.reasoning_extra(model)
 
-    def served(self, api: ApiClient, model: Model) -> bool:
-        return responses.served(api, model)
+    def _tool(self, tool: Tool) -> dict[str, Any]:
+        return tool.responses()
 
-    def per_provider(self, discovery: Discovery, api: ApiClient) -> list[Model]:
-        return responses.per_provider(discovery, api)
+    def _tool_choice(self, choice: ToolChoice) -> Any:
+        return {"type": "function", "name": choice.name} if isinstance(choice, Named) else choice
 
-    def plain_model(self, discovery: Discovery, api: ApiClient) -> Model:
-        return responses.plain_model(discovery, api)
-
-    def tool_models(self, discovery: Discovery, api: ApiClient) -> list[Model]:
-        return responses.tool_models(discovery, api)
-
-    def off_controls(self, model: Model) -> dict[str, Any]:
-        return reasoning_off(model)
-
-    def body(self, model: Model | str, prompt: Any = PROMPT, *, max_tokens: int | None = None,
-             tools: Sequence[Tool] = (), tool_choice: ToolChoice | None = None, stream: bool = False,
-             reasoning: bool | None = None, **extra: Any) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if reasoning is not None and not isinstance(model, str):
-            fields.update(responses.reasoning_extra(model) if reasoning else self.off_controls(model))
-        if max_tokens is not None:
-            fields["max_output_tokens"] = max_tokens
-        if tools:
-            fields["tools"] = [t.responses() for t in tools]
-        if tool_choice is not None:
-            fields["tool_choice"] = ({"type": "function", "name": tool_choice.name} if isinstance(tool_choice, Named)
-                                     else tool_choice)
-        if stream:
-            fields["stream"] = True
-        return responses.response_body(model, prompt, **{**fields, **extra})
+    def _build(self, model: Model | str, prompt: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        return responses.response_body(model, prompt, **fields)
 
     def round_trip(self, body: dict[str, Any], calls: Sequence[ToolCall], results: Sequence[str]) -> dict[str, Any]:
         items = body["input"] if isinstance(body["input"], list) else [{"role": "user", "content": body["input"]}]
@@ -132,7 +95,3 @@ class ResponsesDriver:
     def streamed(self, result: EventStream) -> Answer:
         final = checks.final_matches_events(result.payloads)
         return self._read(final, result.headers, result.raw, result, True)
-
-    def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
-        error = errors.openai_error(response, contract, status=status)
-        return ErrorReply(status, error.get("type"), error.get("message"), error.get("code"), error.get("param"))

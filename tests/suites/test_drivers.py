@@ -4,6 +4,7 @@ the same neutral terms, builds round trips the contract accepts, and the checks 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -55,6 +56,32 @@ def test_every_driver_builds_a_round_trip_the_contract_accepts(name: str) -> Non
                              calls, ["Sunny"])
     assert not CONTRACT.schema_errors(f"#/components/schemas/{REQUEST_SCHEMA[name]}", body)
     assert "call_1" in json.dumps(body) and "Sunny" in json.dumps(body)
+
+
+MAX_TOKENS = {"chat": "max_completion_tokens", "messages": "max_tokens", "responses": "max_output_tokens"}
+ERROR_BODY: dict[str, dict[str, Any]] = {
+    "openai": {"error": {"message": "no such model", "type": "invalid_request_error", "code": "model_not_found",
+                         "param": "model"}},
+    "anthropic": {"type": "error", "error": {"type": "not_found_error", "message": "no such model"}},
+}
+
+
+@pytest.mark.parametrize("name", list(DRIVERS))
+def test_every_driver_builds_a_request_in_its_own_fields(name: str) -> None:
+    driver = DRIVERS[name]
+    body = driver.body("m", max_tokens=5, tools=[tools.WEATHER], tool_choice="required", stream=True)
+    assert not CONTRACT.schema_errors(f"#/components/schemas/{REQUEST_SCHEMA[name]}", body)
+    assert body[MAX_TOKENS[name]] == 5 and body["stream"] is True and len(body["tools"]) == 1
+
+
+@pytest.mark.parametrize("name", list(DRIVERS))
+def test_every_driver_reads_its_error_envelope(name: str) -> None:
+    driver = DRIVERS[name]
+    reply = driver.error(httpx.Response(404, json=ERROR_BODY[driver.envelope]), CONTRACT, status=404)
+    assert (reply.status, reply.message) == (404, "no such model")
+    assert reply.code == ("model_not_found" if driver.envelope == "openai" else None)
+    with pytest.raises(CheckFailure):
+        driver.error(httpx.Response(404, json=ERROR_BODY[driver.envelope]), CONTRACT, status=400)
 
 
 @pytest.mark.parametrize("raw,ok", [(ARGS, True), ("", True), ({"a": 1}, True), ('{"location":"Par', False),
@@ -125,19 +152,15 @@ def test_round_trip_check() -> None:
             formats.round_trip_answered(broken, ["Sunny"], quoted=True)
 
 
-def test_unknown_model_check_reads_each_envelope() -> None:
-    formats.unknown_model_not_found(ErrorReply(404, "not_found_error", "x", "model_not_found"), "openai")
-    formats.unknown_model_not_found(ErrorReply(404, "not_found_error", "x"), "anthropic")
+@pytest.mark.parametrize("check,status,type_,code,other_code", [
+    (formats.unknown_model_not_found, 404, "not_found_error", "model_not_found", "invalid_parameter"),
+    (formats.missing_key_401, 401, "authentication_error", "missing_api_key", "invalid_api_key"),
+], ids=["unknown-model", "missing-key"])
+def test_error_checks_read_each_envelope(check: Callable[[ErrorReply, str], None], status: int, type_: str,
+                                         code: str, other_code: str) -> None:
+    check(ErrorReply(status, type_, "x", code), "openai")
+    check(ErrorReply(status, type_, "x"), "anthropic")
     with pytest.raises(CheckFailure):
-        formats.unknown_model_not_found(ErrorReply(404, "not_found_error", "x", "invalid_parameter"), "openai")
+        check(ErrorReply(status, type_, "x", other_code), "openai")
     with pytest.raises(CheckFailure):
-        formats.unknown_model_not_found(ErrorReply(404, "invalid_request_error", "x"), "anthropic")
-
-
-def test_missing_key_check_reads_each_envelope() -> None:
-    formats.missing_key_401(ErrorReply(401, "authentication_error", "x", "missing_api_key"), "openai")
-    formats.missing_key_401(ErrorReply(401, "authentication_error", "x"), "anthropic")
-    with pytest.raises(CheckFailure):
-        formats.missing_key_401(ErrorReply(401, "authentication_error", "x", "invalid_api_key"), "openai")
-    with pytest.raises(CheckFailure):
-        formats.missing_key_401(ErrorReply(401, "invalid_request_error", "x"), "anthropic")
+        check(ErrorReply(status, "invalid_request_error", "x"), "anthropic")
