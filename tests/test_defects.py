@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import suites.raises  # noqa: F401 (registers its rule here, once: pytester forgets modules an inline run imports)
 from gateway.testing import DEFECTS
 from suites import ROOT
 from suites.launcher import Deployment
@@ -34,6 +35,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--zero-credit-key={deployment.zero_credit_key}",
         f"--rate-limited-key={deployment.rate_limited_key}",
         "--mock-upstreams",
+        f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",

@@ -42,6 +42,7 @@ AVAILABLE_FILTER_IGNORED = defect("available_filter_ignored", "?available=true l
 MODEL_DETAIL_DROPS_PARAMETERS = defect(
     "model_detail_drops_parameters", "GET /v1/models/{id} is the same object as the list entry"
 )
+MODEL_DETAIL_WRONG_ID = defect("model_detail_wrong_id", "GET /v1/models/{id} returns that model")
 MODELS_AVAILABLE_GARBAGE_500 = defect(
     "models_available_garbage_500", "no query value makes GET /v1/models a 5xx"
 )
@@ -227,6 +228,26 @@ def _detail_without_parameters(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
 
     return trimmed
+
+
+@layer(MODEL_DETAIL_WRONG_ID, at="authenticated")
+def _detail_of_another_model(app: ASGIApp) -> ASGIApp:
+    async def another(scope: Scope, receive: Receive, send: Send) -> None:
+        entries = list(state_of(scope).catalog.models.values())
+
+        def rewrite(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Reply | None:
+            model = json_body(body)
+            if status != 200 or not isinstance(model, dict):
+                return None
+            other = next((m for m in entries if m.id != model.get("id")), None)
+            return None if other is None else (status, headers, other.public_json)
+
+        if _detail(scope):
+            await rewrite_response(app, scope, receive, send, rewrite)
+        else:
+            await app(scope, receive, send)
+
+    return another
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

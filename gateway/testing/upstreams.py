@@ -4,7 +4,7 @@ and the OpenAI-compatible adapters (``gateway/upstreams/openai_compat.py``).
 Translation defects replace the shared client's ``error_for`` / ``read_json`` on its instance; adapter
 defects wrap each OpenAI-compatible entry of ``state.adapters`` (and of a composite adapter's own
 table, such as DeepReasoning's), rewriting the IR request before the upstream call and the IR result or
-stream events after it.
+stream events after it; ``reasoning_forced_on`` wraps every entry of ``state.adapters``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ REASONING_CONTROLS_IGNORED = defect(
 )
 CHAT_STOP_IGNORED = defect("chat_stop_ignored", "stop sequences end the answer")
 REASONING_DROPPED = defect("reasoning_dropped", "a reasoner's chain of thought reaches the client")
+REASONING_FORCED_ON = defect(
+    "reasoning_forced_on", "a model without capabilities.thinking, not asked to reason, shows no reasoning"
+)
+
+_FORCED_REASONING = "The user asks a question; let me think it through step by step before answering."
 
 _EMPTY_ANSWER: dict[str, Any] = {
     "choices": [{"message": {"content": ""}, "finish_reason": "stop"}],
@@ -117,6 +122,36 @@ class _OpenAICompatible:
                 await close()
 
 
+class _ForcedReasoning:
+    """Any adapter whose plain models, not asked to reason, reason anyway (at the adapter seam)."""
+
+    def __init__(self, inner: ChatAdapter, active: ActiveDefects) -> None:
+        self._inner, self._active = inner, active
+
+    def _forced(self, request: ChatRequest) -> bool:
+        asked = request.reasoning.enabled or request.reasoning.effort or request.reasoning.budget_tokens
+        thinks = bool((request.model.public.get("capabilities") or {}).get("thinking"))
+        return self._active.on(REASONING_FORCED_ON.name) and not asked and not thinks
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        result = await self._inner.complete(request)
+        if self._forced(request) and not result.reasoning:
+            return dataclasses.replace(result, reasoning=_FORCED_REASONING)
+        return result
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        if self._forced(request):
+            yield ReasoningDelta(_FORCED_REASONING)
+        events = self._inner.stream(request)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+
 def _wrapped(table: dict[str, ChatAdapter], active: ActiveDefects) -> None:
     for family, adapter in table.items():
         if isinstance(adapter, OpenAICompatibleAdapter):
@@ -131,3 +166,5 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
         if isinstance(inner, dict):
             _wrapped(inner, active)
     _wrapped(state.adapters, active)
+    for family, adapter in list(state.adapters.items()):
+        state.adapters[family] = _ForcedReasoning(adapter, active)

@@ -14,13 +14,15 @@ from tests.defects import (
     envelope,
     messages_codec,
     models,
+    proxying,
     responses_codec,
     upstreams,
 )
 
 __all__ = ["CAUGHT_BY"]
 
-_AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec)
+_AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
+          proxying)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

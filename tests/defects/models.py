@@ -16,5 +16,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "list_object_missing": (_MODELS + "test_list_models_conforms",),
     "available_filter_ignored": (_MODELS + "test_available_filter_lists_only_available_models",),
     "model_detail_drops_parameters": (_MODELS + "test_retrieve_matches_list_entry",),
+    "model_detail_wrong_id": (_MODELS + "test_retrieve_matches_list_entry",),
     "models_available_garbage_500": (_SCHEMATHESIS + "test_fuzz",),
 }

@@ -17,6 +17,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
     "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output", "suites/test_all_formats.py::test_reasoning_switched_off_shows_none[chat-non-stream]"),
     "chat_stop_ignored": (_CHAT_BASIC + "test_stop_sequence",),
+    "reasoning_forced_on": (
+        "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[chat-non-stream]",
+        "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[messages-non-stream]",
+        "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[responses-stream]",
+    ),
     "reasoning_dropped": (
         _CHAT_REASONING + "test_reasoning_content_reported",
         _CHAT_REASONING + "test_thinking_block_formatting",
