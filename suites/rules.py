@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
@@ -126,11 +127,28 @@ VIOLATED = "violated, not applied: "
 _STATE: dict[str, Profile] = {"profile": "all"}
 
 
+_ORIGIN: dict[str, str] = {}
+"""The module that registered each rule."""
+
+
+def _registering_module() -> str:
+    frame = sys._getframe(1)
+    while frame.f_globals.get("__name__") == __name__ and frame.f_back is not None:
+        frame = frame.f_back
+    return str(frame.f_globals.get("__name__"))
+
+
 def register(name: str, source: str, says: str = "") -> Rule:
-    """Register rule ``name``; a name already registered is refused."""
+    """Register rule ``name``; a name another module (or another statement) already registered is
+    refused. The same module registering the same rule again — a module imported anew, as pytest's
+    in-process runs do — gets the rule it registered before."""
+    rule = Rule(name, source, says)
+    origin = _registering_module()
     if name in RULES:
-        raise ValueError(f"rule {name!r} is registered twice")
-    RULES[name] = rule = Rule(name, source, says)
+        if RULES[name] == rule and _ORIGIN[name] == origin:
+            return RULES[name]
+        raise ValueError(f"rule {name!r} is registered twice ({_ORIGIN[name]}, {origin})")
+    RULES[name], _ORIGIN[name] = rule, origin
     return rule
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-import suites.raises  # noqa: F401 (registers its rule here, once: pytester forgets modules an inline run imports)
 from gateway.testing import DEFECTS
 from suites import ROOT
 from suites.launcher import Deployment

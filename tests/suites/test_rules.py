@@ -240,3 +240,18 @@ def test_every_rule_says_what_it_expects() -> None:
     load_rules()
     silent = sorted(name for name, rule in RULES.items() if not rule.says.strip())
     assert not silent, f"rules without a statement (the 'expected:' of their failures): {silent[:10]}"
+
+
+def test_a_module_imported_anew_gets_its_rule_back() -> None:
+    """pytest's in-process runs import suite modules anew: the same registration is not a duplicate, a
+    different one under the same name still is."""
+    from suites import rules
+
+    try:
+        first = rules.register("reimported_demo", "decision:D-2", "a demo rule")
+        assert rules.register("reimported_demo", "decision:D-2", "a demo rule") is first
+        with pytest.raises(ValueError, match="registered twice"):
+            rules.register("reimported_demo", "decision:D-5", "a demo rule")
+    finally:
+        rules.RULES.pop("reimported_demo", None)
+        rules._ORIGIN.pop("reimported_demo", None)
