@@ -1,7 +1,7 @@
 """Gateway settings: a TOML file, then environment variables on top.
 
     [server]    host, port
-    [store]     path                         SQLite file holding accounts, keys and credits
+    [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
     [limits]    max_body_bytes
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call)
@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FAMILIES", "ROOT", "Settings", "SettingsError", "Upstream", "load_settings"]
+from gateway.resources import catalog_file
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["FAMILIES", "Settings", "SettingsError", "Upstream", "load_settings"]
+
 
 FAMILIES: dict[str, int] = {
     "openai": 9101,
@@ -52,8 +53,8 @@ class Upstream:
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
-    db_path: Path = ROOT / "empirio.db"
-    catalog_path: Path = ROOT / "fixtures" / "catalog" / "models.yaml"
+    db_path: Path = Path("empirio.db")
+    catalog_path: Path = field(default_factory=catalog_file)
     max_body_bytes: int = 20 * 1024 * 1024
     connect_timeout: float = 5.0
     read_timeout: float = 120.0
@@ -89,8 +90,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     return Settings(
         host=env.get("EMPIRIO_HOST", server.get("host", "127.0.0.1")),
         port=int(env.get("EMPIRIO_PORT", server.get("port", 8080))),
-        db_path=Path(env.get("EMPIRIO_DB", store.get("path", ROOT / "empirio.db"))),
-        catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", Settings.catalog_path))),
+        db_path=Path(env.get("EMPIRIO_DB", store.get("path", "empirio.db"))),
+        catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", catalog_file()))),
         max_body_bytes=int(limits.get("max_body_bytes", Settings.max_body_bytes)),
         connect_timeout=float(timeouts.get("connect", Settings.connect_timeout)),
         read_timeout=float(env.get("EMPIRIO_READ_TIMEOUT", timeouts.get("read", Settings.read_timeout))),

@@ -11,12 +11,12 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from gateway.config import ROOT
 from gateway.errors import InvalidRequest
+from gateway.resources import spec_file
 
 __all__ = ["RequestSchema", "request_schema"]
 
-SPEC_PATH = ROOT / "specs" / "openapi.yaml"
+SPEC_PATH = spec_file("openapi.yaml")
 
 
 @lru_cache(maxsize=1)
