@@ -62,6 +62,7 @@ class Catalog:
     models: dict[str, CatalogModel]
     list_json: bytes
     available_list_json: bytes
+    unavailable_list_json: bytes
 
     def get(self, model_id: str) -> CatalogModel | None:
         return self.models.get(model_id)
@@ -137,8 +138,10 @@ def load_catalog(path: Path) -> Catalog:
         )
     everything = [m.public for m in models.values()]
     available = [m.public for m in models.values() if m.available]
+    unavailable = [m.public for m in models.values() if not m.available]
     return Catalog(
         models=models,
         list_json=_dumps({"object": "list", "data": everything}),
         available_list_json=_dumps({"object": "list", "data": available}),
+        unavailable_list_json=_dumps({"object": "list", "data": unavailable}),
     )

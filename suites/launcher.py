@@ -32,6 +32,10 @@ __all__ = ["REFERENCE_MODULES", "Deployment", "ReferenceMissing", "free_ports", 
 REFERENCE_MODULES = ("gateway", "mocks", "starlette", "uvicorn", "aiohttp")
 """What self-launch runs: the reference's packages and their server stack (the ``reference`` extra)."""
 
+READ_TIMEOUT_SECONDS = "3"
+"""The reference's upstream read timeout under test (``EMPIRIO_READ_TIMEOUT``, unless already set): short,
+so a check can make an upstream hang past it quickly; the mocks answer far faster."""
+
 INSTALL_HINT = "pip install 'empirio-conformance[reference]'"
 
 
@@ -163,6 +167,7 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         "EMPIRIO_DEFECTS": ",".join(defects),
         "PYTHONUNBUFFERED": "1",
     })
+    env.setdefault("EMPIRIO_READ_TIMEOUT", READ_TIMEOUT_SECONDS)
     for family, port in mock_ports.items():
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
 

@@ -190,3 +190,24 @@ def test_no_upstream_leak_in_upstream_errors(api: ApiClient, contract: Contract,
             no_leaks(response.content)
             no_leaks(response.headers)
     failures.raise_any()
+
+
+HANG_SECONDS = 10
+"""How long the upstream stays silent; a deployment whose upstream read timeout is longer answers 200."""
+
+
+@pytest.mark.rule("upstream_timeout_502", "no_upstream_leak", "openai_error_envelope", "anthropic_error_envelope")
+@FORMATS
+def test_upstream_timeout_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool,
+                                 driver: Driver) -> None:
+    """An upstream that accepts the request and then says nothing past the gateway's read timeout is a
+    502 ``upstream_error`` in the format's envelope, showing nothing of the upstream (D-11)."""
+    model = driver.plain_model(discovery, api)
+    prompt = f"[[mock:fault=hang:{HANG_SECONDS}s]] Say hello."
+    response = driver.create(api, driver.body(model, prompt), retry_429=False)
+    if response.status_code == 200:
+        pytest.skip(f"the deployment waits more than {HANG_SECONDS} s for an upstream (its read timeout is longer)")
+    formats.upstream_timeout_502(response)
+    formats.upstream_timeout_502(response, driver.error(response, contract, status=502))
+    no_leaks(response.content)
+    no_leaks(response.headers)

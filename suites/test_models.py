@@ -1,4 +1,4 @@
-"""The model catalog: ``GET /v1/models`` (and ``?available=true``) and ``GET /v1/models/{id}``."""
+"""The model catalog: ``GET /v1/models`` (and ``?available=true|false``) and ``GET /v1/models/{id}``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from suites.checks import errors, expect
-from suites.checks.behaviour import status_is
+from suites.checks.behaviour import param_named, status_is
 from suites.checks.models import model_list
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -41,10 +41,36 @@ def test_available_filter_lists_only_available_models(api: ApiClient, discovery:
            f"missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}")
 
 
+@pytest.mark.rule("available_filter_false")
+def test_available_false_lists_only_unavailable_models(api: ApiClient, discovery: Discovery) -> None:
+    need_catalog(discovery)
+    response = api.get("/v1/models", params={"available": "false"})
+    status_is("available_filter_false", response, 200)
+    listed = model_list(response.json())
+    available = [m["id"] for m in listed if m.get("available") is not False]
+    expect("available_filter_false", not available, "only models with available: false", available[:10])
+    expected = {m["id"] for m in discovery.models if m.get("available") is False}
+    got = {m["id"] for m in listed}
+    expect("available_filter_false", got == expected, f"exactly the {len(expected)} unavailable models",
+           f"missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}")
+
+
 @pytest.mark.rule("available_value_400")
 def test_invalid_available_value_is_400(api: ApiClient, contract: Contract) -> None:
     response = api.get("/v1/models", params={"available": "perhaps"})
     errors.openai_error(response, contract, status=400, type="invalid_request_error")
+
+
+LAX_AVAILABLE = ["1", "0", "yes", "no", "TRUE", ""]
+
+
+@pytest.mark.parametrize("value", LAX_AVAILABLE, ids=[v or "empty" for v in LAX_AVAILABLE])
+@pytest.mark.rule("available_value_strict", "error_param")
+def test_available_accepts_only_true_or_false(api: ApiClient, contract: Contract, value: str) -> None:
+    response = api.get("/v1/models", params={"available": value})
+    status_is("available_value_strict", response, 400)
+    error = errors.openai_error(response, contract, status=400, type="invalid_request_error", code="invalid_parameter")
+    param_named(error, "available")
 
 
 @pytest.mark.rule("retrieve_model", "retrieve_matches_list")

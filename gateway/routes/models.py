@@ -10,29 +10,32 @@ from gateway.state import state_of
 
 __all__ = ["AVAILABLE_FALSE", "AVAILABLE_TRUE", "list_models", "retrieve_model"]
 
-AVAILABLE_TRUE = frozenset({"true", "1", "yes"})
-AVAILABLE_FALSE = frozenset({"false", "0", "no"})
+AVAILABLE_TRUE = frozenset({"true"})
+AVAILABLE_FALSE = frozenset({"false"})
 
 
 def _json(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _available_only(request: Request) -> bool:
+def _available_filter(request: Request) -> bool | None:
+    """The ``available`` filter asked for: ``True``, ``False`` or ``None`` (absent); D-15, D-37."""
     raw = request.query_params.get("available")
     if raw is None:
-        return False
-    value = raw.strip().lower()
-    if value in AVAILABLE_TRUE:
+        return None
+    if raw in AVAILABLE_TRUE:
         return True
-    if value in AVAILABLE_FALSE:
+    if raw in AVAILABLE_FALSE:
         return False
     raise InvalidRequest("'available' must be true or false.", param="available", code="invalid_parameter")
 
 
 async def list_models(request: Request) -> Response:
-    state = state_of(request.scope)
-    return _json(state.catalog.available_list_json if _available_only(request) else state.catalog.list_json)
+    catalog = state_of(request.scope).catalog
+    wanted = _available_filter(request)
+    if wanted is None:
+        return _json(catalog.list_json)
+    return _json(catalog.available_list_json if wanted else catalog.unavailable_list_json)
 
 
 async def retrieve_model(request: Request) -> Response:

@@ -43,6 +43,12 @@ MODEL_DETAIL_DROPS_PARAMETERS = defect(
     "model_detail_drops_parameters", "GET /v1/models/{id} is the same object as the list entry"
 )
 MODEL_DETAIL_WRONG_ID = defect("model_detail_wrong_id", "GET /v1/models/{id} returns that model")
+AVAILABLE_FALSE_LISTS_ALL = defect(
+    "available_false_lists_all", "?available=false lists only the models with available: false"
+)
+AVAILABLE_VALUE_LAX = defect(
+    "available_value_lax", "?available= accepts exactly true and false (not 1, 0, yes, no, TRUE)"
+)
 MODELS_AVAILABLE_GARBAGE_500 = defect(
     "models_available_garbage_500", "no query value makes GET /v1/models a 5xx"
 )
@@ -175,6 +181,31 @@ def _filter_ignored(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return unfiltered
+
+
+@layer(AVAILABLE_FALSE_LISTS_ALL, at="authenticated")
+def _false_lists_all(app: ASGIApp) -> ASGIApp:
+    async def unfiltered(scope: Scope, receive: Receive, send: Send) -> None:
+        if _listing(scope) and _available(scope) in AVAILABLE_FALSE:
+            scope = _with_available(scope, None)
+        await app(scope, receive, send)
+
+    return unfiltered
+
+
+_LAX_VALUES = {"1": "true", "yes": "true", "on": "true", "0": "false", "no": "false", "off": "false"}
+
+
+@layer(AVAILABLE_VALUE_LAX, at="authenticated")
+def _lax_values(app: ASGIApp) -> ASGIApp:
+    async def lenient(scope: Scope, receive: Receive, send: Send) -> None:
+        value = _available(scope) if _listing(scope) else None
+        if value:
+            folded = value.strip().lower()
+            scope = _with_available(scope, _LAX_VALUES.get(folded, folded))
+        await app(scope, receive, send)
+
+    return lenient
 
 
 @layer(COLON_IDS_NOT_ROUTED, at="authenticated")

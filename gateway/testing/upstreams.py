@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, UpstreamError
+from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
 from gateway.ir import ChatRequest, ChatResult, ReasoningDelta, ReasoningOptions, StreamEvent
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
@@ -37,6 +37,9 @@ CHAT_UPSTREAM_5XX_AS_400 = defect(
 )
 UPSTREAM_UNAVAILABLE_AS_502 = defect(
     "upstream_unavailable_as_502", "an upstream 503/429 is 503 model_unavailable"
+)
+UPSTREAM_TIMEOUT_AS_503 = defect(
+    "upstream_timeout_as_503", "an upstream that does not answer in time is 502 upstream_error, not 503"
 )
 MALFORMED_UPSTREAM_PASSED = defect(
     "malformed_upstream_passed", "an unreadable upstream answer is 502, not a broken 200"
@@ -84,6 +87,45 @@ def _patch_http(http: UpstreamHTTP, active: ActiveDefects) -> None:
 
     setattr(http, "error_for", error_for)  # noqa: B010 (an instance patch, test mode only)
     setattr(http, "read_json", lenient_read_json)  # noqa: B010
+    _patch_timeouts(http, active)
+
+
+def _timed_out(error: UpstreamError) -> bool:
+    return isinstance(error.__cause__, TimeoutError | aiohttp.ServerTimeoutError)
+
+
+def _as_unavailable() -> ModelUnavailable:
+    return ModelUnavailable("The model did not answer in time. Retry shortly.")
+
+
+def _patch_timeouts(http: UpstreamHTTP, active: ActiveDefects) -> None:
+    """``upstream_timeout_as_503``: the translated timeout of either call becomes a 503."""
+    post_json, post_sse = http.post_json, http.post_sse
+
+    async def timed_json(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return await post_json(*args, **kwargs)
+        except UpstreamError as error:
+            if _timed_out(error) and active.on(UPSTREAM_TIMEOUT_AS_503.name):
+                raise _as_unavailable() from error.__cause__
+            raise
+
+    async def timed_sse(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        events = post_sse(*args, **kwargs)
+        try:
+            async for event in events:
+                yield event
+        except UpstreamError as error:
+            if _timed_out(error) and active.on(UPSTREAM_TIMEOUT_AS_503.name):
+                raise _as_unavailable() from error.__cause__
+            raise
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+    setattr(http, "post_json", timed_json)  # noqa: B010
+    setattr(http, "post_sse", timed_sse)  # noqa: B010
 
 
 class _OpenAICompatible:

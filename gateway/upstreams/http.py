@@ -38,11 +38,11 @@ async def upstream_errors() -> AsyncIterator[None]:
     except GatewayError:
         raise
     except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise ModelUnavailable("The model did not answer in time. Retry shortly.") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, ConnectionError) as exc:
-        if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-            raise UpstreamError("The model provider's answer was cut short.") from exc
-        raise ModelUnavailable("The model is temporarily unavailable. Retry shortly.") from exc
+        raise UpstreamError("The model provider did not answer in time.") from exc
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
+        raise UpstreamError("The model provider's answer was cut short.") from exc
+    except (aiohttp.ClientConnectionError, ConnectionError) as exc:
+        raise UpstreamError("The model provider could not be reached.") from exc
     except (ValueError, KeyError, TypeError, IndexError, aiohttp.ClientError) as exc:
         raise UpstreamError("The model provider returned an unreadable answer.") from exc
 

@@ -94,6 +94,9 @@ register_all("anthropic:tool-use", {
 register("messages_invalid_tools_400", "decision:D-21", "malformed tools or tool_choice are a 400 from the gateway")
 register("available_filter", "docs:getting-started#quickstart", "?available=true lists exactly the available models")
 register("available_value_400", "decision:D-15", "?available= other than true/false is a 400")
+register("available_filter_false", "decision:D-15", "?available=false lists exactly the models with available: false")
+register("available_value_strict", "decision:D-37",
+         "?available= is exactly true or false: 1, 0, yes, no, TRUE or empty are a 400 invalid_parameter")
 register("retrieve_model", "docs:models-and-pricing#retrieve-one-model", "GET /v1/models/{id} returns that model")
 register("retrieve_matches_list", "decision:D-5", "GET /v1/models/{id} returns exactly the model's list entry")
 register("model_ids_with_colon", "decision:D-5", "variant ids with a colon resolve on GET /v1/models/{id}")

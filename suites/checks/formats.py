@@ -37,6 +37,7 @@ __all__ = [
     "tool_calls_valid",
     "unknown_model_not_found",
     "upstream_failure_status",
+    "upstream_timeout_502",
     "usage_adds_up",
     "usage_cost",
 ]
@@ -244,3 +245,16 @@ def upstream_failure_status(response: httpx.Response, fault: str) -> None:
     gateway could not pre-validate a 400 — never the provider's own status."""
     expect("upstream_failure_status", response.status_code in (400, 502, 503), f"400, 502 or 503 for upstream {fault}",
            f"{response.status_code}: {response.text[:200]}")
+
+
+register("upstream_timeout_502", "decision:D-11",
+         "an upstream that does not answer in time is a 502 upstream_error, not a 503 model_unavailable")
+
+
+def upstream_timeout_502(response: httpx.Response, reply: ErrorReply | None = None) -> None:
+    """Rule ``upstream_timeout_502`` (D-11): the gateway gave up waiting for the upstream and answers 502;
+    with ``reply`` (the error read from the envelope), its code is ``upstream_error`` where it has one."""
+    expect("upstream_timeout_502", response.status_code == 502, "502 for an upstream that did not answer in time",
+           f"{response.status_code}: {response.text[:200]}")
+    if reply is not None:
+        expect("upstream_timeout_502", reply.code in (None, "upstream_error"), "code upstream_error", reply.code)

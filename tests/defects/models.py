@@ -17,5 +17,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "available_filter_ignored": (_MODELS + "test_available_filter_lists_only_available_models",),
     "model_detail_drops_parameters": (_MODELS + "test_retrieve_matches_list_entry",),
     "model_detail_wrong_id": (_MODELS + "test_retrieve_matches_list_entry",),
+    "available_false_lists_all": (_MODELS + "test_available_false_lists_only_unavailable_models",),
+    "available_value_lax": (
+        _MODELS + "test_available_accepts_only_true_or_false[1]",
+        _MODELS + "test_available_accepts_only_true_or_false[yes]",
+        _MODELS + "test_available_accepts_only_true_or_false[TRUE]",
+    ),
     "models_available_garbage_500": (_SCHEMATHESIS + "test_fuzz",),
 }

@@ -13,6 +13,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "upstream_auth_error_passed_through": (_CHAT_ERRORS + "test_upstream_status_mapping",),
     "chat_upstream_5xx_as_400": (_CHAT_ERRORS + "test_upstream_5xx_is_502",),
     "upstream_unavailable_as_502": (_CHAT_ERRORS + "test_upstream_unavailable_is_503",),
+    "upstream_timeout_as_503": (
+        "suites/test_all_formats.py::test_upstream_timeout_is_502[chat]",
+        "suites/test_all_formats.py::test_upstream_timeout_is_502[messages]",
+        "suites/test_all_formats.py::test_upstream_timeout_is_502[responses]",
+    ),
     "malformed_upstream_passed": (_CHAT_ERRORS + "test_malformed_upstream_is_502",),
     "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
     "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output", "suites/test_all_formats.py::test_reasoning_switched_off_shows_none[chat-non-stream]"),
