@@ -187,9 +187,11 @@ def test_reasoning_content_sent_back_is_accepted(api: ApiClient, discovery: Disc
 
 
 def _tool_reasoners(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
+    """One reasoner that calls tools per provider, those with a reasoning control (thinking mode switched
+    on by the request) first."""
     calling = {m["id"] for m in discovery.tool_models()}
     chosen: dict[str, dict[str, Any]] = {}
-    for model in _reasoners(discovery, api):
+    for model in sorted(_reasoners(discovery, api), key=lambda m: not reasoning_on(m)):
         if model["id"] in calling:
             chosen.setdefault(str(model.get("owned_by", "")), model)
     if not chosen:
