@@ -1,5 +1,6 @@
 """OpenAI-compatible providers (Qwen, Seed, Mistral, Nova, MiMo… and DeepSeek), from one parameterised
-base: a :class:`Dialect` says what differs — the path, the output-limit field, reasoning controls.
+base: a :class:`Dialect` says what differs — the path, the output-limit field, reasoning controls, and
+whether a tool-call turn carries its ``reasoning_content`` back (DeepSeek thinking mode, D-8).
 """
 
 from __future__ import annotations
