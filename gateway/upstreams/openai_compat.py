@@ -44,7 +44,8 @@ class Dialect:
     limit_field: str
     reasoning_controls: bool
     tool_turn_reasoning: bool = False
-    """Assistant turns with tool calls carry their ``reasoning_content`` back (DeepSeek thinking mode), D-8."""
+    """Assistant turns carry their ``reasoning_content`` back, ``""`` on a tool-call turn that came without
+    it (DeepSeek thinking mode needs it after tool calls and ignores it elsewhere), D-8."""
 
 
 OPENAI = Dialect(path="/v1/chat/completions", limit_field="max_completion_tokens", reasoning_controls=False)
@@ -73,8 +74,8 @@ def _message(m: Message, *, keep_reasoning: bool = False) -> dict[str, Any]:
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
             for c in m.tool_calls
         ]
-        if keep_reasoning:
-            out["reasoning_content"] = m.reasoning or ""
+    if keep_reasoning and m.role == "assistant" and (m.tool_calls or m.reasoning):
+        out["reasoning_content"] = m.reasoning or ""
     return out
 
 

@@ -1,5 +1,5 @@
 """Reasoning sent back by a client (D-8): Anthropic thinking blocks into the IR, and what each upstream
-adapter forwards — DeepSeek thinking-mode tool turns keep ``reasoning_content``, R1 and plain
+adapter forwards — DeepSeek (thinking-mode) assistant turns keep ``reasoning_content``, R1 and plain
 OpenAI-compatible upstreams and Anthropic get none."""
 
 from __future__ import annotations
@@ -41,7 +41,14 @@ def _adapter(dialect: Any) -> OpenAICompatibleAdapter:
 
 def test_deepseek_thinking_mode_tool_turn_keeps_its_reasoning() -> None:
     messages = _sent(_adapter(DEEPSEEK), "deepseek-v4-pro")
-    assert [m.get("reasoning_content") for m in messages] == [None, "I should call the tool.", None, None, None]
+    assert [m.get("reasoning_content") for m in messages] == [None, "I should call the tool.", None, "Done.", None]
+
+
+def test_deepseek_tool_turn_without_reasoning_gets_an_empty_one() -> None:
+    request = _request("deepseek-v4-pro")
+    request.messages[1] = Message("assistant", "", tool_calls=[CALL])
+    sent = _adapter(DEEPSEEK).body(request, stream=False)["messages"]
+    assert sent[1]["reasoning_content"] == ""
 
 
 def test_r1_and_plain_upstreams_get_no_reasoning() -> None:
