@@ -1,5 +1,6 @@
 """Reasoning on Chat Completions (D-8): ``reasoning_content``, the "Thinking…" block and the switches
-that remove it, the reasoning controls, reasoning tokens in usage, and ``reasoning_content`` sent back.
+that remove it, the reasoning controls, reasoning tokens in usage, and ``reasoning_content`` sent back
+(accepted on every model, kept on a tool-call turn through a multi-step tool loop).
 
 Reasoning models are DeepSeek-style reasoners found in the catalog: they list ``reasoning_effort``,
 ``enable_thinking`` or ``thinking_budget``, or their id names a reasoner (``reasoner``, ``r1``).
@@ -11,17 +12,19 @@ from typing import Any
 
 import pytest
 
+from suites import tools
 from suites.chat import Failures, chat_body, complete, need, reasoning_on, served, stream_chat
 from suites.checks import chat as checks
-from suites.checks import errors, expect
-from suites.checks.behaviour import ok_json, param_named
+from suites.checks import expect
+from suites.checks.behaviour import ok_json
 from suites.client import ApiClient
-from suites.contract import Contract
 from suites.discovery import Discovery, lacking, param, param_names
 from suites.plugin import Target
 from suites.rules import applies
+from suites.tools import ASK
 
 PROMPT = "Is 17 a prime number? Answer briefly."
+WEATHER = tools.WEATHER.chat()
 FLAGS = ["disable_formatting", "raw", "passthrough", "raw_response"]
 
 
@@ -164,20 +167,67 @@ def test_reasoning_controls_change_output(api: ApiClient, discovery: Discovery, 
 
 
 @pytest.mark.parametrize("kind", ["plain", "reasoner"])
-@pytest.mark.rule("reasoning_content_round_trip_400")
-def test_reasoning_content_sent_back_is_400(api: ApiClient, contract: Contract, discovery: Discovery, kind: str) -> None:
+@pytest.mark.rule("reasoning_history_accepted")
+def test_reasoning_content_sent_back_is_accepted(api: ApiClient, discovery: Discovery, kind: str) -> None:
     if kind == "plain":
         model = need(discovery.plain_chat_model(), "chat model")
+        extra: dict[str, Any] = {}
     else:
         model = _reasoners(discovery, api)[0]
-    body = {"model": model["id"], "messages": [
+        extra = reasoning_on(model)
+    body = {"model": model["id"], **extra, "messages": [
         {"role": "user", "content": PROMPT},
         {"role": "assistant", "content": "Yes, 17 is prime.", "reasoning_content": "17 has no divisors but 1 and 17."},
         {"role": "user", "content": "And 21?"},
     ]}
-    error = errors.openai_error(complete(api, body), contract, status=400, code="invalid_parameter",
-                                type="invalid_request_error")
-    param_named(error, "messages[1].reasoning_content", "reasoning_content_round_trip_400")
+    response = complete(api, body)
+    expect("reasoning_history_accepted", response.status_code == 200,
+           f"{model['id']}: reasoning_content on messages[1] is accepted", response.text[:300])
+    checks.assistant_message(response.json(), finish="stop")
+
+
+def _tool_reasoners(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
+    """One reasoner that calls tools per provider, those with a reasoning control (thinking mode switched
+    on by the request) first."""
+    calling = {m["id"] for m in discovery.tool_models()}
+    chosen: dict[str, dict[str, Any]] = {}
+    for model in sorted(_reasoners(discovery, api), key=lambda m: not reasoning_on(m)):
+        if model["id"] in calling:
+            chosen.setdefault(str(model.get("owned_by", "")), model)
+    if not chosen:
+        pytest.skip(lacking("DeepSeek-style reasoner that calls tools", "reasoning"))
+    return [chosen[k] for k in sorted(chosen)]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("reasoning_tool_loop", "reasoning_history_accepted")
+def test_reasoning_tool_loop_step_two(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    failures = Failures()
+    for model in _tool_reasoners(discovery, api):
+        with failures.check(model["id"]):
+            first = _answer(api, chat_body(model, ASK, tools=[WEATHER], **reasoning_on(model)))
+            message = checks.assistant_message(first, finish="tool_calls", text=False)
+            calls = message.get("tool_calls") or []
+            expect("reasoning_tool_loop", bool(calls), "step 1: a tool call", message)
+            expect("reasoning_tool_loop", bool(message.get("reasoning_content")), "step 1: reasoning_content beside "
+                   "the tool call", message)
+            turn = {"role": "assistant", "content": message.get("content"), "tool_calls": calls,
+                    "reasoning_content": message["reasoning_content"]}
+            body = chat_body(model, ASK, tools=[WEATHER], **reasoning_on(model))
+            body["messages"] += [turn] + [{"role": "tool", "tool_call_id": c["id"], "content": "Sunny, 21 degrees"}
+                                          for c in calls]
+            if stream:
+                result = stream_chat(api, body)
+                expect("reasoning_tool_loop", bool(result.content.strip()), "step 2 (stream): an answer",
+                       result.text[:300])
+                expect("reasoning_tool_loop", result.finish_reasons[-1:] == ["stop"],
+                       "step 2 (stream): finish_reason stop", result.finish_reasons)
+            else:
+                response = complete(api, body)
+                expect("reasoning_tool_loop", response.status_code == 200, "step 2: the tool result with the "
+                       "reasoning turn is answered", response.text[:300])
+                checks.assistant_message(response.json(), finish="stop")
+    failures.raise_any()
 
 
 @pytest.mark.rule("thinking_block_history")

@@ -1,6 +1,6 @@
 """Anthropic Messages tool use: every ``tool_choice`` mode, streamed ``input_json_delta`` fragments,
-parallel ``tool_use`` blocks, ``tool_result`` round trips (plain, ``is_error``, mixed with text) and
-invalid tool requests. Each check runs on one tool-capable model per provider."""
+parallel ``tool_use`` blocks, ``tool_result`` round trips (plain, ``is_error``, mixed with text, after a
+reasoning model's signed ``thinking`` turn) and invalid tool requests. Each check runs on one tool-capable model per provider."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ from typing import Any
 import pytest
 
 from suites import tools
-from suites.anthropic_stream import create, message_body, plain_model, stream_messages, tool_models
+from suites.anthropic_stream import (
+    MESSAGES,
+    create,
+    message_body,
+    per_provider,
+    plain_model,
+    reasoning_extra,
+    stream_messages,
+    tool_models,
+)
 from suites.checks import errors, holds
 from suites.checks import messages as checks
 from suites.client import ApiClient
 from suites.contract import Contract
-from suites.discovery import Discovery
+from suites.discovery import Discovery, param_names
 from suites.plugin import Target
 from suites.selection import Failures, owner_first
 from suites.tools import ASK
@@ -79,6 +88,41 @@ def _round_trip(model: dict[str, Any], result: dict[str, Any], *extra: dict[str,
         {"role": "assistant", "content": [{"type": "text", "text": "I will call get_weather."}, call]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], **result}, *extra]},
     ]}
+
+
+_REDACTED = {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"}
+
+
+def _reasoning_tool_models(discovery: Discovery, api: ApiClient) -> list[dict[str, Any]]:
+    """One model per provider that both reasons (``capabilities.thinking`` with a control /v1/messages can
+    switch on) and calls tools."""
+    controls = {"thinking", "reasoning_effort", "enable_thinking", "thinking_budget"}
+    pool = [m for m in discovery.serving(MESSAGES) if discovery.calls_tools(m, MESSAGES)
+            and (m.get("capabilities") or {}).get("thinking") and param_names(m) & controls]
+    return per_provider(discovery, api, sorted(pool, key=lambda m: m["id"]), what="reasoning model that calls tools")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("thinking_history_accepted", "thinking_signature", "tool_round_trip")
+def test_thinking_turn_sent_back(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    failures = Failures()
+    for model in _reasoning_tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            body = message_body(model, ASK, tools=[WEATHER], **reasoning_extra(model))
+            first = _message(api, body, stream=False)
+            thinking = [b for b in first["content"] if b.get("type") == "thinking"]
+            uses = checks.tool_uses(first)
+            holds("thinking_history_accepted", bool(thinking and uses),
+                  f"step 1: a thinking block and a tool_use: {[b.get('type') for b in first['content']]}")
+            holds("thinking_signature", all(isinstance(b.get("signature"), str) and b["signature"] for b in thinking),
+                  "step 1: every thinking block is signed")
+            body["messages"] += [
+                {"role": "assistant", "content": [_REDACTED, *first["content"]]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": u["id"], "content": "Sunny, 21 degrees"}
+                                             for u in uses]},
+            ]
+            checks.message_answer(_message(api, body, stream), model["id"], stop_reason="end_turn")
+    failures.raise_any()
 
 
 @pytest.mark.parametrize("form", ["string", "blocks"])

@@ -28,7 +28,8 @@ class ToolCall:
 @dataclass(slots=True)
 class Message:
     """One turn. ``content`` is text; ``images`` are URLs (or data URLs) that came with a user turn;
-    an assistant turn may carry ``tool_calls``; a tool turn answers ``tool_call_id``."""
+    an assistant turn may carry ``tool_calls`` and the ``reasoning`` a client sent back with it
+    (chat ``reasoning_content``, Anthropic ``thinking`` text); a tool turn answers ``tool_call_id``."""
 
     role: Role
     content: str = ""
@@ -37,6 +38,7 @@ class Message:
     tool_call_id: str | None = None
     is_error: bool = False
     name: str | None = None
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

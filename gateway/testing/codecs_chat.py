@@ -44,7 +44,8 @@ NULL_500 = defect("chat_messages_null_500", "messages: null is a 4xx, never a 5x
 MISSING_INVALID = defect("chat_missing_reported_invalid", "a missing required field is 400 missing_parameter naming it")
 WRONG_ENDPOINT = defect("wrong_endpoint_accepted", "a model that does not serve the endpoint is a 400")
 UNKNOWN_400 = defect("chat_unknown_model_400", "an unknown model is 404 model_not_found")
-REASONING_ACCEPTED = defect("chat_reasoning_content_accepted", "reasoning_content sent back in messages is a 400")
+REASONING_REJECTED = defect("reasoning_history_rejected",
+                            "reasoning_content sent back on an earlier assistant turn is accepted (D-8)")
 TOOL_CHOICE_IGNORED = defect("chat_invalid_tool_choice_ignored",
                              "tool_choice naming an undefined function (or without tools) is a 400")
 OPTIONS_ACCEPTED = defect("chat_stream_options_accepted_without_stream", "stream_options without stream is a 400")
@@ -77,7 +78,7 @@ ERROR_WITHOUT_DONE = defect("chat_stream_error_without_done",
 
 _GENERATION_PATHS = frozenset({"/v1/chat/completions", "/v1/messages", "/v1/responses"})
 _CHAT_FORMAT = "openai_chat"
-_DECODE_DEFECTS = (NULL_500, MISSING_INVALID, WRONG_ENDPOINT, UNKNOWN_400, REASONING_ACCEPTED, TOOL_CHOICE_IGNORED,
+_DECODE_DEFECTS = (NULL_500, MISSING_INVALID, WRONG_ENDPOINT, UNKNOWN_400, REASONING_REJECTED, TOOL_CHOICE_IGNORED,
                    OPTIONS_ACCEPTED, EMPTY_ARGS_REJECTED, THINKING_REJECTED, TOOL_RESULTS_DROPPED, EXCLUDE_IGNORED,
                    ALIAS_IGNORED, RAW_IGNORED)
 _FRAME_DEFECTS = (ROLE_REPEATED, ID_UNSTABLE, CHUNK_OBJECT_WRONG, CALL_ID_DROPPED, CALLS_MERGED,
@@ -215,10 +216,6 @@ class _RunnerCodec:
 
 # -- the chat codec -------------------------------------------------------------------------------------
 
-def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in body.get("messages") or () if isinstance(m, dict)]
-
-
 def _text(content: Any) -> str:
     if isinstance(content, list):
         return "\n".join(p.get("text") or "" for p in content if isinstance(p, dict) and p.get("type") == "text")
@@ -276,11 +273,6 @@ class _ChatCodec:
     def _lax(self, body: dict[str, Any]) -> bool:
         """Remove what a lax check would have let through; whether anything was removed."""
         changed = False
-        if self._on(REASONING_ACCEPTED):
-            for message in _messages(body):
-                if "reasoning_content" in message:
-                    del message["reasoning_content"]
-                    changed = True
         if self._on(TOOL_CHOICE_IGNORED) and _tool_choice_invalid(body):
             del body["tool_choice"]
             changed = True
@@ -291,11 +283,14 @@ class _ChatCodec:
 
     def _reject(self, body: dict[str, Any]) -> None:
         """Refuse what a too strict check would refuse (``body`` is valid: it decoded)."""
-        if not (self._on(EMPTY_ARGS_REJECTED) or self._on(THINKING_REJECTED)):
+        if not (self._on(EMPTY_ARGS_REJECTED) or self._on(THINKING_REJECTED) or self._on(REASONING_REJECTED)):
             return
         for i, message in enumerate(body["messages"]):
             if message.get("role") != "assistant":
                 continue
+            if self._on(REASONING_REJECTED) and "reasoning_content" in message:
+                raise InvalidRequest("Do not send reasoning_content back in input messages.",
+                                     param=f"messages[{i}].reasoning_content")
             calls = message.get("tool_calls") or ()
             empty = any((c["function"].get("arguments") or "").strip() in ("", "{}") for c in calls)
             if self._on(EMPTY_ARGS_REJECTED) and empty:

@@ -39,6 +39,8 @@ MAX_TOKENS_NOT_REQUIRED = defect("msg_max_tokens_not_required", "max_tokens is r
 TEXT_PARTS_GLUED = defect("text_parts_glued", "several text blocks of one turn reach the model separated")
 TOOL_RESULT_MIXED_REJECTED = defect("msg_tool_result_mixed_rejected",
                                     "a user turn mixing tool_result and text blocks is accepted")
+THINKING_HISTORY_REJECTED = defect("msg_thinking_history_rejected",
+                                   "thinking / redacted_thinking blocks sent back on an assistant turn are accepted (D-8)")
 STOP_SEQUENCE_IGNORED = defect("msg_stop_sequence_ignored", "stop_sequences stop the answer (stop_reason stop_sequence)")
 # The message object (and the same rule in streams).
 THINKING_DROPPED = defect("msg_thinking_dropped", "reasoning reaches /v1/messages clients as thinking blocks")
@@ -101,6 +103,14 @@ def _mixed_rejected(sent: bytes, request: ChatRequest) -> ChatRequest:
     for blocks in _turns(body):
         if any(_is(b, "tool_result") for b in blocks) and any(_is(b, "text") for b in blocks):
             raise InvalidRequest("tool_result blocks cannot be mixed with text.", param="messages")
+    return request
+
+
+def _thinking_rejected(sent: bytes, request: ChatRequest) -> ChatRequest:
+    body = json_object(sent) or {}
+    for blocks in _turns(body):
+        if any(_is(b, "thinking") or _is(b, "redacted_thinking") for b in blocks):
+            raise InvalidRequest("thinking blocks cannot be sent back.", param="messages")
     return request
 
 
@@ -188,6 +198,7 @@ _PATCHES = (
     Patch(MAX_TOKENS_NOT_REQUIRED, raw=_max_tokens_defaulted),
     Patch(TEXT_PARTS_GLUED, raw=_texts_glued),
     Patch(TOOL_RESULT_MIXED_REJECTED, request=_mixed_rejected),
+    Patch(THINKING_HISTORY_REJECTED, request=_thinking_rejected),
     Patch(STOP_SEQUENCE_IGNORED, request=_stops_ignored),
     Patch(THINKING_DROPPED, body=_without_thinking, stream=drop_events(ReasoningDelta)),
     Patch(TEXT_DIFFERS, body=_text_cut),

@@ -4,7 +4,9 @@ and the OpenAI-compatible adapters (``gateway/upstreams/openai_compat.py``).
 Translation defects replace the shared client's ``error_for`` / ``read_json`` on its instance; adapter
 defects wrap each OpenAI-compatible entry of ``state.adapters`` (and of a composite adapter's own
 table, such as DeepReasoning's), rewriting the IR request before the upstream call and the IR result or
-stream events after it; ``reasoning_forced_on`` wraps every entry of ``state.adapters``.
+stream events after it; ``reasoning_forced_on`` wraps every entry of ``state.adapters``. The reasoning
+history defects replace the ``body`` builder of each OpenAI-compatible and Anthropic adapter instance,
+changing the upstream body it returns.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from gateway.ir import ChatRequest, ChatResult, ReasoningDelta, ReasoningOptions
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
 from gateway.upstreams import ChatAdapter
+from gateway.upstreams.anthropic import AnthropicAdapter
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.openai_compat import OpenAICompatibleAdapter
 
@@ -52,6 +55,14 @@ CHAT_STOP_IGNORED = defect("chat_stop_ignored", "stop sequences end the answer")
 REASONING_DROPPED = defect("reasoning_dropped", "a reasoner's chain of thought reaches the client")
 REASONING_FORCED_ON = defect(
     "reasoning_forced_on", "a model without capabilities.thinking, not asked to reason, shows no reasoning"
+)
+REASONING_TO_REFUSER = defect(
+    "reasoning_passed_to_refusing_upstream",
+    "reasoning sent back by a client is removed before an upstream that refuses it (D-8)",
+)
+TOOL_TURN_REASONING_DROPPED = defect(
+    "tool_turn_reasoning_dropped",
+    "a tool-call turn keeps its reasoning_content for a DeepSeek thinking-mode upstream (D-8)",
 )
 
 _FORCED_REASONING = "The user asks a question; let me think it through step by step before answering."
@@ -128,6 +139,34 @@ def _patch_timeouts(http: UpstreamHTTP, active: ActiveDefects) -> None:
     setattr(http, "post_sse", timed_sse)  # noqa: B010
 
 
+def _reasoned(request: ChatRequest) -> list[str | None]:
+    return [m.reasoning for m in request.messages if m.role == "assistant"]
+
+
+def _patch_body(adapter: OpenAICompatibleAdapter | AnthropicAdapter, active: ActiveDefects) -> None:
+    """Every assistant turn gets its reasoning (``reasoning_passed_to_refusing_upstream``: as
+    ``reasoning_content``, or a ``thinking`` block with the gateway's own signature for Anthropic), or
+    none keeps it (``tool_turn_reasoning_dropped``)."""
+    build = adapter.body
+    anthropic = isinstance(adapter, AnthropicAdapter)
+
+    def body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        out = build(request, stream=stream)
+        turns = [m for m in out["messages"] if m.get("role") == "assistant"]
+        if active.on(REASONING_TO_REFUSER.name):
+            for turn, reasoning in zip(turns, (r for r in _reasoned(request) if r), strict=False):
+                if anthropic:
+                    turn["content"].insert(0, {"type": "thinking", "thinking": reasoning, "signature": "gateway"})
+                else:
+                    turn["reasoning_content"] = reasoning
+        if active.on(TOOL_TURN_REASONING_DROPPED.name) and not anthropic:
+            for turn in turns:
+                turn.pop("reasoning_content", None)
+        return out
+
+    setattr(adapter, "body", body)  # noqa: B010 (an instance patch, test mode only)
+
+
 class _OpenAICompatible:
     """An OpenAI-compatible adapter with the request and result defects applied around it."""
 
@@ -195,6 +234,10 @@ class _ForcedReasoning:
 
 
 def _wrapped(table: dict[str, ChatAdapter], active: ActiveDefects) -> None:
+    for adapter in table.values():
+        if isinstance(adapter, OpenAICompatibleAdapter | AnthropicAdapter) and not hasattr(adapter, "_patched"):
+            _patch_body(adapter, active)
+            setattr(adapter, "_patched", True)  # noqa: B010
     for family, adapter in table.items():
         if isinstance(adapter, OpenAICompatibleAdapter):
             table[family] = _OpenAICompatible(adapter, active)

@@ -1,5 +1,6 @@
 """OpenAI-compatible providers (Qwen, Seed, Mistral, Nova, MiMo… and DeepSeek), from one parameterised
-base: a :class:`Dialect` says what differs — the path, the output-limit field, reasoning controls.
+base: a :class:`Dialect` says what differs — the path, the output-limit field, reasoning controls, and
+whether a tool-call turn carries its ``reasoning_content`` back (DeepSeek thinking mode, D-8).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from gateway.ir import (
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 from gateway.upstreams.stops import StopScanner, cut_at_stop
 
-__all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter"]
+__all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter", "refuses_reasoning_history"]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "content_filter": "content_filter",
            "function_call": "tool_calls", "insufficient_system_resource": "stop"}
@@ -42,13 +43,23 @@ class Dialect:
     path: str
     limit_field: str
     reasoning_controls: bool
+    tool_turn_reasoning: bool = False
+    """Assistant turns carry their ``reasoning_content`` back, ``""`` on a tool-call turn that came without
+    it (DeepSeek thinking mode needs it after tool calls and ignores it elsewhere), D-8."""
 
 
 OPENAI = Dialect(path="/v1/chat/completions", limit_field="max_completion_tokens", reasoning_controls=False)
-DEEPSEEK = Dialect(path="/chat/completions", limit_field="max_tokens", reasoning_controls=True)
+DEEPSEEK = Dialect(path="/chat/completions", limit_field="max_tokens", reasoning_controls=True,
+                   tool_turn_reasoning=True)
 
 
-def _message(m: Message) -> dict[str, Any]:
+def refuses_reasoning_history(upstream_model: str) -> bool:
+    """DeepSeek's R1-style reasoner answers 400 to any ``reasoning_content`` in input (seed 004), D-8."""
+    model = upstream_model.lower()
+    return "reasoner" in model or "r1" in model
+
+
+def _message(m: Message, *, keep_reasoning: bool = False) -> dict[str, Any]:
     if m.role == "tool":
         return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}
     out: dict[str, Any] = {"role": m.role}
@@ -63,6 +74,8 @@ def _message(m: Message) -> dict[str, Any]:
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
             for c in m.tool_calls
         ]
+    if keep_reasoning and m.role == "assistant" and (m.tool_calls or m.reasoning):
+        out["reasoning_content"] = m.reasoning or ""
     return out
 
 
@@ -85,8 +98,10 @@ class OpenAICompatibleAdapter:
         self.headers = {"authorization": f"Bearer {upstream.api_key or 'unset'}"}
 
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        body: dict[str, Any] = {**request.passthrough, "model": request.model.upstream_model,
-                                "messages": [_message(m) for m in request.messages]}
+        model = request.model.upstream_model
+        keep = self.dialect.tool_turn_reasoning and not refuses_reasoning_history(model)
+        body: dict[str, Any] = {**request.passthrough, "model": model,
+                                "messages": [_message(m, keep_reasoning=keep) for m in request.messages]}
         for name, value in (("temperature", request.temperature), ("top_p", request.top_p), ("seed", request.seed),
                             (self.dialect.limit_field, request.max_output_tokens)):
             if value is not None:

@@ -9,14 +9,12 @@ one ``ping``, per block ``content_block_start`` / ``content_block_delta``... / `
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks.anthropic.request import MessagesRequest
+from mocks.anthropic.request import MessagesRequest, signature
 from mocks.provider import dumps
 from mocks.text import count_tokens, finish, reasoning_text, reply_text, split, tool_answer_text, truncate
 from mocks.tools import arguments_for, choose
@@ -25,10 +23,6 @@ from mocks.wire import Event
 __all__ = ["Reply", "build_reply", "message_body", "stream_events"]
 
 STOP_REASONS = {"stop": "end_turn", "stop_sequence": "stop_sequence", "length": "max_tokens"}
-
-
-def signature(thinking: str) -> str:
-    return base64.b64encode(hashlib.sha256(f"mock-signature:{thinking}".encode()).digest() * 2).decode()
 
 
 def _block_tokens(block: dict[str, Any]) -> int:

@@ -2,11 +2,15 @@
 
 Besides field checks it enforces the tool pairing rules a format translator most often breaks: every
 ``tool_use`` must be answered by a ``tool_result`` in the very next (user) message, and every
-``tool_result`` must answer a ``tool_use`` of the message right before it.
+``tool_result`` must answer a ``tool_use`` of the message right before it. A ``thinking`` block sent back
+must carry the signature this upstream gave it, and ``redacted_thinking`` data is never this mock's (it
+writes none): both are a 400 otherwise, as the real API refuses thinking it did not sign.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,7 +20,7 @@ from mocks.provider import ApiError
 from mocks.text import count_tokens
 from mocks.tools import Mode
 
-__all__ = ["MessagesRequest", "Tool", "parse_messages"]
+__all__ = ["MessagesRequest", "Tool", "parse_messages", "signature"]
 
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 TOKENS_PER_MESSAGE = 3
@@ -51,6 +55,11 @@ class MessagesRequest:
     ends_with_tool_results: bool = False
     prompt_tokens: int = 0
     cache_prefix_tokens: int = 0
+
+
+def signature(thinking: str) -> str:
+    """The signature this mock gives a ``thinking`` block (and checks when the block comes back)."""
+    return base64.b64encode(hashlib.sha256(f"mock-signature:{thinking}".encode()).digest() * 2).decode()
 
 
 def _bad(message: str) -> ApiError:
@@ -99,6 +108,10 @@ def _check_block(block: Any, where: str, role: str) -> None:
         raise _bad(f"{where}.tool_use_id: Field required")
     if kind == "tool_result" and not isinstance(block.get("is_error", False), bool):
         raise _bad(f"{where}.is_error: Input should be a valid boolean")
+    if kind == "thinking" and block.get("signature") != signature(str(block.get("thinking", ""))):
+        raise _bad(f"{where}: Invalid `signature` in `thinking` block")
+    if kind == "redacted_thinking":
+        raise _bad(f"{where}: Invalid `data` in `redacted_thinking` block")
 
 
 def _messages(raw: Any) -> list[dict[str, Any]]:

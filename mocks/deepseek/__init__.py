@@ -5,8 +5,10 @@ Reasoning is on for models whose name contains ``reasoner`` or ``r1``, or when t
 ``enable_thinking: false`` or ``thinking: {"type": "disabled"}`` turn it off; ``thinking_budget`` (or
 ``thinking.budget_tokens``) caps the reasoning tokens. ``max_tokens`` bounds the final answer only.
 Cache hits are 0 for conversations of fewer than 3 messages, otherwise the prompt tokens of every message
-but the last. Input messages carrying ``reasoning_content`` are a 400, and so are ``logprobs`` /
-``top_logprobs`` while reasoning.
+but the last. ``reasoning_content`` sent back: R1-style models (``reasoner``/``r1``) answer 400 to it on
+any input message (seed 004, DeepSeek's R1 guide); in thinking mode the other models need it on every
+assistant turn that carried ``tool_calls`` and answer 400 when it is missing (DeepSeek's thinking-mode
+guide, "Tool Calls"); elsewhere it is ignored. ``logprobs`` / ``top_logprobs`` while reasoning are a 400.
 """
 
 from __future__ import annotations
@@ -65,11 +67,19 @@ class DeepSeekDialect(OpenAIDialect):
                          else None)
 
     def validate(self, chat: ChatRequest, body: dict[str, Any]) -> None:
+        model = chat.model.lower()
+        r1 = "reasoner" in model or "r1" in model
+        thinking = self.reasoning(chat, body) is not None
         for i, message in enumerate(chat.messages):
-            if "reasoning_content" in message:
+            if r1 and "reasoning_content" in message:
                 raise _bad("The reasoning_content field of earlier rounds must not be sent back in input "
                            "messages; remove it before the next request.", f"messages[{i}].reasoning_content")
-        if self.reasoning(chat, body) is not None:
+            if thinking and not r1 and message.get("role") == "assistant" and message.get("tool_calls") \
+                    and not isinstance(message.get("reasoning_content"), str):
+                raise _bad(f"Missing `reasoning_content` field in the assistant message at message index {i}: "
+                           "in thinking mode it must be passed back after tool calls.",
+                           f"messages[{i}].reasoning_content")
+        if thinking:
             for key in ("logprobs", "top_logprobs"):
                 if body.get(key) not in (None, False):
                     raise _bad(f"{key} is not supported by reasoning models.", key)

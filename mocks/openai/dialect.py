@@ -56,7 +56,13 @@ class OpenAIDialect:
         return {}
 
     def validate(self, chat: ChatRequest, body: dict[str, Any]) -> None:
-        """Provider-specific checks on top of the common ones."""
+        """Provider-specific checks on top of the common ones. Plain OpenAI-compatible upstreams know no
+        ``reasoning_content`` in input messages and refuse it (the gateway removes it first, D-8)."""
+        for i, message in enumerate(chat.messages):
+            if "reasoning_content" in message:
+                raise ApiError(400, f"Unrecognized request argument supplied: messages[{i}].reasoning_content",
+                               type="invalid_request_error", param=f"messages[{i}].reasoning_content",
+                               code="unknown_parameter")
 
     def reasoning(self, chat: ChatRequest, body: dict[str, Any]) -> Reasoning | None:
         return None

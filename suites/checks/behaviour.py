@@ -64,7 +64,6 @@ register("disable_formatting", "docs:api-reference-overview#universal-disable-fo
 register_all("decision:D-8", {
     "disable_formatting_same_answer": "with formatting off the content is the default content without the block",
     "reasoning_exclude": "reasoning.exclude / include_reasoning: false hide the reasoning",
-    "reasoning_content_round_trip_400": "reasoning_content sent back in messages is a 400 naming it",
     "thinking_block_history": "an assistant turn starting with the gateway's Thinking block is accepted",
 })
 register("reasoning_controls", "decision:D-20", "reasoning_effort / enable_thinking / thinking_budget change the output")

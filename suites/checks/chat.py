@@ -92,6 +92,10 @@ register_all("decision:D-8", {
     "thinking_block_header": 'content starts with the "> **Thinking…**" header, byte for byte',
     "thinking_block_matches_reasoning": "the quoted block is reasoning_content rendered as D-8 prescribes",
     "thinking_block_answer": "an answer follows the Thinking block",
+    "reasoning_history_accepted": "reasoning_content sent back on an earlier assistant turn is accepted on every "
+                                  "model (removed before an upstream that refuses it)",
+    "reasoning_tool_loop": "a tool loop with a reasoning model works at step 2, the tool-call turn sent back with "
+                           "its reasoning_content",
 })
 register_all("deepseek:reasoning-model", {
     "reasoning_content_present": "a reasoning model reports its reasoning in reasoning_content",

@@ -45,6 +45,10 @@ register_all("anthropic:extended-thinking", {
     "thinking_before_text": "thinking blocks come before the text",
     "thinking_signature": "every thinking block carries a signature",
 })
+register_all("decision:D-8", {
+    "thinking_history_accepted": "thinking blocks (with their signatures) and redacted_thinking sent back on an "
+                                 "assistant tool_use turn are accepted on every model: step 2 of a tool loop works",
+})
 register_all("anthropic:tool-use", {
     "tool_use_ids_unique": "tool_use ids are distinct non-empty strings",
     "tool_use_known_tool": "a tool_use names a defined tool",

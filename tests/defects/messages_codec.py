@@ -14,6 +14,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "text_parts_glued": (_MSG + "test_string_and_block_content",),
     "msg_tool_result_mixed_rejected": (_MTOOLS + "test_tool_result_mixed_with_text",),
     "msg_stop_sequence_ignored": (_MSG + "test_stop_sequences",),
+    "msg_thinking_history_rejected": (_MTOOLS + "test_thinking_turn_sent_back[non-stream]",
+                                      _MTOOLS + "test_thinking_turn_sent_back[stream]"),
     # the message object
     "msg_thinking_dropped": (_MSG + "test_reasoning_as_thinking_blocks",),
     "msg_text_differs_across_formats": (_CROSS + "test_same_prompt_same_text_across_formats",),

@@ -27,6 +27,16 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[messages-non-stream]",
         "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[responses-stream]",
     ),
+    "reasoning_passed_to_refusing_upstream": (
+        _CHAT_REASONING + "test_reasoning_content_sent_back_is_accepted[plain]",
+        _CHAT_REASONING + "test_reasoning_content_sent_back_is_accepted[reasoner]",
+        "suites/test_messages_tools.py::test_thinking_turn_sent_back[non-stream]",
+    ),
+    "tool_turn_reasoning_dropped": (
+        _CHAT_REASONING + "test_reasoning_tool_loop_step_two[non-stream]",
+        _CHAT_REASONING + "test_reasoning_tool_loop_step_two[stream]",
+        "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
+    ),
     "reasoning_dropped": (
         _CHAT_REASONING + "test_reasoning_content_reported",
         _CHAT_REASONING + "test_thinking_block_formatting",

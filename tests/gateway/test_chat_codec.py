@@ -61,7 +61,6 @@ def test_raw_mode_keeps_content_verbatim_and_passes_upstream_fields() -> None:
 @pytest.mark.parametrize(
     "body,param",
     [
-        ({"messages": [{"role": "assistant", "content": "x", "reasoning_content": "y"}]}, "messages[0].reasoning_content"),
         ({"stream_options": {"include_usage": True}}, "stream_options"),
         ({"max_tokens": 5, "max_completion_tokens": 6}, "max_tokens"),
         ({"logprobs": True}, "logprobs"),
@@ -86,3 +85,12 @@ def test_assistant_thinking_block_is_stripped_on_the_way_back() -> None:
         {"role": "user", "content": "again"},
     ])
     assert request.messages[1].content == "previous answer"  # type: ignore[attr-defined]
+
+
+def test_reasoning_content_sent_back_is_kept_in_the_ir() -> None:
+    request = _decode(messages=[
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a", "reasoning_content": "why"},
+        {"role": "user", "content": "again"},
+    ])
+    assert [m.reasoning for m in request.messages] == [None, "why", None]  # type: ignore[attr-defined]

@@ -232,3 +232,18 @@ def test_invalid_requests_are_400_invalid_request_error(anthropic_client: httpx.
     response = anthropic_client.post(PATH, json=body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_thinking_sent_back_must_carry_this_upstreams_signature(anthropic_client: httpx.Client) -> None:
+    thinking = {"type": "enabled", "budget_tokens": 1024}
+    first = anthropic_client.post(PATH, json=msgs(thinking=thinking, max_tokens=2048)).json()
+
+    def again(content: list[dict[str, Any]]) -> int:
+        turns = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": content},
+                 {"role": "user", "content": "More"}]
+        return anthropic_client.post(PATH, json=msgs(messages=turns, thinking=thinking, max_tokens=2048)).status_code
+
+    assert again(first["content"]) == 200
+    forged = [{**first["content"][0], "signature": "forged"}, first["content"][1]]
+    assert again(forged) == 400
+    assert again([{"type": "redacted_thinking", "data": "opaque"}, first["content"][1]]) == 400

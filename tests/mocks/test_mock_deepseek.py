@@ -103,6 +103,25 @@ def test_reasoning_content_in_input_is_400(deepseek_client: httpx.Client) -> Non
     assert error["param"] == "messages[1].reasoning_content" and "sk-mock-deepseek" in error["message"]
 
 
+def _tool_loop(reasoning: dict[str, Any]) -> list[dict[str, Any]]:
+    call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    return [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": None, "tool_calls": [call],
+                                                     **reasoning},
+            {"role": "tool", "tool_call_id": "c1", "content": "sunny"}]
+
+
+@pytest.mark.parametrize("thinking", [True, False])
+def test_thinking_mode_needs_reasoning_content_after_tool_calls(deepseek_client: httpx.Client,
+                                                                thinking: bool) -> None:
+    body = {"model": "deepseek-v4-pro", "enable_thinking": thinking}
+    missing = deepseek_client.post(PATH, json={**body, "messages": _tool_loop({})})
+    assert missing.status_code == (400 if thinking else 200)
+    if thinking:
+        assert missing.json()["error"]["param"] == "messages[1].reasoning_content"
+    kept = deepseek_client.post(PATH, json={**body, "messages": _tool_loop({"reasoning_content": "call it"})})
+    assert kept.status_code == 200
+
+
 @pytest.mark.parametrize("extra", [{"logprobs": True}, {"top_logprobs": 2}])
 def test_logprobs_rejected_for_reasoners_only(deepseek_client: httpx.Client, extra: dict[str, Any]) -> None:
     assert deepseek_client.post(PATH, json=chat(**extra)).status_code == 400

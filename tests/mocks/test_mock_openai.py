@@ -231,3 +231,11 @@ def test_non_json_and_missing_auth(openai_client: httpx.Client, mock_server: Any
         assert response.status_code == 401
         error = response.json()["error"]
         assert error["code"] == "invalid_api_key" and "openai.mock-upstream.internal" in error["message"]
+
+
+def test_reasoning_content_in_input_is_refused(openai_client: httpx.Client) -> None:
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello.", "reasoning_content": "x"},
+                {"role": "user", "content": "Again"}]
+    response = openai_client.post(PATH, json={"model": "gpt-4o", "messages": messages})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "messages[1].reasoning_content"

@@ -33,26 +33,32 @@ def _image(block: dict[str, Any]) -> str:
 
 
 def _turn(role: str, content: Any) -> list[Message]:
-    """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text."""
+    """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text.
+    An assistant turn's ``thinking`` text becomes its ``reasoning``; ``redacted_thinking`` is accepted and
+    not forwarded (its data is only readable by the upstream that wrote it), D-8."""
     if isinstance(content, str):
         return [Message("user" if role == "user" else "assistant", content)]
     out: list[Message] = []
     texts: list[str] = []
     images: list[str] = []
     calls: list[ToolCall] = []
+    thoughts: list[str] = []
     for block in content:
         kind = block.get("type")
         if kind == "text":
             texts.append(block["text"])
         elif kind == "image":
             images.append(_image(block))
+        elif kind == "thinking":
+            thoughts.append(block["thinking"])
         elif kind == "tool_use":
             calls.append(ToolCall(block["id"], block["name"], json.dumps(block.get("input") or {})))
         elif kind == "tool_result":
             out.append(Message("tool", _text_of(block.get("content")), tool_call_id=block["tool_use_id"],
                                is_error=bool(block.get("is_error"))))
     if role == "assistant":
-        out.append(Message("assistant", "\n".join(texts), tool_calls=calls))
+        out.append(Message("assistant", "\n".join(texts), tool_calls=calls,
+                           reasoning="\n".join(thoughts) or None))
     elif texts or images or not out:
         out.append(Message("user", "\n".join(texts), images=images))
     return out

@@ -55,12 +55,7 @@ def _strip_thinking(text: str) -> str:
 
 def _messages(raw: list[dict[str, Any]]) -> list[Message]:
     out: list[Message] = []
-    for i, m in enumerate(raw):
-        if "reasoning_content" in m:
-            raise InvalidRequest(
-                "Do not send reasoning_content back in input messages; send only the content.",
-                param=f"messages[{i}].reasoning_content",
-            )
+    for m in raw:
         role = m["role"]
         text, images = _text(m.get("content"))
         if role in ("system", "developer"):
@@ -70,7 +65,8 @@ def _messages(raw: list[dict[str, Any]]) -> list[Message]:
         elif role == "assistant":
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in m.get("tool_calls") or ()]
-            out.append(Message("assistant", _strip_thinking(text), tool_calls=calls))
+            out.append(Message("assistant", _strip_thinking(text), tool_calls=calls,
+                               reasoning=m.get("reasoning_content") or None))
         else:
             out.append(Message("tool", text, tool_call_id=m["tool_call_id"]))
     return out
