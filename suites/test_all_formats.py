@@ -11,6 +11,7 @@ provider where the rule is about providers); upstream faults are injected with t
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 import pytest
@@ -25,8 +26,11 @@ from suites.drivers import DRIVERS, Driver, run, switchable_reasoners
 from suites.plugin import Target
 from suites.selection import Failures
 from suites.tools import ASK, PARALLEL
+from suites.upstreams import not_forwarded
 
 FORMATS = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, d in DRIVERS.items()])
+TIMESTAMPED = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, d in DRIVERS.items()
+                                                if d.timestamped])
 STREAM = pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 RESULT = "Sunny, 21 degrees"
 QUESTION = "Is 17 a prime number? Answer briefly."
@@ -100,6 +104,22 @@ def test_usage_adds_up(api: ApiClient, discovery: Discovery, driver: Driver, str
     failures.raise_any()
 
 
+@pytest.mark.rule("created_unix_seconds")
+@STREAM
+@TIMESTAMPED
+def test_created_is_unix_seconds(api: ApiClient, discovery: Discovery, driver: Driver, stream: bool) -> None:
+    """A chat completion's ``created`` (on every chunk of a stream) and a Response's ``created_at`` (on
+    every event's ``response``) are the time the answer was made, as an integer Unix time in seconds."""
+    failures = Failures()
+    for model in driver.per_provider(discovery, api):
+        with failures.check(_label(model)):
+            started = time.time()
+            answer = run(driver, api, driver.body(model, stream=stream), stream=stream)
+            formats.created_now(answer.created, f"{driver.endpoint} {model['id']}", started=started,
+                                finished=time.time())
+    failures.raise_any()
+
+
 @pytest.mark.rule("plain_model_no_reasoning")
 @STREAM
 @FORMATS
@@ -115,8 +135,9 @@ def test_plain_model_shows_no_reasoning(api: ApiClient, discovery: Discovery, dr
 @STREAM
 @FORMATS
 def test_reasoning_switched_off_shows_none(api: ApiClient, discovery: Discovery, driver: Driver, stream: bool) -> None:
-    """A reasoner whose reasoning the format can switch off: asked to reason it does (else the check
-    proves nothing), asked not to it shows no reasoning at all."""
+    """A reasoner whose reasoning the format can switch off — one that reasons by default first (D-48:
+    there a dropped off switch shows) —: asked to reason it does (else the check proves nothing), asked
+    not to it shows no reasoning at all."""
     candidates = switchable_reasoners(driver.models(discovery), driver.off_controls)
     model = next((m for m in candidates if driver.served(api, m)), None)
     if model is None:
@@ -138,6 +159,29 @@ def test_unknown_model_is_404_in_the_format_envelope(api: ApiClient, contract: C
     formats.unknown_model_not_found(driver.error(response, contract, status=404), driver.envelope)
     no_leaks(response.content)
     no_leaks(response.headers)
+
+
+@pytest.mark.rule("unavailable_model_404", "openai_error_envelope", "anthropic_error_envelope", "no_upstream_leak",
+                  "rejected_by_gateway")
+@STREAM
+@FORMATS
+def test_unavailable_model_is_404_in_the_format_envelope(api: ApiClient, contract: Contract, discovery: Discovery,
+                                                         driver: Driver, stream: bool) -> None:
+    """D-15: a model the catalog lists with ``available: false`` is not served on any endpoint: 404 in the
+    format's envelope, answered without calling an upstream."""
+    unavailable = sorted(m["id"] for m in discovery.models
+                         if m.get("available") is False and driver.endpoint in (m.get("endpoints") or ()))
+    if not unavailable:
+        pytest.skip(discovery.lacks_field(f"{driver.endpoint} model with available: false", "available"))
+    failures = Failures()
+    for model_id in unavailable[:3]:
+        with failures.check(model_id):
+            response = driver.create(api, driver.body(model_id, stream=stream))
+            formats.unavailable_model_not_found(response, driver.envelope, model_id)
+            driver.error(response, contract, status=404)
+            not_forwarded(response, f"a request for {model_id} (available: false)")
+            no_leaks(response.content)
+    failures.raise_any()
 
 
 @pytest.mark.rule("auth_missing_key", "openai_error_envelope", "anthropic_error_envelope", "no_upstream_leak")

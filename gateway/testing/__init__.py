@@ -23,6 +23,8 @@ control API); and one module per area, each declaring its defects with
 ``codecs_*``     each format's codec (``state.codecs``): raw body, IR, response body, stream frames
 ``proxying``     a gateway acting as a transparent proxy: upstream headers and base URL shown, the upstream
                  in a chat stream's error, owed rejections sent on to the upstream
+``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
+                 models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -47,6 +49,7 @@ from gateway.testing import (
     envelope,
     models,
     proxying,
+    semantics,
     upstreams,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
@@ -54,7 +57,8 @@ from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
 __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requested"]
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
-               codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install)
+               codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
+               semantics.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -22,7 +22,10 @@ from suites.rules import check, register
 from suites.tools import Tool
 
 __all__ = [
+    "CLOCK_SLACK",
     "THINKING_MARK",
+    "created_now",
+    "created_unix_seconds",
     "missing_key_401",
     "no_reasoning_from_plain_model",
     "no_reasoning_when_off",
@@ -35,6 +38,7 @@ __all__ = [
     "tool_calls_finish",
     "tool_calls_named",
     "tool_calls_valid",
+    "unavailable_model_not_found",
     "unknown_model_not_found",
     "upstream_failure_status",
     "upstream_timeout_502",
@@ -206,8 +210,9 @@ def no_reasoning_from_plain_model(answer: Answer, where: str) -> None:
 
 @check("reasoning_off_no_reasoning", _CATALOG,
        "a reasoner asked with reasoning switched off through the controls its catalog entry lists "
-       "(reasoning_effort none — 'none disables thinking' —, enable_thinking false, Anthropic thinking "
-       "disabled) answers without any reasoning")
+       "(reasoning_effort none — 'none disables thinking' —, enable_thinking false, reasoning.enabled false, "
+       "Anthropic thinking disabled) answers without any reasoning, a model that reasons by default included "
+       "(D-48)")
 def no_reasoning_when_off(answer: Answer, where: str) -> None:
     _no_reasoning(answer, "reasoning_off_no_reasoning", where)
 
@@ -217,6 +222,43 @@ def reasoning_shown(answer: Answer, where: str) -> None:
     if not answer.reasoning.strip():
         raise CheckFailure("reasoning_shown_when_asked", f"{where}: asked to reason, the answer shows no reasoning, "
                                                          "so switching it off proves nothing")
+
+
+# ----- timestamps ------------------------------------------------------------------------------------
+
+CLOCK_SLACK = 900
+"""Seconds a gateway's clock may differ from the test's own (and a request take) before a timestamp of
+"now" is implausible; a timestamp in milliseconds is 1000 times too large, one of 0 half a century old."""
+_EPOCH_FLOOR = 946684800
+"""2000-01-01T00:00:00Z: no model or answer of this API is older."""
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@check("created_unix_seconds", "openai:chat-completion-object#created",
+       "created (chat completions and every chunk, /v1/models entries) and created_at (Responses objects) are "
+       "integer Unix times in seconds: not milliseconds, not 0; a completion's is the time it was made")
+def created_unix_seconds(stamps: Sequence[Any], where: str, *, latest: float) -> None:
+    """Every one of ``stamps`` is an integer number of seconds since the epoch, after 2000 and not after
+    ``latest`` (the test's clock) by more than :data:`CLOCK_SLACK`."""
+    if not stamps:
+        raise CheckFailure("created_unix_seconds", f"{where}: no creation timestamp")
+    bad = [v for v in stamps if not _seconds(v) or not _EPOCH_FLOOR <= v <= latest + CLOCK_SLACK]
+    if bad:
+        raise CheckFailure("created_unix_seconds", f"{where}: {cut(bad[:3])} is not a Unix time in seconds between "
+                                                   f"2000 and now ({int(latest)})")
+
+
+def created_now(stamps: Sequence[Any], where: str, *, started: float, finished: float) -> None:
+    """Rule ``created_unix_seconds`` for an answer made between ``started`` and ``finished`` (the test's
+    clock): every timestamp is that time, in seconds, give or take :data:`CLOCK_SLACK`."""
+    created_unix_seconds(stamps, where, latest=finished)
+    early = [v for v in stamps if v < started - CLOCK_SLACK]
+    if early:
+        raise CheckFailure("created_unix_seconds", f"{where}: created {early[0]} is more than {CLOCK_SLACK}s before "
+                                                   f"the request was sent ({int(started)})")
 
 
 # ----- errors ----------------------------------------------------------------------------------------
@@ -229,6 +271,25 @@ def unknown_model_not_found(reply: ErrorReply, envelope: str) -> None:
         raise CheckFailure("unknown_model_404", f"expected code 'model_not_found', got {reply.code!r}")
     if envelope == "anthropic" and reply.type != "not_found_error":
         raise CheckFailure("unknown_model_404", f"expected type 'not_found_error', got {reply.type!r}")
+
+
+@check("unavailable_model_404", "docs:rate-limits-and-api-keys#common-errors",
+       "model_not_found: 'the requested model does not exist or is not available' — a generation request naming "
+       "a model the catalog lists with available: false is 404 (D-15) model_not_found (OpenAI envelope) / "
+       "not_found_error (Anthropic envelope) on every endpoint, never served and never a 503 (D-47)")
+def unavailable_model_not_found(response: httpx.Response, envelope: str, model_id: str) -> None:
+    """The status first (a served or 503 answer fails here, not in the envelope check), then the code."""
+    if response.status_code != 404:
+        raise CheckFailure("unavailable_model_404", f"{model_id} (available: false) answered "
+                                                    f"{response.status_code}, not 404: {response.text[:200]!r}")
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    want, got = (("code", error.get("code")) if envelope == "openai" else ("type", error.get("type")))
+    expected = "model_not_found" if envelope == "openai" else "not_found_error"
+    if got != expected:
+        raise CheckFailure("unavailable_model_404", f"{model_id}: expected {want} {expected!r}, got {got!r}")
 
 
 def missing_key_401(reply: ErrorReply, envelope: str) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "Usage",
     "parse_arguments",
     "reasoning_off",
+    "reasons_by_default",
     "run",
     "switchable_reasoners",
 ]
@@ -126,6 +127,9 @@ class Answer:
     body: bytes
     raw: Any
     streamed: bool
+    created: tuple[Any, ...] = ()
+    """Every creation timestamp the answer carries (chat's ``created`` on the body or on every chunk, a
+    Response's ``created_at`` on the object or every event's ``response``); () where the format has none."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,8 @@ class Driver(Protocol):
     envelope: Literal["openai", "anthropic"]
     cost_always: bool
     """Whether the format's usage always carries ``cost`` (Chat Completions: the docs' cost metadata)."""
+    timestamped: bool
+    """Whether the format's answers carry a creation time (Anthropic messages have none)."""
 
     # ----- which models -----
 
@@ -244,6 +250,7 @@ class FormatDriver(Driver):
 
     envelope: Literal["openai", "anthropic"] = "openai"
     cost_always = False
+    timestamped = True
     selection: ModelChoice
     max_tokens_field: str
     """The request field that bounds the answer's length (chat's ``max_completion_tokens``, …)."""
@@ -321,19 +328,38 @@ def run(driver: Driver, api: ApiClient, body: dict[str, Any], *, stream: bool) -
     return driver.answer(response)
 
 
+def _switch(model: Model) -> dict[str, Any] | None:
+    """The ``enabled`` property of the model's ``reasoning`` object parameter, if it lists one."""
+    enabled = ((param(model, "reasoning") or {}).get("properties") or {}).get("enabled")
+    return enabled if isinstance(enabled, dict) else None
+
+
 def reasoning_off(model: Model) -> dict[str, Any]:
     """Request fields that switch the model's reasoning off, for the chat-style controls it lists:
-    ``enable_thinking: false``, ``reasoning_effort: "none"`` (when its enum has ``none``)."""
+    ``enable_thinking: false``, ``reasoning_effort: "none"`` (when its enum has ``none``),
+    ``reasoning: {"enabled": false}`` (when its ``reasoning`` object has ``enabled``)."""
     extra: dict[str, Any] = {}
     if "enable_thinking" in param_names(model):
         extra["enable_thinking"] = False
     if "none" in ((param(model, "reasoning_effort") or {}).get("enum") or ()):
         extra["reasoning_effort"] = "none"
+    if _switch(model) is not None:
+        extra["reasoning"] = {"enabled": False}
     return extra
+
+
+def reasons_by_default(model: Model) -> bool:
+    """Whether the catalog says ``model`` reasons unless told not to: a ``default_params`` or parameter
+    default of ``enable_thinking: true`` or ``reasoning.enabled: true``."""
+    defaults = model.get("default_params") or {}
+    thinking = param(model, "enable_thinking") or {}
+    return bool(defaults.get("enable_thinking") is True or thinking.get("default") is True
+                or (_switch(model) or {}).get("default") is True)
 
 
 def switchable_reasoners(models: Sequence[Model], off: Callable[[Model], dict[str, Any]]) -> list[Model]:
     """The models that reason (``capabilities.thinking``) and whose reasoning ``off(model)`` can switch
-    off (it gives some request fields), those with chat-style controls first, then by id."""
+    off (it gives some request fields): those that reason by default first (switching them off is what
+    can be seen to fail), then those with chat-style controls, then by id."""
     found = [m for m in models if (m.get("capabilities") or {}).get("thinking") and off(m)]
-    return sorted(found, key=lambda m: (not reasoning_off(m), m["id"]))
+    return sorted(found, key=lambda m: (not reasons_by_default(m), not reasoning_off(m), m["id"]))

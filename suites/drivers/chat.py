@@ -104,7 +104,7 @@ class ChatDriver(FormatDriver):
         return Answer(text=message.get("content") or "", reasoning=message.get("reasoning_content") or "",
                       calls=_calls(message.get("tool_calls")), finish=_FINISH.get(str(raw), "other"), finish_raw=raw,
                       usage=_usage(body.get("usage")), model=body.get("model"), headers=response.headers,
-                      body=response.content, raw=body, streamed=False)
+                      body=response.content, raw=body, streamed=False, created=(body.get("created"),))
 
     def streamed(self, result: EventStream) -> Answer:
         assert isinstance(result, chat.StreamResult)
@@ -117,4 +117,5 @@ class ChatDriver(FormatDriver):
         return Answer(text=result.content, reasoning=result.reasoning, calls=calls,
                       finish="error" if failed else _FINISH.get(str(raw), "other"), finish_raw=raw,
                       usage=_usage(usages[-1]) if usages else None, model=models[0] if models else None,
-                      headers=result.headers, body=result.raw, raw=result, streamed=True)
+                      headers=result.headers, body=result.raw, raw=result, streamed=True,
+                      created=tuple(p.get("created") for p in result.payloads if "error" not in p))

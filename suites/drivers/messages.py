@@ -34,10 +34,12 @@ _CHOICE: dict[str, dict[str, str]] = {"auto": {"type": "auto"}, "required": {"ty
 
 
 def thinking_off(model: Model) -> dict[str, Any]:
-    """Anthropic's ``thinking: {"type": "disabled"}`` when the model lists ``thinking``, plus the
-    chat-style controls it lists."""
+    """Anthropic's ``thinking: {"type": "disabled"}`` when the model lists ``thinking`` or a ``reasoning``
+    switch (the Messages format's own way of saying it), plus the chat-style flat controls it lists
+    (``enable_thinking``, ``reasoning_effort``; the ``reasoning`` object is not a Messages field)."""
     extra = reasoning_off(model)
-    if "thinking" in param_names(model):
+    switch = extra.pop("reasoning", None)
+    if "thinking" in param_names(model) or switch is not None:
         extra["thinking"] = {"type": "disabled"}
     return extra
 
@@ -65,6 +67,7 @@ class MessagesDriver(FormatDriver):
     name = "messages"
     endpoint = messages.MESSAGES
     envelope = "anthropic"
+    timestamped = False
     selection = messages
     max_tokens_field = "max_tokens"
 

@@ -79,19 +79,21 @@ class ResponsesDriver(FormatDriver):
         return responses.stream_responses(api, body, **kwargs)
 
     def _read(self, response: dict[str, Any], headers: httpx.Headers, body: bytes, raw: Any,
-              streamed: bool) -> Answer:
+              streamed: bool, created: tuple[Any, ...]) -> Answer:
         output = response.get("output") or []
         calls = [ToolCall(i.get("call_id"), i.get("name"), i.get("arguments"), item_id=i.get("id"))
                  for i in output if i.get("type") == "function_call"]
         finish, finish_raw = _finish(response, calls)
         return Answer(text=checks.message_text(response), reasoning=_reasoning(output), calls=calls, finish=finish,
                       finish_raw=finish_raw, usage=_usage(response.get("usage")), model=response.get("model"),
-                      headers=headers, body=body, raw=raw, streamed=streamed)
+                      headers=headers, body=body, raw=raw, streamed=streamed, created=created)
 
     def answer(self, response: httpx.Response) -> Answer:
         body = response.json()
-        return self._read(body, response.headers, response.content, body, False)
+        return self._read(body, response.headers, response.content, body, False, (body.get("created_at"),))
 
     def streamed(self, result: EventStream) -> Answer:
         final = checks.final_matches_events(result.payloads)
-        return self._read(final, result.headers, result.raw, result, True)
+        stamps = tuple(p["response"].get("created_at") for p in result.payloads
+                       if isinstance(p.get("response"), dict))
+        return self._read(final, result.headers, result.raw, result, True, stamps)

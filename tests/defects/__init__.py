@@ -16,13 +16,14 @@ from tests.defects import (
     models,
     proxying,
     responses_codec,
+    semantics,
     upstreams,
 )
 
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying)
+          proxying, semantics)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

@@ -13,7 +13,19 @@ import pytest
 from suites import tools
 from suites.checks import CheckFailure, formats
 from suites.contract import load_contract
-from suites.drivers import DRIVERS, Answer, ErrorReply, Named, ToolCall, Usage, parse_arguments
+from suites.drivers import (
+    DRIVERS,
+    Answer,
+    ErrorReply,
+    Named,
+    ToolCall,
+    Usage,
+    parse_arguments,
+    reasoning_off,
+    reasons_by_default,
+    switchable_reasoners,
+    thinking_off,
+)
 
 CONTRACT = load_contract()
 ARGS = '{"location":"Paris","unit":"celsius"}'
@@ -164,3 +176,57 @@ def test_error_checks_read_each_envelope(check: Callable[[ErrorReply, str], None
         check(ErrorReply(status, type_, "x", other_code), "openai")
     with pytest.raises(CheckFailure):
         check(ErrorReply(status, "invalid_request_error", "x"), "anthropic")
+
+
+R1 = {"id": "r1", "capabilities": {"thinking": True}, "supported_parameters": [
+    {"name": "reasoning", "type": "object", "properties": {"enabled": {"type": "boolean", "default": True}}}]}
+ASKED = {"id": "asked", "capabilities": {"thinking": True}, "supported_parameters": [
+    {"name": "enable_thinking", "type": "boolean", "default": False}]}
+
+
+def test_reasoning_off_per_format_and_default_reasoners_first() -> None:
+    assert reasoning_off(R1) == {"reasoning": {"enabled": False}}
+    assert thinking_off(R1) == {"thinking": {"type": "disabled"}}
+    assert thinking_off(ASKED) == {"enable_thinking": False}
+    assert reasons_by_default(R1) and not reasons_by_default(ASKED)
+    assert [m["id"] for m in switchable_reasoners([ASKED, R1], reasoning_off)] == ["r1", "asked"]
+
+
+@pytest.mark.parametrize(("stamps", "ok"), [
+    ((1764633600,), True), ((1764633600 * 1000,), False), ((0,), False), (("1764633600",), False),
+    ((True,), False), ((), False),
+])
+def test_created_check_wants_unix_seconds(stamps: tuple[Any, ...], ok: bool) -> None:
+    now = 1764633600.0
+    if ok:
+        formats.created_now(stamps, "x", started=now - 1, finished=now + 1)
+    else:
+        with pytest.raises(CheckFailure):
+            formats.created_now(stamps, "x", started=now - 1, finished=now + 1)
+
+
+def test_created_check_refuses_an_old_answer_time() -> None:
+    with pytest.raises(CheckFailure):
+        formats.created_now((1_600_000_000,), "x", started=1764633600.0, finished=1764633601.0)
+
+
+@pytest.mark.parametrize("name", ["chat", "responses"])
+def test_timestamped_drivers_read_the_creation_time(name: str) -> None:
+    body = {**TOOL_ANSWER[name], ("created" if name == "chat" else "created_at"): 1764633600}
+    assert DRIVERS[name].answer(_response(body)).created == (1764633600,)
+    assert DRIVERS[name].timestamped and not DRIVERS["messages"].timestamped
+
+
+@pytest.mark.parametrize(("status", "body", "ok"), [
+    (404, {"error": {"code": "model_not_found", "type": "not_found_error"}}, True),
+    (503, {"error": {"code": "model_unavailable", "type": "server_error"}}, False),
+    (200, {"id": "chatcmpl-1"}, False),
+    (404, {"error": {"code": "not_found", "type": "not_found_error"}}, False),
+])
+def test_unavailable_model_check(status: int, body: dict[str, Any], ok: bool) -> None:
+    response = httpx.Response(status, json=body)
+    if ok:
+        formats.unavailable_model_not_found(response, "openai", "m")
+    else:
+        with pytest.raises(CheckFailure):
+            formats.unavailable_model_not_found(response, "openai", "m")

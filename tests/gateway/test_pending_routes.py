@@ -1,0 +1,42 @@
+"""Routes not served yet resolve the model their JSON body names before answering 503 (D-15, D-47)."""
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import load_settings
+from gateway.security import digest, new_key
+
+
+@pytest.fixture()
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    app = create_app(dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db"))
+    store = app.state.gateway.store
+    key = new_key()
+    store.add_key(store.create_account("acme", 10**12).id, digest(key, store.pepper()), "k")
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client, {"authorization": f"Bearer {key}"}
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"model": "tavily-search-test", "query": "q"}, 404, "model_not_found"),
+    ({"model": "no-such-model", "query": "q"}, 404, "model_not_found"),
+    ({"model": "qwen3-max", "query": "q"}, 400, "model_not_supported_on_endpoint"),
+    ({"query": "q"}, 503, "model_unavailable"),
+])
+def test_search_resolves_the_model_first(client: tuple[TestClient, dict[str, str]], body: dict[str, str],
+                                         status: int, code: str) -> None:
+    test_client, auth = client
+    response = test_client.post("/v1/search", json=body, headers=auth)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_a_body_that_is_not_json_is_still_503(client: tuple[TestClient, dict[str, str]]) -> None:
+    test_client, auth = client
+    response = test_client.post("/v1/search", content=b"not json", headers={**auth, "content-type": "application/json"})
+    assert response.status_code == 503
