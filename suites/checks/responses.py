@@ -72,9 +72,6 @@ register_all("openai:reasoning-summaries", {
     "summary_event_order": "a summary streams as reasoning_summary_part.added → reasoning_summary_text.delta+ → "
                            "reasoning_summary_text.done → reasoning_summary_part.done",
 })
-register_all("openai:responses-create#tool_choice", {
-    "tool_choice_free_without_tools": "tool_choice auto (the default) and none are accepted without tools",
-})
 register_all("openai:function-calling#responses", {
     "call_ids_unique": "function_call call_ids are distinct non-empty strings",
     "function_call_known": "a function_call names a defined function",

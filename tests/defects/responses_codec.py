@@ -50,6 +50,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "resp_tool_choice_auto_without_tools_400": (
         _RTOOLS + "test_tool_choice_without_tools[auto-non-stream]", _RTOOLS + "test_tool_choice_without_tools[auto-stream]",
         _RTOOLS + "test_tool_choice_without_tools[none-non-stream]", _RTOOLS + "test_tool_choice_without_tools[none-stream]",
+        "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[responses-non-stream]",
+        "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[responses-stream]",
     ),
     # stream events
     "resp_sequence_repeats": (_RSTREAM + "test_sequence_numbers_increase",),
