@@ -50,6 +50,7 @@ RETURNED_ITEMS_REFUSED = defect("resp_returned_items_refused", "the output items
 STORE_TRUE = defect("resp_store_echoed_true", "store echoes false while nothing is stored")
 SETTINGS_NOT_ECHOED = defect("resp_settings_not_echoed", "the Response echoes the settings sent")
 STREAM_SETTINGS_DIFFER = defect("resp_stream_settings_differ", "created, in_progress and terminal responses agree")
+SUMMARY_ORDER = defect("resp_summary_events_out_of_order", "summary events come in the documented order")
 SUMMARY_CUT = defect("resp_summary_truncated", "the summary carries the reasoning text")
 FREE_CHOICE_REFUSED = defect("resp_tool_choice_auto_without_tools_400", "tool_choice auto/none need no tools")
 # Stream events.
@@ -195,6 +196,23 @@ def _no_summary(frame: Frame) -> Frame | None:
 
 # -- stream events ----------------------------------------------------------------------------------------
 
+class _SummaryPartDoneFirst(StreamPatch):
+    """``reasoning_summary_part.done`` sent before ``reasoning_summary_text.done`` (numbers kept in order)."""
+
+    def frames(self, frames: list[Frame]) -> list[Frame]:
+        kinds = [f.event for f in frames]
+        text, part = "response.reasoning_summary_text.done", "response.reasoning_summary_part.done"
+        if text not in kinds or part not in kinds:
+            return frames
+        i, j = kinds.index(text), kinds.index(part)
+        out = list(frames)
+        out[i], out[j] = frames[j], frames[i]
+        for n, k in ((i, j), (j, i)):
+            data = {**data_of(out[n]), "sequence_number": data_of(frames[k])["sequence_number"]}
+            out[n] = Frame(out[n].event, data)
+        return out
+
+
 class _SequenceRepeats(StreamPatch):
     """The counter does not advance after a ``.delta`` event, so the next event repeats its number."""
 
@@ -255,6 +273,7 @@ _PATCHES = (
     Patch(SETTINGS_NOT_ECHOED, body=_settings_dropped, stream=map_frames(_in_events(_settings_dropped))),
     Patch(STREAM_SETTINGS_DIFFER, stream=map_frames(_created_colder)),
     Patch(SUMMARY_CUT, body=_each_item(_summary_cut)),
+    Patch(SUMMARY_ORDER, stream=_SummaryPartDoneFirst),
     Patch(SEQUENCE_REPEATS, stream=_SequenceRepeats),
     Patch(DONE_TEXT_MISMATCH, stream=map_frames(_done_text_cut)),
     Patch(DELTA_ITEM_ID_MISSING, stream=map_frames(_delta_without_item_id)),
