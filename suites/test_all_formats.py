@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from suites import tools
-from suites.checks import formats
+from suites.checks import formats, holds
 from suites.checks.chat import no_leaks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -88,6 +88,33 @@ def test_tool_round_trip(api: ApiClient, discovery: Discovery, target: Target, d
             results = [RESULT] * len(first.calls)
             body = driver.round_trip(driver.body(model, ASK, tools=[tools.WEATHER], stream=stream), first.calls, results)
             formats.round_trip_answered(run(driver, api, body, stream=stream), results, quoted=target.mock_upstreams)
+    failures.raise_any()
+
+
+@pytest.mark.rule("tool_choice_free_without_tools")
+@STREAM
+@FORMATS
+def test_tool_choice_auto_and_none_need_no_tools(api: ApiClient, discovery: Discovery, driver: Driver,
+                                                 stream: bool) -> None:
+    """``auto`` (the default) and ``none`` in the format's own ``tool_choice`` shape, with no ``tools``: a
+    plain answer, never a 400 (D-42)."""
+    model = driver.plain_model(discovery, api)
+    failures = Failures()
+    for choice in ("auto", "none"):
+        with failures.check(f"{_label(model)} tool_choice {choice}"):
+            body = driver.body(model, tool_choice=choice, stream=stream)
+            if stream:
+                result = driver.stream(api, body)
+                holds("tool_choice_free_without_tools", result.status == 200,
+                      f"{driver.endpoint}: tool_choice {choice} without tools: {result.status} {result.body[:300]!r}")
+                answer = driver.streamed(result)
+            else:
+                response = driver.create(api, body)
+                holds("tool_choice_free_without_tools", response.status_code == 200,
+                      f"{driver.endpoint}: tool_choice {choice} without tools: {response.status_code} "
+                      f"{response.text[:300]!r}")
+                answer = driver.answer(response)
+            holds("tool_choice_free_without_tools", not answer.calls, f"tool calls without tools: {answer.calls}")
     failures.raise_any()
 
 

@@ -149,6 +149,53 @@ def test_reasoning_item(api: ApiClient, discovery: Discovery) -> None:
     failures.raise_any()
 
 
+SETTINGS: dict[str, Any] = {
+    "temperature": 0.5, "top_p": 0.9, "presence_penalty": 0.25, "frequency_penalty": 0.5, "max_output_tokens": 64,
+    "max_tool_calls": 2, "user": "suite-user", "prompt_cache_key": "suite-cache", "safety_identifier": "suite-safety",
+    "metadata": {"suite": "responses"}, "store": True, "instructions": "Answer briefly.",
+}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.parametrize("sent", ["settings", "defaults"])
+@pytest.mark.rule("response_fields_complete", "response_settings_echoed", "store_echo", "stream_responses_complete")
+def test_response_object_complete(api: ApiClient, discovery: Discovery, stream: bool, sent: str) -> None:
+    model = plain_model(discovery, api)
+    body = response_body(model, **(SETTINGS if sent == "settings" else {}))
+    if not stream:
+        checks.response_complete(_ok(create(api, body)), body)
+        return
+    payloads = stream_responses(api, {**body, "stream": True}).payloads
+    responses = [p.get("response") for p in payloads if p.get("type") in ("response.created", "response.in_progress",
+                                                                          *checks.TERMINAL)]
+    for response in responses:
+        checks.response_complete(response, body)
+    settings = [{k: (r or {}).get(k) for k in checks.RESPONSE_FIELDS if k not in checks.LIFECYCLE_FIELDS}
+                for r in responses]
+    holds("stream_responses_complete", len(responses) == 3 and all(s == settings[0] for s in settings),
+          f"the created, in_progress and terminal responses differ: {settings}")
+
+
+@pytest.mark.rule("reasoning_summary_text", "summary_is_reasoning", "summary_event_order", "reasoning_before_message")
+def test_reasoning_summary_when_requested(api: ApiClient, discovery: Discovery) -> None:
+    failures = Failures()
+    for model in reasoners(discovery, api):
+        extra = reasoning_extra(model)
+        extra["reasoning"] = {**(extra.get("reasoning") or {}), "summary": "auto"}
+        body = response_body(model, "Is 17 a prime number? Answer briefly.", **extra)
+        with failures.check(f"{model['owned_by']}/{model['id']} non-stream"):
+            answer = _ok(create(api, body))
+            checks.reasoning_before_message(answer["output"], summarized=True)
+            checks.reasoning_summary(answer["output"])
+        with failures.check(f"{model['owned_by']}/{model['id']} stream"):
+            result = stream_responses(api, body)
+            checks.event_sequence(result.payloads)
+            final = checks.final_matches_events(result.payloads)
+            checks.reasoning_summary(checks.built_output(result.payloads))
+            checks.reasoning_summary(final.get("output") or [])
+    failures.raise_any()
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.rule("previous_response_id_400")
 def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:

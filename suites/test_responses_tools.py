@@ -13,7 +13,7 @@ from suites.checks import holds
 from suites.checks import responses as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery
-from suites.responses_stream import create, response_body, stream_responses, tool_models
+from suites.responses_stream import create, plain_model, response_body, stream_responses, tool_models
 from suites.selection import Failures
 from suites.tools import ASK
 
@@ -64,3 +64,44 @@ def test_function_calls(api: ApiClient, discovery: Discovery, mode: str, stream:
     failures.raise_any()
 
 
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.parametrize("choice", ["auto", "none"])
+@pytest.mark.rule("tool_choice_free_without_tools", "response_settings_echoed")
+def test_tool_choice_without_tools(api: ApiClient, discovery: Discovery, choice: str, stream: bool) -> None:
+    model = plain_model(discovery, api)
+    body = response_body(model, "Say hello.", tool_choice=choice, max_output_tokens=64)
+    if not stream:
+        response = create(api, body)
+        holds("tool_choice_free_without_tools", response.status_code == 200,
+              f"tool_choice {choice!r} without tools: {response.status_code} {response.text[:300]!r}")
+        answer = response.json()
+    else:
+        result = stream_responses(api, {**body, "stream": True}, require_stream=False)
+        holds("tool_choice_free_without_tools", result.status == 200,
+              f"tool_choice {choice!r} without tools: {result.status} {result.body[:300]!r}")
+        answer = checks.final_matches_events(result.payloads)
+    checks.response_answer(answer, model["id"], status=None)
+    holds("response_settings_echoed", answer.get("tool_choice") == choice and answer.get("tools") == [],
+          f"tool_choice {choice!r} echoed as {answer.get('tool_choice')!r}, tools {answer.get('tools')!r}")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("call_id_not_item_id", "returned_items_round_trip")
+def test_call_ids_and_returned_items_round_trip(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    failures = Failures()
+    for model in tool_models(discovery, api):
+        with failures.check(f"{model['owned_by']}/{model['id']}"):
+            first = _response(api, response_body(model, ASK, tools=[WEATHER], tool_choice="required"), stream)
+            calls = checks.function_calls(first)
+            holds("tool_choice_modes", bool(calls), f"no function_call among {[i.get('type') for i in first['output']]}")
+            checks.call_ids_not_item_ids(calls)
+            follow_up = [{"role": "user", "content": ASK}, *first["output"],
+                         *[{"type": "function_call_output", "call_id": c["call_id"], "output": "Sunny, 21 degrees"}
+                           for c in calls]]
+            response = create(api, response_body(model, follow_up, tools=[WEATHER]))
+            holds("returned_items_round_trip", response.status_code == 200,
+                  f"the returned items sent back: {response.status_code} {response.text[:300]!r}")
+            checks.response_answer(response.json(), model["id"])
+    failures.raise_any()

@@ -99,3 +99,80 @@ def test_sdk_responses_function_call(openai_sdk: openai.OpenAI, api: ApiClient, 
     second = openai_sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
     holds("tool_round_trip", bool(second.status == "completed" and second.output_text.strip()),
           str((second.status, second.output_text)))
+
+
+SETTINGS: dict[str, Any] = {"temperature": 0.5, "top_p": 0.9, "max_output_tokens": 64, "user": "sdk-user",
+                            "prompt_cache_key": "sdk-cache", "safety_identifier": "sdk-safety",
+                            "metadata": {"suite": "sdk"}}
+
+
+def _settings_of(response: Any) -> dict[str, Any]:
+    return {k: getattr(response, k) for k in ("temperature", "top_p", "max_output_tokens", "user", "prompt_cache_key",
+                                              "safety_identifier", "metadata")}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "response_fields_complete", "response_settings_echoed")
+def test_sdk_response_fields(openai_sdk: openai.OpenAI, model: str, stream: bool) -> None:
+    response: Any
+    if stream:
+        with openai_sdk.responses.stream(model=model, input=HELLO, **SETTINGS) as events:
+            created = next(e for e in events if e.type == "response.created").response
+            for _ in events:
+                pass
+            response = events.get_final_response()
+        responses = [created, response]
+    else:
+        response = openai_sdk.responses.create(model=model, input=HELLO, **SETTINGS)
+        responses = [response]
+    for parsed in responses:
+        unset = [k for k in ("truncation", "store", "background", "service_tier", "top_logprobs", "temperature",
+                             "top_p", "text", "reasoning") if getattr(parsed, k) is None]
+        holds("response_fields_complete", not unset, f"the SDK's Response has no {unset}")
+        holds("response_settings_echoed", _settings_of(parsed) == SETTINGS,
+              f"sent {SETTINGS}, the SDK read {_settings_of(parsed)}")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "reasoning_summary_text")
+def test_sdk_reasoning_summary(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    chosen = reasoners(discovery, api)[0]
+    extra = reasoning_extra(chosen)
+    extra["reasoning"] = {**(extra.get("reasoning") or {}), "summary": "auto"}
+    response: Any
+    if stream:
+        with openai_sdk.responses.stream(model=chosen["id"], input=HELLO, extra_body=extra) as events:
+            deltas = [e.delta for e in events if e.type == "response.reasoning_summary_text.delta"]
+            response = events.get_final_response()
+        holds("reasoning_summary_text", bool("".join(deltas).strip()), "no reasoning_summary_text.delta events")
+    else:
+        response = openai_sdk.responses.create(model=chosen["id"], input=HELLO, extra_body=extra)
+    summaries = [part.text for item in response.output if item.type == "reasoning" for part in item.summary]
+    holds("reasoning_summary_text", bool("".join(summaries).strip()),
+          f"reasoning.summary requested; the reasoning items' summaries are {summaries}")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "call_id_not_item_id", "returned_items_round_trip")
+def test_sdk_returned_items_round_trip(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery,
+                                       stream: bool) -> None:
+    chosen = min(tool_models(discovery, api), key=owner_first("openai"))
+    ask = "What is the weather in Paris? Use the get_weather tool."
+    first: Any
+    if stream:
+        with openai_sdk.responses.stream(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required") as events:
+            for _ in events:
+                pass
+            first = events.get_final_response()
+    else:
+        first = openai_sdk.responses.create(model=chosen["id"], input=ask, tools=[WEATHER], tool_choice="required")
+    calls = [item for item in first.output if item.type == "function_call"]
+    holds("tool_choice_modes", bool(calls), f"output items {[i.type for i in first.output]}")
+    holds("call_id_not_item_id", all(c.call_id != c.id for c in calls),
+          f"(id, call_id) pairs {[(c.id, c.call_id) for c in calls]}")
+    follow_up: Any = [{"role": "user", "content": ask}, *[item.model_dump(exclude_none=True) for item in first.output],
+                      *[{"type": "function_call_output", "call_id": c.call_id, "output": "Sunny, 21 degrees"}
+                        for c in calls]]
+    second = openai_sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
+    holds("returned_items_round_trip", bool(second.status == "completed" and second.output_text.strip()),
+          str((second.status, second.output_text)))

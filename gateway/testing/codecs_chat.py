@@ -29,6 +29,7 @@ from gateway.ir import ChatRequest, ChatResult, Finished, StreamEvent, TextDelta
 from gateway.middleware.errors import send_error
 from gateway.state import GatewayState
 from gateway.testing.asgi import json_body, layer, replace_headers
+from gateway.testing.codec_patches import Patch, PatchedCodec
 from gateway.testing.registry import ActiveDefects, Defect, defect
 
 __all__ = ["install"]
@@ -85,10 +86,21 @@ _FRAME_DEFECTS = (ROLE_REPEATED, ID_UNSTABLE, CHUNK_OBJECT_WRONG, CALL_ID_DROPPE
                   REASONING_TOKENS_MISSING, COST_MISSING)
 
 
+FREE_CHOICE_REFUSED = defect("chat_tool_choice_auto_without_tools_400", "tool_choice auto/none need no tools")
+
+
+def _free_choice_refused(sent: bytes, request: ChatRequest) -> ChatRequest:
+    body = json_body(sent)
+    if isinstance(body, dict) and not body.get("tools") and body.get("tool_choice") in ("auto", "none"):
+        raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
+    return request
+
+
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap every codec for the runner's defects, and the chat codec for its own."""
     relaxed = _RelaxedCatalogs()
-    state.codecs[_CHAT_FORMAT] = _ChatCodec(state.codecs[_CHAT_FORMAT], active, relaxed)
+    free = (Patch(FREE_CHOICE_REFUSED, request=_free_choice_refused),)
+    state.codecs[_CHAT_FORMAT] = PatchedCodec(_ChatCodec(state.codecs[_CHAT_FORMAT], active, relaxed), free, active)
     for name, codec in state.codecs.items():
         state.codecs[name] = _RunnerCodec(codec, active, relaxed)
 

@@ -56,6 +56,7 @@ STOP_MISSING = defect("msg_stop_missing", "an Anthropic stream ends with message
 ERROR_NOT_EVENT = defect("msg_stream_error_not_event",
                          "a failure after an Anthropic stream started is one event: error")
 
+FREE_CHOICE_REFUSED = defect("msg_tool_choice_auto_without_tools_400", "tool_choice auto/none need no tools")
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the Messages codec with this area's patches."""
@@ -194,7 +195,16 @@ class _ErrorNotEvent(StreamPatch):
         return [unnamed if named(frame, "error") else frame for frame in frames]
 
 
+def _free_choice_refused(sent: bytes, request: ChatRequest) -> ChatRequest:
+    body = json_object(sent) or {}
+    choice = body.get("tool_choice")
+    if not body.get("tools") and isinstance(choice, dict) and choice.get("type") in ("auto", "none"):
+        raise InvalidRequest("tool_choice needs tools.", param="tool_choice")
+    return request
+
+
 _PATCHES = (
+    Patch(FREE_CHOICE_REFUSED, request=_free_choice_refused),
     Patch(MAX_TOKENS_NOT_REQUIRED, raw=_max_tokens_defaulted),
     Patch(TEXT_PARTS_GLUED, raw=_texts_glued),
     Patch(TOOL_RESULT_MIXED_REJECTED, request=_mixed_rejected),

@@ -50,6 +50,8 @@ _TOOLS = "docs:api-reference-overview#tool-calling"
 _CATALOG = "docs:api-reference-overview#models-as-the-source-of-truth"
 THINKING_MARK = "> **Thinking"
 
+register("tool_choice_free_without_tools", "openai:responses-create#tool_choice",
+         "tool_choice auto (the default) and none need no tools, on every format (Messages: type auto / none)")
 register("reasoning_shown_when_asked", _CATALOG,
          "a reasoner asked to reason (through a control its catalog entry lists) shows its reasoning: the "
          "precondition of the reasoning-off check")

@@ -12,12 +12,23 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from suites.checks import CheckFailure, collapse_runs, distinct_ids, fail, no_thinking_block, schema_problems
+from suites.checks import (
+    CheckFailure,
+    collapse_runs,
+    distinct_ids,
+    fail,
+    holds,
+    no_thinking_block,
+    schema_problems,
+)
 from suites.rules import register_all
 
 __all__ = [
+    "LIFECYCLE_FIELDS",
+    "RESPONSE_FIELDS",
     "TERMINAL",
     "built_output",
+    "call_ids_not_item_ids",
     "event_sequence",
     "final_matches_events",
     "function_calls",
@@ -25,7 +36,9 @@ __all__ = [
     "message_text",
     "no_thinking_markdown",
     "reasoning_before_message",
+    "reasoning_summary",
     "response_answer",
+    "response_complete",
     "sequence_numbers",
     "stream_failed",
     "usage_adds_up",
@@ -47,12 +60,26 @@ register_all("openai:responses-object", {
     "reasoning_within_output": "reasoning_tokens are part of output_tokens",
     "reasoning_item": "a reasoning model's output holds a reasoning item",
     "reasoning_before_message": "the reasoning item comes before the message",
+    "response_fields_complete": "a Response carries every field of the OpenAI Response object and of the Open "
+                                "Responses ResponseResource, each of its type (settings as numbers, never null)",
+    "response_settings_echoed": "the Response echoes the settings sent (temperature, top_p, penalties, limits, "
+                                "tool_choice, metadata, user, prompt_cache_key, safety_identifier)",
+    "stream_responses_complete": "response.created, response.in_progress and the terminal event carry the same "
+                                 "complete object",
+})
+register_all("openai:reasoning-summaries", {
+    "reasoning_summary_text": "with reasoning.summary requested, the reasoning item's summary holds summary_text parts",
+    "summary_event_order": "a summary streams as reasoning_summary_part.added → reasoning_summary_text.delta+ → "
+                           "reasoning_summary_text.done → reasoning_summary_part.done",
 })
 register_all("openai:function-calling#responses", {
     "call_ids_unique": "function_call call_ids are distinct non-empty strings",
     "function_call_known": "a function_call names a defined function",
     "function_call_arguments_json": "arguments is a string holding a JSON object",
     "function_call_arguments_schema": "the arguments validate against the function's parameters schema",
+    "call_id_not_item_id": "a function_call's call_id is distinct from its item id",
+    "returned_items_round_trip": "the output items returned, sent back as input with function_call_output items "
+                                 "answering their call_ids, are accepted and answered",
 })
 register_all("openai:responses-streaming", {
     "sequence_number_present": "every event has an integer sequence_number",
@@ -80,14 +107,36 @@ register_all("openai:responses-streaming", {
     "failed_response_error": "response.failed carries status failed and an error",
 })
 register_all("decision:D-17", {
-    "reasoning_summary_empty": "the reasoning item's summary is [] (the raw reasoning is in content)",
+    "reasoning_summary_empty": "without reasoning.summary, the reasoning item's summary is [] (the raw reasoning "
+                               "is in content)",
     "reasoning_text": "reasoning arrives as reasoning_text content parts",
     "sequence_number_start": "sequence_number starts at 0",
     "stream_ends_response_failed": "a failure after the stream started ends with response.failed",
     "error_then_failed": "at most one error event, right before response.failed",
 })
 
+register_all("decision:D-40", {
+    "store_echo": "store echoes whether the response was stored: false while nothing is stored (D-18)",
+})
+register_all("decision:D-41", {
+    "summary_is_reasoning": "the requested summary carries the reasoning text itself (the upstreams summarise nothing)",
+})
+
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
+RESPONSE_FIELDS = (
+    "id", "object", "created_at", "completed_at", "status", "incomplete_details", "model", "previous_response_id",
+    "instructions", "output", "error", "tools", "tool_choice", "truncation", "parallel_tool_calls", "text", "top_p",
+    "presence_penalty", "frequency_penalty", "top_logprobs", "temperature", "reasoning", "user", "usage",
+    "max_output_tokens", "max_tool_calls", "store", "background", "service_tier", "metadata", "safety_identifier",
+    "prompt_cache_key",
+)
+"""The fields the Open Responses ``ResponseResource`` requires (a superset of the OpenAI SDK's required ones)."""
+LIFECYCLE_FIELDS = frozenset({"id", "created_at", "completed_at", "status", "output", "usage", "error",
+                              "incomplete_details"})
+"""The fields that change while a response runs; the others are its settings, the same in every event."""
+_NUMBERS = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
+_ECHOED = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_output_tokens", "max_tool_calls",
+           "user", "prompt_cache_key", "safety_identifier", "instructions")
 
 
 # ----- the Response object ---------------------------------------------------------------------------
@@ -130,6 +179,65 @@ def response_answer(body: Any, model_id: str | None = None, *, status: str | Non
     return joined
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def response_complete(body: Any, sent: dict[str, Any]) -> None:
+    """Every field of :data:`RESPONSE_FIELDS` is present with its type; the settings in ``sent`` (the
+    request body) are echoed; ``store`` is false (D-40)."""
+    if not isinstance(body, dict):
+        raise CheckFailure("response_object", f"not a response: {body!r:.300}")
+    missing = [k for k in RESPONSE_FIELDS if k not in body]
+    if missing:
+        raise CheckFailure("response_fields_complete", f"the Response lacks {missing}")
+    typed = {
+        **{k: _is_number(body[k]) for k in _NUMBERS},
+        "top_logprobs": isinstance(body["top_logprobs"], int) and not isinstance(body["top_logprobs"], bool),
+        "store": isinstance(body["store"], bool), "background": isinstance(body["background"], bool),
+        "parallel_tool_calls": isinstance(body["parallel_tool_calls"], bool),
+        "truncation": body["truncation"] in ("auto", "disabled"),
+        "service_tier": isinstance(body["service_tier"], str), "tools": isinstance(body["tools"], list),
+        "metadata": isinstance(body["metadata"], dict), "text": isinstance(body["text"], dict),
+        "created_at": isinstance(body["created_at"], int) and not isinstance(body["created_at"], bool),
+    }
+    wrong = {k: body[k] for k, ok in typed.items() if not ok}
+    if wrong:
+        raise CheckFailure("response_fields_complete", f"fields of the wrong type (or null): {wrong}")
+    echoed = {k: (sent.get(k), body[k]) for k in _ECHOED if k in sent and sent[k] != body[k]}
+    if sent.get("metadata") and body["metadata"] != sent["metadata"]:
+        echoed["metadata"] = (sent["metadata"], body["metadata"])
+    if body["tool_choice"] != sent.get("tool_choice", "auto"):
+        echoed["tool_choice"] = (sent.get("tool_choice", "auto"), body["tool_choice"])
+    if echoed:
+        raise CheckFailure("response_settings_echoed", f"(sent, echoed) differ: {echoed}")
+    holds("store_echo", body["store"] is False, f"store is {body['store']!r}, but nothing is stored (D-18)")
+
+
+def reasoning_summary(output: Sequence[dict[str, Any]]) -> str:
+    """The reasoning item's ``summary`` holds ``summary_text`` parts with text, and (D-41) their text is the
+    reasoning ``content``'s. Returns the summary."""
+    items = [i for i in output if i.get("type") == "reasoning"]
+    if not items:
+        raise CheckFailure("reasoning_item", f"no reasoning item among {[i.get('type') for i in output]}")
+    summary = items[0].get("summary") or []
+    text = "".join(p.get("text") or "" for p in summary if p.get("type") == "summary_text")
+    if not text.strip() or any(p.get("type") != "summary_text" for p in summary):
+        raise CheckFailure("reasoning_summary_text", f"reasoning.summary was requested; summary is {summary!r:.300}")
+    content = "".join(p.get("text") or "" for p in items[0].get("content") or ())
+    holds("summary_is_reasoning", text == content, f"summary {text!r:.120} != the reasoning {content!r:.120}")
+    return text
+
+
+def call_ids_not_item_ids(calls: Sequence[dict[str, Any]]) -> None:
+    """Each ``function_call`` item's ``call_id`` differs from its ``id`` (and from every item id)."""
+    ids = {c.get("id") for c in calls}
+    same = [c.get("call_id") for c in calls if c.get("call_id") in ids or not c.get("id")]
+    if same:
+        raise CheckFailure("call_id_not_item_id", f"call_id values that are item ids: {same} (items "
+                                                  f"{[(c.get('id'), c.get('call_id')) for c in calls]})")
+
+
 def usage_adds_up(usage: Any, *, positive: bool = True) -> dict[str, Any]:
     """``total_tokens == input_tokens + output_tokens``, counts > 0, cached ≤ input, reasoning ≤ output."""
     if not isinstance(usage, dict):
@@ -156,7 +264,7 @@ def no_thinking_markdown(text: str) -> None:
     no_thinking_block(text, "output_text")
 
 
-def reasoning_before_message(output: Sequence[dict[str, Any]]) -> str:
+def reasoning_before_message(output: Sequence[dict[str, Any]], *, summarized: bool = False) -> str:
     """A ``reasoning`` item with non-empty ``reasoning_text`` content comes before the first ``message``
     item (which has text); ``summary`` is ``[]`` (D-17). Returns the reasoning text."""
     kinds = [i.get("type") for i in output]
@@ -170,7 +278,7 @@ def reasoning_before_message(output: Sequence[dict[str, Any]]) -> str:
     text = "".join(p.get("text") or "" for p in item.get("content") or () if p.get("type") == "reasoning_text")
     if not text.strip():
         fail("reasoning_text", f"the reasoning item has no reasoning_text: {item!r:.300}")
-    if item.get("summary") not in ([], None):
+    if item.get("summary") not in ([], None) and not summarized:
         fail("reasoning_summary_empty", f"summary should be [] (raw reasoning is in content, D-17): "
                                                       f"{item.get('summary')!r:.200}")
     return text
@@ -222,17 +330,30 @@ def sequence_numbers(payloads: Sequence[dict[str, Any]]) -> int:
     return first if isinstance(first, int) else 0
 
 
+_SUMMARY_EVENTS = ("response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+                   "response.reasoning_summary_text.done", "response.reasoning_summary_part.done")
 _ITEM_EVENTS = {
     "message": ("response.content_part.added", "response.output_text.delta", "response.output_text.done",
                 "response.content_part.done"),
     "function_call": ("response.function_call_arguments.delta", "response.function_call_arguments.done"),
     "reasoning": ("response.content_part.added", "response.reasoning_text.delta", "response.reasoning_text.done",
-                  "response.content_part.done"),
+                  "response.content_part.done", *_SUMMARY_EVENTS),
 }
 
 
 def _compact(kinds: Sequence[str]) -> str:
     return collapse_runs([k.removeprefix("response.") for k in kinds], 500)
+
+
+def _summary_lifecycle(events: Sequence[str], index: int) -> None:
+    """A reasoning item's summary events, if any: part.added → text.delta+ → text.done → part.done."""
+    if not events:
+        return
+    added, delta, done, part_done = _SUMMARY_EVENTS
+    body = list(events)
+    if body[:1] != [added] or body[-2:] != [done, part_done] or len(body) < 4 \
+            or any(e != delta for e in body[1:-2]):
+        raise CheckFailure("summary_event_order", f"output item {index}: summary events {_compact(body)}")
 
 
 def _item_lifecycle(kind: str, events: Sequence[str], index: int, *, carries: bool) -> None:
@@ -244,6 +365,8 @@ def _item_lifecycle(kind: str, events: Sequence[str], index: int, *, carries: bo
     elif kind == "function_call":
         expected_head, delta, done = [], "response.function_call_arguments.delta", ["response.function_call_arguments.done"]
     elif kind == "reasoning":
+        _summary_lifecycle([e for e in events if e in _SUMMARY_EVENTS], index)
+        events = [e for e in events if e not in _SUMMARY_EVENTS]
         head = ["response.content_part.added"] if events[:1] == ["response.content_part.added"] else []
         tail = ["response.reasoning_text.done"] + (["response.content_part.done"] if head else [])
         expected_head, delta, done = head, "response.reasoning_text.delta", tail
@@ -333,9 +456,10 @@ def built_output(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         index = p.get("output_index")
         if not isinstance(index, int):
             continue
-        if kind in ("response.output_text.delta", "response.reasoning_text.delta", "response.function_call_arguments.delta"):
+        if kind in ("response.output_text.delta", "response.reasoning_text.delta", "response.function_call_arguments.delta",
+                    "response.reasoning_summary_text.delta"):
             pieces.setdefault((index, str(kind).rsplit(".", 1)[0]), []).append(str(p.get("delta") or ""))
-        elif kind in ("response.output_text.done", "response.reasoning_text.done"):
+        elif kind in ("response.output_text.done", "response.reasoning_text.done", "response.reasoning_summary_text.done"):
             joined = "".join(pieces.get((index, str(kind).rsplit(".", 1)[0]), []))
             if p.get("text") != joined:
                 raise CheckFailure("done_carries_full_text", f"event {n}: {kind} text {p.get('text')!r:.160} != the joined "
@@ -354,6 +478,12 @@ def built_output(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     raise CheckFailure("item_done_carries_full_text", f"event {n}: output_item.done text "
                                                                       f"{message_text({'output': [item]})!r:.160} != the joined "
                                                                       f"deltas {joined!r:.160}")
+            elif item.get("type") == "reasoning" and (index, "response.reasoning_summary_text") in pieces:
+                joined = "".join(pieces[(index, "response.reasoning_summary_text")])
+                summary = "".join(p.get("text") or "" for p in item.get("summary") or ())
+                if summary != joined:
+                    raise CheckFailure("item_done_carries_full_text", f"event {n}: output_item.done summary "
+                                                                      f"{summary!r:.160} != the joined deltas {joined!r:.160}")
             elif item.get("type") == "function_call":
                 joined = "".join(pieces.get((index, "response.function_call_arguments"), []))
                 if item.get("arguments") != joined:
@@ -370,7 +500,8 @@ def _essence(item: dict[str, Any]) -> dict[str, Any]:
         return {k: item.get(k) for k in ("type", "id", "call_id", "name", "arguments")}
     if kind == "reasoning":
         text = "".join(p.get("text") or "" for p in item.get("content") or ())
-        return {"type": kind, "id": item.get("id"), "text": text}
+        summary = "".join(p.get("text") or "" for p in item.get("summary") or ())
+        return {"type": kind, "id": item.get("id"), "text": text, "summary": summary}
     return dict(item)
 
 

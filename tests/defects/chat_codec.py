@@ -59,4 +59,5 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "chat_usage_chunk_early": (_STREAM + "test_usage_chunk_last_before_done",),
     "chat_done_missing": (_STREAM + "test_stream_ends_with_done",),
     "chat_stream_error_without_done": (_ERR + "test_midstream_failure_is_error_chunk_then_done",),
+    "chat_tool_choice_auto_without_tools_400": ("suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[chat-non-stream]", "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[chat-stream]"),
 }

@@ -35,4 +35,5 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "msg_delta_no_stop_reason": (_MSTREAM + "test_message_delta_rules",),
     "msg_stop_missing": (_MSTREAM + "test_stream_event_order",),
     "msg_stream_error_not_event": (_MSTREAM + "test_midstream_failure_is_error_event",),
+    "msg_tool_choice_auto_without_tools_400": ("suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[messages-non-stream]", "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[messages-stream]"),
 }

@@ -19,6 +19,41 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _RESP + "test_response_per_provider", _RESP + "test_input_items_and_instructions",
         _RTOOLS + "test_function_calls", _RSDK + "test_sdk_responses_create", _RSDK + "test_sdk_responses_function_call",
     ),
+    "resp_fields_missing": (
+        _RESP + "test_response_object_complete[settings-non-stream]", _RESP + "test_response_object_complete[defaults-stream]",
+        _RSDK + "test_sdk_response_fields[non-stream]", _RSDK + "test_sdk_response_fields[stream]",
+    ),
+    "resp_temperature_null": (
+        _RESP + "test_response_object_complete[defaults-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
+        _RSDK + "test_sdk_response_fields[non-stream]",
+    ),
+    "resp_store_echoed_true": (_RESP + "test_response_object_complete[settings-non-stream]",
+                               _RESP + "test_response_object_complete[defaults-stream]"),
+    "resp_settings_not_echoed": (
+        _RESP + "test_response_object_complete[settings-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
+        _RSDK + "test_sdk_response_fields[stream]",
+    ),
+    "resp_stream_settings_differ": (_RESP + "test_response_object_complete[defaults-stream]",),
+    "resp_summary_missing": (_RESP + "test_reasoning_summary_when_requested", _RSDK + "test_sdk_reasoning_summary[non-stream]",
+                             _RSDK + "test_sdk_reasoning_summary[stream]"),
+    "resp_summary_truncated": (_RESP + "test_reasoning_summary_when_requested",),
+    "resp_summary_events_out_of_order": (_RESP + "test_reasoning_summary_when_requested",),
+    "resp_call_id_equals_item_id": (
+        _RTOOLS + "test_call_ids_and_returned_items_round_trip[non-stream]",
+        _RTOOLS + "test_call_ids_and_returned_items_round_trip[stream]",
+        _RSDK + "test_sdk_returned_items_round_trip[non-stream]", _RSDK + "test_sdk_returned_items_round_trip[stream]",
+    ),
+    "resp_returned_items_refused": (
+        _RTOOLS + "test_call_ids_and_returned_items_round_trip[non-stream]",
+        _RTOOLS + "test_call_ids_and_returned_items_round_trip[stream]",
+        _RSDK + "test_sdk_returned_items_round_trip[non-stream]",
+    ),
+    "resp_tool_choice_auto_without_tools_400": (
+        _RTOOLS + "test_tool_choice_without_tools[auto-non-stream]", _RTOOLS + "test_tool_choice_without_tools[auto-stream]",
+        _RTOOLS + "test_tool_choice_without_tools[none-non-stream]", _RTOOLS + "test_tool_choice_without_tools[none-stream]",
+        "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[responses-non-stream]",
+        "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[responses-stream]",
+    ),
     # stream events
     "resp_sequence_repeats": (_RSTREAM + "test_sequence_numbers_increase",),
     "resp_text_done_mismatch": (_RSTREAM + "test_done_events_carry_full_text",),

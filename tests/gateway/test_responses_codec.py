@@ -143,7 +143,7 @@ def test_flat_tools_and_named_tool_choice() -> None:
 
 @pytest.mark.parametrize("body", [
     {"tools": [WEATHER], "tool_choice": {"type": "function", "name": "nope"}},
-    {"tool_choice": "auto"},
+    {"tool_choice": "required"},
     {"tool_choice": {"type": "function", "name": "get_weather"}},
     {"tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
     {"tools": [WEATHER], "tool_choice": "sometimes"},
@@ -412,3 +412,77 @@ def test_sdk_reads_a_failed_stream_to_its_end() -> None:
     with _client(frames, "text/event-stream").responses.stream(model="seed-2-0-pro", input="hi") as stream:
         kinds = [event.type for event in stream]
     assert kinds[-2:] == ["error", "response.failed"]
+
+
+# ----- the complete Response object (D-40), summaries (D-41), free tool_choice (D-42) -----------------------
+
+
+@pytest.mark.parametrize("choice", ["auto", "none"])
+def test_auto_and_none_need_no_tools(choice: str) -> None:
+    ir = _decode(tool_choice=choice)
+    assert ir.tool_choice is None and ir.tools == []
+    assert ir.echo["tool_choice"] == choice and ir.echo["tools"] == []
+
+
+def test_response_echoes_every_setting_as_used() -> None:
+    request = _decode(temperature=0.3, presence_penalty=0.5, max_tool_calls=3, prompt_cache_key="k",
+                      safety_identifier="s", user="u", store=True, metadata={"a": "b"})
+    body = encode_result(request, FULL)
+    assert _schema_errors("Response", body) == []
+    assert (body["temperature"], body["top_p"], body["presence_penalty"], body["frequency_penalty"]) == (
+        0.3, 1.0, 0.5, 0.0)
+    assert (body["max_tool_calls"], body["prompt_cache_key"], body["safety_identifier"], body["user"]) == (
+        3, "k", "s", "u")
+    assert (body["store"], body["background"], body["truncation"], body["service_tier"], body["top_logprobs"]) == (
+        False, False, "disabled", "default", 0)
+    assert body["metadata"] == {"a": "b"} and body["reasoning"] == {"effort": None, "summary": None}
+    assert request.passthrough["presence_penalty"] == 0.5
+    parsed = openai.types.responses.Response.model_validate(body)
+    assert parsed.temperature == 0.3 and parsed.truncation == "disabled"
+
+
+def test_documented_defaults_are_echoed() -> None:
+    body = encode_result(_decode(model="deepseek-v4-pro"), FULL)
+    assert (body["temperature"], body["top_p"]) == (0.7, 0.9)
+
+
+def test_background_is_400() -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        _decode(background=True)
+    assert (caught.value.code, caught.value.param) == ("unsupported_parameter", "background")
+    assert _decode(background=False).echo["background"] is False
+
+
+def test_summary_requested_is_summary_text_alongside_content() -> None:
+    request = _decode(model="deepseek-r1", reasoning={"summary": "auto"})
+    body = encode_result(request, FULL)
+    assert _schema_errors("Response", body) == []
+    reasoning = body["output"][0]
+    assert reasoning["summary"] == [{"type": "summary_text", "text": "Check the weather."}]
+    assert reasoning["content"] == [{"type": "reasoning_text", "text": "Check the weather."}]
+    assert body["reasoning"]["summary"] == "auto"
+
+
+def test_summary_on_a_model_without_reasoning_controls_is_accepted() -> None:
+    assert _decode(reasoning={"summary": "detailed"}).echo["reasoning"]["summary"] == "detailed"
+
+
+def test_stream_summary_events() -> None:
+    request = _decode(model="deepseek-r1", stream=True, tools=[WEATHER, TIME], reasoning={"summary": "concise"})
+    events = _events(_stream(request, MIXED))
+    kinds = [e["type"] for e in events if e.get("output_index") == 0]
+    assert kinds == [
+        "response.output_item.added", "response.reasoning_summary_part.added",
+        "response.reasoning_text.delta", "response.reasoning_summary_text.delta",
+        "response.reasoning_text.delta", "response.reasoning_summary_text.delta",
+        "response.reasoning_text.done", "response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
+        "response.output_item.done",
+    ]
+    done = next(e for e in events if e["type"] == "response.reasoning_summary_text.done")
+    item = next(e for e in events if e["type"] == "response.output_item.done")["item"]
+    assert item["summary"] == [{"type": "summary_text", "text": done["text"]}] and done["text"]
+    for event in events:
+        SDK_EVENT.validate_python(event)
+    created, completed = events[0]["response"], events[-1]["response"]
+    settings = ("temperature", "top_p", "store", "truncation", "reasoning", "tool_choice", "service_tier")
+    assert {k: created[k] for k in settings} == {k: completed[k] for k in settings}

@@ -208,6 +208,26 @@ RESPONSE: dict[str, Any] = {
     "parallel_tool_calls": True,
     "tool_choice": "auto",
     "tools": [],
+    "completed_at": 1767225601,
+    "previous_response_id": None,
+    "instructions": None,
+    "truncation": "disabled",
+    "text": {"format": {"type": "text"}},
+    "temperature": 1.0,
+    "top_p": 1.0,
+    "presence_penalty": 0.0,
+    "frequency_penalty": 0.0,
+    "top_logprobs": 0,
+    "reasoning": {"effort": None, "summary": None},
+    "user": None,
+    "max_output_tokens": None,
+    "max_tool_calls": None,
+    "store": False,
+    "background": False,
+    "service_tier": "default",
+    "metadata": {},
+    "safety_identifier": None,
+    "prompt_cache_key": None,
 }
 
 OPENAI_401 = {
@@ -817,6 +837,22 @@ EXTRA_EVENT_SAMPLES: dict[str, dict[str, Any]] = {
         "output_index": 0,
         "content_index": 0,
         "text": "Plan.",
+    },
+    "ResponseReasoningSummaryPartAddedEvent": {
+        "type": "response.reasoning_summary_part.added", "sequence_number": 3, "item_id": "rs_1",
+        "output_index": 0, "summary_index": 0, "part": {"type": "summary_text", "text": ""},
+    },
+    "ResponseReasoningSummaryTextDeltaEvent": {
+        "type": "response.reasoning_summary_text.delta", "sequence_number": 4, "item_id": "rs_1",
+        "output_index": 0, "summary_index": 0, "delta": "Plan.",
+    },
+    "ResponseReasoningSummaryTextDoneEvent": {
+        "type": "response.reasoning_summary_text.done", "sequence_number": 5, "item_id": "rs_1",
+        "output_index": 0, "summary_index": 0, "text": "Plan.",
+    },
+    "ResponseReasoningSummaryPartDoneEvent": {
+        "type": "response.reasoning_summary_part.done", "sequence_number": 6, "item_id": "rs_1",
+        "output_index": 0, "summary_index": 0, "part": {"type": "summary_text", "text": "Plan."},
     },
     "ResponseIncompleteEvent": {
         "type": "response.incomplete",

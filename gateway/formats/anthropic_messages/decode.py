@@ -68,9 +68,11 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> tuple[ToolChoice | 
     choice = body.get("tool_choice")
     if choice is None:
         return None, None
-    if not tools and choice.get("type") != "none":
-        raise InvalidRequest("tool_choice needs tools.", param="tool_choice")
     parallel = False if choice.get("disable_parallel_tool_use") else None
+    if not tools and choice.get("type") in ("auto", "none"):
+        return None, parallel
+    if not tools:
+        raise InvalidRequest("tool_choice needs tools.", param="tool_choice")
     kind = choice.get("type")
     if kind == "tool":
         if choice.get("name") not in {t.name for t in tools}:

@@ -11,7 +11,7 @@ from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
 from gateway.schemas import request_schema
 
-__all__ = ["ENDPOINT", "THINKING_HEADER", "decode_chat", "parse_json"]
+__all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "decode_chat", "parse_json"]
 
 ENDPOINT = "/v1/chat/completions"
 THINKING_HEADER = "> **Thinking…**\n>\n"
@@ -19,6 +19,8 @@ RAW_FLAGS = ("disable_formatting", "raw", "passthrough", "raw_response")
 _PASSTHROUGH = ("presence_penalty", "frequency_penalty", "response_format", "user", "logprobs", "top_logprobs",
                 "logit_bias", "top_k", "repetition_penalty", "metadata")
 _OWN = frozenset({"model", "messages", "stream", "stream_options"})
+FREE_CHOICES = ("auto", "none")
+"""``tool_choice`` values that need no ``tools`` (D-42): accepted without them and not forwarded."""
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
@@ -74,7 +76,7 @@ def _messages(raw: list[dict[str, Any]]) -> list[Message]:
 
 def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
     choice = body.get("tool_choice")
-    if choice is None:
+    if choice is None or (not tools and choice in FREE_CHOICES):
         return None
     if not tools:
         raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
@@ -103,7 +105,8 @@ def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
     body = parse_json(raw)
     request_schema("ChatCompletionRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    check_parameters(model, body, skip=_OWN)
+    free_choice = not body.get("tools") and body.get("tool_choice") in FREE_CHOICES
+    check_parameters(model, body, skip=_OWN | {"tool_choice"} if free_choice else _OWN)
     stream = bool(body.get("stream"))
     wrong_options = body.get("stream_options") is not None and not stream
     if wrong_options:

@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest
-from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
+from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
 from gateway.schemas import request_schema
@@ -23,6 +23,11 @@ __all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses"]
 
 ENDPOINT = "/v1/responses"
 _OWN = frozenset({"model", "input", "stream", "max_output_tokens"})
+_PASSTHROUGH = ("presence_penalty", "frequency_penalty")
+SUMMARIES = ("auto", "concise", "detailed")
+"""``reasoning.summary`` values that ask for the reasoning as ``summary_text`` (D-41)."""
+_SAMPLING_DEFAULTS = {"temperature": 1.0, "top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+"""What an upstream uses when neither the request nor the model's ``default_params`` set it (OpenAI's defaults)."""
 _LIMIT = "max_completion_tokens"
 """The catalog's name for the output limit; ``max_output_tokens`` is checked against its declared range."""
 
@@ -94,7 +99,7 @@ def _tools(body: dict[str, Any]) -> tuple[list[Tool], list[dict[str, Any]]]:
 
 def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
     choice = body.get("tool_choice")
-    if choice is None:
+    if choice is None or (not tools and choice in FREE_CHOICES):
         return None
     if not tools:
         raise InvalidRequest("'tool_choice' needs 'tools'.", param="tool_choice")
@@ -131,6 +136,10 @@ def _response_format(body: dict[str, Any]) -> dict[str, Any] | None:
 def _check_parameters(body: dict[str, Any], model: CatalogModel, response_format: dict[str, Any] | None) -> None:
     """The catalog checks, with ``max_output_tokens`` held to the model's output-limit range."""
     checked = {k: v for k, v in body.items() if k != "max_output_tokens"}
+    if not body.get("tools") and body.get("tool_choice") in FREE_CHOICES:
+        del checked["tool_choice"]
+    reasoning = {k: v for k, v in (body.get("reasoning") or {}).items() if k != "summary"}
+    checked["reasoning"] = reasoning or None
     if body.get("max_output_tokens") is not None:
         checked[_LIMIT] = body["max_output_tokens"]
     if response_format is not None:
@@ -144,6 +153,44 @@ def _check_parameters(body: dict[str, Any], model: CatalogModel, response_format
                              param="max_output_tokens") from None
 
 
+def _used(body: dict[str, Any], model: CatalogModel, name: str) -> float:
+    """A sampling setting as used: the request's, else the model's documented default, else OpenAI's."""
+    value = body.get(name)
+    if value is None:
+        value = (model.public.get("default_params") or {}).get(name, _SAMPLING_DEFAULTS[name])
+    return float(value)
+
+
+def _echo(body: dict[str, Any], model: CatalogModel, tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every setting field of the Response object, with the value used (D-40)."""
+    nested = body.get("reasoning") or {}
+    parallel = body.get("parallel_tool_calls")
+    return {
+        "instructions": body.get("instructions"),
+        "tools": tools,
+        "tool_choice": body.get("tool_choice") if body.get("tool_choice") is not None else "auto",
+        "parallel_tool_calls": parallel if parallel is not None else True,
+        "temperature": _used(body, model, "temperature"),
+        "top_p": _used(body, model, "top_p"),
+        "presence_penalty": _used(body, model, "presence_penalty"),
+        "frequency_penalty": _used(body, model, "frequency_penalty"),
+        "top_logprobs": 0,
+        "max_output_tokens": body.get("max_output_tokens"),
+        "max_tool_calls": body.get("max_tool_calls"),
+        "metadata": body.get("metadata") or {},
+        "previous_response_id": None,
+        "reasoning": {"effort": body.get("reasoning_effort") or nested.get("effort"), "summary": nested.get("summary")},
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "truncation": "disabled",
+        "store": False,
+        "background": False,
+        "service_tier": "default",
+        "user": body.get("user"),
+        "prompt_cache_key": body.get("prompt_cache_key"),
+        "safety_identifier": body.get("safety_identifier"),
+    }
+
+
 def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
     body = parse_json(raw)
     request_schema("ResponseCreateRequest").check(body)
@@ -153,25 +200,14 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
             "'previous_response_id' is not supported: responses are not stored; send the whole conversation "
             "in 'input'.", code="unsupported_parameter", param="previous_response_id",
         )
+    if body.get("background") is True:
+        raise InvalidRequest("'background' is not supported: responses run in the foreground and are not stored.",
+                             code="unsupported_parameter", param="background")
     response_format = _response_format(body)
     _check_parameters(body, model, response_format)
     tools, echoed_tools = _tools(body)
     tool_choice = _tool_choice(body, tools)
     parallel = body.get("parallel_tool_calls")
-    echo: dict[str, Any] = {
-        "instructions": body.get("instructions"),
-        "tools": echoed_tools,
-        "tool_choice": body.get("tool_choice") if tool_choice is not None else "auto",
-        "parallel_tool_calls": parallel if parallel is not None else True,
-        "temperature": body.get("temperature"),
-        "top_p": body.get("top_p"),
-        "max_output_tokens": body.get("max_output_tokens"),
-        "metadata": body.get("metadata") or {},
-        "previous_response_id": None,
-        "reasoning": body.get("reasoning"),
-        "text": body.get("text") or {"format": {"type": "text"}},
-        "user": body.get("user"),
-    }
     return ResponsesRequest(
         model=model,
         messages=_messages(body),
@@ -185,7 +221,9 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
         include_usage=True,
         reasoning=_reasoning(body),
         raw=any(body.get(flag) is True for flag in RAW_FLAGS),
-        passthrough={"response_format": response_format} if response_format is not None else {},
+        passthrough={**{k: body[k] for k in _PASSTHROUGH if body.get(k) is not None},
+                     **({"response_format": response_format} if response_format is not None else {})},
         options=model.options(body),
-        echo=echo,
+        echo=_echo(body, model, echoed_tools),
     )
+

@@ -1,13 +1,15 @@
 """IR → Responses JSON (:func:`encode_result`) and named SSE events (:class:`EventEncoder`).
 
 Output items, in the order the upstream produced them: a ``reasoning`` item (raw chain of thought as
-``reasoning_text`` content, ``summary: []``; D-8/D-17: no "Thinking…" block on this format), a ``message`` item
+``reasoning_text`` content; ``summary: []``, or the same text as one ``summary_text`` part when the request
+asks for ``reasoning.summary``, D-41; D-8/D-17: no "Thinking…" block on this format), a ``message`` item
 with one ``output_text`` part, one ``function_call`` item per tool call. A stream opens an item when its kind
 starts and closes it when the next item starts or at the end; every event carries ``type`` and a
 ``sequence_number`` counting from 0. Exactly one terminal event: ``response.completed``,
 ``response.incomplete`` (finish ``length`` / ``content_filter``) or, after an in-band failure, ``error`` then
 ``response.failed``. Ids are the gateway's own (``resp_``, ``rs_``, ``msg_``, ``fc_``); ``call_id`` is the
-tool call's id.
+tool call's id, never the item's. Every Response (the streams' ``created`` / ``in_progress`` / terminal ones
+too) carries the whole object: the request's settings as used (D-40).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.formats.frames import Frame
-from gateway.formats.openai_responses.decode import ResponsesRequest
+from gateway.formats.openai_responses.decode import SUMMARIES, ResponsesRequest
 from gateway.ir import (
     ChatResult,
     Finish,
@@ -34,7 +36,7 @@ from gateway.ir import (
     UsageReport,
 )
 
-__all__ = ["EventEncoder", "encode_result", "new_id", "usage_json"]
+__all__ = ["EventEncoder", "encode_result", "new_id", "summarized", "usage_json"]
 
 _INCOMPLETE: dict[str, str] = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
@@ -71,9 +73,19 @@ def _envelope(request: ResponsesRequest, response_id: str, created: int, status:
     }
 
 
-def _reasoning_item(item_id: str, text: str | None, status: str) -> dict[str, Any]:
+def summarized(request: ResponsesRequest) -> bool:
+    """Whether the request asks for the reasoning as a summary (``reasoning.summary``, D-41)."""
+    return (request.echo.get("reasoning") or {}).get("summary") in SUMMARIES
+
+
+def _summary_part(text: str) -> dict[str, Any]:
+    return {"type": "summary_text", "text": text}
+
+
+def _reasoning_item(item_id: str, text: str | None, status: str, *, summary: bool) -> dict[str, Any]:
     content = [] if text is None else [{"type": "reasoning_text", "text": text}]
-    return {"id": item_id, "type": "reasoning", "summary": [], "content": content, "status": status}
+    parts = [_summary_part(text)] if summary and text is not None else []
+    return {"id": item_id, "type": "reasoning", "summary": parts, "content": content, "status": status}
 
 
 def _text_part(text: str) -> dict[str, Any]:
@@ -94,7 +106,7 @@ def encode_result(request: ResponsesRequest, result: ChatResult) -> dict[str, An
     status, details = _status(result.finish)
     output: list[dict[str, Any]] = []
     if result.reasoning and not request.reasoning.exclude:
-        output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed"))
+        output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed", summary=summarized(request)))
     if result.text:
         message = _message_item(new_id("msg"), result.text, "completed")
         if request.raw:
@@ -161,6 +173,9 @@ class EventEncoder:
         if item["type"] == "message":
             out.append(self._frame("response.content_part.added", item_id=item["id"], output_index=index,
                                    content_index=0, part=_text_part("")))
+        elif item["type"] == "reasoning" and summarized(self.request):
+            out.append(self._frame("response.reasoning_summary_part.added", item_id=item["id"], output_index=index,
+                                   summary_index=0, part=_summary_part("")))
         return out
 
     def _settle(self, index: int, status: str) -> str:
@@ -169,6 +184,8 @@ class EventEncoder:
         item["status"] = status
         if item["type"] == "reasoning":
             item["content"] = [{"type": "reasoning_text", "text": text}]
+            if summarized(self.request):
+                item["summary"] = [_summary_part(text)]
         elif item["type"] == "message":
             item["content"] = [_text_part(text)]
         else:
@@ -185,6 +202,10 @@ class EventEncoder:
         where = {"item_id": item["id"], "output_index": index}
         if item["type"] == "reasoning":
             out = [self._frame("response.reasoning_text.done", **where, content_index=0, text=text)]
+            if summarized(self.request):
+                out += [self._frame("response.reasoning_summary_text.done", **where, summary_index=0, text=text),
+                        self._frame("response.reasoning_summary_part.done", **where, summary_index=0,
+                                    part=_summary_part(text))]
         elif item["type"] == "message":
             out = [self._frame("response.output_text.done", **where, content_index=0, text=text, logprobs=[]),
                    self._frame("response.content_part.done", **where, content_index=0, part=item["content"][0])]
@@ -202,8 +223,13 @@ class EventEncoder:
             if self.request.reasoning.exclude or not event.text:
                 return out
             if self._open_kind() != "reasoning":
-                out += self._open(_reasoning_item(new_id("rs"), None, "in_progress"))
-            return [*out, self._delta("response.reasoning_text.delta", event.text, content_index=0)]
+                out += self._open(_reasoning_item(new_id("rs"), None, "in_progress", summary=False))
+            out.append(self._delta("response.reasoning_text.delta", event.text, content_index=0))
+            if summarized(self.request):
+                item = self.items[self.open]  # type: ignore[index]
+                out.append(self._frame("response.reasoning_summary_text.delta", item_id=item["id"],
+                                       output_index=self.open, summary_index=0, delta=event.text))
+            return out
         if isinstance(event, TextDelta):
             if not event.text:
                 return out
