@@ -91,6 +91,32 @@ def test_tool_round_trip(api: ApiClient, discovery: Discovery, target: Target, d
     failures.raise_any()
 
 
+@pytest.mark.rule("listed_tool_models_accept_tools", *TOOL_RULES)
+@FORMATS
+def test_listed_tool_models_accept_tools(api: ApiClient, discovery: Discovery, driver: Driver) -> None:
+    """Every served model the catalog lists with tool calling (all chat models but those whose page says
+    otherwise, D-49), not one per provider: ``tools`` with a required call is a 200 carrying valid calls
+    on the format. One non-stream request per model."""
+    listed = [m for m in driver.models(discovery) if discovery.calls_tools(m, driver.endpoint)]
+    if not listed:
+        pytest.skip(discovery.lacks_field("tool-capable model", "capabilities.tool_calling + tools"))
+    failures = Failures()
+    for model in listed:
+        if not driver.served(api, model):
+            continue
+        with failures.check(_label(model)):
+            body = driver.body(model, ASK, tools=[tools.WEATHER], tool_choice="required")
+            response = driver.create(api, body)
+            holds("listed_tool_models_accept_tools", response.status_code == 200,
+                  f"{driver.endpoint}: {model['id']} lists tool calling but answered tools with "
+                  f"{response.status_code} {response.text[:300]!r}")
+            answer = driver.answer(response)
+            holds("listed_tool_models_accept_tools", bool(answer.calls),
+                  f"{driver.endpoint}: {model['id']}: no tool call though one was required")
+            formats.tool_calls_valid(answer.calls, [tools.WEATHER])
+    failures.raise_any()
+
+
 @pytest.mark.rule("tool_choice_free_without_tools")
 @STREAM
 @FORMATS

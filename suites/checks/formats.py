@@ -97,6 +97,11 @@ def tool_call_arguments_schema(calls: Sequence[ToolCall], tools: Sequence[Tool])
                                f"{call.name} arguments {cut(call.raw)} break the tool's schema: {problems[:3]}")
 
 
+register("listed_tool_models_accept_tools", _TOOLS,
+         "tool calling propagates straight through: every chat model the catalog lists with tool calling "
+         "accepts tools on every format and answers with a tool call when one is required")
+
+
 def tool_calls_valid(calls: Sequence[ToolCall], tools: Sequence[Tool]) -> None:
     """At least one call, and every call valid: a defined tool, a distinct id, JSON-object arguments
     that fit the tool's schema."""

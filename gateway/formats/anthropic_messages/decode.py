@@ -101,6 +101,7 @@ def decode_messages(raw: bytes, catalog: Catalog) -> ChatRequest:
     request_schema("MessagesRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
     check_parameters(model, body, skip=_OWN)
+    check_parameters(model, {"tools": body.get("tools") or None})
     messages: list[Message] = []
     system = _text_of(body.get("system"))
     if system:
