@@ -50,6 +50,7 @@ from gateway.testing import (
     models,
     proxying,
     semantics,
+    tools,
     upstreams,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
@@ -58,7 +59,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install)
+               semantics.install, tools.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -17,13 +17,14 @@ from tests.defects import (
     proxying,
     responses_codec,
     semantics,
+    tools,
     upstreams,
 )
 
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics)
+          proxying, semantics, tools)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
