@@ -187,11 +187,13 @@ class Discovery:
         """Chat models that report ``reasoning_content``: they list a reasoning control
         (``reasoning_effort``, ``enable_thinking``, ``thinking_budget``) or their id names a reasoner
         (``reasoner``, ``r1``). Ids naming a reasoner first (they reason without being asked). A
-        ``reasoning`` pin serving chat is the only one."""
+        ``reasoning`` pin serving chat is the only one. Models with Anthropic ``thinking`` are not DeepSeek-style
+        (their portable controls are D-51's checks)."""
         pin = self.pinned("reasoning", CHAT)
         if pin is not None:
             return [pin]
-        found = [m for m in self.chat_models() if param_names(m) & set(_REASONING_CONTROLS)
+        found = [m for m in self.chat_models() if "thinking" not in param_names(m)
+                 and param_names(m) & set(_REASONING_CONTROLS)
                  or "reasoner" in m["id"] or "r1" in m["id"] or reasons_unasked(m, CHAT)]
         return sorted(found, key=lambda m: (not ("reasoner" in m["id"] or "r1" in m["id"]), m["id"]))
 

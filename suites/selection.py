@@ -197,8 +197,14 @@ class Route:
         """One reasoner per provider: ``capabilities.thinking`` and one of :attr:`controls` listed, or an id
         naming a reasoner (``reasoner``, ``r1``)."""
         pin = discovery.pinned("reasoning", self.endpoint)
-        pool = [pin] if pin is not None else [m for m in self.models(discovery) if _thinks(m) and (
+        pool = [pin] if pin is not None else [m for m in self.models(discovery) if _thinks(m) and _native(m, self) and (
             param_names(m) & self.controls or "reasoner" in m["id"] or "r1" in m["id"]
             or reasons_unasked(m, self.endpoint))]
         return self.per_provider(discovery, api, pool,
                                  what="reasoning model (capabilities.thinking with a reasoning control)")
+
+
+def _native(model: Model, route: Any) -> bool:
+    """Whether the model's reasoning is the endpoint's own kind: a model with Anthropic ``thinking`` is a
+    reasoner of /v1/messages; elsewhere its portable controls are D-51's checks."""
+    return "thinking" not in param_names(model) or "thinking" in route.controls

@@ -21,7 +21,7 @@ from suites.checks import formats, holds
 from suites.checks.chat import no_leaks
 from suites.client import ApiClient
 from suites.contract import Contract
-from suites.discovery import Discovery
+from suites.discovery import Discovery, param_names
 from suites.drivers import DRIVERS, Driver, run, switchable_reasoners
 from suites.plugin import Target
 from suites.selection import Failures
@@ -31,6 +31,9 @@ from suites.upstreams import not_forwarded
 FORMATS = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, d in DRIVERS.items()])
 TIMESTAMPED = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, d in DRIVERS.items()
                                                 if d.timestamped])
+PORTABLE = pytest.mark.parametrize("driver", [pytest.param(DRIVERS[n], id=n) for n in ("chat", "responses")])
+EFFORT: dict[str, dict[str, Any]] = {"chat": {"reasoning_effort": "low"}, "responses": {"reasoning": {"effort": "low"}}}
+"""Each format's portable effort control (D-51)."""
 STREAM = pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 RESULT = "Sunny, 21 degrees"
 QUESTION = "Is 17 a prime number? Answer briefly."
@@ -200,6 +203,40 @@ def test_reasoning_switched_off_shows_none(api: ApiClient, discovery: Discovery,
     formats.reasoning_shown(on, f"{model['id']} with reasoning on")
     off = run(driver, api, driver.body(model, QUESTION, reasoning=False, stream=stream), stream=stream)
     formats.no_reasoning_when_off(off, f"{model['id']} with {driver.off_controls(model)}")
+
+
+def _extended_thinker(driver: Driver, discovery: Discovery, api: ApiClient) -> dict[str, Any]:
+    """A served model with Anthropic extended thinking: it reasons and lists ``thinking``."""
+    model = next((m for m in driver.models(discovery) if (m.get("capabilities") or {}).get("thinking")
+                  and "thinking" in param_names(m) and driver.served(api, m)), None)
+    if model is None:
+        pytest.skip(f"the deployment's catalog lists no {driver.endpoint} model with Anthropic thinking")
+    return model
+
+
+@pytest.mark.rule("portable_effort_reasons")
+@STREAM
+@PORTABLE
+def test_extended_thinker_reasons_from_portable_effort(api: ApiClient, discovery: Discovery, driver: Driver,
+                                                        stream: bool) -> None:
+    """D-51: a Claude-style model asked through chat ``reasoning_effort`` / Responses ``reasoning.effort``
+    reasons, and the reasoning shows where the format puts it."""
+    model = _extended_thinker(driver, discovery, api)
+    answer = run(driver, api, driver.body(model, QUESTION, stream=stream, **EFFORT[driver.name]), stream=stream)
+    formats.portable_control_reasons(answer, "portable_effort_reasons", f"{driver.endpoint} {model['id']} "
+                                     f"with {EFFORT[driver.name]}")
+
+
+@pytest.mark.rule("chat_thinking_honoured")
+@STREAM
+def test_chat_thinking_is_honoured(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    """D-51: Anthropic ``thinking`` on chat completions reaches the model: the answer has reasoning_content."""
+    driver = DRIVERS["chat"]
+    model = _extended_thinker(driver, discovery, api)
+    thinking = {"type": "enabled", "budget_tokens": 1024}
+    body = driver.body(model, QUESTION, max_tokens=2048, stream=stream, thinking=thinking)
+    formats.portable_control_reasons(run(driver, api, body, stream=stream), "chat_thinking_honoured",
+                                     f"{driver.endpoint} {model['id']} with thinking {thinking}")
 
 
 @pytest.mark.rule("unknown_model_404", "openai_error_envelope", "anthropic_error_envelope", "no_upstream_leak")

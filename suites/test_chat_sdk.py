@@ -20,7 +20,7 @@ from suites.chat import need
 from suites.checks import expect, require
 from suites.checks.behaviour import id_prefix
 from suites.contract import Contract
-from suites.discovery import Discovery
+from suites.discovery import Discovery, param_names
 from suites.plugin import Target
 from suites.raises import raises
 from suites.recorder import Recorder
@@ -184,3 +184,24 @@ def test_sdk_error_classes(request: pytest.FixtureRequest, target: Target, contr
     expect("sdk_openai", error.status_code == code, f"status {code}", error.status_code)
     if error_code:
         expect("error_code", error.code == error_code, f"error.code {error_code!r}", error.code)
+
+
+@pytest.mark.rule("sdk_openai", "portable_effort_reasons", "chat_thinking_honoured")
+def test_sdk_claude_thinking(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
+    """D-51: Claude-style extended thinking through the SDK as a plain client — ``reasoning_effort`` (a
+    field the SDK has) and ``thinking`` (``extra_body``), whole and streamed — comes back as the
+    message's ``reasoning_content``."""
+    found = [m for m in discovery.chat_models() if "thinking" in param_names(m)
+             and (m.get("capabilities") or {}).get("thinking")]
+    model = str(need(found[0] if found else None, "chat model with Anthropic thinking")["id"])
+    question: Any = [{"role": "user", "content": "Is 17 a prime number? Answer briefly."}]
+    completion = openai_sdk.chat.completions.create(model=model, messages=question, reasoning_effort="low")
+    reasoning = getattr(completion.choices[0].message, "reasoning_content", None)
+    expect("portable_effort_reasons", isinstance(reasoning, str) and bool(reasoning.strip()),
+           "message.reasoning_content with reasoning_effort low", reasoning)
+    stream: Any = openai_sdk.chat.completions.create(
+        model=model, messages=question, stream=True, max_completion_tokens=2048,
+        extra_body={"thinking": {"type": "enabled", "budget_tokens": 1024}})
+    streamed = "".join(getattr(c.choices[0].delta, "reasoning_content", None) or "" for c in stream if c.choices)
+    expect("chat_thinking_honoured", bool(streamed.strip()), "delta.reasoning_content with thinking enabled",
+           streamed)

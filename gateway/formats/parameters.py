@@ -12,7 +12,7 @@ __all__ = ["GATED", "check_parameters", "resolve_model"]
 
 GATED = frozenset({
     "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort",
-    "enable_thinking", "thinking_budget", "include_reasoning", "reasoning", "anthropic_model", "web_search_linkup",
+    "enable_thinking", "thinking_budget", "include_reasoning", "reasoning", "thinking", "anthropic_model", "web_search_linkup",
 })
 """Controls a model must declare to accept; sent to a model that does not → 400 unsupported_parameter."""
 
@@ -57,12 +57,30 @@ def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozens
                 raise InvalidRequest(f"The model '{model.id}' does not support '{name}'.",
                                      code="unsupported_parameter", param=name)
             continue
-        if not _type_ok(value, spec["type"]):
-            raise InvalidRequest(f"'{name}' must be of type {spec['type']}.", param=name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            low, high = spec.get("minimum"), spec.get("maximum")
-            if (low is not None and value < low) or (high is not None and value > high):
-                raise InvalidRequest(f"'{name}' must be between {low} and {high} for '{model.id}'.", param=name)
-        allowed = spec.get("enum")
-        if allowed and isinstance(value, str) and value not in allowed:
-            raise InvalidRequest(f"'{name}' must be one of: {', '.join(map(str, allowed))}.", param=name)
+        _check_value(model, name, spec, value)
+        if isinstance(value, dict) and spec.get("properties") and name in GATED:
+            _check_properties(model, name, spec["properties"], value)
+
+
+def _check_value(model: CatalogModel, name: str, spec: dict[str, Any], value: Any) -> None:
+    if "type" in spec and not _type_ok(value, spec["type"]):
+        raise InvalidRequest(f"'{name}' must be of type {spec['type']}.", param=name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = spec.get("minimum"), spec.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InvalidRequest(f"'{name}' must be between {low} and {high} for '{model.id}'.", param=name)
+    allowed = spec.get("enum")
+    if allowed and isinstance(value, str) and value not in allowed:
+        raise InvalidRequest(f"'{name}' must be one of: {', '.join(map(str, allowed))}.", param=name)
+
+
+def _check_properties(model: CatalogModel, name: str, properties: dict[str, Any], value: dict[str, Any]) -> None:
+    """A gated control's fields against the catalog's: an unlisted field is one the model cannot honour
+    (a 400 naming it, D-51), a listed one is held to its type, range and enum."""
+    for key, item in value.items():
+        where = f"{name}.{key}"
+        if key not in properties:
+            raise InvalidRequest(f"The model '{model.id}' does not support '{where}'.", code="unsupported_parameter",
+                                 param=where)
+        if item is not None:
+            _check_value(model, where, properties[key], item)

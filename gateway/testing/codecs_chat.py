@@ -25,7 +25,7 @@ from gateway.formats.codec import Codec, StreamEncoder
 from gateway.formats.frames import DONE, Frame
 from gateway.formats.openai_chat.decode import ENDPOINT, THINKING_HEADER
 from gateway.formats.openai_chat.encode import ChunkEncoder, new_id
-from gateway.ir import ChatRequest, ChatResult, Finished, StreamEvent, TextDelta, Usage
+from gateway.ir import ChatRequest, ChatResult, Finished, ReasoningOptions, StreamEvent, TextDelta, Usage
 from gateway.middleware.errors import send_error
 from gateway.state import GatewayState
 from gateway.testing.asgi import json_body, layer, replace_headers
@@ -56,6 +56,8 @@ THINKING_REJECTED = defect("thinking_history_rejected", "an assistant turn sent 
 TOOL_RESULTS_DROPPED = defect("chat_tool_results_dropped", "role: tool messages reach the model (tool round trip)")
 EXCLUDE_IGNORED = defect("chat_exclude_ignored", "reasoning.exclude / include_reasoning false hide the reasoning")
 ALIAS_IGNORED = defect("max_tokens_alias_ignored", "max_tokens alone limits the answer like max_completion_tokens")
+THINKING_DROPPED = defect("chat_thinking_dropped",
+                          "Anthropic thinking on chat completions reaches a model that lists it (D-51)")
 RAW_IGNORED = defect("chat_raw_flag_ignored", "disable_formatting and its aliases return the content unformatted")
 # Response encoding (whole and streamed).
 REASONING_TOKENS_MISSING = defect("reasoning_tokens_missing", "usage reports reasoning tokens for a reasoner")
@@ -81,7 +83,7 @@ _GENERATION_PATHS = frozenset({"/v1/chat/completions", "/v1/messages", "/v1/resp
 _CHAT_FORMAT = "openai_chat"
 _DECODE_DEFECTS = (NULL_500, MISSING_INVALID, WRONG_ENDPOINT, UNKNOWN_400, REASONING_REJECTED, TOOL_CHOICE_IGNORED,
                    OPTIONS_ACCEPTED, EMPTY_ARGS_REJECTED, THINKING_REJECTED, TOOL_RESULTS_DROPPED, EXCLUDE_IGNORED,
-                   ALIAS_IGNORED, RAW_IGNORED)
+                   ALIAS_IGNORED, RAW_IGNORED, THINKING_DROPPED)
 _FRAME_DEFECTS = (ROLE_REPEATED, ID_UNSTABLE, CHUNK_OBJECT_WRONG, CALL_ID_DROPPED, CALLS_MERGED,
                   REASONING_TOKENS_MISSING, COST_MISSING)
 
@@ -315,6 +317,8 @@ class _ChatCodec:
             request.messages = [m for m in request.messages if m.role != "tool"]
         if self._on(EXCLUDE_IGNORED):
             request.reasoning = replace(request.reasoning, exclude=False)
+        if self._on(THINKING_DROPPED) and "thinking" in body:
+            request.reasoning = ReasoningOptions(exclude=request.reasoning.exclude)
         if self._on(ALIAS_IGNORED) and body.get("max_completion_tokens") is None:
             request.max_output_tokens = None
         if self._on(RAW_IGNORED):

@@ -64,6 +64,10 @@ TOOL_TURN_REASONING_DROPPED = defect(
     "tool_turn_reasoning_dropped",
     "a tool-call turn keeps its reasoning_content for a DeepSeek thinking-mode upstream (D-8)",
 )
+CLAUDE_EFFORT_IGNORED = defect(
+    "claude_effort_ignored",
+    "reasoning_effort / reasoning.effort switch Anthropic extended thinking on (D-51)",
+)
 
 _FORCED_REASONING = "The user asks a question; let me think it through step by step before answering."
 
@@ -146,11 +150,14 @@ def _reasoned(request: ChatRequest) -> list[str | None]:
 def _patch_body(adapter: OpenAICompatibleAdapter | AnthropicAdapter, active: ActiveDefects) -> None:
     """Every assistant turn gets its reasoning (``reasoning_passed_to_refusing_upstream``: as
     ``reasoning_content``, or a ``thinking`` block with the gateway's own signature for Anthropic), or
-    none keeps it (``tool_turn_reasoning_dropped``)."""
+    none keeps it (``tool_turn_reasoning_dropped``); an Anthropic body is built as if no effort had been
+    asked (``claude_effort_ignored``)."""
     build = adapter.body
     anthropic = isinstance(adapter, AnthropicAdapter)
 
     def body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        if anthropic and active.on(CLAUDE_EFFORT_IGNORED.name):
+            request = dataclasses.replace(request, reasoning=dataclasses.replace(request.reasoning, effort=None))
         out = build(request, stream=stream)
         turns = [m for m in out["messages"] if m.get("role") == "assistant"]
         if active.on(REASONING_TO_REFUSER.name):

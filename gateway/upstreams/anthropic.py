@@ -23,13 +23,13 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.ir.reasoning import thinking_budget
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 
 __all__ = ["AnthropicAdapter"]
 
 VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
-DEFAULT_THINKING_BUDGET = 2048
 _STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
          "pause_turn": "stop", "refusal": "content_filter"}
 
@@ -112,9 +112,8 @@ class AnthropicAdapter:
                 body["tool_choice"]["name"] = choice.name
             if request.parallel_tool_calls is False:
                 body["tool_choice"]["disable_parallel_tool_use"] = True
-        r = request.reasoning
-        if r.enabled or (r.budget_tokens and r.enabled is not False):
-            budget = r.budget_tokens or DEFAULT_THINKING_BUDGET
+        budget = thinking_budget(request.reasoning, limit)
+        if budget is not None:
             body["thinking"] = {"type": "enabled", "budget_tokens": budget}
             body["max_tokens"] = max(limit, budget + 1)
         if stream:

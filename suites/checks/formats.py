@@ -30,6 +30,7 @@ __all__ = [
     "no_reasoning_from_plain_model",
     "no_reasoning_when_off",
     "parallel_calls_separate",
+    "portable_control_reasons",
     "reasoning_shown",
     "round_trip_answered",
     "tool_call_arguments_json",
@@ -229,6 +230,19 @@ def reasoning_shown(answer: Answer, where: str) -> None:
     if not answer.reasoning.strip():
         raise CheckFailure("reasoning_shown_when_asked", f"{where}: asked to reason, the answer shows no reasoning, "
                                                          "so switching it off proves nothing")
+
+
+@check("portable_effort_reasons", "decision:D-51",
+       "a model with Anthropic extended thinking (it lists `thinking`) asked to reason through the format's "
+       "portable effort control (chat `reasoning_effort`, Responses `reasoning.effort`) answers with its "
+       "reasoning in the format's own place (chat `reasoning_content`, a Responses reasoning item)")
+@check("chat_thinking_honoured", "decision:D-51",
+       "Anthropic `thinking: {type: enabled, budget_tokens}` sent on chat completions to a model that lists "
+       "it is honoured, not dropped: the answer carries `reasoning_content`")
+def portable_control_reasons(answer: Answer, rule: str, where: str) -> None:
+    """A reasoning control sent through a format other than the model's native one was honoured."""
+    if not answer.reasoning.strip():
+        raise CheckFailure(rule, f"{where}: asked to reason, the answer shows no reasoning (the control was dropped)")
 
 
 # ----- timestamps ------------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _CHAT_REASONING + "test_reasoning_tool_loop_step_two[stream]",
         "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
     ),
+    "claude_effort_ignored": (
+        "suites/test_all_formats.py::test_extended_thinker_reasons_from_portable_effort[chat-non-stream]",
+        "suites/test_all_formats.py::test_extended_thinker_reasons_from_portable_effort[responses-stream]",
+        "suites/test_chat_sdk.py::test_sdk_claude_thinking",
+    ),
     "reasoning_dropped": (
         _CHAT_REASONING + "test_reasoning_content_reported",
         _CHAT_REASONING + "test_thinking_block_formatting",

@@ -10,6 +10,7 @@ from gateway.errors import InvalidRequest
 from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir.reasoning import from_thinking
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "decode_messages"]
@@ -87,12 +88,12 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> tuple[ToolChoice | 
 def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
     """Anthropic's ``thinking``, else the chat-style controls the model lists (``enable_thinking``,
     ``reasoning_effort`` — ``none`` switches reasoning off —, ``thinking_budget``), D-21."""
-    thinking = body.get("thinking") or {}
+    thinking, thinking_budget = from_thinking(body.get("thinking"))
     effort = body.get("reasoning_effort")
-    enabled = thinking.get("type") == "enabled" if thinking else body.get("enable_thinking")
+    enabled = thinking if thinking is not None else body.get("enable_thinking")
     if effort == "none":
         enabled = False
-    budget = thinking.get("budget_tokens") or body.get("thinking_budget")
+    budget = thinking_budget or body.get("thinking_budget")
     return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget)
 
 

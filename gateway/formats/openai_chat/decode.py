@@ -9,6 +9,7 @@ from gateway.catalog import Catalog
 from gateway.errors import InvalidRequest
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir.reasoning import from_thinking
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "decode_chat", "parse_json"]
@@ -91,13 +92,15 @@ def _tool_choice(body: dict[str, Any], tools: list[Tool]) -> ToolChoice | None:
 
 
 def _reasoning(body: dict[str, Any]) -> ReasoningOptions:
+    """The chat controls, and Anthropic's ``thinking`` for the models that list it (D-51)."""
     nested = body.get("reasoning") or {}
     effort = body.get("reasoning_effort") or nested.get("effort")
-    enabled = body.get("enable_thinking", nested.get("enabled"))
+    thinking, thinking_budget = from_thinking(body.get("thinking"))
+    enabled = body.get("enable_thinking", nested.get("enabled", thinking))
     if effort == "none":
         enabled = False
     exclude = bool(nested.get("exclude")) or body.get("include_reasoning") is False
-    budget = body.get("thinking_budget") or nested.get("max_tokens")
+    budget = body.get("thinking_budget") or nested.get("max_tokens") or thinking_budget
     return ReasoningOptions(enabled=enabled, effort=effort, budget_tokens=budget, exclude=exclude)
 
 
