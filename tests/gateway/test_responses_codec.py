@@ -198,8 +198,11 @@ def test_max_output_tokens_is_held_to_the_models_limit() -> None:
 
 def test_reasoning_controls() -> None:
     assert _decode(model="deepseek-r1", reasoning={"effort": "high"}).reasoning.effort == "high"
-    off = _decode(model="deepseek-r1", reasoning={"effort": "none"}).reasoning
+    off = _decode(model="claude-sonnet-4-20250514", reasoning={"effort": "none"}).reasoning
     assert off.enabled is False
+    with pytest.raises(InvalidRequest) as refused:  # D-51: a value the model does not list is refused, naming it
+        _decode(model="deepseek-r1", reasoning={"effort": "none"})
+    assert refused.value.param == "reasoning.effort"
     assert _decode(model="deepseek-r1", reasoning={"exclude": True}).reasoning.exclude
     with pytest.raises(InvalidRequest) as caught:
         _decode(model="deepseek-reasoner", reasoning={"effort": "high"})
