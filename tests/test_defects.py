@@ -9,6 +9,7 @@ The defects (name, rule) come from ``gateway.testing.DEFECTS``; the checks each 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +102,15 @@ def test_control_api_reports_defects(control: httpx.Client) -> None:
 def test_unknown_defect_is_refused(control: httpx.Client) -> None:
     response = control.put("/defects", json={"active": ["no_such_defect"]})
     assert response.status_code == 400 and "no_such_defect" in response.text
+
+
+def test_every_suite_test_is_named_by_a_defect() -> None:
+    """The converse of the above: no suite test function goes unproven (a check that cannot fail is a defect)."""
+    named = {(node_id.split("::")[0], node_id.split("::")[1].split("[")[0])
+             for node_ids in CAUGHT_BY.values() for node_id in node_ids}
+    unproven = [f"{path.relative_to(ROOT)}::{node.name}"
+                for path in sorted((ROOT / "suites").glob("test_*.py"))
+                for node in ast.parse(path.read_text()).body
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+                and (str(path.relative_to(ROOT)), node.name) not in named]
+    assert not unproven, f"suite tests no named defect proves able to fail: {unproven}"
