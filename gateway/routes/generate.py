@@ -1,4 +1,4 @@
-"""One runner for every text-generation format: decode → admit → adapter (by upstream family) → encode.
+"""One runner for every text-generation format: decode → defaults (D-61) → admit → adapter (by upstream family) → encode.
 
 A :class:`~gateway.formats.codec.Codec` is what a format contributes (``formats/<format>/``), found per
 request in ``GatewayState.codecs`` by format name; the runner is the same for Chat Completions, Messages
@@ -20,6 +20,7 @@ from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
 from gateway.formats.codec import StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
+from gateway.ir.defaults import with_defaults
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.routes.testmode import maybe_fail
@@ -56,7 +57,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         maybe_fail(request)
         _require_json(request)
         codec = state.codecs[format_name]
-        ir = codec.decode(await request.body(), state.catalog)
+        ir = with_defaults(codec.decode(await request.body(), state.catalog))
         adapter = _adapter(state, ir)
         admit(request.scope)
         if not ir.stream:

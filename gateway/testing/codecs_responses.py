@@ -44,6 +44,8 @@ PARALLEL_MERGED = defect("resp_parallel_calls_merged", "parallel tool calls stay
 OBJECT_WRONG = defect("resp_object_wrong", "a Responses response has object: response")
 FIELDS_MISSING = defect("resp_fields_missing", "a Response carries every field of the OpenAI / Open Responses object")
 TEMPERATURE_NULL = defect("resp_temperature_null", "temperature and top_p echo the values used, never null")
+ECHO_NOT_USED = defect("resp_echo_not_what_was_used",
+                       "temperature, top_p and max_output_tokens echo what the upstream got (D-61)")
 SUMMARY_MISSING = defect("resp_summary_missing", "reasoning.summary requested puts the reasoning in summary_text")
 CALL_ID_IS_ITEM_ID = defect("resp_call_id_equals_item_id", "a function_call's call_id differs from its item id")
 RETURNED_ITEMS_REFUSED = defect("resp_returned_items_refused", "the output items returned are accepted back as input")
@@ -166,6 +168,10 @@ def _store_true(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "store": True}
 
 
+def _openai_defaults_echoed(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "temperature": 1.0, "top_p": 1.0, "max_output_tokens": None}
+
+
 def _settings_dropped(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, **dict.fromkeys(("user", "prompt_cache_key", "safety_identifier", "max_tool_calls"))}
 
@@ -264,6 +270,7 @@ _PATCHES = (
     Patch(OBJECT_WRONG, body=_object_wrong),
     Patch(FIELDS_MISSING, body=_fields_missing, stream=map_frames(_in_events(_fields_missing))),
     Patch(TEMPERATURE_NULL, body=_temperature_null, stream=map_frames(_in_events(_temperature_null))),
+    Patch(ECHO_NOT_USED, body=_openai_defaults_echoed, stream=map_frames(_in_events(_openai_defaults_echoed))),
     Patch(SUMMARY_MISSING, body=_each_item(_unsummarised), stream=map_frames(_no_summary)),
     Patch(CALL_ID_IS_ITEM_ID, body=_each_item(_call_id_is_item_id),
           stream=map_frames(_in_events(_each_item(_call_id_is_item_id), _call_id_is_item_id))),

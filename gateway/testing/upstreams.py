@@ -69,6 +69,11 @@ CLAUDE_EFFORT_IGNORED = defect(
     "reasoning_effort / reasoning.effort switch Anthropic extended thinking on (D-51)",
 )
 
+DEFAULTS_NOT_SENT = defect(
+    "default_params_not_sent",
+    "a model's default_params reach the upstream when the request leaves them out (D-61)",
+)
+
 _FORCED_REASONING = "The user asks a question; let me think it through step by step before answering."
 
 _EMPTY_ANSWER: dict[str, Any] = {
@@ -240,6 +245,42 @@ class _ForcedReasoning:
                 await close()
 
 
+class _DefaultsUnsent:
+    """Any adapter called as if the model's documented defaults had not been filled in: a setting equal
+    to its default, and the reasoning controls when they are the defaults', are taken out again."""
+
+    def __init__(self, inner: ChatAdapter, active: ActiveDefects) -> None:
+        self._inner, self._active = inner, active
+
+    def _request(self, request: ChatRequest) -> ChatRequest:
+        defaults = request.model.public.get("default_params") or {}
+        if not defaults or not self._active.on(DEFAULTS_NOT_SENT.name):
+            return request
+        changes: dict[str, Any] = {name: None for name in ("temperature", "top_p")
+                                   if getattr(request, name) is not None and getattr(request, name) == defaults.get(name)}
+        if request.max_output_tokens is not None and request.max_output_tokens in (
+                defaults.get("max_tokens"), defaults.get("max_completion_tokens")):
+            changes["max_output_tokens"] = None
+        r = request.reasoning
+        if (r.enabled, r.effort, r.budget_tokens) == (defaults.get("enable_thinking"), defaults.get("reasoning_effort"),
+                                                      defaults.get("thinking_budget")):
+            changes["reasoning"] = ReasoningOptions(exclude=r.exclude)
+        return dataclasses.replace(request, **changes)
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        return await self._inner.complete(self._request(request))
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        events = self._inner.stream(self._request(request))
+        try:
+            async for event in events:
+                yield event
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+
 def _wrapped(table: dict[str, ChatAdapter], active: ActiveDefects) -> None:
     for adapter in table.values():
         if isinstance(adapter, OpenAICompatibleAdapter | AnthropicAdapter) and not hasattr(adapter, "_patched"):
@@ -259,4 +300,4 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
             _wrapped(inner, active)
     _wrapped(state.adapters, active)
     for family, adapter in list(state.adapters.items()):
-        state.adapters[family] = _ForcedReasoning(adapter, active)
+        state.adapters[family] = _DefaultsUnsent(_ForcedReasoning(adapter, active), active)

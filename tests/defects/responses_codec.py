@@ -23,6 +23,10 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _RESP + "test_response_object_complete[settings-non-stream]", _RESP + "test_response_object_complete[defaults-stream]",
         _RSDK + "test_sdk_response_fields[non-stream]", _RSDK + "test_sdk_response_fields[stream]",
     ),
+    "resp_echo_not_what_was_used": (
+        "suites/test_defaults.py::test_default_params_reach_the_upstream[non-stream-responses]",
+        "suites/test_defaults.py::test_default_params_reach_the_upstream[stream-responses]",
+    ),
     "resp_temperature_null": (
         _RESP + "test_response_object_complete[defaults-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
         _RSDK + "test_sdk_response_fields[non-stream]",

@@ -8,7 +8,17 @@ _CHAT_ERRORS = "suites/test_chat_errors.py::"
 _CHAT_REASONING = "suites/test_chat_reasoning.py::"
 _CHAT_TOOLS = "suites/test_chat_tools.py::"
 
+_DEFAULTS = "suites/test_defaults.py::"
+
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "default_params_not_sent": (
+        _DEFAULTS + "test_default_params_reach_the_upstream[non-stream-chat]",
+        _DEFAULTS + "test_default_params_reach_the_upstream[stream-messages]",
+        _DEFAULTS + "test_default_params_reach_the_upstream[non-stream-responses]",
+        _DEFAULTS + "test_default_reasoning_is_on[chat]",
+        _DEFAULTS + "test_default_reasoning_is_on[messages]",
+        _DEFAULTS + "test_default_reasoning_is_on[responses]",
+    ),
     "chat_upstream_host_leak": ("suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-400]"),
     "upstream_auth_error_passed_through": (_CHAT_ERRORS + "test_upstream_status_mapping",),
     "chat_upstream_5xx_as_400": (_CHAT_ERRORS + "test_upstream_5xx_is_502",),

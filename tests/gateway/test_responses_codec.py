@@ -30,6 +30,7 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.ir.defaults import with_defaults
 from gateway.sse import SSEDecoder
 from suites.contract import load_contract
 
@@ -445,8 +446,13 @@ def test_response_echoes_every_setting_as_used() -> None:
 
 
 def test_documented_defaults_are_echoed() -> None:
-    body = encode_result(_decode(model="deepseek-v4-pro"), FULL)
-    assert (body["temperature"], body["top_p"]) == (0.7, 0.9)
+    """D-61: the defaults filled in after decoding (what the upstream gets) are what the object echoes."""
+    request = with_defaults(_decode(model="deepseek-v4-pro"))
+    body = encode_result(request, FULL)
+    assert (body["temperature"], body["top_p"], body["max_output_tokens"]) == (0.7, 0.9, 4096)
+    assert body["reasoning"]["effort"] == "medium" == request.reasoning.effort
+    given = encode_result(with_defaults(_decode(model="deepseek-v4-pro", temperature=0.2, max_output_tokens=99)), FULL)
+    assert (given["temperature"], given["top_p"], given["max_output_tokens"]) == (0.2, 0.9, 99)
 
 
 def test_background_is_400() -> None:

@@ -154,11 +154,10 @@ def _check_parameters(body: dict[str, Any], model: CatalogModel, response_format
 
 
 def _used(body: dict[str, Any], model: CatalogModel, name: str) -> float:
-    """A sampling setting as used: the request's, else the model's documented default, else OpenAI's."""
+    """A sampling setting as sent, else OpenAI's default; the model's own defaults (D-61) are filled in
+    after decoding and the encoder echoes them."""
     value = body.get(name)
-    if value is None:
-        value = (model.public.get("default_params") or {}).get(name, _SAMPLING_DEFAULTS[name])
-    return float(value)
+    return float(_SAMPLING_DEFAULTS[name] if value is None else value)
 
 
 def _echo(body: dict[str, Any], model: CatalogModel, tools: list[dict[str, Any]]) -> dict[str, Any]:

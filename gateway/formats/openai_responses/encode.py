@@ -69,8 +69,19 @@ def _envelope(request: ResponsesRequest, response_id: str, created: int, status:
     return {
         "id": response_id, "object": "response", "created_at": created, "status": status, "completed_at": None,
         "model": request.model.id, "output": [], "usage": None, "error": None, "incomplete_details": None,
-        **request.echo,
+        **request.echo, **_used(request),
     }
+
+
+def _used(request: ResponsesRequest) -> dict[str, Any]:
+    """The settings the upstream got, the model's defaults included (D-61), over the request's echo."""
+    used: dict[str, Any] = {name: value for name, value in (
+        ("temperature", request.temperature), ("top_p", request.top_p),
+        ("max_output_tokens", request.max_output_tokens)) if value is not None}
+    reasoning = request.echo.get("reasoning") or {}
+    if reasoning.get("effort") is None and request.reasoning.effort is not None:
+        used["reasoning"] = {**reasoning, "effort": request.reasoning.effort}
+    return used
 
 
 def summarized(request: ResponsesRequest) -> bool:
