@@ -25,7 +25,7 @@ from suites.plugin import Target
 from suites.raises import raises
 from suites.recorder import Recorder
 from suites.sdk import openai_client
-from suites.selection import owner_first
+from suites.selection import owner_first, reasoning_on
 from suites.transport import AsyncContractTransport, ContractTransport
 
 WEATHER: Any = tools.SDK_WEATHER.chat()
@@ -205,3 +205,57 @@ def test_sdk_claude_thinking(openai_sdk: openai.OpenAI, discovery: Discovery) ->
     streamed = "".join(getattr(c.choices[0].delta, "reasoning_content", None) or "" for c in stream if c.choices)
     expect("chat_thinking_honoured", bool(streamed.strip()), "delta.reasoning_content with thinking enabled",
            streamed)
+
+
+def _tool_loop(openai_sdk: openai.OpenAI, model: str, rounds: int, **kwargs: Any) -> list[Any]:
+    """A multi-step tool loop as a plain client runs it: ``rounds`` tool rounds (each a question, the tool
+    call, the assistant message sent back as the SDK returned it — ``reasoning_content`` included — and the
+    tool result), then the answer. Returns each step's message."""
+    messages: Any = []
+    steps: list[Any] = []
+    for city in ("Paris", "London", "Rome")[:rounds]:
+        messages.append({"role": "user", "content": f"What is the weather in {city}? Use the get_weather tool."})
+        completion = openai_sdk.chat.completions.create(model=model, messages=messages, tools=[WEATHER], **kwargs)
+        message = completion.choices[0].message
+        steps.append(message)
+        expect("tool_round_trip", completion.choices[0].finish_reason == "tool_calls" and bool(message.tool_calls),
+               f"step {len(steps)}: a tool call", completion.choices[0])
+        messages.append(message.model_dump(exclude_none=True))
+        messages += [{"role": "tool", "tool_call_id": c.id, "content": f"Sunny in {city}, 21 degrees"}
+                     for c in message.tool_calls or ()]
+        final = openai_sdk.chat.completions.create(model=model, messages=messages, tools=[WEATHER], **kwargs)
+        answer = final.choices[0].message
+        expect("tool_round_trip", final.choices[0].finish_reason == "stop" and bool(answer.content),
+               f"step {len(steps)}: an answer after the tool result", final.choices[0])
+        messages.append(answer.model_dump(exclude_none=True))
+    return steps
+
+
+@pytest.mark.rule("sdk_openai", "reasoning_tool_loop", "tool_round_trip")
+def test_sdk_reasoning_tool_loop(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
+    """Issue #8: a multi-step tool loop with a DeepSeek-style reasoner, the SDK sending every assistant
+    message back with its ``reasoning_content`` (D-8): two tool rounds, each answered."""
+    calling = {m["id"] for m in discovery.tool_models()}
+    pool = [m for m in discovery.deepseek_style_reasoners() if m["id"] in calling and reasoning_on(m)]
+    chosen = need(min(pool, key=lambda m: m["id"]) if pool else None, "DeepSeek-style reasoner that calls tools")
+    steps = _tool_loop(openai_sdk, str(chosen["id"]), 2, extra_body=reasoning_on(chosen))
+    for n, message in enumerate(steps, 1):
+        reasoning = getattr(message, "reasoning_content", None)
+        expect("reasoning_tool_loop", isinstance(reasoning, str) and bool(reasoning.strip()),
+               f"step {n}: reasoning_content beside the tool call", reasoning)
+
+
+@pytest.mark.rule("sdk_openai", "portable_effort_reasons", "unsigned_tool_turn_answered", "tool_round_trip")
+def test_sdk_claude_thinking_tool_loop(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
+    """Claude thinking through chat completions with ``reasoning_effort`` in a two-round tool loop: each
+    tool call comes with its reasoning, and each tool result is answered although chat completions carry
+    no thinking signature back (D-62)."""
+    calling = {m["id"] for m in discovery.tool_models()}
+    found = [m for m in discovery.chat_models() if "thinking" in param_names(m) and m["id"] in calling
+             and (m.get("capabilities") or {}).get("thinking")]
+    model = str(need(found[0] if found else None, "chat model with Anthropic thinking that calls tools")["id"])
+    steps = _tool_loop(openai_sdk, model, 2, reasoning_effort="low")
+    for n, message in enumerate(steps, 1):
+        reasoning = getattr(message, "reasoning_content", None)
+        expect("portable_effort_reasons", isinstance(reasoning, str) and bool(reasoning.strip()),
+               f"step {n}: reasoning_content with reasoning_effort low", reasoning)

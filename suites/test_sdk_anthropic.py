@@ -17,7 +17,7 @@ from suites import tools
 from suites.anthropic_stream import plain_model, reasoners, reasoning_extra, tool_models
 from suites.checks import holds
 from suites.client import ApiClient
-from suites.discovery import Discovery
+from suites.discovery import Discovery, param_names
 from suites.plugin import Target
 from suites.raises import raises
 from suites.sdk import anthropic_client
@@ -148,3 +148,36 @@ def test_sdk_error_classes(target: Target, contract_transport: ContractTransport
               f"the SDK found no Anthropic error type in {error.body!r:.200}")
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_anthropic", "signed_thinking_passed_back", "tool_round_trip")
+def test_sdk_thinking_tool_loop(anthropic_sdk: anthropic.Anthropic, discovery: Discovery, stream: bool) -> None:
+    """Issue #8: Claude extended thinking in a two-round tool loop through the SDK as a plain client: each
+    assistant turn is sent back as the SDK returned it (thinking block with its signature first), and each
+    tool result is answered (Anthropic requires the signed thinking block back during tool use)."""
+    found = [m for m in discovery.serving("/v1/messages") if "thinking" in param_names(m)
+             and (m.get("capabilities") or {}).get("thinking") and discovery.calls_tools(m, "/v1/messages")]
+    chosen = min(found, key=lambda m: m["id"]) if found else pytest.skip("no Claude thinker that calls tools")
+    kwargs: Any = {"model": chosen["id"], "max_tokens": 2048, "tools": [WEATHER],
+                   "thinking": {"type": "enabled", "budget_tokens": 1024}}
+    history: Any = []
+    for city in ("Paris", "London"):
+        history.append({"role": "user", "content": f"What is the weather in {city}? Use the get_weather tool."})
+        if stream:
+            with anthropic_sdk.messages.stream(messages=history, **kwargs) as events:
+                first = events.get_final_message()
+        else:
+            first = anthropic_sdk.messages.create(messages=history, **kwargs)
+        kinds = [b.type for b in first.content]
+        holds("signed_thinking_passed_back", bool(kinds[:1] == ["thinking"] and "tool_use" in kinds
+                                                  and all(getattr(b, "signature", "") for b in first.content
+                                                          if b.type == "thinking")),
+              f"{city}: a signed thinking block, then a tool_use: {kinds}")
+        history += [{"role": "assistant", "content": first.content},
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": b.id, "content": "Sunny, 21 degrees"}
+                                                 for b in first.content if b.type == "tool_use"]}]
+        answer = anthropic_sdk.messages.create(messages=history, **kwargs)
+        holds("tool_round_trip", bool(answer.stop_reason == "end_turn" and _text(answer).strip()),
+              f"{city}: after the tool result, stop_reason {answer.stop_reason!r}")
+        history.append({"role": "assistant", "content": answer.content})

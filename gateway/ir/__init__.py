@@ -19,6 +19,7 @@ from gateway.ir.chat import (
 from gateway.ir.events import (
     Finished,
     ReasoningDelta,
+    ReasoningSigned,
     StreamEvent,
     TextDelta,
     ToolArgsDelta,
@@ -27,7 +28,7 @@ from gateway.ir.events import (
 )
 
 __all__ = [
-    "ChatRequest", "ChatResult", "Finish", "Finished", "Message", "ReasoningDelta", "ReasoningOptions", "Role",
+    "ChatRequest", "ChatResult", "Finish", "Finished", "Message", "ReasoningDelta", "ReasoningOptions", "ReasoningSigned", "Role",
     "StreamEvent", "TextDelta", "Tool", "ToolArgsDelta", "ToolCall", "ToolCallStart", "ToolChoice", "Usage",
     "UsageReport",
 ]

@@ -39,6 +39,9 @@ class Message:
     is_error: bool = False
     name: str | None = None
     reasoning: str | None = None
+    signed_thinking: list[tuple[str, str]] = field(default_factory=list)
+    """Thinking blocks sent back with a signature the gateway did not make (the upstream's own), as
+    (text, signature): forwarded unchanged to the Anthropic upstream, which verifies them (D-62)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +113,5 @@ class ChatResult:
     stop_sequence: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Upstream-specific message fields, shown only in raw mode."""
+    reasoning_signature: str | None = None
+    """The upstream's signature of ``reasoning`` (Anthropic), relayed on /v1/messages (D-62)."""

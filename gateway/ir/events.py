@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gateway.ir.chat import Finish, Usage
 
-__all__ = ["Finished", "ReasoningDelta", "StreamEvent", "TextDelta", "ToolArgsDelta", "ToolCallStart", "UsageReport"]
+__all__ = ["Finished", "ReasoningDelta", "ReasoningSigned", "StreamEvent", "TextDelta", "ToolArgsDelta", "ToolCallStart", "UsageReport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,13 @@ class TextDelta:
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningSigned:
+    """The upstream's signature of the reasoning just streamed (Anthropic's ``signature_delta``), D-62."""
+
+    signature: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,4 +50,4 @@ class UsageReport:
     usage: Usage
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallStart | ToolArgsDelta | Finished | UsageReport
+StreamEvent = TextDelta | ReasoningDelta | ReasoningSigned | ToolCallStart | ToolArgsDelta | Finished | UsageReport

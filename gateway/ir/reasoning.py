@@ -7,11 +7,12 @@ budget (Anthropic ``thinking: {type: enabled, budget_tokens}``) asks :func:`thin
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from gateway.ir.chat import ReasoningOptions
 
-__all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "thinking_budget"]
+__all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "own_signature", "thinking_budget"]
 
 EFFORT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 """Thinking tokens per effort level, bounded by the answer's token limit (D-51)."""
@@ -41,3 +42,9 @@ def thinking_budget(options: ReasoningOptions, limit: int) -> int | None:
     if options.effort in EFFORT_BUDGETS:
         return max(MIN_BUDGET, min(EFFORT_BUDGETS[options.effort], limit - 1))
     return DEFAULT_BUDGET if options.enabled else None
+
+
+def own_signature(thinking: str) -> str:
+    """The signature the gateway puts on a thinking block it did not get signed by an upstream (D-44):
+    a digest of the text, so a block sent back can be told from one the upstream signed (D-62)."""
+    return hashlib.sha256(thinking.encode()).hexdigest()

@@ -14,7 +14,8 @@ from typing import Any
 
 from gateway.errors import GatewayError, InvalidRequest
 from gateway.formats.frames import Frame
-from gateway.ir import ChatRequest, ReasoningDelta
+from gateway.ir import ChatRequest, ReasoningDelta, ReasoningSigned
+from gateway.ir.reasoning import own_signature
 from gateway.state import GatewayState
 from gateway.testing.codec_patches import (
     FirstCallOnly,
@@ -43,6 +44,8 @@ THINKING_HISTORY_REJECTED = defect("msg_thinking_history_rejected",
                                    "thinking / redacted_thinking blocks sent back on an assistant turn are accepted (D-8)")
 STOP_SEQUENCE_IGNORED = defect("msg_stop_sequence_ignored", "stop_sequences stop the answer (stop_reason stop_sequence)")
 # The message object (and the same rule in streams).
+SIGNATURE_REPLACED = defect("msg_claude_signature_replaced",
+                             "a Claude thinking block reaches the client with the upstream's signature (D-62)")
 THINKING_DROPPED = defect("msg_thinking_dropped", "reasoning reaches /v1/messages clients as thinking blocks")
 TEXT_DIFFERS = defect("msg_text_differs_across_formats", "the same prompt gives the same text in every format")
 PARALLEL_MERGED = defect("msg_parallel_tool_use_merged", "parallel tool calls stay separate tool_use blocks")
@@ -121,6 +124,12 @@ def _stops_ignored(sent: bytes, request: ChatRequest) -> ChatRequest:
 
 
 # -- the message object -----------------------------------------------------------------------------------
+
+def _own_signatures(body: dict[str, Any]) -> dict[str, Any]:
+    content = [{**b, "signature": own_signature(b["thinking"])} if b.get("type") == "thinking" else b
+               for b in body.get("content") or ()]
+    return {**body, "content": content}
+
 
 def _without_thinking(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "content": [b for b in body["content"] if b.get("type") != "thinking"]}
@@ -210,6 +219,7 @@ _PATCHES = (
     Patch(TOOL_RESULT_MIXED_REJECTED, request=_mixed_rejected),
     Patch(THINKING_HISTORY_REJECTED, request=_thinking_rejected),
     Patch(STOP_SEQUENCE_IGNORED, request=_stops_ignored),
+    Patch(SIGNATURE_REPLACED, body=_own_signatures, stream=drop_events(ReasoningSigned)),
     Patch(THINKING_DROPPED, body=_without_thinking, stream=drop_events(ReasoningDelta)),
     Patch(TEXT_DIFFERS, body=_text_cut),
     Patch(PARALLEL_MERGED, body=_first_tool_use, stream=FirstCallOnly),

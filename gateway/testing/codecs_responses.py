@@ -36,6 +36,8 @@ FORMAT = "openai_responses"
 
 # Request decoding.
 PREVIOUS_ID_ACCEPTED = defect("previous_response_id_accepted", "previous_response_id is a 400 (the API is stateless)")
+REASONING_ITEMS_DROPPED = defect("resp_reasoning_items_dropped",
+                                  "reasoning items sent back become the next assistant turn's reasoning (D-8)")
 CALL_OUTPUT_IGNORED = defect("resp_function_call_output_ignored", "function_call_output items reach the model")
 # The Response object (and the same rule in streams).
 INCOMPLETE_AS_COMPLETED = defect("resp_incomplete_reported_completed", "hitting max_output_tokens is status incomplete")
@@ -75,6 +77,12 @@ def _previous_id_dropped(raw: bytes) -> bytes:
     if body is None or not isinstance(body.get("previous_response_id"), str):
         return raw
     return json.dumps({k: v for k, v in body.items() if k != "previous_response_id"}).encode()
+
+
+def _reasoning_items_dropped(raw: bytes, request: ChatRequest) -> ChatRequest:
+    for message in request.messages:
+        message.reasoning = None
+    return request
 
 
 def _free_choice_refused(sent: bytes, request: ChatRequest) -> ChatRequest:
@@ -275,6 +283,7 @@ _PATCHES = (
     Patch(CALL_ID_IS_ITEM_ID, body=_each_item(_call_id_is_item_id),
           stream=map_frames(_in_events(_each_item(_call_id_is_item_id), _call_id_is_item_id))),
     Patch(FREE_CHOICE_REFUSED, request=_free_choice_refused),
+    Patch(REASONING_ITEMS_DROPPED, request=_reasoning_items_dropped),
     Patch(RETURNED_ITEMS_REFUSED, request=_returned_items_refused),
     Patch(STORE_TRUE, body=_store_true, stream=map_frames(_in_events(_store_true))),
     Patch(SETTINGS_NOT_ECHOED, body=_settings_dropped, stream=map_frames(_in_events(_settings_dropped))),

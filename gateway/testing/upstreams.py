@@ -19,6 +19,7 @@ import aiohttp
 
 from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
 from gateway.ir import ChatRequest, ChatResult, ReasoningDelta, ReasoningOptions, StreamEvent
+from gateway.ir.reasoning import thinking_budget
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
 from gateway.upstreams import ChatAdapter
@@ -63,6 +64,14 @@ REASONING_TO_REFUSER = defect(
 TOOL_TURN_REASONING_DROPPED = defect(
     "tool_turn_reasoning_dropped",
     "a tool-call turn keeps its reasoning_content for a DeepSeek thinking-mode upstream (D-8)",
+)
+SIGNED_THINKING_NOT_FORWARDED = defect(
+    "signed_thinking_not_forwarded",
+    "Claude thinking blocks sent back with their signature reach the Anthropic upstream unchanged (D-62)",
+)
+UNSIGNED_TOOL_TURN_THINKS = defect(
+    "unsigned_tool_turn_keeps_thinking",
+    "a tool-result continuation without the upstream's signed thinking is sent with thinking off (D-62)",
 )
 CLAUDE_EFFORT_IGNORED = defect(
     "claude_effort_ignored",
@@ -174,6 +183,14 @@ def _patch_body(adapter: OpenAICompatibleAdapter | AnthropicAdapter, active: Act
         if active.on(TOOL_TURN_REASONING_DROPPED.name) and not anthropic:
             for turn in turns:
                 turn.pop("reasoning_content", None)
+        if anthropic and active.on(SIGNED_THINKING_NOT_FORWARDED.name):
+            for turn in turns:
+                turn["content"] = [b for b in turn["content"] if b.get("type") != "thinking"] or turn["content"]
+        if anthropic and active.on(UNSIGNED_TOOL_TURN_THINKS.name) and "thinking" not in out:
+            budget = thinking_budget(request.reasoning, out["max_tokens"])
+            if budget is not None:
+                out["thinking"] = {"type": "enabled", "budget_tokens": budget}
+                out["max_tokens"] = max(out["max_tokens"], budget + 1)
         return out
 
     setattr(adapter, "body", body)  # noqa: B010 (an instance patch, test mode only)

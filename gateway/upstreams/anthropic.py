@@ -1,5 +1,9 @@
 """Claude models through the Anthropic Messages wire: IR ↔ ``/v1/messages`` (tools as ``tool_use`` /
-``tool_result`` blocks, consecutive tool results grouped into one user turn, thinking as ``thinking``)."""
+``tool_result`` blocks, consecutive tool results grouped into one user turn, thinking as ``thinking``).
+
+Thinking blocks the upstream signed come back unchanged at the start of their assistant turn while thinking
+is on; a tool-result continuation of a turn without them is sent with thinking off, the only way Anthropic
+answers it (D-62). The upstream's signatures are relayed to /v1/messages clients."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from gateway.ir import (
     Finished,
     Message,
     ReasoningDelta,
+    ReasoningSigned,
     StreamEvent,
     TextDelta,
     ToolArgsDelta,
@@ -39,8 +44,11 @@ def _arguments(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
-def _blocks(m: Message) -> list[dict[str, Any]]:
+def _blocks(m: Message, *, thinking: bool = False) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if thinking:
+        blocks += [{"type": "thinking", "thinking": text, "signature": signature}
+                   for text, signature in m.signed_thinking]
     if m.content:
         blocks.append({"type": "text", "text": m.content})
     for url in m.images:
@@ -54,8 +62,22 @@ def _blocks(m: Message) -> list[dict[str, Any]]:
     return blocks
 
 
-def _conversation(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
-    """System text, and turns in which consecutive tool results share one user turn."""
+def unsigned_tool_turn(messages: list[Message]) -> bool:
+    """Whether the conversation ends with tool results answering an assistant turn that has no thinking
+    block signed by the upstream (the client dropped it, or it came through a format that carries no
+    signature): Anthropic refuses such a continuation with thinking on (D-62)."""
+    tail = len(messages)
+    while tail and messages[tail - 1].role == "tool":
+        tail -= 1
+    if tail == len(messages) or not tail:
+        return False
+    turn = messages[tail - 1]
+    return turn.role == "assistant" and bool(turn.tool_calls) and not turn.signed_thinking
+
+
+def _conversation(messages: list[Message], *, thinking: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """System text, and turns in which consecutive tool results share one user turn; with ``thinking``,
+    an assistant turn starts with the thinking blocks the upstream signed (D-62)."""
     system = "\n\n".join(m.content for m in messages if m.role == "system")
     turns: list[dict[str, Any]] = []
     for m in messages:
@@ -70,7 +92,7 @@ def _conversation(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
             else:
                 turns.append({"role": "user", "content": [block]})
             continue
-        blocks = _blocks(m) or [{"type": "text", "text": ""}]
+        blocks = _blocks(m, thinking=thinking) or [{"type": "text", "text": ""}]
         if turns and turns[-1]["role"] == m.role:
             turns[-1]["content"].extend(blocks)
         else:
@@ -91,8 +113,9 @@ class AnthropicAdapter:
         self.headers = {"x-api-key": upstream.api_key or "unset", "anthropic-version": VERSION}
 
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        system, turns = _conversation(request.messages)
         limit = request.max_output_tokens or request.model.public.get("max_output_tokens") or DEFAULT_MAX_TOKENS
+        budget = None if unsigned_tool_turn(request.messages) else thinking_budget(request.reasoning, limit)
+        system, turns = _conversation(request.messages, thinking=budget is not None)
         body: dict[str, Any] = {"model": request.model.upstream_model, "messages": turns, "max_tokens": limit}
         if system:
             body["system"] = system
@@ -112,7 +135,6 @@ class AnthropicAdapter:
                 body["tool_choice"]["name"] = choice.name
             if request.parallel_tool_calls is False:
                 body["tool_choice"]["disable_parallel_tool_use"] = True
-        budget = thinking_budget(request.reasoning, limit)
         if budget is not None:
             body["thinking"] = {"type": "enabled", "budget_tokens": budget}
             body["max_tokens"] = max(limit, budget + 1)
@@ -124,12 +146,13 @@ class AnthropicAdapter:
         payload = await self.http.post_json(self.upstream, "/v1/messages", self.body(request, stream=False),
                                             self.headers)
         async with upstream_errors():
-            text, reasoning, calls = [], [], []
+            text, reasoning, calls, signatures = [], [], [], []
             for block in payload["content"]:
                 if block["type"] == "text":
                     text.append(block["text"])
                 elif block["type"] == "thinking":
                     reasoning.append(block["thinking"])
+                    signatures.append(block.get("signature"))
                 elif block["type"] == "tool_use":
                     calls.append(ToolCall(block["id"], block["name"], json.dumps(block["input"])))
             return ChatResult(
@@ -139,6 +162,7 @@ class AnthropicAdapter:
                 finish=_STOP.get(payload.get("stop_reason") or "end_turn", "stop"),  # type: ignore[arg-type]
                 stop_sequence=payload.get("stop_sequence"),
                 usage=_usage(payload["usage"]),
+                reasoning_signature=signatures[0] if len(signatures) == 1 else None,
             )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -162,6 +186,8 @@ class AnthropicAdapter:
                         yield TextDelta(delta["text"])
                     elif delta["type"] == "thinking_delta" and delta["thinking"]:
                         yield ReasoningDelta(delta["thinking"])
+                    elif delta["type"] == "signature_delta" and delta.get("signature"):
+                        yield ReasoningSigned(delta["signature"])
                     elif delta["type"] == "input_json_delta" and delta["partial_json"]:
                         yield ToolArgsDelta(tool_index[data["index"]], delta["partial_json"])
                 elif kind == "message_delta":

@@ -4,7 +4,9 @@ Besides field checks it enforces the tool pairing rules a format translator most
 ``tool_use`` must be answered by a ``tool_result`` in the very next (user) message, and every
 ``tool_result`` must answer a ``tool_use`` of the message right before it. A ``thinking`` block sent back
 must carry the signature this upstream gave it, and ``redacted_thinking`` data is never this mock's (it
-writes none): both are a 400 otherwise, as the real API refuses thinking it did not sign.
+writes none): both are a 400 otherwise, as the real API refuses thinking it did not sign. With thinking on,
+the assistant turn that the final tool results answer must start with its thinking block (a 400 otherwise,
+as the real API requires during tool use).
 """
 
 from __future__ import annotations
@@ -209,6 +211,22 @@ def _thinking(raw: Any, max_tokens: int) -> tuple[bool, int | None]:
     return True, budget
 
 
+def _tool_turn_starts_with_thinking(messages: list[dict[str, Any]]) -> None:
+    """With thinking on, the assistant turn answered by the final tool results must start with its
+    (signed) thinking block, as Anthropic requires during tool use."""
+    last = messages[-1]
+    if len(messages) < 2 or last["role"] != "user" \
+            or not any(b.get("type") == "tool_result" for b in _blocks(last["content"])):
+        return
+    i = len(messages) - 2
+    turn = _blocks(messages[i]["content"])
+    if messages[i]["role"] == "assistant" and any(b.get("type") == "tool_use" for b in turn) \
+            and turn[0].get("type") not in ("thinking", "redacted_thinking"):
+        raise _bad(f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                   f"`{turn[0].get('type')}`. When `thinking` is enabled, a final `assistant` message must start "
+                   "with a thinking block (preceding the lastmost set of `tool_use` and `tool_result` blocks).")
+
+
 def _marked(item: Any) -> bool:
     if not isinstance(item, dict):
         return False
@@ -232,6 +250,8 @@ def parse_messages(body: dict[str, Any]) -> MessagesRequest:
     thinking, budget = _thinking(body.get("thinking"), max_tokens)
     if thinking and mode in ("required", "named"):
         raise _bad("Thinking may not be enabled when tool_choice forces tool use.")
+    if thinking:
+        _tool_turn_starts_with_thinking(messages)
     stops = body.get("stop_sequences") or []
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
         raise _bad("stop_sequences: Input should be a valid list of strings")

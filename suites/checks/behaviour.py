@@ -57,6 +57,15 @@ register("stream_not_buffered", "openai:chat-streaming#incremental",
          "stream events arrive as they are produced, not all at the end")
 register("stream_options_needs_stream", "decision:D-20", "stream_options without stream: true is a 400")
 register("invalid_tools_400", "decision:D-20", "malformed tools or tool_choice are a 400 from the gateway")
+register("reasoning_items_round_trip", "deepseek:guides/thinking_mode#tool-calls",
+         "a Responses reasoning item sent back before a function_call reaches a DeepSeek thinking-mode upstream "
+         "as that assistant turn's reasoning_content, with the item's text")
+register("signed_thinking_passed_back", "anthropic:extended-thinking#preserving-thinking-blocks",
+         "a Claude thinking block sent back on /v1/messages with its signature reaches the Anthropic upstream "
+         "unchanged (text and signature) at the start of the tool-use turn, and the tool loop is answered")
+register("unsigned_tool_turn_answered", "decision:D-62",
+         "a Claude tool loop with thinking through a format that carries no thinking signature (chat completions, "
+         "Responses) is answered at every step: the continuation after tool results is not refused")
 register("tool_round_trip", "docs:api-reference-overview#tool-calling",
          "a tool result sent back (role tool / tool_result / function_call_output) reaches the model")
 register("disable_formatting", "docs:api-reference-overview#universal-disable-formatting-flag",

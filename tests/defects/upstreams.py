@@ -11,6 +11,16 @@ _CHAT_TOOLS = "suites/test_chat_tools.py::"
 _DEFAULTS = "suites/test_defaults.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "signed_thinking_not_forwarded": (
+        "suites/test_reasoning_round_trips.py::test_claude_thinking_blocks_reach_the_upstream_signed[non-stream]",
+        "suites/test_reasoning_round_trips.py::test_claude_thinking_blocks_reach_the_upstream_signed[stream]",
+        "suites/test_sdk_anthropic.py::test_sdk_thinking_tool_loop[non-stream]",
+        "suites/test_messages_tools.py::test_thinking_turn_sent_back[non-stream]",
+    ),
+    "unsigned_tool_turn_keeps_thinking": (
+        "suites/test_chat_sdk.py::test_sdk_claude_thinking_tool_loop",
+        "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
+    ),
     "default_params_not_sent": (
         _DEFAULTS + "test_default_params_reach_the_upstream[non-stream-chat]",
         _DEFAULTS + "test_default_params_reach_the_upstream[stream-messages]",

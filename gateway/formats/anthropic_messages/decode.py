@@ -10,7 +10,7 @@ from gateway.errors import InvalidRequest
 from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
-from gateway.ir.reasoning import from_thinking
+from gateway.ir.reasoning import from_thinking, own_signature
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "decode_messages"]
@@ -35,8 +35,9 @@ def _image(block: dict[str, Any]) -> str:
 
 def _turn(role: str, content: Any) -> list[Message]:
     """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text.
-    An assistant turn's ``thinking`` text becomes its ``reasoning``; ``redacted_thinking`` is accepted and
-    not forwarded (its data is only readable by the upstream that wrote it), D-8."""
+    An assistant turn's ``thinking`` text becomes its ``reasoning``, and a block signed by the upstream (not
+    with the gateway's own signature) is also kept as sent for the upstream that signed it (D-62);
+    ``redacted_thinking`` is accepted and not forwarded, D-8."""
     if isinstance(content, str):
         return [Message("user" if role == "user" else "assistant", content)]
     out: list[Message] = []
@@ -44,6 +45,7 @@ def _turn(role: str, content: Any) -> list[Message]:
     images: list[str] = []
     calls: list[ToolCall] = []
     thoughts: list[str] = []
+    signed: list[tuple[str, str]] = []
     for block in content:
         kind = block.get("type")
         if kind == "text":
@@ -52,6 +54,9 @@ def _turn(role: str, content: Any) -> list[Message]:
             images.append(_image(block))
         elif kind == "thinking":
             thoughts.append(block["thinking"])
+            signature = block.get("signature")
+            if isinstance(signature, str) and signature and signature != own_signature(block["thinking"]):
+                signed.append((block["thinking"], signature))
         elif kind == "tool_use":
             calls.append(ToolCall(block["id"], block["name"], json.dumps(block.get("input") or {})))
         elif kind == "tool_result":
@@ -59,7 +64,7 @@ def _turn(role: str, content: Any) -> list[Message]:
                                is_error=bool(block.get("is_error"))))
     if role == "assistant":
         out.append(Message("assistant", "\n".join(texts), tool_calls=calls,
-                           reasoning="\n".join(thoughts) or None))
+                           reasoning="\n".join(thoughts) or None, signed_thinking=signed))
     elif texts or images or not out:
         out.append(Message("user", "\n".join(texts), images=images))
     return out

@@ -1,14 +1,14 @@
 """IR → Anthropic Messages: the ``message`` object (:func:`encode_message`) and its named-event stream
 (:class:`EventEncoder`: ``message_start`` → blocks → ``message_delta`` → ``message_stop``, as frames).
 
-Reasoning becomes ``thinking`` blocks (D-8: no Markdown block here). A stream's ``message_start``
+Reasoning becomes ``thinking`` blocks (D-8: no Markdown block here), signed with the upstream's signature
+when it gave one (Claude, D-62), else the gateway's own. A stream's ``message_start``
 carries an estimate of the input tokens when the upstream reports usage only at the end; the exact
 count follows in ``message_delta.usage`` (D-29).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -23,6 +23,7 @@ from gateway.ir import (
     Finish,
     Finished,
     ReasoningDelta,
+    ReasoningSigned,
     StreamEvent,
     TextDelta,
     ToolArgsDelta,
@@ -30,6 +31,7 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.ir.reasoning import own_signature
 
 __all__ = ["EventEncoder", "encode_message", "stop_reason"]
 
@@ -43,10 +45,6 @@ def _id() -> str:
 
 def stop_reason(finish: Finish, stop_sequence: str | None) -> str:
     return "stop_sequence" if finish == "stop" and stop_sequence else _STOP[finish]
-
-
-def _signature(thinking: str) -> str:
-    return hashlib.sha256(thinking.encode()).hexdigest()
 
 
 def _input(arguments: str) -> dict[str, Any]:
@@ -70,7 +68,8 @@ def _usage(request: ChatRequest, usage: Usage) -> dict[str, Any]:
 def encode_message(request: ChatRequest, result: ChatResult) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     if result.reasoning and not request.reasoning.exclude:
-        content.append({"type": "thinking", "thinking": result.reasoning, "signature": _signature(result.reasoning)})
+        signature = result.reasoning_signature or own_signature(result.reasoning)
+        content.append({"type": "thinking", "thinking": result.reasoning, "signature": signature})
     if result.text:
         content.append({"type": "text", "text": result.text})
     for call in result.tool_calls:
@@ -101,6 +100,7 @@ class EventEncoder:
         self.index = -1
         self.open: str | None = None
         self.thinking: list[str] = []
+        self.signature: str | None = None
         self.tool_blocks: dict[int, int] = {}
         self.finish: Finished | None = None
         self.usage: Usage | None = None
@@ -116,7 +116,7 @@ class EventEncoder:
             return []
         out = []
         if self.open == "thinking":
-            signature = _signature("".join(self.thinking))
+            signature = self.signature or own_signature("".join(self.thinking))
             out.append(_event("content_block_delta", {"index": self.index,
                                                       "delta": {"type": "signature_delta", "signature": signature}}))
         self.open = None
@@ -138,6 +138,10 @@ class EventEncoder:
             out = [] if self.open == "thinking" else self._begin("thinking", {"type": "thinking", "thinking": ""})
             self.thinking.append(event.text)
             return [*out, self._delta({"type": "thinking_delta", "thinking": event.text})]
+        if isinstance(event, ReasoningSigned):
+            if self.open == "thinking":
+                self.signature = event.signature
+            return []
         if isinstance(event, TextDelta):
             out = [] if self.open == "text" else self._begin("text", {"type": "text", "text": ""})
             return [*out, self._delta({"type": "text_delta", "text": event.text})]

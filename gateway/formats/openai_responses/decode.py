@@ -2,7 +2,8 @@
 
 Stateless (D-18): the whole conversation is in ``input``; ``function_call`` items become an assistant turn's
 ``tool_calls`` (consecutive ones, and ones right after an assistant message, share one turn),
-``function_call_output`` items become ``tool`` turns and ``reasoning`` items are dropped. ``instructions`` is a
+``function_call_output`` items become ``tool`` turns and a ``reasoning`` item's text becomes the reasoning of the
+assistant turn after it (D-8). ``instructions`` is a
 leading system turn. What the Response object echoes back (tools as sent, ``tool_choice``, ``metadata``…) is
 kept in :attr:`ResponsesRequest.echo`; it never goes upstream.
 """
@@ -53,6 +54,20 @@ def _parts(content: Any) -> tuple[str, list[str]]:
     return "\n".join(texts), images
 
 
+def _thought(item: dict[str, Any]) -> str | None:
+    """A reasoning item's readable text: its ``reasoning_text`` content, else its summary (D-8).
+    ``encrypted_content`` is only readable by the upstream that wrote it and is not used."""
+    for key in ("content", "summary"):
+        texts = [p.get("text") for p in item.get(key) or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        if any(texts):
+            return "\n".join(t for t in texts if t)
+    return None
+
+
+def _joined(first: str | None, second: str | None) -> str | None:
+    return "\n".join(t for t in (first, second) if t) or None
+
+
 def _messages(body: dict[str, Any]) -> list[Message]:
     out: list[Message] = []
     if body.get("instructions"):
@@ -60,17 +75,21 @@ def _messages(body: dict[str, Any]) -> list[Message]:
     items = body["input"]
     if isinstance(items, str):
         return [*out, Message("user", items)]
+    thought: str | None = None
     for item in items:
         kind = item.get("type", "message")
         if kind == "reasoning":
+            thought = _joined(thought, _thought(item))
             continue
         if kind == "function_call":
             call = ToolCall(item["call_id"], item["name"], item.get("arguments") or "")
             last = out[-1] if out else None
             if last is not None and last.role == "assistant":
                 last.tool_calls.append(call)
+                last.reasoning = _joined(last.reasoning, thought)
             else:
-                out.append(Message("assistant", "", tool_calls=[call]))
+                out.append(Message("assistant", "", tool_calls=[call], reasoning=thought))
+            thought = None
         elif kind == "function_call_output":
             text, _ = _parts(item.get("output"))
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
@@ -82,7 +101,8 @@ def _messages(body: dict[str, Any]) -> list[Message]:
             elif role == "user":
                 out.append(Message("user", text, images=images))
             else:
-                out.append(Message("assistant", text))
+                out.append(Message("assistant", text, reasoning=thought))
+                thought = None
     return out
 
 
