@@ -158,3 +158,27 @@ def test_claude_thinking_blocks_reach_the_upstream_signed(api: ApiClient, discov
                   f"the tool-use turn reached the upstream starting with {str(got)[:200]}, expected the thinking block "
                   f"as the client got it ({str(expected)[:200]})")
     failures.raise_any()
+
+
+@STREAM
+@pytest.mark.rule("unsigned_tool_turn_answered", "tool_round_trip")
+def test_claude_tool_loop_with_thinking_over_responses(api: ApiClient, discovery: Discovery, stream: bool) -> None:
+    """A Claude tool loop with ``reasoning: {effort}`` over /v1/responses, the output items sent back as
+    returned: the function_call_output is answered although Responses carry no thinking signature (D-62)."""
+    found = [m for m in discovery.serving(RESPONSES) if "thinking" in param_names(m) and "reasoning" in param_names(m)
+             and (m.get("capabilities") or {}).get("thinking") and discovery.calls_tools(m, RESPONSES)]
+    if not found:
+        pytest.skip("no model with Anthropic thinking that calls tools on /v1/responses")
+    model = min(found, key=lambda m: m["id"])
+    body = response_body(model, ASK, tools=[tools.WEATHER.responses()], reasoning={"effort": "low"})
+    first = _response(api, body, stream)
+    output = first.get("output") or []
+    calls = [i for i in output if i.get("type") == "function_call"]
+    holds("unsigned_tool_turn_answered", bool(calls) and any(i.get("type") == "reasoning" for i in output),
+          f"step 1: reasoning and a function_call: {[i.get('type') for i in output]}")
+    body["input"] = [{"role": "user", "content": ASK}, *output,
+                     *[{"type": "function_call_output", "call_id": c["call_id"], "output": "Sunny, 21 degrees"}
+                       for c in calls]]
+    second = _response(api, body, stream)
+    holds("unsigned_tool_turn_answered", second.get("status") == "completed" and bool(response_checks.message_text(second)),
+          f"step 2: the tool result is answered (status {second.get('status')!r})")

@@ -12,7 +12,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "msg_claude_signature_replaced": (
         "suites/test_reasoning_round_trips.py::test_claude_thinking_blocks_reach_the_upstream_signed[non-stream]",
         "suites/test_reasoning_round_trips.py::test_claude_thinking_blocks_reach_the_upstream_signed[stream]",
-        "suites/test_sdk_anthropic.py::test_sdk_thinking_tool_loop[stream]",
     ),
     # request decoding
     "msg_max_tokens_not_required": (_MSG + "test_max_tokens_required",),

@@ -19,7 +19,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "unsigned_tool_turn_keeps_thinking": (
         "suites/test_chat_sdk.py::test_sdk_claude_thinking_tool_loop",
-        "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
+        "suites/test_reasoning_round_trips.py::test_claude_tool_loop_with_thinking_over_responses[non-stream]",
+        "suites/test_reasoning_round_trips.py::test_claude_tool_loop_with_thinking_over_responses[stream]",
     ),
     "default_params_not_sent": (
         _DEFAULTS + "test_default_params_reach_the_upstream[non-stream-chat]",
@@ -53,6 +54,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "suites/test_messages_tools.py::test_thinking_turn_sent_back[non-stream]",
     ),
     "tool_turn_reasoning_dropped": (
+        "suites/test_chat_sdk.py::test_sdk_reasoning_tool_loop",
         _CHAT_REASONING + "test_reasoning_tool_loop_step_two[non-stream]",
         _CHAT_REASONING + "test_reasoning_tool_loop_step_two[stream]",
         "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
