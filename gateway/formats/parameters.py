@@ -7,14 +7,19 @@ from typing import Any
 
 from gateway.catalog import CatalogModel
 from gateway.errors import InvalidRequest, NotFound
+from gateway.ir.reasoning import portable_spec
 
-__all__ = ["GATED", "check_parameters", "resolve_model"]
+__all__ = ["GATED", "PORTABLE", "check_parameters", "resolve_model"]
 
 GATED = frozenset({
     "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort",
     "enable_thinking", "thinking_budget", "include_reasoning", "reasoning", "thinking", "anthropic_model", "web_search_linkup",
 })
 """Controls a model must declare to accept; sent to a model that does not → 400 unsupported_parameter."""
+
+PORTABLE = frozenset({"reasoning", "thinking"})
+"""Portable reasoning controls a model takes through its own family controls when it does not list them
+(:func:`gateway.ir.reasoning.portable_spec`, D-63)."""
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,),
@@ -52,6 +57,8 @@ def check_parameters(model: CatalogModel, body: dict[str, Any], *, skip: frozens
         if name in skip or value is None:
             continue
         spec = model.parameters.get(name)
+        if spec is None and name in PORTABLE:
+            spec = portable_spec(name, model.parameters, bool((model.public.get("capabilities") or {}).get("thinking")))
         if spec is None:
             if name in GATED:
                 raise InvalidRequest(f"The model '{model.id}' does not support '{name}'.",

@@ -12,7 +12,8 @@ from typing import Any
 
 from gateway.ir.chat import ReasoningOptions
 
-__all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "own_signature", "thinking_budget"]
+__all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "own_signature", "portable_spec",
+           "thinking_budget"]
 
 EFFORT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 """Thinking tokens per effort level, bounded by the answer's token limit (D-51)."""
@@ -48,3 +49,34 @@ def own_signature(thinking: str) -> str:
     """The signature the gateway puts on a thinking block it did not get signed by an upstream (D-44):
     a digest of the text, so a block sent back can be told from one the upstream signed (D-62)."""
     return hashlib.sha256(thinking.encode()).hexdigest()
+
+
+def portable_spec(name: str, parameters: dict[str, dict[str, Any]], thinks: bool) -> dict[str, Any] | None:
+    """The catalog spec of the portable control ``name`` (``reasoning``, ``thinking``) for a model that does
+    not list it, derived from the family controls it does list (D-63), or ``None`` when it can honour none
+    of it. ``reasoning.effort`` is ``reasoning_effort``, ``reasoning.max_tokens`` and
+    ``thinking.budget_tokens`` are ``thinking_budget``, ``reasoning.enabled`` is ``enable_thinking`` (or the
+listed ``reasoning`` object's fields, for ``thinking``);
+    ``reasoning.exclude`` needs only a model that reasons; ``thinking.type`` ``enabled`` needs a model that
+    reasons, ``disabled`` an off switch (or a model that does not reason). A field left out of the derived
+    spec is one the model cannot honour: a 400 naming it (``reasoning.max_tokens``)."""
+    nested = (parameters.get("reasoning") or {}).get("properties") or {}
+    effort = parameters.get("reasoning_effort") or nested.get("effort")
+    budget = parameters.get("thinking_budget") or nested.get("max_tokens")
+    switch = parameters.get("enable_thinking") or nested.get("enabled")
+    off = switch is not None or "none" in ((effort or {}).get("enum") or ())
+    props: dict[str, Any] = {}
+    if name == "reasoning":
+        for key, spec in (("effort", effort), ("max_tokens", budget), ("enabled", switch)):
+            if spec is not None:
+                props[key] = {k: v for k, v in spec.items() if k in ("type", "enum", "minimum", "maximum")}
+        if thinks:
+            props["exclude"] = {"type": "boolean"}
+        return {"name": name, "type": "object", "properties": props} if props else None
+    if name == "thinking":
+        kinds = ["enabled"] * thinks + ["disabled"] * (off or not thinks)
+        props["type"] = {"type": "string", "enum": kinds}
+        if budget is not None:
+            props["budget_tokens"] = {k: v for k, v in budget.items() if k in ("type", "minimum", "maximum")}
+        return {"name": name, "type": "object", "properties": props}
+    return None

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.catalog import Catalog
-from gateway.errors import ModelUnavailable
+from gateway.errors import InvalidRequest, ModelUnavailable
 from gateway.formats.codec import Codec, StreamEncoder
 from gateway.formats.frames import Frame
 from gateway.ir import ChatRequest, ChatResult
@@ -30,6 +30,16 @@ from gateway.testing.codec_patches import Patch, PatchedCodec, data_of, map_fram
 from gateway.testing.registry import ActiveDefects, Defect, defect
 
 __all__ = ["install"]
+
+PORTABLE_REFUSED = defect(
+    "portable_reasoning_refused",
+    "reasoning / thinking are accepted on a model that lists its family's equivalent controls (D-63)",
+)
+BUDGET_DROPPED = defect(
+    "reasoning_budget_dropped_silently",
+    "a reasoning budget (reasoning.max_tokens, thinking.budget_tokens) a model cannot honour is a 400 naming it "
+    "(D-63), not dropped",
+)
 
 CREATED_IN_MILLISECONDS = defect(
     "created_in_milliseconds",
@@ -168,12 +178,36 @@ def _unavailable_as_offline(app: ASGIApp) -> ASGIApp:
     return offline
 
 
+def _portable_refused(raw: bytes, request: ChatRequest) -> ChatRequest:
+    """A portable control the model does not list by name is refused, as before D-63."""
+    body = json_body(raw)
+    for name in ("reasoning", "thinking"):
+        if isinstance(body, dict) and body.get(name) and name not in request.model.parameters:
+            raise InvalidRequest(f"The model '{request.model.id}' does not support '{name}'.",
+                                 code="unsupported_parameter", param=name)
+    return request
+
+
+def _budget_dropped(raw: bytes) -> bytes:
+    """The budget field of ``reasoning`` / ``thinking`` taken out before the decoder sees it."""
+    body = json_body(raw)
+    if not isinstance(body, dict):
+        return raw
+    for name, field in (("reasoning", "max_tokens"), ("thinking", "budget_tokens")):
+        if isinstance(body.get(name), dict) and field in body[name]:
+            body[name] = {k: v for k, v in body[name].items() if k != field} or None
+    return json.dumps(body).encode()
+
+
 _PATCHES: dict[str, list[Patch]] = {
     _CHAT: [Patch(CREATED_IN_MILLISECONDS, body=_chat_body, stream=map_frames(_chat_frame)),
-            Patch(REASONING_OFF_IGNORED, request=_off_dropped)],
-    _MESSAGES: [Patch(REASONING_OFF_IGNORED, request=_off_dropped)],
+            Patch(REASONING_OFF_IGNORED, request=_off_dropped), Patch(BUDGET_DROPPED, raw=_budget_dropped),
+            Patch(PORTABLE_REFUSED, request=_portable_refused)],
+    _MESSAGES: [Patch(REASONING_OFF_IGNORED, request=_off_dropped), Patch(BUDGET_DROPPED, raw=_budget_dropped),
+            Patch(PORTABLE_REFUSED, request=_portable_refused)],
     _RESPONSES: [Patch(CREATED_IN_MILLISECONDS, body=_responses_body, stream=map_frames(_responses_frame)),
-                 Patch(REASONING_OFF_IGNORED, request=_off_dropped)],
+                 Patch(REASONING_OFF_IGNORED, request=_off_dropped), Patch(BUDGET_DROPPED, raw=_budget_dropped),
+            Patch(PORTABLE_REFUSED, request=_portable_refused)],
 }
 
 

@@ -11,7 +11,13 @@ def _formats(test: str, *formats: str) -> tuple[str, ...]:
     return tuple(f"{_ALL}{test}[{f}-{s}]" for f in formats for s in ("non-stream", "stream"))
 
 
+_CONTROLS = "suites/test_reasoning_controls.py::"
+
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
+    "reasoning_budget_dropped_silently": tuple(f"{_CONTROLS}test_budget_a_model_cannot_take_is_400[{f}]"
+                                               for f in ("chat", "messages", "responses")),
+    "portable_reasoning_refused": tuple(f"{_CONTROLS}test_portable_budget_on_a_model_with_a_budget_control[{f}]"
+                                        for f in ("chat", "messages", "responses")),
     "created_in_milliseconds": (*_formats("test_created_is_unix_seconds", "chat", "responses"),
                                 _TIMES + "test_listed_models_created_in_seconds",
                                 _TIMES + "test_retrieved_models_created_in_seconds"),

@@ -16,7 +16,7 @@ from gateway.schemas import request_schema
 __all__ = ["ENDPOINT", "decode_messages"]
 
 ENDPOINT = "/v1/messages"
-_OWN = frozenset({"model", "messages", "system", "stream", "metadata", "thinking", "tools", "tool_choice",
+_OWN = frozenset({"model", "messages", "system", "stream", "metadata", "tools", "tool_choice",
                   "max_tokens", "stop_sequences"})
 
 
