@@ -210,14 +210,14 @@ def test_sdk_claude_thinking(openai_sdk: openai.OpenAI, discovery: Discovery) ->
 def _tool_loop(openai_sdk: openai.OpenAI, model: str, rounds: int, **kwargs: Any) -> list[Any]:
     """A multi-step tool loop as a plain client runs it: ``rounds`` tool rounds (each a question, the tool
     call, the assistant message sent back as the SDK returned it — ``reasoning_content`` included — and the
-    tool result), then the answer. Returns each step's message."""
+    tool result), then the answer. Returns each tool-calling step's completion."""
     messages: Any = []
     steps: list[Any] = []
     for city in ("Paris", "London", "Rome")[:rounds]:
         messages.append({"role": "user", "content": f"What is the weather in {city}? Use the get_weather tool."})
         completion = openai_sdk.chat.completions.create(model=model, messages=messages, tools=[WEATHER], **kwargs)
         message = completion.choices[0].message
-        steps.append(message)
+        steps.append(completion)
         expect("tool_round_trip", completion.choices[0].finish_reason == "tool_calls" and bool(message.tool_calls),
                f"step {len(steps)}: a tool call", completion.choices[0])
         messages.append(message.model_dump(exclude_none=True))
@@ -239,13 +239,14 @@ def test_sdk_reasoning_tool_loop(openai_sdk: openai.OpenAI, discovery: Discovery
     pool = [m for m in discovery.deepseek_style_reasoners() if m["id"] in calling and reasoning_on(m)]
     chosen = need(min(pool, key=lambda m: m["id"]) if pool else None, "DeepSeek-style reasoner that calls tools")
     steps = _tool_loop(openai_sdk, str(chosen["id"]), 2, extra_body=reasoning_on(chosen))
-    for n, message in enumerate(steps, 1):
-        reasoning = getattr(message, "reasoning_content", None)
+    for n, completion in enumerate(steps, 1):
+        reasoning = getattr(completion.choices[0].message, "reasoning_content", None)
         expect("reasoning_tool_loop", isinstance(reasoning, str) and bool(reasoning.strip()),
                f"step {n}: reasoning_content beside the tool call", reasoning)
 
 
-@pytest.mark.rule("sdk_openai", "portable_effort_reasons", "unsigned_tool_turn_answered", "tool_round_trip")
+@pytest.mark.rule("sdk_openai", "portable_effort_reasons", "unsigned_tool_turn_answered", "claude_reasoning_tokens",
+                  "tool_round_trip")
 def test_sdk_claude_thinking_tool_loop(openai_sdk: openai.OpenAI, discovery: Discovery) -> None:
     """Claude thinking through chat completions with ``reasoning_effort`` in a two-round tool loop: each
     tool call comes with its reasoning, and each tool result is answered although chat completions carry
@@ -255,7 +256,11 @@ def test_sdk_claude_thinking_tool_loop(openai_sdk: openai.OpenAI, discovery: Dis
              and (m.get("capabilities") or {}).get("thinking")]
     model = str(need(found[0] if found else None, "chat model with Anthropic thinking that calls tools")["id"])
     steps = _tool_loop(openai_sdk, model, 2, reasoning_effort="low")
-    for n, message in enumerate(steps, 1):
-        reasoning = getattr(message, "reasoning_content", None)
+    for n, completion in enumerate(steps, 1):
+        reasoning = getattr(completion.choices[0].message, "reasoning_content", None)
         expect("portable_effort_reasons", isinstance(reasoning, str) and bool(reasoning.strip()),
                f"step {n}: reasoning_content with reasoning_effort low", reasoning)
+        details = completion.usage.completion_tokens_details if completion.usage else None
+        tokens = details.reasoning_tokens if details else None
+        expect("claude_reasoning_tokens", isinstance(tokens, int) and 0 < tokens <= completion.usage.completion_tokens,
+               f"step {n}: 0 < reasoning_tokens <= completion_tokens", completion.usage)

@@ -18,7 +18,15 @@ from typing import Any
 import aiohttp
 
 from gateway.errors import AuthenticationFailed, GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
-from gateway.ir import ChatRequest, ChatResult, ReasoningDelta, ReasoningOptions, StreamEvent
+from gateway.ir import (
+    ChatRequest,
+    ChatResult,
+    ReasoningDelta,
+    ReasoningOptions,
+    StreamEvent,
+    Usage,
+    UsageReport,
+)
 from gateway.ir.reasoning import thinking_budget
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
@@ -72,6 +80,10 @@ SIGNED_THINKING_NOT_FORWARDED = defect(
 UNSIGNED_TOOL_TURN_THINKS = defect(
     "unsigned_tool_turn_keeps_thinking",
     "a tool-result continuation without the upstream's signed thinking is sent with thinking off (D-62)",
+)
+CLAUDE_REASONING_TOKENS_ZERO = defect(
+    "claude_reasoning_tokens_zero",
+    "a Claude answer with thinking reports its reasoning tokens (an estimate, D-64)",
 )
 CLAUDE_EFFORT_IGNORED = defect(
     "claude_effort_ignored",
@@ -262,6 +274,31 @@ class _ForcedReasoning:
                 await close()
 
 
+class _ReasoningUncounted:
+    """The Anthropic adapter with its reasoning-token estimate taken out again (reported as 0)."""
+
+    def __init__(self, inner: ChatAdapter, active: ActiveDefects) -> None:
+        self._inner, self._active = inner, active
+
+    def _zeroed(self, usage: Usage) -> Usage:
+        on = self._active.on(CLAUDE_REASONING_TOKENS_ZERO.name)
+        return dataclasses.replace(usage, reasoning_tokens=0) if on else usage
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        result = await self._inner.complete(request)
+        return dataclasses.replace(result, usage=self._zeroed(result.usage))
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        events = self._inner.stream(request)
+        try:
+            async for event in events:
+                yield UsageReport(self._zeroed(event.usage)) if isinstance(event, UsageReport) else event
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+
 class _DefaultsUnsent:
     """Any adapter called as if the model's documented defaults had not been filled in: a setting equal
     to its default, and the reasoning controls when they are the defaults', are taken out again."""
@@ -317,4 +354,6 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
             _wrapped(inner, active)
     _wrapped(state.adapters, active)
     for family, adapter in list(state.adapters.items()):
+        if isinstance(adapter, AnthropicAdapter):
+            adapter = _ReasoningUncounted(adapter, active)
         state.adapters[family] = _DefaultsUnsent(_ForcedReasoning(adapter, active), active)

@@ -8,6 +8,7 @@ answers it (D-62). The upstream's signatures are relayed to /v1/messages clients
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = ["AnthropicAdapter"]
 
 VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
+_TOKENS = re.compile(r"\w+|[^\w\s]")
 _STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
          "pause_turn": "stop", "refusal": "content_filter"}
 
@@ -100,6 +102,12 @@ def _conversation(messages: list[Message], *, thinking: bool = False) -> tuple[s
     return system, turns
 
 
+def reasoning_estimate(thinking: str, output_tokens: int) -> int:
+    """Anthropic reports no thinking tokens apart from ``output_tokens`` (which include them): the thinking
+    text's word-and-punctuation count, held within the output (a lower bound on summarised thinking), D-64."""
+    return min(output_tokens, len(_TOKENS.findall(thinking))) if thinking else 0
+
+
 def _usage(raw: dict[str, Any]) -> Usage:
     read = int(raw.get("cache_read_input_tokens") or 0)
     write = int(raw.get("cache_creation_input_tokens") or 0)
@@ -155,18 +163,21 @@ class AnthropicAdapter:
                     signatures.append(block.get("signature"))
                 elif block["type"] == "tool_use":
                     calls.append(ToolCall(block["id"], block["name"], json.dumps(block["input"])))
+            usage = _usage(payload["usage"])
+            usage.reasoning_tokens = reasoning_estimate("".join(reasoning), usage.output_tokens)
             return ChatResult(
                 text="".join(text),
                 reasoning="".join(reasoning) or None,
                 tool_calls=calls,
                 finish=_STOP.get(payload.get("stop_reason") or "end_turn", "stop"),  # type: ignore[arg-type]
                 stop_sequence=payload.get("stop_sequence"),
-                usage=_usage(payload["usage"]),
+                usage=usage,
                 reasoning_signature=signatures[0] if len(signatures) == 1 else None,
             )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         tool_index: dict[int, int] = {}
+        thought: list[str] = []
         usage = Usage()
         finish: Finished | None = None
         events = self.http.post_sse(self.upstream, "/v1/messages", self.body(request, stream=True), self.headers)
@@ -185,6 +196,7 @@ class AnthropicAdapter:
                     if delta["type"] == "text_delta" and delta["text"]:
                         yield TextDelta(delta["text"])
                     elif delta["type"] == "thinking_delta" and delta["thinking"]:
+                        thought.append(delta["thinking"])
                         yield ReasoningDelta(delta["thinking"])
                     elif delta["type"] == "signature_delta" and delta.get("signature"):
                         yield ReasoningSigned(delta["signature"])
@@ -199,6 +211,7 @@ class AnthropicAdapter:
                 elif kind == "message_stop":
                     if finish is None:
                         raise UpstreamError("The model provider's answer was cut short.")
+                    usage.reasoning_tokens = reasoning_estimate("".join(thought), usage.output_tokens)
                     yield finish
                     yield UsageReport(usage)
                     return

@@ -63,6 +63,9 @@ register("reasoning_items_round_trip", "deepseek:guides/thinking_mode#tool-calls
 register("signed_thinking_passed_back", "anthropic:extended-thinking#preserving-thinking-blocks",
          "a Claude thinking block sent back on /v1/messages with its signature reaches the Anthropic upstream "
          "unchanged (text and signature) at the start of the tool-use turn, and the tool loop is answered")
+register("claude_reasoning_tokens", "decision:D-64",
+         "a Claude answer that shows thinking reports reasoning tokens (an estimate within the output tokens, "
+         "Anthropic reporting none apart)")
 register("unsigned_tool_turn_answered", "decision:D-62",
          "a Claude tool loop with thinking through a format that carries no thinking signature (chat completions, "
          "Responses) is answered at every step: the continuation after tool results is not refused")
