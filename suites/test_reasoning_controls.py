@@ -53,7 +53,8 @@ def _reasoners(driver: Driver, discovery: Discovery, api: ApiClient, *, budget: 
     if not found:
         pytest.skip(f"no reasoning model on {driver.endpoint} {'with' if budget else 'without'} a budget control")
     by_owner: dict[str, Model] = {}
-    for model in found:
+    native = {"chat": "reasoning", "responses": "reasoning", "messages": "thinking"}[driver.name]
+    for model in sorted(found, key=lambda m: (native in param_names(m), m["id"])):  # family controls first
         by_owner.setdefault(str(model.get("owned_by")), model)
     return [by_owner[k] for k in sorted(by_owner)][:3]
 

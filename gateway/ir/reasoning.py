@@ -13,7 +13,7 @@ from typing import Any
 from gateway.ir.chat import ReasoningOptions
 
 __all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "own_signature", "portable_spec",
-           "thinking_budget"]
+           "switch", "thinking_budget"]
 
 EFFORT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 """Thinking tokens per effort level, bounded by the answer's token limit (D-51)."""
@@ -79,4 +79,14 @@ listed ``reasoning`` object's fields, for ``thinking``);
         if budget is not None:
             props["budget_tokens"] = {k: v for k, v in budget.items() if k in ("type", "minimum", "maximum")}
         return {"name": name, "type": "object", "properties": props}
+    return None
+
+
+def switch(options: ReasoningOptions) -> bool | None:
+    """The on/off switch ``options`` imply: as sent, else on when they ask for a budget or an effort other
+    than ``none`` (a budget asks for reasoning, D-63), else unset."""
+    if options.enabled is not None:
+        return options.enabled
+    if options.budget_tokens or (options.effort is not None and options.effort != "none"):
+        return True
     return None

@@ -26,6 +26,7 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.ir.reasoning import switch
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 from gateway.upstreams.stops import StopScanner, cut_at_stop
 
@@ -117,8 +118,8 @@ class OpenAICompatibleAdapter:
             body["parallel_tool_calls"] = request.parallel_tool_calls
         if self.dialect.reasoning_controls:
             r = request.reasoning
-            if r.enabled is not None:
-                body["enable_thinking"] = r.enabled
+            if switch(r) is not None:
+                body["enable_thinking"] = switch(r)
             if r.effort is not None:
                 body["reasoning_effort"] = r.effort
             if r.budget_tokens is not None:
