@@ -38,7 +38,7 @@ from suites.upstreams import UpstreamLog
 
 STREAM = pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 RESPONSES, MESSAGES = "/v1/responses", "/v1/messages"
-THINKING = {"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 2048}
+THINKING: dict[str, Any] = {"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 2048}
 
 
 def _log(recorder: Recorder) -> UpstreamLog:
