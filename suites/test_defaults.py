@@ -96,10 +96,10 @@ def _got(upstream: dict[str, Any]) -> dict[str, Any]:
     return {"temperature": upstream.get("temperature"), "top_p": upstream.get("top_p"), "limit": _limit(upstream)}
 
 
-def _check(name: str, expected: dict[str, Any], upstream: dict[str, Any], label: str) -> None:
+def _check(name: str, expected: dict[str, Any], upstream: dict[str, Any], label: str, said: str = "expected") -> None:
     got = _got(upstream)
     for key, value in expected.items():
-        holds(name, _same(got[key], value), f"{label}: {key} reached the upstream as {got[key]!r}, expected {value!r}")
+        holds(name, _same(got[key], value), f"{label}: {key} reached the upstream as {got[key]!r}, {said} {value!r}")
 
 
 @FORMATS
@@ -127,7 +127,7 @@ def test_default_params_reach_the_upstream(api: ApiClient, discovery: Discovery,
                 _check("default_params_applied", expected, upstream, f"{model['id']} {case}")
                 if driver.name == "responses":
                     echoed = {k: v for k, v in _echoed(answer).items() if _got(upstream)[k] is not None}
-                    _check("default_params_echoed", echoed, upstream, f"{model['id']} {case}: the echo")
+                    _check("default_params_echoed", echoed, upstream, f"{model['id']} {case}", "the Response echoes")
     failures.raise_any()
 
 

@@ -117,6 +117,7 @@ class EventEncoder:
         out = []
         if self.open == "thinking":
             signature = self.signature or own_signature("".join(self.thinking))
+            self.signature, self.thinking = None, []
             out.append(_event("content_block_delta", {"index": self.index,
                                                       "delta": {"type": "signature_delta", "signature": signature}}))
         self.open = None
