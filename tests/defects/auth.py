@@ -11,6 +11,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _AUTH + "test_bearer_key_authenticates",
         "suites/test_chat_sdk.py::test_sdk_create",
         "suites/test_sdk_responses.py::test_sdk_responses_create",
+        "suites/test_frameworks.py::test_langchain_chat_openai[invoke]",
     ),
     "x_api_key_ignored": (_AUTH + "test_x_api_key_header_authenticates",),
     "missing_key_reported_as_invalid": (_AUTH + "test_missing_key_is_401_missing_api_key", "suites/test_all_formats.py::test_missing_key_is_401_in_the_format_envelope[chat-non-stream]", "suites/test_all_formats.py::test_missing_key_is_401_in_the_format_envelope[responses-non-stream]"),

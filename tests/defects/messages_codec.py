@@ -21,6 +21,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _MSG + "test_reasoning_as_thinking_blocks",
         "suites/test_messages_tools.py::test_thinking_turn_sent_back[stream]",
         "suites/test_all_formats.py::test_reasoning_switched_off_shows_none[messages-non-stream]",
+        "suites/test_frameworks.py::test_langchain_anthropic_thinking",
     ),
     "msg_text_differs_across_formats": (_CROSS + "test_same_prompt_same_text_across_formats",),
     "msg_parallel_tool_use_merged": ("suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[messages-non-stream]", "suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[messages-stream]"),
@@ -28,6 +29,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _MSG + "test_message_per_provider", _MSG + "test_max_tokens_reached", _MTOOLS + "test_tool_use",
         _MTOOLS + "test_tool_result_round_trip", _MTOOLS + "test_tool_result_is_error",
         _ASDK + "test_sdk_messages_create", _ASDK + "test_sdk_tool_use",
+        "suites/test_frameworks.py::test_langchain_chat_anthropic[invoke]",
+        "suites/test_frameworks.py::test_langchain_anthropic_tool_loop",
     ),
     # stream events
     "msg_start_zero_input": (
@@ -41,6 +44,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "msg_text_delta_type_wrong": (
         _MSTREAM + "test_stream_per_provider", _MSTREAM + "test_stream_matches_non_stream",
         _ASDK + "test_sdk_messages_stream",
+        "suites/test_frameworks.py::test_langchain_chat_anthropic[stream]",
     ),
     "msg_delta_no_stop_reason": (
         _MSTREAM + "test_message_delta_rules",
