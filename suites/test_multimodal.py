@@ -11,8 +11,9 @@ whose mocks' logs are unknown (no ``--mock-control``), those checks skip after t
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
+import openai
 import pytest
 
 from suites import media
@@ -147,3 +148,32 @@ def test_unknown_storage_path_is_400(api: ApiClient, contract: Contract, discove
     checks.part_refused(checks.UNRESOLVED, reply, media.where(driver.name), driver.envelope,
                         f"{driver.endpoint} {model['id']} {path}")
     not_forwarded(response, "an image by a bunny:// path that names no stored file")
+
+
+@pytest.mark.rule(checks.FORWARDED)
+@pytest.mark.parametrize("surface", ["chat", "responses"])
+def test_sdk_media_parts(openai_sdk: openai.OpenAI, api: ApiClient, discovery: Discovery, surface: str) -> None:
+    """The official ``openai`` SDK as a plain client: an image and (where the model takes it) an audio part
+    in a user turn, on chat completions and on Responses, parse as the SDK's types and reach the model."""
+    driver = DRIVERS[surface]
+    model = next((m for m in _taking(driver, discovery, api, "image") if _takes(m, "audio")), None) \
+        or _taking(driver, discovery, api, "image")[0]
+    kinds: list[media.Kind] = ["image", "audio"] if _takes(model, "audio") else ["image"]
+    parts = [p for p in (media.part(surface, k) for k in kinds) if p is not None]
+    if surface == "chat":
+        content = [{"type": "text", "text": PROMPT}, *parts]
+        raw: Any = openai_sdk.chat.completions.with_raw_response.create(
+            model=model["id"], max_completion_tokens=64, messages=cast(Any, [{"role": "user", "content": content}]))
+        text = raw.parse().choices[0].message.content
+    else:
+        content = [{"type": "input_text", "text": PROMPT}, *parts]
+        raw = openai_sdk.responses.with_raw_response.create(
+            model=model["id"], max_output_tokens=64, input=cast(Any, [{"role": "user", "content": content}]))
+        text = raw.parse().output_text
+    label = f"openai SDK {driver.endpoint} {model['id']} {'+'.join(kinds)}"
+    holds(checks.FORWARDED, bool(text), f"{label}: an empty answer")
+    entries = forwarded(raw.http_response)
+    if entries is None:
+        pytest.skip("the mocks' request logs are unknown (no --mock-control): arrival of the parts is not checked")
+    for kind in kinds:
+        checks.part_arrived(entries, kind, media.MEDIA_TYPES[kind], label)
