@@ -25,9 +25,10 @@ from gateway.ir.events import (
     ToolCallStart,
     UsageReport,
 )
+from gateway.ir.media import MediaPart, check_media
 
 __all__ = [
-    "ChatRequest", "ChatResult", "Finish", "Finished", "Message", "ReasoningDelta", "ReasoningOptions", "Role",
+    "ChatRequest", "ChatResult", "Finish", "Finished", "MediaPart", "Message", "ReasoningDelta", "ReasoningOptions", "Role",
     "StreamEvent", "TextDelta", "Tool", "ToolArgsDelta", "ToolCall", "ToolCallStart", "ToolChoice", "Usage",
-    "UsageReport",
+    "UsageReport", "check_media",
 ]

@@ -12,6 +12,7 @@ from tests.defects import (
     auth,
     chat_codec,
     envelope,
+    media,
     messages_codec,
     models,
     proxying,
@@ -24,7 +25,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools)
+          proxying, semantics, tools, media)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

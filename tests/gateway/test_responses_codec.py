@@ -100,7 +100,8 @@ def test_message_items_and_content_parts() -> None:
     assert [(m.role, m.content) for m in ir.messages] == [
         ("system", "Rules."), ("user", "What is \nthis?"), ("assistant", "A cat."), ("system", "More rules."),
     ]
-    assert ir.messages[1].images == ["https://example.com/cat.png"]
+    parts = [(p.kind, p.source, p.value) for p in ir.messages[1].media]
+    assert parts == [("image", "url", "https://example.com/cat.png")]
 
 
 def test_function_call_round_trip_groups_parallel_calls() -> None:

@@ -9,14 +9,25 @@ kept in :attr:`ResponsesRequest.echo`; it never goes upstream.
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest
-from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, parse_json
+from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, audio_part, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
-from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir import (
+    ChatRequest,
+    MediaPart,
+    Message,
+    ReasoningOptions,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    check_media,
+)
+from gateway.ir.media import inline_part, url_part
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses"]
@@ -39,18 +50,40 @@ class ResponsesRequest(ChatRequest):
     echo: dict[str, Any] = field(default_factory=dict)
 
 
-def _parts(content: Any) -> tuple[str, list[str]]:
-    """The text and image URLs of a string or a list of input content parts."""
+def _media(part: dict[str, Any], where: str) -> MediaPart | None:
+    """An ``input_image`` / ``input_audio`` / ``input_file`` part (``None`` for any other part)."""
+    kind, file_id = part.get("type"), part.get("file_id")
+    if kind == "input_image":
+        if part.get("image_url") is None and file_id:
+            return MediaPart("image", "file_id", file_id, where)
+        return url_part("image", where, str(part.get("image_url") or ""), detail=part.get("detail"))
+    if kind == "input_audio":
+        return audio_part(part["input_audio"], where)
+    if kind != "input_file":
+        return None
+    name = part.get("filename")
+    if part.get("file_url"):
+        return url_part("file", where, part["file_url"], filename=name)
+    if file_id and not part.get("file_data"):
+        return MediaPart("file", "file_id", file_id, where, filename=name)
+    data = str(part.get("file_data") or "")
+    if data.lstrip()[:5].lower() == "data:":
+        return url_part("file", where, data, filename=name)
+    return inline_part("file", where, data, mimetypes.guess_type(name or "")[0], filename=name)
+
+
+def _parts(content: Any, where: str = "") -> tuple[str, list[MediaPart]]:
+    """The text and media parts of a string or a list of input content parts."""
     if content is None or isinstance(content, str):
         return content or "", []
-    texts, images = [], []
-    for part in content:
-        kind = part.get("type")
-        if kind in ("input_text", "output_text"):
+    texts: list[str] = []
+    media: list[MediaPart] = []
+    for i, part in enumerate(content):
+        if part.get("type") in ("input_text", "output_text"):
             texts.append(part["text"])
-        elif kind == "input_image" and part.get("image_url"):
-            images.append(part["image_url"])
-    return "\n".join(texts), images
+        elif (found := _media(part, f"{where}[{i}]")) is not None:
+            media.append(found)
+    return "\n".join(texts), media
 
 
 def _messages(body: dict[str, Any]) -> list[Message]:
@@ -60,7 +93,7 @@ def _messages(body: dict[str, Any]) -> list[Message]:
     items = body["input"]
     if isinstance(items, str):
         return [*out, Message("user", items)]
-    for item in items:
+    for n, item in enumerate(items):
         kind = item.get("type", "message")
         if kind == "reasoning":
             continue
@@ -72,15 +105,15 @@ def _messages(body: dict[str, Any]) -> list[Message]:
             else:
                 out.append(Message("assistant", "", tool_calls=[call]))
         elif kind == "function_call_output":
-            text, _ = _parts(item.get("output"))
+            text, _ = _parts(item.get("output"), f"input[{n}].output")
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
         else:
             role = item["role"]
-            text, images = _parts(item.get("content"))
+            text, media = _parts(item.get("content"), f"input[{n}].content")
             if role in ("system", "developer"):
                 out.append(Message("system", text))
             elif role == "user":
-                out.append(Message("user", text, images=images))
+                out.append(Message("user", text, media=media))
             else:
                 out.append(Message("assistant", text))
     return out
@@ -208,9 +241,11 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
     tools, echoed_tools = _tools(body)
     tool_choice = _tool_choice(body, tools)
     parallel = body.get("parallel_tool_calls")
+    messages = _messages(body)
+    check_media(model, messages)
     return ResponsesRequest(
         model=model,
-        messages=_messages(body),
+        messages=messages,
         tools=tools,
         tool_choice=tool_choice,
         parallel_tool_calls=parallel,
