@@ -231,6 +231,9 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
     if body.get("background") is True:
         raise InvalidRequest("'background' is not supported: responses run in the foreground and cannot be polled.",
                              code="unsupported_parameter", param="background")
+    if body.get("conversation") is not None:
+        raise InvalidRequest("'conversation' is not supported: continue a stored response with "
+                             "'previous_response_id'.", code="unsupported_parameter", param="conversation")
     response_format = _response_format(body)
     _check_parameters(body, model, response_format)
     tools, echoed_tools = _tools(body)
