@@ -221,7 +221,9 @@ def test_sdk_stored_conversation(openai_sdk: openai.OpenAI, model: str, stream: 
     items = list(openai_sdk.responses.input_items.list(second.id))
     texts = [getattr(part, "text", "") for item in items for part in (getattr(item, "content", None) or ())]
     holds("input_items_listed", texts == [question], f"input_items of the second turn: {texts}")
-    holds("response_deleted", openai_sdk.responses.delete(second.id) is None, "delete() returned something")
+    deleted = openai_sdk.responses.with_raw_response.delete(second.id)
+    holds("response_deleted", deleted.status_code == 200 and deleted.http_response.json().get("deleted") is True,
+          f"delete(): {deleted.status_code} {deleted.http_response.text[:200]!r}")
     try:
         openai_sdk.responses.retrieve(second.id)
     except openai.NotFoundError:

@@ -16,6 +16,7 @@ from tests.defects import (
     models,
     proxying,
     responses_codec,
+    responses_state,
     semantics,
     tools,
     upstreams,
@@ -24,7 +25,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools)
+          proxying, semantics, tools, responses_state)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
