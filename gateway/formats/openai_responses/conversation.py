@@ -74,6 +74,7 @@ class ResponsesConversation:
         if not own.store or response is None or response.get("status") not in KEPT_STATUSES:
             return
         created = int(response.get("created_at") or self._now())
+        self.store.purge(self._now())
         self.store.put(StoredResponse(
             id=str(response["id"]), account_id=account_of(scope), response=response, input_items=own.items,
             context=[*own.context, *own.items], created_at=created, expires_at=created + RETENTION_SECONDS,
