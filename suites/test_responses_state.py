@@ -248,3 +248,20 @@ def test_input_items_listed(api: ApiClient, contract: Contract, model: dict[str,
            f"after {page['last_id']}: the third input only and has_more false", rest)
     missing = api.get("/v1/responses/" + created["id"] + "/input_items", auth="none")
     holds("input_items_listed", missing.status_code == 401, f"without a key: {missing.status_code}")
+
+
+UNSUPPORTED: dict[str, Any] = {"background": True, "conversation": "conv_123"}
+
+
+@pytest.mark.parametrize("field", list(UNSUPPORTED))
+@pytest.mark.rule("stateful_unsupported_400", "rejected_by_gateway")
+def test_background_and_conversation_are_400(api: ApiClient, contract: Contract, model: dict[str, Any],
+                                             field: str) -> None:
+    response = create(api, response_body(model, **{field: UNSUPPORTED[field]}))
+    if response.status_code != 400:
+        fail("stateful_unsupported_400", f"{field}: {response.status_code} {response.text[:200]!r}")
+        return
+    error = response.json()["error"]
+    expect("stateful_unsupported_400", (error.get("code"), error.get("param")) == ("unsupported_parameter", field),
+           f"unsupported_parameter naming {field}", error)
+    not_forwarded(response)

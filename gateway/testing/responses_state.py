@@ -23,6 +23,7 @@ from gateway.ir import ChatRequest, ChatResult, Message
 from gateway.state import GatewayState
 from gateway.store.responses import ResponseStore, StoredResponse
 from gateway.testing.asgi import layer
+from gateway.testing.codec_patches import Patch, PatchedCodec, json_object
 from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
@@ -46,6 +47,7 @@ UNKNOWN_REFERENCE_DROPPED = defect("resp_unknown_item_reference_dropped",
                                    "an unresolvable item_reference is a 400 naming input[i]")
 ITEM_ERROR_DUMPS = defect("resp_item_error_dumps_input",
                           "an invalid input item is named (input[i]) and the input is never echoed")
+UNSUPPORTED_DROPPED = defect("resp_background_dropped", "background: true and conversation are 400, not ignored")
 OLDEST_FIRST = defect("resp_input_items_oldest_first", "input_items lists newest first by default")
 
 
@@ -153,6 +155,13 @@ class _DumpingCodec:
         return self.inner.stream_encoder(request)
 
 
+def _unsupported_dropped(raw: bytes) -> bytes:
+    body = json_object(raw)
+    if body is None or not {"background", "conversation"} & set(body):
+        return raw
+    return json.dumps({k: v for k, v in body.items() if k not in ("background", "conversation")}).encode()
+
+
 def _retrieval(scope: Scope) -> bool:
     return scope.get("type") == "http" and scope["path"].startswith("/v1/responses/")
 
@@ -186,4 +195,5 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
     if isinstance(inner, ResponsesConversation):
         inner.store = store
     state.conversations[FORMAT] = _PatchedConversation(inner, store, active)
-    state.codecs[FORMAT] = _DumpingCodec(state.codecs[FORMAT], active)
+    patched = PatchedCodec(state.codecs[FORMAT], (Patch(UNSUPPORTED_DROPPED, raw=_unsupported_dropped),), active)
+    state.codecs[FORMAT] = _DumpingCodec(patched, active)

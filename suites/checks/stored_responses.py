@@ -37,6 +37,8 @@ register_all("decision:D-53", {
     "stored_response_isolated": "another account cannot retrieve, list, delete, continue or reference a response",
     "stored_response_per_account": "every key of the account sees its stored responses",
 })
+register("stateful_unsupported_400", "decision:D-56",
+         "background: true and conversation are 400 unsupported_parameter naming the field")
 register("item_reference_unknown_400", "decision:D-54", "an unresolvable item_reference is 400 naming input[i]")
 register("input_item_error_named", "decision:D-55",
          "an invalid input item is a 400 naming input[i] with a short reason, never echoing the input")

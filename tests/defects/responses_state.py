@@ -27,4 +27,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
                                     _STATE + "test_invalid_item_is_named_not_dumped[unknown-role]",
                                     _STATE + "test_invalid_item_is_named_not_dumped[unknown-type]"),
     "resp_input_items_oldest_first": (_STATE + "test_input_items_listed",),
+    "resp_background_dropped": (_STATE + "test_background_and_conversation_are_400[background]",
+                                _STATE + "test_background_and_conversation_are_400[conversation]"),
 }
