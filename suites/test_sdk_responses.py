@@ -19,8 +19,11 @@ from suites.checks import holds
 from suites.checks import stored_responses as _rules  # noqa: F401  (registers the stored-Responses rules)
 from suites.client import ApiClient
 from suites.discovery import Discovery
+from suites.plugin import Target
 from suites.responses_stream import plain_model, reasoners, reasoning_extra, tool_models
+from suites.sdk import openai_client
 from suites.selection import owner_first
+from suites.transport import ContractTransport
 
 HELLO = "Say hello in one short sentence."
 WEATHER: Any = tools.SDK_WEATHER.responses()
@@ -195,10 +198,14 @@ def _input_tokens(response: Any) -> int:
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 @pytest.mark.rule("sdk_openai", "previous_response_continues", "stored_response_retrieved", "input_items_listed",
-                  "response_deleted", "previous_response_not_found")
+                  "response_deleted", "previous_response_not_found", "store_false_not_stored")
 def test_sdk_stored_conversation(openai_sdk: openai.OpenAI, model: str, stream: bool) -> None:
-    first = openai_sdk.responses.create(model=model, input="Remember the codeword heliotrope.",
+    said = ["Remember the codeword heliotrope.", "Confirm briefly."]
+    first = openai_sdk.responses.create(model=model, input=[{"role": "user", "content": t} for t in said],
                                         instructions="Answer briefly.")
+    listed = [getattr(p, "text", "") for i in openai_sdk.responses.input_items.list(first.id)
+              for p in (getattr(i, "content", None) or ())]
+    holds("input_items_listed", listed == said[::-1], f"input_items newest first should be {said[::-1]}: {listed}")
     question = "Which codeword did I give you?"
     second: Any
     if stream:
@@ -213,6 +220,12 @@ def test_sdk_stored_conversation(openai_sdk: openai.OpenAI, model: str, stream: 
           and _input_tokens(second) > _input_tokens(alone),
           f"previous_response_id {second.previous_response_id!r}; input tokens continued {_input_tokens(second)}, "
           f"alone {_input_tokens(alone)}")
+    try:
+        openai_sdk.responses.retrieve(alone.id)
+    except openai.NotFoundError:
+        pass
+    else:
+        holds("store_false_not_stored", False, "a store=False response was retrieved")
     retrieved, created = _comparable(openai_sdk.responses.retrieve(second.id)), _comparable(second)
     differs = sorted(k for k in set(retrieved) | set(created) if retrieved.get(k) != created.get(k))
     holds("stored_response_retrieved", not differs,
@@ -237,3 +250,21 @@ def test_sdk_stored_conversation(openai_sdk: openai.OpenAI, model: str, stream: 
               f"continuing a deleted response: code {error.code!r}")
     else:
         holds("previous_response_not_found", False, "continuing a deleted response succeeded")
+
+
+@pytest.mark.rule("sdk_openai", "stored_response_isolated")
+def test_sdk_other_account_cannot_use_a_response(openai_sdk: openai.OpenAI, target: Target,
+                                                 contract_transport: ContractTransport, model: str,
+                                                 other_account_key: str) -> None:
+    first = openai_sdk.responses.create(model=model, input=HELLO)
+    other = openai_client(target, contract_transport, key=other_account_key)
+    try:
+        for attempt in (lambda: other.responses.retrieve(first.id),
+                        lambda: other.responses.create(model=model, input=HELLO, previous_response_id=first.id)):
+            try:
+                attempt()
+            except (openai.NotFoundError, openai.BadRequestError):
+                continue
+            holds("stored_response_isolated", False, "another account's client used the response")
+    finally:
+        other.close()
