@@ -246,8 +246,13 @@ def test_input_items_listed(api: ApiClient, contract: Contract, model: dict[str,
     rest = listed(order="asc", limit=2, after=page["last_id"])
     expect("input_items_listed", [text(i) for i in rest["data"]] == texts[2:] and rest["has_more"] is False,
            f"after {page['last_id']}: the third input only and has_more false", rest)
-    missing = api.get("/v1/responses/" + created["id"] + "/input_items", auth="none")
-    holds("input_items_listed", missing.status_code == 401, f"without a key: {missing.status_code}")
+    for query in ({"limit": 0}, {"limit": 101}, {"order": "sideways"}):
+        bad = _get(api, created["id"], "/input_items", params=query)
+        holds("input_items_listed", bad.status_code == 400 and bad.json()["error"].get("param") == next(iter(query)),
+              f"{query}: {bad.status_code} {bad.text[:200]!r}, expected a 400 naming {next(iter(query))}")
+    for method, suffix in (("GET", ""), ("DELETE", ""), ("GET", "/input_items")):
+        anonymous = api.request(method, f"/v1/responses/{created['id']}{suffix}", auth="none")
+        holds("input_items_listed", anonymous.status_code == 401, f"{method} without a key: {anonymous.status_code}")
 
 
 UNSUPPORTED: dict[str, Any] = {"background": True, "conversation": "conv_123"}
