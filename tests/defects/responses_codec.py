@@ -12,7 +12,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "resp_function_call_output_ignored": ("suites/test_all_formats.py::test_tool_round_trip[responses-non-stream]", "suites/test_all_formats.py::test_tool_round_trip[responses-stream]"),
     # the Response object
     "resp_incomplete_reported_completed": (_RESP + "test_max_output_tokens_incomplete",),
-    "resp_reasoning_item_missing": (_RESP + "test_reasoning_item",),
+    "resp_reasoning_item_missing": (
+        _RESP + "test_reasoning_item",
+        "suites/test_sdk_responses.py::test_sdk_reasoning_summary[non-stream]",
+        "suites/test_all_formats.py::test_extended_thinker_reasons_from_portable_effort[responses-stream]",
+    ),
     "resp_parallel_calls_merged": ("suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[responses-non-stream]", "suites/test_all_formats.py::test_parallel_tool_calls_stay_separate[responses-stream]"),
     "resp_object_wrong": (
         _RESP + "test_response_per_provider", _RESP + "test_input_items_and_instructions",
@@ -33,7 +37,10 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _RESP + "test_response_object_complete[settings-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
         _RSDK + "test_sdk_response_fields[stream]",
     ),
-    "resp_stream_settings_differ": (_RESP + "test_response_object_complete[defaults-stream]",),
+    "resp_stream_settings_differ": (
+        _RESP + "test_response_object_complete[defaults-stream]",
+        "suites/test_sdk_responses.py::test_sdk_response_fields[stream]",
+    ),
     "resp_summary_missing": (_RESP + "test_reasoning_summary_when_requested", _RSDK + "test_sdk_reasoning_summary[non-stream]",
                              _RSDK + "test_sdk_reasoning_summary[stream]"),
     "resp_summary_truncated": (_RESP + "test_reasoning_summary_when_requested",),
@@ -55,9 +62,21 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "suites/test_all_formats.py::test_tool_choice_auto_and_none_need_no_tools[responses-stream]",
     ),
     # stream events
-    "resp_sequence_repeats": (_RSTREAM + "test_sequence_numbers_increase",),
-    "resp_text_done_mismatch": (_RSTREAM + "test_done_events_carry_full_text",),
+    "resp_sequence_repeats": (
+        _RSTREAM + "test_sequence_numbers_increase",
+        "suites/test_all_formats.py::test_usage_adds_up[responses-stream]",
+        "suites/test_all_formats.py::test_tool_calls_are_valid[responses-stream]",
+    ),
+    "resp_text_done_mismatch": (
+        _RSTREAM + "test_done_events_carry_full_text",
+        "suites/test_all_formats.py::test_usage_adds_up[responses-stream]",
+    ),
     "resp_delta_item_id_missing": (_RSTREAM + "test_stream_per_provider", _RSDK + "test_sdk_responses_stream"),
-    "resp_completed_missing": (_RSTREAM + "test_event_sequence",),
+    "resp_completed_missing": (
+        _RSTREAM + "test_event_sequence",
+        "suites/test_sdk_responses.py::test_sdk_responses_stream[plain]",
+        "suites/test_all_formats.py::test_usage_adds_up[responses-stream]",
+        "suites/test_all_formats.py::test_tool_calls_are_valid[responses-stream]",
+    ),
     "resp_failed_missing": (_RSTREAM + "test_midstream_failure_is_response_failed",),
 }
