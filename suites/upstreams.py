@@ -13,6 +13,7 @@ one with a synchronised clock); suites run their requests one at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,6 +48,10 @@ class UpstreamLog:
             response.raise_for_status()
             entries += [(url, e) for e in response.json().get("requests", [])]
         return entries
+
+    def containing(self, marker: str) -> list[dict[str, Any]]:
+        """The bodies of the logged upstream requests whose JSON contains ``marker``."""
+        return [e["body"] for _, e in self.received() if marker in json.dumps(e.get("body"), ensure_ascii=False)]
 
     def during(self, exchange: Exchange) -> list[tuple[str, dict[str, Any]]]:
         """The upstream requests received while ``exchange`` was in flight."""

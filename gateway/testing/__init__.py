@@ -21,6 +21,8 @@ control API); and one module per area, each declaring its defects with
 ``upstreams``    the upstream client's error translation (``state.http``), OpenAI-compatible adapters
                  (``state.adapters``)
 ``codecs_*``     each format's codec (``state.codecs``): raw body, IR, response body, stream frames
+``responses_state``  stored Responses: the store (``state.responses``), the Responses conversation
+                 (``state.conversations``), item errors of the Responses codec, the retrieval routes
 ``proxying``     a gateway acting as a transparent proxy: upstream headers and base URL shown, the upstream
                  in a chat stream's error, owed rejections sent on to the upstream
 ``media``        multimodal parts: dropped, sent as the wrong kind, let through unchecked, refusals unnamed
@@ -52,6 +54,7 @@ from gateway.testing import (
     media,
     models,
     proxying,
+    responses_state,
     semantics,
     tools,
     upstreams,
@@ -62,7 +65,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install, tools.install)
+               semantics.install, tools.install, responses_state.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

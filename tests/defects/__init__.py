@@ -17,6 +17,7 @@ from tests.defects import (
     models,
     proxying,
     responses_codec,
+    responses_state,
     semantics,
     tools,
     upstreams,
@@ -25,7 +26,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media)
+          proxying, semantics, tools, media, responses_state)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

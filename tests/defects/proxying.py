@@ -24,6 +24,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "rejections_forwarded": (
         "suites/test_chat_validation.py::test_unknown_model_is_404",
         "suites/test_messages.py::test_max_tokens_required[non-stream]",
-        "suites/test_responses.py::test_previous_response_id_is_400[non-stream]",
+        "suites/test_responses_state.py::test_unknown_ids[non-stream]",
     ),
 }

@@ -9,7 +9,6 @@ _RSDK = "suites/test_sdk_responses.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     # request decoding
-    "previous_response_id_accepted": (_RESP + "test_previous_response_id_is_400",),
     "resp_function_call_output_ignored": (
         "suites/test_all_formats.py::test_tool_round_trip[responses-non-stream]", "suites/test_all_formats.py::test_tool_round_trip[responses-stream]",
         "suites/test_frameworks.py::test_langchain_responses_tool_loop",
@@ -36,8 +35,9 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _RESP + "test_response_object_complete[defaults-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
         _RSDK + "test_sdk_response_fields[non-stream]",
     ),
-    "resp_store_echoed_true": (_RESP + "test_response_object_complete[settings-non-stream]",
-                               _RESP + "test_response_object_complete[defaults-stream]"),
+    "resp_store_echoed_false": (_RESP + "test_response_object_complete[settings-non-stream]",
+                                _RESP + "test_response_object_complete[defaults-stream]",
+                                "suites/test_responses_state.py::test_retrieve_equals_create[non-stream]"),
     "resp_settings_not_echoed": (
         _RESP + "test_response_object_complete[settings-non-stream]", _RESP + "test_response_object_complete[settings-stream]",
         _RSDK + "test_sdk_response_fields[stream]",
