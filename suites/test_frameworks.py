@@ -147,6 +147,25 @@ def test_langchain_responses_tool_loop(target: Target, http_client: httpx.Client
     _tool_loop("langchain_responses", _chat_openai(target, http_client, model, use_responses_api=True))
 
 
+@pytest.mark.rule("langchain_responses", "previous_response_continues")
+def test_langchain_responses_previous_response_id(target: Target, http_client: httpx.Client, api: ApiClient,
+                                                  discovery: Discovery) -> None:
+    """``use_previous_response_id``: LangChain sends only what follows its last answer (here the tool result)
+    with that answer's id as ``previous_response_id``; the stored response supplies the rest, so the tool
+    loop completes although the call it answers is not in the request."""
+    model = str(min(responses_tool_models(discovery, api), key=owner_first("openai"))["id"])
+    llm = _chat_openai(target, http_client, model, use_responses_api=True, use_previous_response_id=True)
+    first = llm.bind_tools([WEATHER], tool_choice="any").invoke([messages_lc.HumanMessage(ASK)])
+    response_id = str(first.response_metadata.get("id") or "")
+    expect("langchain_responses", response_id.startswith("resp_") and bool(first.tool_calls),
+           "a stored response (id resp_…) with a tool call", (response_id, first.tool_calls))
+    history = [messages_lc.HumanMessage(ASK), first,
+               *(messages_lc.ToolMessage(RESULT, tool_call_id=c["id"]) for c in first.tool_calls)]
+    second = llm.bind_tools([WEATHER]).invoke(history)
+    expect("previous_response_continues", not second.tool_calls and bool(_text(second).strip()),
+           "a text answer to the tool result sent with previous_response_id only", second.tool_calls or second.content)
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
 @pytest.mark.rule("langchain_messages")
 def test_langchain_chat_anthropic(target: Target, contract_transport: ContractTransport, api: ApiClient,

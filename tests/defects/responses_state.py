@@ -7,7 +7,9 @@ _SDK = "suites/test_sdk_responses.py::test_sdk_stored_conversation"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "resp_previous_response_ignored": (_STATE + "test_conversation_continues[non-stream]",
-                                       _STATE + "test_conversation_continues[stream]", _SDK + "[non-stream]"),
+                                       _STATE + "test_conversation_continues[stream]", _SDK + "[non-stream]",
+        "suites/test_frameworks.py::test_langchain_responses_previous_response_id",
+    ),
     "resp_previous_instructions_carried": (_STATE + "test_conversation_continues[non-stream]",
                                            _STATE + "test_conversation_continues[stream]"),
     "resp_previous_not_found_is_404": (_STATE + "test_unknown_ids[non-stream]", _STATE + "test_unknown_ids[stream]",
