@@ -13,7 +13,7 @@ SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junit
 $(PYSTAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,reference]'
+	$(PY) -m pip install -q -e '.[dev,reference,frameworks]'
 	touch $@
 
 $(NODESTAMP): package.json package-lock.json

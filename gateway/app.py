@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
 from gateway.formats import codecs
+from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
@@ -19,6 +20,7 @@ from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters
 from gateway.upstreams.http import UpstreamHTTP
 
@@ -41,6 +43,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     catalog = load_catalog(settings.catalog_path)
+    responses = SqliteResponseStore(settings.db_path)
     app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
@@ -50,6 +53,8 @@ def create_app(settings: Settings) -> Starlette:
         codecs=codecs(),
         limiter=RateLimiter(),
         credit_check=check_credits,
+        responses=responses,
+        conversations={"openai_responses": ResponsesConversation(responses)},
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -3,6 +3,7 @@ clients send against the same contract the suites hold it to (no schema is dupli
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,70 @@ def _param(path: list[str | int]) -> str:
     return out
 
 
+_Error = Any
+_BRANCHES = ("AnyOf", "OneOfNotValid")
+
+
+def _kind(error: _Error) -> str:
+    return type(error.kind).__name__
+
+
+def _misses_discriminator(errors: list[_Error]) -> bool:
+    """Whether a branch failed on its ``type`` (the field that picks the branch), not on the rest."""
+    for e in errors:
+        path = list(e.instance_path)
+        if _kind(e) in ("Constant", "Enum") and path and path[-1] == "type":
+            return True
+        if _kind(e) == "Required" and e.kind.property == "type":
+            return True
+    return False
+
+
+def _depth(errors: list[_Error]) -> int:
+    return max((len(list(e.instance_path)) for e in errors), default=0)
+
+
+def _cause(error: _Error) -> _Error:
+    """The error that explains ``error``: inside an ``anyOf``/``oneOf``, the branch the value was meant for
+    (its ``type`` matched, else the one it got furthest into), recursively."""
+    while _kind(error) in _BRANCHES:
+        branches = [list(b) for b in error.kind.context if b]
+        meant = [b for b in branches if not _misses_discriminator(b)]
+        if not meant and isinstance(error.instance, dict) and "type" in error.instance:
+            return error
+        meant = meant or branches
+        if not meant or (len(meant) > 1 and len({_depth(b) for b in meant}) == 1 and
+                         _depth(meant[0]) == len(list(error.instance_path))):
+            return error
+        best = max(meant, key=lambda b: (_depth(b), -len(b)))
+        error = max(best, key=lambda e: len(list(e.instance_path)))
+    return error
+
+
+def _quoted(values: list[Any]) -> str:
+    return ", ".join(json.dumps(v) for v in values)
+
+
+def _reason(error: _Error) -> str:
+    """A short reason, never the offending value itself (it may be the whole input)."""
+    kind, details = _kind(error), error.kind.as_dict()
+    if kind == "Type":
+        return f"expected {' or '.join(details['types'])}"
+    if kind == "Enum":
+        return f"expected one of {_quoted(details['options'])}"
+    if kind == "Constant":
+        return f"expected {json.dumps(details['expected_value'])}"
+    if kind in _BRANCHES:
+        kinds = sorted({str(e.kind.as_dict().get("expected_value")) for b in error.kind.context for e in b
+                        if _kind(e) == "Constant" and list(e.instance_path)[-1:] == ["type"]})
+        return "not a valid item" + (f" (type must be one of {', '.join(kinds)})" if kinds else "") \
+            if list(error.instance_path) and isinstance(list(error.instance_path)[-1], int) \
+            else "matches none of the accepted forms"
+    message = re.sub(r"\s+", " ", str(error.message))
+    shown = json.dumps(error.instance, separators=(",", ":"), ensure_ascii=False)
+    return message.replace(shown, "value", 1)[:200] if len(shown) > 40 else message[:200]
+
+
 class RequestSchema:
     """One named request schema; :meth:`check` raises a 400 naming the first offending field."""
 
@@ -43,15 +108,15 @@ class RequestSchema:
         errors = list(self._validator.iter_errors(body))
         if not errors:
             return
-        error = min(errors, key=lambda e: -len(list(e.instance_path)))
+        error = _cause(min(errors, key=lambda e: -len(list(e.instance_path))))
         path = list(error.instance_path)
-        message = re.sub(r"\s+", " ", str(error.message))[:300]
         if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
             param = _param([*path, str(error.kind.property)])
             raise InvalidRequest(f"Missing required parameter '{param}'.", param=param, code=missing_code)
         optional_param = _param(path) or None
         where = f" at '{optional_param}'" if optional_param else ""
-        raise InvalidRequest(f"Invalid request{where}: {message}", param=optional_param, code="invalid_parameter")
+        raise InvalidRequest(f"Invalid request{where}: {_reason(error)}.", param=optional_param,
+                             code="invalid_parameter")
 
 
 @lru_cache(maxsize=16)

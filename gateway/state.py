@@ -11,9 +11,10 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
-    from gateway.formats.codec import Codec
+    from gateway.formats.codec import Codec, Conversation
     from gateway.middleware.limits import Limiter
     from gateway.store import AccountStore
+    from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
 
@@ -31,6 +32,10 @@ class GatewayState:
     limiter: Limiter
     credit_check: Callable[[Scope], None]
     """402 unless the request's account has credits (:func:`gateway.middleware.credits.check_credits`)."""
+    responses: ResponseStore
+    """Stored Responses (D-53), per account."""
+    conversations: dict[str, Conversation]
+    """By format name: the formats whose requests continue stored state (Responses)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

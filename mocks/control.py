@@ -42,14 +42,15 @@ class MockState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
 
-    def record(self, request: Request, raw: bytes, request_id: str) -> None:
+    def record(self, request: Request, raw: bytes, request_id: str) -> dict[str, Any]:
+        """Log the request; the entry is returned so a handler can add what it found (e.g. ``media``)."""
         headers = {k.lower(): v for k, v in request.headers.items()}
         key = _presented_key(headers)
         try:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        self.requests.append({
+        entry = {
             "method": request.method,
             "path": request.url.path,
             "query": request.url.query,
@@ -58,7 +59,9 @@ class MockState:
             "body": body,
             "request_id": request_id,
             "received_at": time.time(),
-        })
+        }
+        self.requests.append(entry)
+        return entry
 
 
 def control_routes(state: MockState) -> list[Route]:

@@ -105,6 +105,12 @@ class Call:
     body: dict[str, Any]
     request_id: str
     headers: dict[str, str]
+    log: dict[str, Any] = field(default_factory=dict)
+    """This request's entry in the family's request log."""
+
+    def acknowledge(self, media: list[dict[str, Any]]) -> None:
+        """Log the media parts this request carried (D-60)."""
+        self.log["media"] = media
 
     def plan(self, user_text: str) -> tuple[str, Plan]:
         """``user_text`` without directives, and this request's plan (queued control fault on top)."""
@@ -137,7 +143,7 @@ def endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
     async def run(request: Request) -> Any:
         request_id = family.new_request_id()
         raw = await request.body()
-        family.state.record(request, raw, request_id)
+        entry = family.state.record(request, raw, request_id)
         try:
             if (denied := authenticate(request)) is not None:
                 raise denied
@@ -147,7 +153,7 @@ def endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
                 raise ApiError(400, "We could not parse the JSON body of your request.") from exc
             if not isinstance(body, dict):
                 raise ApiError(400, "The request body must be a JSON object.")
-            return await handler(Call(family, request, body, request_id, family.headers(request_id)))
+            return await handler(Call(family, request, body, request_id, family.headers(request_id), entry))
         except ApiError as error:
             return render_error(family, envelope, error, request_id)
 

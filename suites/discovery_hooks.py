@@ -27,7 +27,8 @@ from suites.transport import ContractTransport
 __all__ = ["session_discovery"]
 
 _CATALOG_OPERATIONS = ("listModels", "retrieveModel")
-_KEY_OPTIONS = ("second_key", "revoked_key", "zero_credit_key", "rate_limited_key", "test_hooks")
+_KEY_OPTIONS = ("second_key", "revoked_key", "zero_credit_key", "rate_limited_key", "other_account_key",
+                "test_hooks")
 
 
 @dataclass

@@ -98,6 +98,7 @@ class Deployment:
     upstreams: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     rate_limited_key: str = ""
+    other_account_key: str = ""
 
     def stop(self) -> None:
         for process in self.processes:
@@ -186,6 +187,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         broke = _admin(env, workdir, "provision", "--name", "zero-credit", "--credits", "0", "--label", "zero")
         limited = _admin(env, workdir, "provision", "--name", "rate-limited", "--credits", "1000", "--label", "limited")
         _admin(env, workdir, "set-limits", "--account", limited["account_id"], "--rpm", "1", "--tpm", "1000000000")
+        other = _admin(env, workdir, "provision", "--name", "other-account", "--credits", "1000", "--label", "other")
+        _admin(env, workdir, "set-limits", "--account", other["account_id"], "--rpm", "100000", "--tpm", "1000000000")
 
         gateway_log = workdir / "gateway.log"
         gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)
@@ -203,5 +206,6 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     deployment.revoked_key = revoked["api_key"]
     deployment.zero_credit_key = broke["api_key"]
     deployment.rate_limited_key = limited["api_key"]
+    deployment.other_account_key = other["api_key"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     return deployment

@@ -8,6 +8,7 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --revoked-key      EMPIRIO_REVOKED_KEY      a key that was revoked
     --zero-credit-key  EMPIRIO_ZERO_CREDIT_KEY  a key of an account with no credits
     --rate-limited-key EMPIRIO_RATE_LIMITED_KEY a key of an account limited to 1 request per minute
+    --other-account-key EMPIRIO_OTHER_ACCOUNT_KEY a funded key of another account (isolation of stored state)
     --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
     --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
     --mock-control     EMPIRIO_MOCK_CONTROL     base URLs of the mock upstreams (comma-separated): their request
@@ -64,6 +65,7 @@ _OPTIONS: dict[str, str] = {
     "revoked_key": "an API key that has been revoked",
     "zero_credit_key": "an API key of an account with no credits",
     "rate_limited_key": "an API key of an account limited to 1 request per minute",
+    "other_account_key": "a funded API key of another account (stored responses are per account)",
     "mock_control": "base URLs of the mock upstreams, comma-separated, whose request logs "
                     "(GET /__mock__/requests) prove a rejection never reached an upstream (set automatically "
                     "when the reference is started locally)",
@@ -101,6 +103,7 @@ class Target:
     zero_credit_key: str | None
     local: Any = None  # the launched reference deployment, when we started one
     rate_limited_key: str | None = None
+    other_account_key: str | None = None
     mock_upstreams: bool = False  # upstreams are this project's mocks: [[mock:...]] directives work
     test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
     mock_control: tuple[str, ...] = ()  # base URLs of the mock upstreams (their request logs)
@@ -268,6 +271,7 @@ def _resolve_target(config: pytest.Config) -> Target:
         target = Target(base_url.rstrip("/"), api_key, _setting(config, "second_key"),
                         _setting(config, "revoked_key"), _setting(config, "zero_credit_key"),
                         rate_limited_key=_setting(config, "rate_limited_key"),
+                        other_account_key=_setting(config, "other_account_key"),
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()))
@@ -281,6 +285,7 @@ def _resolve_target(config: pytest.Config) -> Target:
         target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
                         local.zero_credit_key, local=local,
                         rate_limited_key=local.rate_limited_key or None,
+                        other_account_key=local.other_account_key or None,
                         mock_upstreams=True, test_hooks=bool(local.control_url),
                         mock_control=tuple(local.upstreams.values()))
     config.stash[_TARGET] = target
@@ -365,6 +370,7 @@ second_key = _operator_fixture("second_key")
 revoked_key = _operator_fixture("revoked_key")
 zero_credit_key = _operator_fixture("zero_credit_key")
 rate_limited_key = _operator_fixture("rate_limited_key")
+other_account_key = _operator_fixture("other_account_key")
 mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 

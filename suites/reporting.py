@@ -49,6 +49,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "test_routing": ("Routing", "unknown paths and methods"),
     "test_schemathesis": ("Contract", "every operation (property-based)"),
     "test_cross_format": ("Cross-format", "one model, three formats"),
+    "test_frameworks": ("Clients", "LangChain ChatOpenAI and ChatAnthropic"),
     "test_chat_basic": ("Chat Completions", _CHAT),
     "test_chat_stream": ("Chat Completions", _CHAT + " (stream)"),
     "test_chat_tools": ("Chat Completions", _CHAT + " · tools"),

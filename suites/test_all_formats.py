@@ -136,6 +136,7 @@ def test_tool_choice_auto_and_none_need_no_tools(api: ApiClient, discovery: Disc
                 result = driver.stream(api, body)
                 holds("tool_choice_free_without_tools", result.status == 200,
                       f"{driver.endpoint}: tool_choice {choice} without tools: {result.status} {result.body[:300]!r}")
+                driver.grammar(result)
                 answer = driver.streamed(result)
             else:
                 response = driver.create(api, body)

@@ -1,6 +1,6 @@
 """OpenAI Responses (``POST /v1/responses``), non-stream: answers per provider, input items and
 instructions, ``max_output_tokens`` → ``incomplete``, reasoning as a ``reasoning`` item (D-8, D-17),
-statelessness (D-18), and every error in the OpenAI envelope (D-2, D-11).
+and every error in the OpenAI envelope (D-2, D-11).
 
 Each per-provider check runs on one model per ``owned_by`` that serves /v1/responses; upstream faults
 are injected with the mocks' ``[[mock:...]]`` directives, so those checks need ``--mock-upstreams``.
@@ -9,7 +9,6 @@ are injected with the mocks' ``[[mock:...]]`` directives, so those checks need `
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,6 @@ from suites.responses_stream import (
     stream_responses,
 )
 from suites.selection import Failures
-from suites.upstreams import not_forwarded
 
 LONG = "Write a long story about a lighthouse keeper and the sea."
 LIMIT = 16  # the smallest max_output_tokens OpenAI's own API accepts
@@ -194,22 +192,6 @@ def test_reasoning_summary_when_requested(api: ApiClient, discovery: Discovery) 
             checks.reasoning_summary(checks.built_output(result.payloads))
             checks.reasoning_summary(final.get("output") or [])
     failures.raise_any()
-
-
-@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-@pytest.mark.rule("previous_response_id_400")
-def test_previous_response_id_is_400(api: ApiClient, contract: Contract, discovery: Discovery, stream: bool) -> None:
-    model = plain_model(discovery, api)
-    body = response_body(model, previous_response_id=f"resp_{secrets.token_hex(12)}", stream=stream)
-    response = create(api, body)
-    error = errors.openai_error(response, contract, status=400, code="unsupported_parameter",
-                                type="invalid_request_error")
-    holds("previous_response_id_400", bool(error.get("param") == "previous_response_id"),
-          f"param should name previous_response_id, got {error.get('param')!r}")
-    not_forwarded(response)
-    # null is "no previous response": accepted (D-18)
-    checks.response_answer(_ok(create(api, response_body(model, previous_response_id=None, max_output_tokens=64))),
-                           model["id"], status=None)
 
 
 # ----- errors ----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The official ``openai`` SDK as a real client of the deployment's ``/v1/responses``.
 
 ``client.responses.create`` and ``client.responses.stream`` (whose event accumulator rebuilds the
-response from the events, so an event stream that breaks the SDK's expectations fails here). The SDK's
+response from the events, so an event stream that breaks the SDK's expectations fails here), and a stored
+conversation: ``previous_response_id``, ``retrieve``, ``input_items.list`` and ``delete`` (D-53, D-54). The SDK's
 HTTP client runs over the session's contract transport; ``max_retries=0``.
 """
 
@@ -15,10 +16,14 @@ import pytest
 
 from suites import tools
 from suites.checks import holds
+from suites.checks import stored_responses as _rules  # noqa: F401  (registers the stored-Responses rules)
 from suites.client import ApiClient
 from suites.discovery import Discovery
+from suites.plugin import Target
 from suites.responses_stream import plain_model, reasoners, reasoning_extra, tool_models
+from suites.sdk import openai_client
 from suites.selection import owner_first
+from suites.transport import ContractTransport
 
 HELLO = "Say hello in one short sentence."
 WEATHER: Any = tools.SDK_WEATHER.responses()
@@ -176,3 +181,92 @@ def test_sdk_returned_items_round_trip(openai_sdk: openai.OpenAI, api: ApiClient
     second = openai_sdk.responses.create(model=chosen["id"], input=follow_up, tools=[WEATHER])
     holds("returned_items_round_trip", bool(second.status == "completed" and second.output_text.strip()),
           str((second.status, second.output_text)))
+
+
+def _comparable(response: Any) -> dict[str, Any]:
+    """The response's fields, its output reduced to (type, id, text) per item (a stream's final response is
+    the SDK's ``ParsedResponse``, whose parts carry a ``parsed`` field the wire never had)."""
+    out: dict[str, Any] = response.model_dump()
+    out["output"] = [(i.type, i.id, "".join(getattr(p, "text", "") for p in getattr(i, "content", None) or ()))
+                     for i in response.output]
+    return out
+
+
+def _input_tokens(response: Any) -> int:
+    return int(response.usage.input_tokens) if response.usage is not None else 0
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
+@pytest.mark.rule("sdk_openai", "previous_response_continues", "stored_response_retrieved", "input_items_listed",
+                  "response_deleted", "previous_response_not_found", "store_false_not_stored")
+def test_sdk_stored_conversation(openai_sdk: openai.OpenAI, model: str, stream: bool) -> None:
+    said = ["Remember the codeword heliotrope.", "Confirm briefly."]
+    first = openai_sdk.responses.create(model=model, input=[{"role": "user", "content": t} for t in said],
+                                        instructions="Answer briefly.")
+    listed = [getattr(p, "text", "") for i in openai_sdk.responses.input_items.list(first.id)
+              for p in (getattr(i, "content", None) or ())]
+    holds("input_items_listed", listed == said[::-1], f"input_items newest first should be {said[::-1]}: {listed}")
+    question = "Which codeword did I give you?"
+    second: Any
+    if stream:
+        with openai_sdk.responses.stream(model=model, input=question, previous_response_id=first.id) as events:
+            for _ in events:
+                pass
+            second = events.get_final_response()
+    else:
+        second = openai_sdk.responses.create(model=model, input=question, previous_response_id=first.id)
+    alone = openai_sdk.responses.create(model=model, input=question, store=False)
+    holds("previous_response_continues", second.previous_response_id == first.id
+          and _input_tokens(second) > _input_tokens(alone),
+          f"previous_response_id {second.previous_response_id!r}; input tokens continued {_input_tokens(second)}, "
+          f"alone {_input_tokens(alone)}")
+    try:
+        openai_sdk.responses.retrieve(alone.id)
+    except openai.NotFoundError:
+        pass
+    else:
+        holds("store_false_not_stored", False, "a store=False response was retrieved")
+    retrieved, created = _comparable(openai_sdk.responses.retrieve(second.id)), _comparable(second)
+    differs = sorted(k for k in set(retrieved) | set(created) if retrieved.get(k) != created.get(k))
+    holds("stored_response_retrieved", not differs,
+          f"retrieve() differs from the created response in {differs}: "
+          f"{[(created.get(k), retrieved.get(k)) for k in differs][:2]}")
+    items = list(openai_sdk.responses.input_items.list(second.id))
+    texts = [getattr(part, "text", "") for item in items for part in (getattr(item, "content", None) or ())]
+    holds("input_items_listed", texts == [question], f"input_items of the second turn: {texts}")
+    deleted = openai_sdk.responses.with_raw_response.delete(second.id)
+    holds("response_deleted", deleted.status_code == 200 and deleted.http_response.json().get("deleted") is True,
+          f"delete(): {deleted.status_code} {deleted.http_response.text[:200]!r}")
+    try:
+        openai_sdk.responses.retrieve(second.id)
+    except openai.NotFoundError:
+        pass
+    else:
+        holds("response_deleted", False, "retrieve() after delete() succeeded")
+    try:
+        openai_sdk.responses.create(model=model, input=question, previous_response_id=second.id)
+    except openai.BadRequestError as error:
+        holds("previous_response_not_found", error.code == "previous_response_not_found",
+              f"continuing a deleted response: code {error.code!r}")
+    else:
+        holds("previous_response_not_found", False, "continuing a deleted response succeeded")
+
+
+@pytest.mark.rule("sdk_openai", "stored_response_isolated")
+def test_sdk_other_account_cannot_use_a_response(openai_sdk: openai.OpenAI, target: Target,
+                                                 contract_transport: ContractTransport, model: str,
+                                                 other_account_key: str) -> None:
+    first = openai_sdk.responses.create(model=model, input=HELLO)
+    other = openai_client(target, contract_transport, key=other_account_key)
+    try:
+        for attempt in ("retrieve", "continue"):
+            try:
+                if attempt == "retrieve":
+                    other.responses.retrieve(first.id)
+                else:
+                    other.responses.create(model=model, input=HELLO, previous_response_id=first.id)
+            except (openai.NotFoundError, openai.BadRequestError):
+                continue
+            holds("stored_response_isolated", False, f"another account's client could {attempt} the response")
+    finally:
+        other.close()

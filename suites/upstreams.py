@@ -26,7 +26,7 @@ from suites.rules import register
 
 register("rejected_by_gateway", "decision:D-34", "a rejection the gateway owes never reaches an upstream")
 
-__all__ = ["UpstreamLog", "not_forwarded"]
+__all__ = ["UpstreamLog", "forwarded", "not_forwarded"]
 
 _SLACK = 0.002  # seconds: the two clocks are the same one, rounded differently
 
@@ -49,6 +49,10 @@ class UpstreamLog:
             entries += [(url, e) for e in response.json().get("requests", [])]
         return entries
 
+    def containing(self, marker: str) -> list[dict[str, Any]]:
+        """The bodies of the logged upstream requests whose JSON contains ``marker``."""
+        return [e["body"] for _, e in self.received() if marker in json.dumps(e.get("body"), ensure_ascii=False)]
+
     def carrying(self, marker: str) -> list[dict[str, Any]]:
         """The bodies of the upstream requests whose JSON contains ``marker``, in the order received."""
         found = [e for _, e in self.received() if marker in json.dumps(e.get("body"), ensure_ascii=False)]
@@ -59,6 +63,17 @@ class UpstreamLog:
         end = (exchange.answered or exchange.started) + _SLACK
         return [(url, e) for url, e in self.received()
                 if exchange.started - _SLACK <= float(e.get("received_at", 0)) <= end]
+
+
+def forwarded(response: httpx.Response | Any) -> list[dict[str, Any]] | None:
+    """The upstream requests the mocks logged while ``response``'s exchange was in flight (each with the
+    ``media`` the mock acknowledged, D-60), or None when the mocks' request logs are unknown."""
+    response = getattr(response, "response", response)
+    extensions = getattr(response, "extensions", None) or {}
+    exchange, log = extensions.get("empirio.exchange"), extensions.get("empirio.upstreams")
+    if not isinstance(exchange, Exchange) or not log:
+        return None
+    return [entry for _, entry in log.during(exchange)]
 
 
 def not_forwarded(response: httpx.Response | Any, what: str = "a rejection the gateway owes") -> None:

@@ -34,6 +34,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--revoked-key={deployment.revoked_key}",
         f"--zero-credit-key={deployment.zero_credit_key}",
         f"--rate-limited-key={deployment.rate_limited_key}",
+        f"--other-account-key={deployment.other_account_key}",
         "--mock-upstreams",
         f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",

@@ -1,7 +1,8 @@
 """What a wire format contributes to the generation runner: a :class:`Codec` and its :class:`StreamEncoder`.
 
 The runner (:mod:`gateway.routes.generate`) finds the codec of each request in ``GatewayState.codecs``
-by format name, so the codecs are one replaceable table.
+by format name, so the codecs are one replaceable table. A format that keeps state between requests
+(Responses, D-53) also contributes a :class:`Conversation`, in ``GatewayState.conversations``.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from starlette.types import Scope
+
 from gateway.catalog import Catalog
 from gateway.errors import GatewayError
 from gateway.formats.frames import Frame
 from gateway.ir import ChatRequest, ChatResult, StreamEvent, Usage
 
-__all__ = ["Codec", "StreamEncoder"]
+__all__ = ["Codec", "Conversation", "StreamEncoder"]
 
 
 class StreamEncoder(Protocol):
@@ -40,3 +43,13 @@ class Codec(Protocol):
     def encode(self, request: ChatRequest, result: ChatResult) -> dict[str, Any]: ...
 
     def stream_encoder(self, request: ChatRequest) -> StreamEncoder: ...
+
+
+class Conversation(Protocol):
+    """What a request continues (before admission) and what its finished answer leaves behind."""
+
+    def resume(self, scope: Scope, request: ChatRequest) -> None: ...
+
+    def keep(self, scope: Scope, request: ChatRequest, response: dict[str, Any] | None) -> None: ...
+
+    def keep_stream(self, scope: Scope, request: ChatRequest, frames: Sequence[Frame]) -> None: ...

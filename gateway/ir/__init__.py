@@ -26,9 +26,11 @@ from gateway.ir.events import (
     ToolCallStart,
     UsageReport,
 )
+from gateway.ir.media import MediaPart, check_media
 
 __all__ = [
-    "ChatRequest", "ChatResult", "Finish", "Finished", "Message", "ReasoningDelta", "ReasoningOptions", "ReasoningSigned", "Role",
+    "ChatRequest", "ChatResult", "Finish", "Finished", "MediaPart", "Message", "ReasoningDelta", "ReasoningOptions",
+    "ReasoningSigned", "Role",
     "StreamEvent", "TextDelta", "Tool", "ToolArgsDelta", "ToolCall", "ToolCallStart", "ToolChoice", "Usage",
-    "UsageReport",
+    "UsageReport", "check_media",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from gateway.ir.media import MediaPart
+
 if TYPE_CHECKING:
     from gateway.catalog import CatalogModel
 
@@ -27,13 +29,13 @@ class ToolCall:
 
 @dataclass(slots=True)
 class Message:
-    """One turn. ``content`` is text; ``images`` are URLs (or data URLs) that came with a user turn;
+    """One turn. ``content`` is text; ``media`` the image, audio, video and file parts of a user turn;
     an assistant turn may carry ``tool_calls`` and the ``reasoning`` a client sent back with it
     (chat ``reasoning_content``, Anthropic ``thinking`` text); a tool turn answers ``tool_call_id``."""
 
     role: Role
     content: str = ""
-    images: list[str] = field(default_factory=list)
+    media: list[MediaPart] = field(default_factory=list)
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None
     is_error: bool = False

@@ -5,7 +5,9 @@ request in ``GatewayState.codecs`` by format name; the runner is the same for Ch
 and Responses. A stream is opened only once the upstream's first event arrived, so a failure before any
 output is an HTTP error in the format's envelope; after that, failures are in-band (each format's own
 error frame). The encoder's frames become SSE bytes here (:func:`~gateway.formats.frames.serialise`), one
-write per IR event. Cost is recorded for settlement even when a stream is cut.
+write per IR event. Cost is recorded for settlement even when a stream is cut. A format with a
+:class:`~gateway.formats.codec.Conversation` (Responses) has the stored state it continues resolved
+before admission, and its finished answer kept (a stream's once its final frames are written).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
-from gateway.formats.codec import StreamEncoder
+from gateway.formats.codec import Conversation, StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
 from gateway.ir.defaults import with_defaults
@@ -59,22 +61,27 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         codec = state.codecs[format_name]
         ir = with_defaults(codec.decode(await request.body(), state.catalog))
         adapter = _adapter(state, ir)
+        conversation = state.conversations.get(format_name)
+        if conversation is not None:
+            conversation.resume(request.scope, ir)
         admit(request.scope)
         if not ir.stream:
             result = await adapter.complete(ir)
             charge(request.scope, ir.cost(result.usage))
             body = codec.encode(ir, result)
+            if conversation is not None:
+                conversation.keep(request.scope, ir, body)
             return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
         events = adapter.stream(ir).__aiter__()
         first = await anext(events, None)
-        frames = _frames(request, ir, codec.stream_encoder(ir), first, events)
+        frames = _frames(request, ir, codec.stream_encoder(ir), first, events, conversation)
         return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)
 
     return endpoint
 
 
 async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, first: StreamEvent | None,
-                  events: AsyncIterator[StreamEvent]) -> AsyncIterator[bytes]:
+                  events: AsyncIterator[StreamEvent], conversation: Conversation | None) -> AsyncIterator[bytes]:
     try:
         opening = serialise([*encoder.start(), *(encoder.event(first) if first is not None else ())])
         if opening:
@@ -93,4 +100,7 @@ async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, fir
             await close()
         if encoder.usage is not None:
             charge(request.scope, ir.cost(encoder.usage))
-    yield serialise(encoder.end())
+    end = encoder.end()
+    if conversation is not None:  # before the last write: a client reading it may GET the response at once
+        conversation.keep_stream(request.scope, ir, end)
+    yield serialise(end)

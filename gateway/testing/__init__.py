@@ -21,8 +21,12 @@ control API); and one module per area, each declaring its defects with
 ``upstreams``    the upstream client's error translation (``state.http``), OpenAI-compatible adapters
                  (``state.adapters``)
 ``codecs_*``     each format's codec (``state.codecs``): raw body, IR, response body, stream frames
+``responses_state``  stored Responses: the store (``state.responses``), the Responses conversation
+                 (``state.conversations``), item errors of the Responses codec, the retrieval routes
 ``proxying``     a gateway acting as a transparent proxy: upstream headers and base URL shown, the upstream
                  in a chat stream's error, owed rejections sent on to the upstream
+``media``        multimodal parts: dropped, sent as the wrong kind, let through unchecked, refusals unnamed
+                 (codecs of every format, the OpenAI-compatible and Anthropic adapters' body builders)
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 
@@ -47,8 +51,10 @@ from gateway.testing import (
     codecs_responses,
     control,
     envelope,
+    media,
     models,
     proxying,
+    responses_state,
     semantics,
     tools,
     upstreams,
@@ -57,9 +63,9 @@ from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
 
 __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requested"]
 
-_INSTALLERS = (auth.install, envelope.install, models.install, admission.install, upstreams.install,
+_INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install, tools.install)
+               semantics.install, tools.install, responses_state.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -1,14 +1,12 @@
 """Defects of the OpenAI Responses codec, as patches of ``state.codecs["openai_responses"]``.
 
-Decoding: ``previous_response_id`` removed before the codec reads it (so it is not refused), or the
-IR request changed after it. Encoding: the Response object changed after it. Streams: IR events kept
+Decoding: the IR request changed after the codec. Encoding: the Response object changed after it. Streams: IR events kept
 from the encoder (reasoning, later tool calls) or its frames changed or dropped (sequence numbers, the
 ``done`` text, ``item_id``, the terminal events).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +33,6 @@ __all__ = ["install"]
 FORMAT = "openai_responses"
 
 # Request decoding.
-PREVIOUS_ID_ACCEPTED = defect("previous_response_id_accepted", "previous_response_id is a 400 (the API is stateless)")
 REASONING_ITEMS_DROPPED = defect("resp_reasoning_items_dropped",
                                   "reasoning items sent back become the next assistant turn's reasoning (D-8)")
 CALL_OUTPUT_IGNORED = defect("resp_function_call_output_ignored", "function_call_output items reach the model")
@@ -51,7 +48,7 @@ ECHO_NOT_USED = defect("resp_echo_not_what_was_used",
 SUMMARY_MISSING = defect("resp_summary_missing", "reasoning.summary requested puts the reasoning in summary_text")
 CALL_ID_IS_ITEM_ID = defect("resp_call_id_equals_item_id", "a function_call's call_id differs from its item id")
 RETURNED_ITEMS_REFUSED = defect("resp_returned_items_refused", "the output items returned are accepted back as input")
-STORE_TRUE = defect("resp_store_echoed_true", "store echoes false while nothing is stored")
+STORE_FALSE = defect("resp_store_echoed_false", "store echoes the value used (true unless store: false)")
 SETTINGS_NOT_ECHOED = defect("resp_settings_not_echoed", "the Response echoes the settings sent")
 STREAM_SETTINGS_DIFFER = defect("resp_stream_settings_differ", "created, in_progress and terminal responses agree")
 SUMMARY_ORDER = defect("resp_summary_events_out_of_order", "summary events come in the documented order")
@@ -71,13 +68,6 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
 
 
 # -- decoding ---------------------------------------------------------------------------------------------
-
-def _previous_id_dropped(raw: bytes) -> bytes:
-    body = json_object(raw)
-    if body is None or not isinstance(body.get("previous_response_id"), str):
-        return raw
-    return json.dumps({k: v for k, v in body.items() if k != "previous_response_id"}).encode()
-
 
 def _reasoning_items_dropped(raw: bytes, request: ChatRequest) -> ChatRequest:
     for message in request.messages:
@@ -172,8 +162,8 @@ def _in_events(body: Callable[[dict[str, Any]], dict[str, Any]],
     return change
 
 
-def _store_true(body: dict[str, Any]) -> dict[str, Any]:
-    return {**body, "store": True}
+def _store_false(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "store": False}
 
 
 def _openai_defaults_echoed(body: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +260,6 @@ def _no_failed(frame: Frame) -> Frame | None:
 
 
 _PATCHES = (
-    Patch(PREVIOUS_ID_ACCEPTED, raw=_previous_id_dropped),
     Patch(CALL_OUTPUT_IGNORED, request=_call_outputs_dropped),
     Patch(INCOMPLETE_AS_COMPLETED, body=_reported_completed),
     Patch(REASONING_MISSING, body=_without_reasoning, stream=drop_events(ReasoningDelta)),
@@ -285,7 +274,7 @@ _PATCHES = (
     Patch(FREE_CHOICE_REFUSED, request=_free_choice_refused),
     Patch(REASONING_ITEMS_DROPPED, request=_reasoning_items_dropped),
     Patch(RETURNED_ITEMS_REFUSED, request=_returned_items_refused),
-    Patch(STORE_TRUE, body=_store_true, stream=map_frames(_in_events(_store_true))),
+    Patch(STORE_FALSE, body=_store_false, stream=map_frames(_in_events(_store_false))),
     Patch(SETTINGS_NOT_ECHOED, body=_settings_dropped, stream=map_frames(_in_events(_settings_dropped))),
     Patch(STREAM_SETTINGS_DIFFER, stream=map_frames(_created_colder)),
     Patch(SUMMARY_CUT, body=_each_item(_summary_cut)),

@@ -7,6 +7,7 @@ answers it (D-62). The upstream's signatures are relayed to /v1/messages clients
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from gateway.ir import (
     ChatRequest,
     ChatResult,
     Finished,
+    MediaPart,
     Message,
     ReasoningDelta,
     ReasoningSigned,
@@ -32,7 +34,7 @@ from gateway.ir import (
 from gateway.ir.reasoning import thinking_budget
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 
-__all__ = ["AnthropicAdapter"]
+__all__ = ["AnthropicAdapter", "media_block"]
 
 VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -46,6 +48,24 @@ def _arguments(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def media_block(part: MediaPart) -> dict[str, Any]:
+    """An image or file part as an ``image`` or ``document`` block (D-57); what the wire cannot carry was
+    refused when the request was decoded (:func:`gateway.ir.check_media`)."""
+    if part.source != "data":
+        source: dict[str, Any] = {"type": "url", "url": part.value}
+    elif part.media_type == "text/plain" and part.kind == "file":
+        text = base64.b64decode(part.value).decode("utf-8", "replace")
+        source = {"type": "text", "media_type": "text/plain", "data": text}
+    else:
+        source = {"type": "base64", "media_type": part.media_type, "data": part.value}
+    if part.kind == "image":
+        return {"type": "image", "source": source}
+    block: dict[str, Any] = {"type": "document", "source": source}
+    if part.filename:
+        block["title"] = part.filename
+    return block
+
+
 def _blocks(m: Message, *, thinking: bool = False) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if thinking:
@@ -53,12 +73,7 @@ def _blocks(m: Message, *, thinking: bool = False) -> list[dict[str, Any]]:
                    for text, signature in m.signed_thinking]
     if m.content:
         blocks.append({"type": "text", "text": m.content})
-    for url in m.images:
-        if url.startswith("data:"):
-            media, _, data = url[5:].partition(";base64,")
-            blocks.append({"type": "image", "source": {"type": "base64", "media_type": media, "data": data}})
-        else:
-            blocks.append({"type": "image", "source": {"type": "url", "url": url}})
+    blocks.extend(media_block(part) for part in m.media)
     for call in m.tool_calls:
         blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _arguments(call.arguments)})
     return blocks

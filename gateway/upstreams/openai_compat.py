@@ -16,6 +16,7 @@ from gateway.ir import (
     ChatRequest,
     ChatResult,
     Finished,
+    MediaPart,
     Message,
     ReasoningDelta,
     StreamEvent,
@@ -30,7 +31,7 @@ from gateway.ir.reasoning import switch
 from gateway.upstreams.http import UpstreamHTTP, upstream_errors
 from gateway.upstreams.stops import StopScanner, cut_at_stop
 
-__all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter", "refuses_reasoning_history"]
+__all__ = ["DEEPSEEK", "OPENAI", "Dialect", "OpenAICompatibleAdapter", "chat_part", "refuses_reasoning_history"]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "content_filter": "content_filter",
            "function_call": "tool_calls", "insufficient_system_resource": "stop"}
@@ -60,14 +61,27 @@ def refuses_reasoning_history(upstream_model: str) -> bool:
     return "reasoner" in model or "r1" in model
 
 
+def chat_part(part: MediaPart) -> dict[str, Any]:
+    """A media part as a Chat Completions content part (D-57)."""
+    if part.kind == "audio":
+        name = part.format or (part.media_type or "audio/wav").split("/", 1)[1].replace("mpeg", "mp3")
+        return {"type": "input_audio", "input_audio": {"data": part.value, "format": name}}
+    if part.kind == "video":
+        return {"type": "video_url", "video_url": {"url": part.data_url}}
+    if part.kind == "file":
+        return {"type": "file", "file": {"file_data": part.data_url, "filename": part.filename or "file"}}
+    image: dict[str, Any] = {"url": part.data_url}
+    if part.detail is not None:
+        image["detail"] = part.detail
+    return {"type": "image_url", "image_url": image}
+
+
 def _message(m: Message, *, keep_reasoning: bool = False) -> dict[str, Any]:
     if m.role == "tool":
         return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}
     out: dict[str, Any] = {"role": m.role}
-    if m.images:
-        out["content"] = [{"type": "text", "text": m.content}] * bool(m.content) + [
-            {"type": "image_url", "image_url": {"url": url}} for url in m.images
-        ]
+    if m.media:
+        out["content"] = [{"type": "text", "text": m.content}] * bool(m.content) + [chat_part(p) for p in m.media]
     else:
         out["content"] = m.content if m.content or not m.tool_calls else None
     if m.tool_calls:

@@ -56,6 +56,7 @@ def routes(family: Family) -> list[Route]:
 
     async def handle(call: Call) -> Any:
         req = parse_messages(call.body)
+        call.acknowledge(req.media)
         user_text, plan = call.plan(req.user_text)
         if plan.status:
             raise ApiError.injected(plan.status, plan)

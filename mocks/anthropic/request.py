@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mocks.media import check_base64, check_url
 from mocks.provider import ApiError
 from mocks.text import count_tokens
 from mocks.tools import Mode
@@ -57,6 +58,8 @@ class MessagesRequest:
     ends_with_tool_results: bool = False
     prompt_tokens: int = 0
     cache_prefix_tokens: int = 0
+    media: list[dict[str, Any]] = field(default_factory=list)
+    """One acknowledgement per image or document block received (:mod:`mocks.media`)."""
 
 
 def signature(thinking: str) -> str:
@@ -114,6 +117,41 @@ def _check_block(block: Any, where: str, role: str) -> None:
         raise _bad(f"{where}: Invalid `signature` in `thinking` block")
     if kind == "redacted_thinking":
         raise _bad(f"{where}: Invalid `data` in `redacted_thinking` block")
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+def _media_bad(message: str, where: str) -> ApiError:
+    return _bad(message)
+
+
+def _media(block: dict[str, Any], where: str) -> dict[str, Any]:
+    """An ``image`` or ``document`` block's source, checked as Anthropic does."""
+    kind = "image" if block["type"] == "image" else "file"
+    source = block["source"]
+    form = source.get("type")
+    if form == "base64":
+        allowed = IMAGE_TYPES if kind == "image" else ("application/pdf",)
+        if source.get("media_type") not in allowed:
+            raise _bad(f"{where}.source.base64.media_type: Input should be {' or '.join(map(repr, allowed))}")
+        return check_base64(kind, source.get("data"), source["media_type"], where, _media_bad)
+    if form == "url":
+        url = source.get("url")
+        if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+            raise _bad(f"{where}.source.url.url: Only HTTP(S) URLs are supported")
+        return check_url(kind, url, where, _media_bad)
+    if kind == "file" and form == "text" and isinstance(source.get("data"), str):
+        if source.get("media_type") != "text/plain":
+            raise _bad(f"{where}.source.text.media_type: Input should be 'text/plain'")
+        return {"kind": kind, "source": "data", "media_type": "text/plain", "where": where}
+    raise _bad(f"{where}.source: Input tag '{form}' does not match any of the expected source types")
+
+
+def media_blocks(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every image and document block of the user turns, validated, as the acknowledgements logged."""
+    return [_media(b, f"messages[{i}].content[{j}]") for i, m in enumerate(messages) if m["role"] == "user"
+            for j, b in enumerate(_blocks(m["content"])) if b.get("type") in ("image", "document")]
 
 
 def _messages(raw: Any) -> list[dict[str, Any]]:
@@ -287,5 +325,5 @@ def parse_messages(body: dict[str, Any]) -> MessagesRequest:
         tools=tools, mode=mode, named=named, parallel_allowed=parallel, thinking=thinking,
         thinking_budget=budget, user_text=user_text, tool_results=results,
         ends_with_tool_results=last["role"] == "user" and bool(results),
-        prompt_tokens=total, cache_prefix_tokens=min(prefix, total - 1),
+        prompt_tokens=total, cache_prefix_tokens=min(prefix, total - 1), media=media_blocks(messages),
     )

@@ -23,6 +23,7 @@ def chat_routes(family: Family, dialect: OpenAIDialect) -> list[Route]:
 
     async def handle(call: Call) -> Any:
         chat = parse_chat(call.body)
+        call.acknowledge(chat.media)
         dialect.validate(chat, call.body)
         reasoning = dialect.reasoning(chat, call.body)
         user_text, plan = call.plan(chat.user_text)

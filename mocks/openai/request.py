@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mocks.media import check_base64, check_url
 from mocks.provider import ApiError
 from mocks.text import count_tokens
 from mocks.tools import Mode
 
-__all__ = ["ChatRequest", "Tool", "content_text", "message_tokens", "parse_chat"]
+__all__ = ["ChatRequest", "Tool", "content_text", "media_parts", "message_tokens", "parse_chat"]
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
-PART_TYPES = ("text", "image_url", "input_audio", "file", "refusal")
+PART_TYPES = ("text", "image_url", "input_audio", "video_url", "file", "refusal")
+AUDIO_FORMATS = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 TOKENS_PER_MESSAGE = 3
 
@@ -47,6 +49,8 @@ class ChatRequest:
     user_text: str = ""
     tool_results: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
+    media: list[dict[str, Any]] = field(default_factory=list)
+    """One acknowledgement per media part received (:mod:`mocks.media`)."""
 
     @property
     def ends_with_tool_results(self) -> bool:
@@ -82,6 +86,53 @@ def content_text(content: Any, where: str, *, required: bool) -> str:
             raise _bad(f"Missing required parameter: '{at}.image_url.url'.", f"{at}.image_url.url",
                        "missing_required_parameter")
     return " ".join(texts)
+
+
+def _media_bad(message: str, where: str) -> ApiError:
+    return _bad(message, where)
+
+
+def _audio(audio: Any, at: str) -> dict[str, Any]:
+    if not isinstance(audio, dict):
+        raise _bad(f"Missing required parameter: '{at}.input_audio'.", f"{at}.input_audio", "missing_required_parameter")
+    media_type = AUDIO_FORMATS.get(audio.get("format"))  # type: ignore[arg-type]
+    if media_type is None:
+        raise _bad(f"Invalid value for '{at}.input_audio.format': expected one of wav, mp3.", f"{at}.input_audio.format")
+    data = audio.get("data")
+    if isinstance(data, str) and data[:5].lower() in ("http:", "https", "data:"):
+        return check_url("audio", data, at, _media_bad)
+    return check_base64("audio", data, media_type, at, _media_bad)
+
+
+def _file(file: Any, at: str) -> dict[str, Any]:
+    if not isinstance(file, dict) or not (file.get("file_data") or file.get("file_id")):
+        raise _bad(f"Invalid '{at}.file': expected file_data or file_id.", f"{at}.file")
+    if file.get("file_data") is None:
+        return {"kind": "file", "source": "file_id", "media_type": None, "where": at}
+    data = file["file_data"]
+    if not isinstance(data, str) or data[:5].lower() != "data:":
+        raise _bad(f"Invalid '{at}.file.file_data': expected a base64-encoded data URL.", f"{at}.file.file_data")
+    return check_url("file", data, at, _media_bad)
+
+
+def media_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every media part of the user turns, validated, as the acknowledgements the mock logs."""
+    found: list[dict[str, Any]] = []
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if message.get("role") != "user" or not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            at, kind = f"messages[{i}].content[{j}]", part.get("type")
+            if kind == "image_url":
+                found.append(check_url("image", (part.get("image_url") or {}).get("url"), at, _media_bad))
+            elif kind == "video_url":
+                found.append(check_url("video", (part.get("video_url") or {}).get("url"), at, _media_bad))
+            elif kind == "input_audio":
+                found.append(_audio(part.get("input_audio"), at))
+            elif kind == "file":
+                found.append(_file(part.get("file"), at))
+    return found
 
 
 def _tool_calls(message: dict[str, Any], where: str) -> list[dict[str, Any]]:
@@ -260,4 +311,5 @@ def parse_chat(body: dict[str, Any]) -> ChatRequest:
         user_text=content_text(users[-1].get("content"), "content", required=False) if users else "",
         tool_results=trailing,
         prompt_tokens=tokens + sum(count_tokens(t.name) for t in tools),
+        media=media_parts(messages),
     )

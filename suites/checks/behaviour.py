@@ -115,7 +115,6 @@ register("models_free", "docs:ai-agent-access#live-source-of-truth-endpoints",
          "the catalog endpoints are read-only and free: listing needs no credits")
 register("responses_input_forms", "docs:openai-and-anthropic-compatibility#openai-responses-compatible-endpoint",
          "input as a string or as items, with instructions, reaches the model")
-register("previous_response_id_400", "decision:D-18", "previous_response_id is a 400 unsupported_parameter")
 register_all("decision:D-12", {
     "unknown_path_404": "an undefined path is 404 not_found in the OpenAI envelope, key or not",
     "wrong_method_405": "a defined path with another method is 405 with Allow, in the endpoint's envelope",

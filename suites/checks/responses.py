@@ -21,7 +21,7 @@ from suites.checks import (
     no_thinking_block,
     schema_problems,
 )
-from suites.rules import register_all
+from suites.rules import register, register_all
 
 __all__ = [
     "LIFECYCLE_FIELDS",
@@ -115,9 +115,8 @@ register_all("decision:D-17", {
     "error_then_failed": "at most one error event, right before response.failed",
 })
 
-register_all("decision:D-40", {
-    "store_echo": "store echoes whether the response was stored: false while nothing is stored (D-18)",
-})
+register("store_echo", "openai:responses-object#store",
+         "store echoes the value used: true unless the request said false (D-53)")
 register_all("decision:D-41", {
     "summary_is_reasoning": "the requested summary carries the reasoning text itself (the upstreams summarise nothing)",
 })
@@ -211,7 +210,9 @@ def response_complete(body: Any, sent: dict[str, Any]) -> None:
         echoed["tool_choice"] = (sent.get("tool_choice", "auto"), body["tool_choice"])
     if echoed:
         raise CheckFailure("response_settings_echoed", f"(sent, echoed) differ: {echoed}")
-    holds("store_echo", body["store"] is False, f"store is {body['store']!r}, but nothing is stored (D-18)")
+    used = sent.get("store") is not False
+    holds("store_echo", body["store"] is used, f"store is {body['store']!r}, but the request's store was "
+                                               f"{sent.get('store', 'absent (default true)')!r}")
 
 
 def reasoning_summary(output: Sequence[dict[str, Any]]) -> str:

@@ -215,6 +215,12 @@ class Driver(Protocol):
         chat's tool-call fragments or Anthropic's blocks join)."""
         ...
 
+    def grammar(self, result: EventStream) -> None:
+        """A complete (200, not failed) stream keeps the format's stream grammar: the same checks the
+        format's stream suite makes, applied to every stream a cross-format rule reads (tool calls,
+        reasoning, usage…), so each grammar rule is checked on more than the plain per-provider streams."""
+        ...
+
     def error(self, response: httpx.Response, contract: Contract, *, status: int) -> ErrorReply:
         """An error answer: ``status`` in the format's envelope (fails its envelope check otherwise)."""
         ...
@@ -321,7 +327,9 @@ class FormatDriver(Driver):
 def run(driver: Driver, api: ApiClient, body: dict[str, Any], *, stream: bool) -> Answer:
     """Send ``body`` plain or streamed and read the 200 answer (a non-200 fails the calling test)."""
     if stream:
-        return driver.streamed(driver.stream(api, body))
+        result = driver.stream(api, body)
+        driver.grammar(result)
+        return driver.streamed(result)
     response = driver.create(api, body)
     assert response.status_code == 200, f"{driver.endpoint}: expected 200, got {response.status_code}: " \
                                         f"{response.text[:300]!r}"

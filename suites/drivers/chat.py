@@ -106,6 +106,16 @@ class ChatDriver(FormatDriver):
                       usage=_usage(body.get("usage")), model=body.get("model"), headers=response.headers,
                       body=response.content, raw=body, streamed=False, created=(body.get("created"),))
 
+    def grammar(self, result: EventStream) -> None:
+        assert isinstance(result, chat.StreamResult)
+        checks.done_terminates(result.data)
+        checks.role_only_first(result.chunks)
+        checks.one_finish_reason(result.chunks)
+        checks.stable_identity(result.payloads)
+        checks.no_empty_deltas(result.chunks)
+        if any(p.get("choices") == [] for p in result.payloads):
+            checks.usage_chunk_last(result.data, result.payloads)
+
     def streamed(self, result: EventStream) -> Answer:
         assert isinstance(result, chat.StreamResult)
         calls = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"])

@@ -106,6 +106,12 @@ class MessagesDriver(FormatDriver):
                       finish_raw=raw, usage=_usage(body.get("usage")), model=body.get("model"),
                       headers=response.headers, body=response.content, raw=body, streamed=False)
 
+    def grammar(self, result: EventStream) -> None:
+        checks.event_order(result.names, result.payloads)
+        checks.message_start_rules(result.payloads)
+        checks.blocks_in_order(result.payloads)
+        checks.message_delta_rules(result.payloads)
+
     def streamed(self, result: EventStream) -> Answer:
         payloads = result.payloads
         failed = "error" in result.names or any(p.get("type") == "error" for p in payloads)

@@ -92,6 +92,11 @@ class ResponsesDriver(FormatDriver):
         body = response.json()
         return self._read(body, response.headers, response.content, body, False, (body.get("created_at"),))
 
+    def grammar(self, result: EventStream) -> None:
+        checks.sequence_numbers(result.payloads)
+        last = str(result.payloads[-1].get("type")) if result.payloads else ""
+        checks.event_sequence(result.payloads, terminal=last if last == "response.incomplete" else "response.completed")
+
     def streamed(self, result: EventStream) -> Answer:
         final = checks.final_matches_events(result.payloads)
         stamps = tuple(p["response"].get("created_at") for p in result.payloads

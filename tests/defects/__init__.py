@@ -12,10 +12,12 @@ from tests.defects import (
     auth,
     chat_codec,
     envelope,
+    media,
     messages_codec,
     models,
     proxying,
     responses_codec,
+    responses_state,
     semantics,
     tools,
     upstreams,
@@ -24,7 +26,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools)
+          proxying, semantics, tools, media, responses_state)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

@@ -6,6 +6,14 @@ from __future__ import annotations
 _CHAT_ERRORS = "suites/test_chat_errors.py::"
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "chat_zero_credit_allowed": (_CHAT_ERRORS + "test_insufficient_credits_is_402",),
-    "chat_rate_limit_ignored": (_CHAT_ERRORS + "test_rate_limit_is_429",),
+    "chat_zero_credit_allowed": (
+        _CHAT_ERRORS + "test_insufficient_credits_is_402",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[402-zero-credits]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[402-zero-credits]",
+    ),
+    "chat_rate_limit_ignored": (
+        _CHAT_ERRORS + "test_rate_limit_is_429",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[429-rate-limited]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[429-rate-limited]",
+    ),
 }

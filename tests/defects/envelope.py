@@ -29,7 +29,15 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _ROUTING + "test_wrong_method_is_405_in_envelope",
         _ROUTING + "test_wrong_method_on_messages_is_405_in_anthropic_envelope",
     ),
-    "chat_internal_error_plain": (_CHAT_ERRORS + "test_internal_error_is_500_in_envelope",),
+    "chat_internal_error_plain": (
+        _CHAT_ERRORS + "test_internal_error_is_500_in_envelope",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[500-internal-error]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[500-internal-error]",
+    ),
     "request_id_reused": (_ROUTING + "test_request_ids_are_unique_when_sent",),
-    "chat_body_limit_off": (_CHAT_VALIDATION + "test_body_over_size_limit_is_413",),
+    "chat_body_limit_off": (
+        _CHAT_VALIDATION + "test_body_over_size_limit_is_413",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[413-body-too-large]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[413-body-too-large]",
+    ),
 }

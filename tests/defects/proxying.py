@@ -12,11 +12,18 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _ALL + "test_no_upstream_leak_in_answers[messages-stream]",
         _ALL + "test_no_upstream_leak_in_answers[responses-non-stream]",
     ),
-    "upstream_base_url_header": ("suites/test_chat_basic.py::test_completion_per_provider",),
-    "chat_stream_error_leaks_upstream": (_ALL + "test_no_upstream_leak_in_upstream_errors[chat-midstream-5]",),
+    "upstream_base_url_header": (
+        "suites/test_chat_basic.py::test_completion_per_provider",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_answers[messages-non-stream]",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_answers[responses-stream]",
+    ),
+    "chat_stream_error_leaks_upstream": (
+        _ALL + "test_no_upstream_leak_in_upstream_errors[chat-midstream-5]",
+        "suites/test_chat_errors.py::test_midstream_failure_is_error_chunk_then_done[midstream]",
+    ),
     "rejections_forwarded": (
         "suites/test_chat_validation.py::test_unknown_model_is_404",
         "suites/test_messages.py::test_max_tokens_required[non-stream]",
-        "suites/test_responses.py::test_previous_response_id_is_400[non-stream]",
+        "suites/test_responses_state.py::test_unknown_ids[non-stream]",
     ),
 }

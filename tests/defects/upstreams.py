@@ -32,18 +32,37 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _DEFAULTS + "test_default_reasoning_is_on[responses]",
     ),
     "chat_upstream_host_leak": ("suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[chat-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-400]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-500]", "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-400]"),
-    "upstream_auth_error_passed_through": (_CHAT_ERRORS + "test_upstream_status_mapping",),
-    "chat_upstream_5xx_as_400": (_CHAT_ERRORS + "test_upstream_5xx_is_502",),
-    "upstream_unavailable_as_502": (_CHAT_ERRORS + "test_upstream_unavailable_is_503",),
+    "upstream_auth_error_passed_through": (
+        _CHAT_ERRORS + "test_upstream_status_mapping",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-status-401]",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-status-401]",
+    ),
+    "chat_upstream_5xx_as_400": (
+        _CHAT_ERRORS + "test_upstream_5xx_is_502",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[502-upstream-error]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[502-upstream-error]",
+    ),
+    "upstream_unavailable_as_502": (
+        _CHAT_ERRORS + "test_upstream_unavailable_is_503",
+        "suites/test_messages.py::test_errors_in_anthropic_envelope[503-upstream-overloaded]",
+        "suites/test_responses.py::test_errors_in_openai_envelope[503-upstream-overloaded]",
+    ),
     "upstream_timeout_as_503": (
         "suites/test_all_formats.py::test_upstream_timeout_is_502[chat]",
         "suites/test_all_formats.py::test_upstream_timeout_is_502[messages]",
         "suites/test_all_formats.py::test_upstream_timeout_is_502[responses]",
     ),
-    "malformed_upstream_passed": (_CHAT_ERRORS + "test_malformed_upstream_is_502",),
+    "malformed_upstream_passed": (
+        _CHAT_ERRORS + "test_malformed_upstream_is_502",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[messages-malformed-1]",
+        "suites/test_all_formats.py::test_no_upstream_leak_in_upstream_errors[responses-malformed-1]",
+    ),
     "tool_choice_dropped": (_CHAT_TOOLS + "test_tool_choice_modes",),
     "reasoning_controls_ignored": (_CHAT_REASONING + "test_reasoning_controls_change_output", "suites/test_all_formats.py::test_reasoning_switched_off_shows_none[chat-non-stream]"),
-    "chat_stop_ignored": (_CHAT_BASIC + "test_stop_sequence",),
+    "chat_stop_ignored": (
+        _CHAT_BASIC + "test_stop_sequence",
+        "suites/test_messages.py::test_stop_sequences",
+    ),
     "reasoning_forced_on": (
         "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[chat-non-stream]",
         "suites/test_all_formats.py::test_plain_model_shows_no_reasoning[messages-non-stream]",

@@ -101,7 +101,8 @@ def test_message_items_and_content_parts() -> None:
     assert [(m.role, m.content) for m in ir.messages] == [
         ("system", "Rules."), ("user", "What is \nthis?"), ("assistant", "A cat."), ("system", "More rules."),
     ]
-    assert ir.messages[1].images == ["https://example.com/cat.png"]
+    parts = [(p.kind, p.source, p.value) for p in ir.messages[1].media]
+    assert parts == [("image", "url", "https://example.com/cat.png")]
 
 
 def test_function_call_round_trip_groups_parallel_calls() -> None:
@@ -155,13 +156,38 @@ def test_tool_choice_errors_name_tool_choice(body: dict[str, Any]) -> None:
     assert caught.value.status == 400 and caught.value.param == "tool_choice"
 
 
-def test_previous_response_id_is_400_but_null_and_store_are_accepted() -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        _decode(previous_response_id="resp_123")
-    assert (caught.value.status, caught.value.code, caught.value.param) == (
-        400, "unsupported_parameter", "previous_response_id")
-    ir = _decode(previous_response_id=None, store=True, metadata={"k": "v"}, user="u1")
+def test_previous_response_id_and_store_are_kept_for_the_conversation_step() -> None:
+    ir = _decode(previous_response_id="resp_123", store=False, metadata={"k": "v"}, user="u1")
+    assert isinstance(ir, ResponsesRequest)
+    assert (ir.previous_response_id, ir.store) == ("resp_123", False)
+    assert (ir.echo["previous_response_id"], ir.echo["store"]) == ("resp_123", False)
     assert ir.echo["metadata"] == {"k": "v"} and "user" not in ir.passthrough
+    default = _decode(previous_response_id=None)
+    assert isinstance(default, ResponsesRequest) and default.store is True and default.echo["store"] is True
+
+
+def test_input_items_get_ids_and_typed_content() -> None:
+    ir = _decode(input=[{"role": "user", "content": "hi"}, {"type": "item_reference", "id": "msg_x"},
+                        {"type": "message", "role": "assistant", "content": "yo", "id": "msg_mine"}])
+    assert isinstance(ir, ResponsesRequest)
+    first, ref, mine = ir.items
+    assert first["id"].startswith("msg_") and first["content"] == [{"type": "input_text", "text": "hi"}]
+    assert ref == {"type": "item_reference", "id": "msg_x"}
+    assert mine["id"] == "msg_mine" and mine["content"][0]["type"] == "output_text"
+    assert [m.role for m in ir.messages] == ["user", "assistant"]
+
+
+@pytest.mark.parametrize(("item", "reason"), [
+    ({"type": "function_call", "name": "f", "arguments": "{}"}, "Missing required parameter 'input[1].call_id'"),
+    ({"type": "message", "role": "robot", "content": "x"}, "Invalid request at 'input[1].role': expected one of"),
+    ({"type": "no_such_item"}, "Invalid request at 'input[1]': not a valid item (type must be one of"),
+    ({"type": "item_reference"}, "Missing required parameter 'input[1].id'"),
+])
+def test_an_invalid_item_is_named_and_the_input_never_dumped(item: dict[str, Any], reason: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        _decode(input=[{"role": "user", "content": "SECRET-CONTEXT " * 20}, item])
+    assert caught.value.message.startswith(reason), caught.value.message
+    assert "SECRET-CONTEXT" not in caught.value.message and (caught.value.param or "").startswith("input[1]")
 
 
 def test_unknown_model_is_404() -> None:
@@ -178,7 +204,7 @@ def test_model_not_on_this_endpoint_is_400() -> None:
 
 @pytest.mark.parametrize("body, param", [
     ({"input": []}, "input"),
-    ({"input": [{"type": "item_reference", "id": "x"}]}, None),
+    ({"input": [{"type": "item_reference", "id": ""}]}, "input[0].id"),
     ({"tools": [{"type": "function", "function": {"name": "f"}}]}, None),
     ({"temperature": 3}, "temperature"),
 ])
@@ -438,7 +464,7 @@ def test_response_echoes_every_setting_as_used() -> None:
     assert (body["max_tool_calls"], body["prompt_cache_key"], body["safety_identifier"], body["user"]) == (
         3, "k", "s", "u")
     assert (body["store"], body["background"], body["truncation"], body["service_tier"], body["top_logprobs"]) == (
-        False, False, "disabled", "default", 0)
+        True, False, "disabled", "default", 0)
     assert body["metadata"] == {"a": "b"} and body["reasoning"] == {"effort": None, "summary": None}
     assert request.passthrough["presence_penalty"] == 0.5
     parsed = openai.types.responses.Response.model_validate(body)

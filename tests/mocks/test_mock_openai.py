@@ -66,7 +66,7 @@ def test_non_stream_completion_shape_text_and_usage(openai_client: httpx.Client)
 
 def test_alias_path_and_content_parts(openai_client: httpx.Client) -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "Describe"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+        {"type": "text", "text": "Describe"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
         {"type": "text", "text": "this  image"}]}]}
     response = openai_client.post("/chat/completions", json=body)
     assert response.status_code == 200

@@ -16,6 +16,9 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("get", "/v1/models/{model_id}"): ("retrieveModel", {"200", "401", "404", "429", "500"}),
     ("post", "/v1/chat/completions"): ("createChatCompletion", {"200"} | GENERATION_ERRORS),
     ("post", "/v1/responses"): ("createResponse", {"200"} | GENERATION_ERRORS),
+    ("get", "/v1/responses/{response_id}"): ("retrieveResponse", {"200", "401", "404", "429", "500"}),
+    ("delete", "/v1/responses/{response_id}"): ("deleteResponse", {"200", "401", "404", "429", "500"}),
+    ("get", "/v1/responses/{response_id}/input_items"): ("listInputItems", {"200", "400", "401", "404", "429", "500"}),
     ("post", "/v1/messages"): ("createMessage", {"200", "529"} | GENERATION_ERRORS),
     ("post", "/v1/embeddings"): ("createEmbedding", {"200"} | GENERATION_ERRORS),
     ("post", "/v1/images/generations"): ("createImage", {"200", "202"} | GENERATION_ERRORS),
@@ -277,10 +280,11 @@ def test_openai_error_type_and_code_are_pinned_per_status(openapi: dict[str, Any
             assert _error_type_const(openapi, schema, "code") == want_code, (method, path, status)
 
 
-def test_404_codes_distinguish_models_and_jobs(openapi: dict[str, Any]) -> None:
+def test_404_codes_distinguish_models_jobs_and_responses(openapi: dict[str, Any]) -> None:
     for method, path, status, schema in _error_schemas(openapi):
         if status == "404" and path != "/v1/messages":
-            want = "job_not_found" if path.startswith("/v1/jobs") else "model_not_found"
+            want = ("job_not_found" if path.startswith("/v1/jobs") else
+                    "response_not_found" if path.startswith("/v1/responses/") else "model_not_found")
             assert _error_type_const(openapi, schema, "code") == want, (method, path)
 
 
@@ -486,6 +490,7 @@ def test_limits_extension_records_the_decided_numbers(openapi: dict[str, Any]) -
     assert limits["tokens_per_minute"] == 2_000_000
     assert limits["rate_limit_scope"] == "account"
     assert limits["job_retention_seconds"] == 3600
+    assert limits["response_retention_seconds"] == 30 * 24 * 3600
     ids = {op["operationId"] for _, _, op in operations(openapi)}
     assert set(limits["counted_operations"]) | set(limits["auxiliary_operations"]) == ids
     assert not set(limits["counted_operations"]) & set(limits["auxiliary_operations"])
@@ -494,7 +499,7 @@ def test_limits_extension_records_the_decided_numbers(openapi: dict[str, Any]) -
 def test_request_bodies_are_named_components(openapi: dict[str, Any]) -> None:
     for method, path, op in operations(openapi):
         body = op.get("requestBody")
-        if method == "get":
+        if method in ("get", "delete"):
             assert body is None
             continue
         assert body["required"] is True

@@ -105,7 +105,8 @@ def test_suites_pass_without_the_reference_installed(deployment: Deployment, tmp
     out = _pytest(env, tmp_path, *[str(ROOT / f) for f in SUITE_FILES],
                   f"--base-url={deployment.base_url}", f"--api-key={deployment.api_key}",
                   f"--second-key={deployment.second_key}", f"--revoked-key={deployment.revoked_key}",
-                  f"--zero-credit-key={deployment.zero_credit_key}", "--mock-upstreams", "--test-hooks")
+                  f"--zero-credit-key={deployment.zero_credit_key}",
+                  f"--other-account-key={deployment.other_account_key}", "--mock-upstreams", "--test-hooks")
     summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-2000:]
     assert out.returncode == 0, f"{summary}\n{out.stdout[-4000:]}{out.stderr[-2000:]}"
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary

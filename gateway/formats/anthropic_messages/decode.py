@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,7 +10,17 @@ from gateway.catalog import Catalog
 from gateway.errors import InvalidRequest
 from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
-from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir import (
+    ChatRequest,
+    MediaPart,
+    Message,
+    ReasoningOptions,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    check_media,
+)
+from gateway.ir.media import Kind, inline_part, url_part
 from gateway.ir.reasoning import from_thinking, own_signature
 from gateway.schemas import request_schema
 
@@ -26,14 +37,25 @@ def _text_of(content: Any, glue: str = "\n") -> str:
     return glue.join(b.get("text", "") for b in content or () if b.get("type") == "text")
 
 
-def _image(block: dict[str, Any]) -> str:
+def _media(block: dict[str, Any], where: str) -> MediaPart:
+    """An ``image`` or ``document`` block: a ``base64`` / ``text`` / ``content`` source inline, a ``url``
+    source by URL, a ``file`` source by its file id."""
+    kind: Kind = "image" if block["type"] == "image" else "file"
     source = block.get("source") or {}
-    if source.get("type") == "base64":
-        return f"data:{source.get('media_type')};base64,{source.get('data')}"
-    return str(source.get("url", ""))
+    name = block.get("title") if kind == "file" else None
+    form = source.get("type")
+    if form == "base64":
+        return inline_part(kind, where, str(source.get("data") or ""), source.get("media_type"), filename=name)
+    if form in ("text", "content"):
+        content = source.get("data") if form == "text" else _text_of(source.get("content"))
+        encoded = base64.b64encode(str(content or "").encode()).decode()
+        return inline_part(kind, where, encoded, "text/plain", filename=name)
+    if form == "file":
+        return MediaPart(kind, "file_id", str(source.get("file_id") or ""), where, filename=name)
+    return url_part(kind, where, str(source.get("url") or ""), filename=name)
 
 
-def _turn(role: str, content: Any) -> list[Message]:
+def _turn(role: str, content: Any, where: str) -> list[Message]:
     """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text.
     An assistant turn's ``thinking`` text becomes its ``reasoning``, and a block signed by the upstream (not
     with the gateway's own signature) is also kept as sent for the upstream that signed it (D-62);
@@ -42,16 +64,16 @@ def _turn(role: str, content: Any) -> list[Message]:
         return [Message("user" if role == "user" else "assistant", content)]
     out: list[Message] = []
     texts: list[str] = []
-    images: list[str] = []
+    media: list[MediaPart] = []
     calls: list[ToolCall] = []
     thoughts: list[str] = []
     signed: list[tuple[str, str]] = []
-    for block in content:
+    for i, block in enumerate(content):
         kind = block.get("type")
         if kind == "text":
             texts.append(block["text"])
-        elif kind == "image":
-            images.append(_image(block))
+        elif kind in ("image", "document"):
+            media.append(_media(block, f"{where}[{i}]"))
         elif kind == "thinking":
             thoughts.append(block["thinking"])
             signature = block.get("signature")
@@ -65,8 +87,8 @@ def _turn(role: str, content: Any) -> list[Message]:
     if role == "assistant":
         out.append(Message("assistant", "\n".join(texts), tool_calls=calls,
                            reasoning="\n".join(thoughts) or None, signed_thinking=signed))
-    elif texts or images or not out:
-        out.append(Message("user", "\n".join(texts), images=images))
+    elif texts or media or not out:
+        out.append(Message("user", "\n".join(texts), media=media))
     return out
 
 
@@ -112,8 +134,9 @@ def decode_messages(raw: bytes, catalog: Catalog) -> ChatRequest:
     system = _text_of(body.get("system"))
     if system:
         messages.append(Message("system", system))
-    for turn in body["messages"]:
-        messages.extend(_turn(turn["role"], turn["content"]))
+    for n, turn in enumerate(body["messages"]):
+        messages.extend(_turn(turn["role"], turn["content"], f"messages[{n}].content"))
+    check_media(model, messages)
     tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
              for t in body.get("tools") or ()]
     choice, parallel = _tool_choice(body, tools)

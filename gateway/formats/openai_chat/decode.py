@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 from typing import Any
 
 from gateway.catalog import Catalog
 from gateway.errors import InvalidRequest
 from gateway.formats.parameters import check_parameters, resolve_model
-from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir import (
+    ChatRequest,
+    MediaPart,
+    Message,
+    ReasoningOptions,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    check_media,
+)
+from gateway.ir.media import audio_media_type, inline_part, url_part
 from gateway.ir.reasoning import from_thinking
 from gateway.schemas import request_schema
 
-__all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "decode_chat", "parse_json"]
+__all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "audio_part", "decode_chat", "parse_json"]
 
 ENDPOINT = "/v1/chat/completions"
 THINKING_HEADER = "> **Thinking…**\n>\n"
@@ -35,18 +46,47 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _text(content: Any) -> tuple[str, list[str]]:
+def _file(file: dict[str, Any], where: str) -> MediaPart:
+    """A Chat ``file`` part: an uploaded file's id, or ``file_data`` as a data URL (or bare base64 whose type
+    the ``filename`` gives)."""
+    name = file.get("filename")
+    if file.get("file_id") and not file.get("file_data"):
+        return MediaPart("file", "file_id", file["file_id"], where, filename=name)
+    data = str(file.get("file_data") or "")
+    if data.lstrip()[:5].lower() == "data:":
+        return url_part("file", where, data, filename=name)
+    return inline_part("file", where, data, mimetypes.guess_type(name or "")[0], filename=name)
+
+
+def audio_part(audio: dict[str, Any], where: str) -> MediaPart:
+    """``input_audio`` ``{data, format}`` (Chat and Responses): base64 data, or a data / http(s) URL."""
+    data, name = str(audio.get("data") or ""), str(audio.get("format") or "")
+    media_type = audio_media_type(where, name)
+    if data.lstrip()[:5].lower() in ("data:", "http:", "https", "bunny"):
+        return url_part("audio", where, data, format=name)
+    return inline_part("audio", where, data, media_type, format=name)
+
+
+def _text(content: Any, where: str) -> tuple[str, list[MediaPart]]:
     if content is None or isinstance(content, str):
         return content or "", []
-    texts, images = [], []
-    for part in content:
-        kind = part.get("type")
+    texts: list[str] = []
+    media: list[MediaPart] = []
+    for i, part in enumerate(content):
+        kind, at = part.get("type"), f"{where}[{i}]"
         if kind == "text":
             texts.append(part["text"])
         elif kind == "image_url":
             image = part["image_url"]
-            images.append(image["url"] if isinstance(image, dict) else image)
-    return "\n".join(texts), images
+            url, detail = (image["url"], image.get("detail")) if isinstance(image, dict) else (image, None)
+            media.append(url_part("image", at, url, detail=detail))
+        elif kind == "input_audio":
+            media.append(audio_part(part["input_audio"], at))
+        elif kind == "video_url":
+            media.append(url_part("video", at, part["video_url"]["url"]))
+        elif kind == "file":
+            media.append(_file(part["file"], at))
+    return "\n".join(texts), media
 
 
 def _strip_thinking(text: str) -> str:
@@ -58,13 +98,13 @@ def _strip_thinking(text: str) -> str:
 
 def _messages(raw: list[dict[str, Any]]) -> list[Message]:
     out: list[Message] = []
-    for m in raw:
+    for n, m in enumerate(raw):
         role = m["role"]
-        text, images = _text(m.get("content"))
+        text, media = _text(m.get("content"), f"messages[{n}].content")
         if role in ("system", "developer"):
             out.append(Message("system", text))
         elif role == "user":
-            out.append(Message("user", text, images=images, name=m.get("name")))
+            out.append(Message("user", text, media=media, name=m.get("name")))
         elif role == "assistant":
             calls = [ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                      for c in m.get("tool_calls") or ()]
@@ -121,9 +161,11 @@ def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
                   t["function"].get("parameters") or {"type": "object", "properties": {}})
              for t in body.get("tools") or ()]
     stop = body.get("stop")
+    messages = _messages(body["messages"])
+    check_media(model, messages)
     return ChatRequest(
         model=model,
-        messages=_messages(body["messages"]),
+        messages=messages,
         tools=tools,
         tool_choice=_tool_choice(body, tools),
         parallel_tool_calls=body.get("parallel_tool_calls"),

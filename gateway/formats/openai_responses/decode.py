@@ -1,26 +1,39 @@
 """``POST /v1/responses`` body → :class:`ResponsesRequest` (a :class:`gateway.ir.ChatRequest`), or a 4xx.
 
-Stateless (D-18): the whole conversation is in ``input``; ``function_call`` items become an assistant turn's
-``tool_calls`` (consecutive ones, and ones right after an assistant message, share one turn),
-``function_call_output`` items become ``tool`` turns and a ``reasoning`` item's text becomes the reasoning of the
-assistant turn after it (D-8). ``instructions`` is a
-leading system turn. What the Response object echoes back (tools as sent, ``tool_choice``, ``metadata``…) is
-kept in :attr:`ResponsesRequest.echo`; it never goes upstream.
+``input`` items become IR messages: ``function_call`` items an assistant turn's ``tool_calls`` (consecutive
+ones, and ones right after an assistant message, share one turn), ``function_call_output`` items ``tool``
+turns; a ``reasoning`` item's text becomes the reasoning of the assistant turn after it (D-8). ``instructions`` is a leading system turn. The request's own items
+are kept, with ids, in :attr:`ResponsesRequest.items` (D-18): ``previous_response_id`` and
+``item_reference`` items are resolved against the store afterwards (:mod:`.conversation`), which rebuilds
+the messages. What the Response object echoes back (tools as sent, ``tool_choice``, ``metadata``…) is kept in
+:attr:`ResponsesRequest.echo`; it never goes upstream.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest
-from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, parse_json
+from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, audio_part, parse_json
+from gateway.formats.openai_responses.ids import new_id
 from gateway.formats.parameters import check_parameters, resolve_model
-from gateway.ir import ChatRequest, Message, ReasoningOptions, Tool, ToolCall, ToolChoice
+from gateway.ir import (
+    ChatRequest,
+    MediaPart,
+    Message,
+    ReasoningOptions,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    check_media,
+)
+from gateway.ir.media import inline_part, url_part
 from gateway.schemas import request_schema
 
-__all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses"]
+__all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses", "input_items", "messages_of"]
 
 ENDPOINT = "/v1/responses"
 _OWN = frozenset({"model", "input", "stream", "max_output_tokens"})
@@ -35,23 +48,52 @@ _LIMIT = "max_completion_tokens"
 
 @dataclass(slots=True)
 class ResponsesRequest(ChatRequest):
-    """A chat request that also remembers what the Response object echoes back."""
+    """A chat request that also remembers what the Response object echoes back and what may be stored."""
 
     echo: dict[str, Any] = field(default_factory=dict)
+    instructions: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    """The request's own input items, each with an id (``item_reference`` items as sent, until resolved)."""
+    context: list[dict[str, Any]] = field(default_factory=list)
+    """The stored conversation the request continues (``previous_response_id``), before :attr:`items`."""
+    previous_response_id: str | None = None
+    store: bool = True
 
 
-def _parts(content: Any) -> tuple[str, list[str]]:
-    """The text and image URLs of a string or a list of input content parts."""
+def _media(part: dict[str, Any], where: str) -> MediaPart | None:
+    """An ``input_image`` / ``input_audio`` / ``input_file`` part (``None`` for any other part)."""
+    kind, file_id = part.get("type"), part.get("file_id")
+    if kind == "input_image":
+        if part.get("image_url") is None and file_id:
+            return MediaPart("image", "file_id", file_id, where)
+        return url_part("image", where, str(part.get("image_url") or ""), detail=part.get("detail"))
+    if kind == "input_audio":
+        return audio_part(part["input_audio"], where)
+    if kind != "input_file":
+        return None
+    name = part.get("filename")
+    if part.get("file_url"):
+        return url_part("file", where, part["file_url"], filename=name)
+    if file_id and not part.get("file_data"):
+        return MediaPart("file", "file_id", file_id, where, filename=name)
+    data = str(part.get("file_data") or "")
+    if data.lstrip()[:5].lower() == "data:":
+        return url_part("file", where, data, filename=name)
+    return inline_part("file", where, data, mimetypes.guess_type(name or "")[0], filename=name)
+
+
+def _parts(content: Any, where: str = "") -> tuple[str, list[MediaPart]]:
+    """The text and media parts of a string or a list of input content parts."""
     if content is None or isinstance(content, str):
         return content or "", []
-    texts, images = [], []
-    for part in content:
-        kind = part.get("type")
-        if kind in ("input_text", "output_text"):
+    texts: list[str] = []
+    media: list[MediaPart] = []
+    for i, part in enumerate(content):
+        if part.get("type") in ("input_text", "output_text"):
             texts.append(part["text"])
-        elif kind == "input_image" and part.get("image_url"):
-            images.append(part["image_url"])
-    return "\n".join(texts), images
+        elif (found := _media(part, f"{where}[{i}]")) is not None:
+            media.append(found)
+    return "\n".join(texts), media
 
 
 def _thought(item: dict[str, Any]) -> str | None:
@@ -68,18 +110,18 @@ def _joined(first: str | None, second: str | None) -> str | None:
     return "\n".join(t for t in (first, second) if t) or None
 
 
-def _messages(body: dict[str, Any]) -> list[Message]:
+def messages_of(instructions: str | None, items: list[dict[str, Any]]) -> list[Message]:
+    """The IR messages of ``instructions`` and input ``items`` (``item_reference`` items must be resolved)."""
     out: list[Message] = []
-    if body.get("instructions"):
-        out.append(Message("system", body["instructions"]))
-    items = body["input"]
-    if isinstance(items, str):
-        return [*out, Message("user", items)]
+    if instructions:
+        out.append(Message("system", instructions))
     thought: str | None = None
-    for item in items:
+    for n, item in enumerate(items):
         kind = item.get("type", "message")
         if kind == "reasoning":
             thought = _joined(thought, _thought(item))
+            continue
+        if kind == "item_reference":
             continue
         if kind == "function_call":
             call = ToolCall(item["call_id"], item["name"], item.get("arguments") or "")
@@ -91,19 +133,44 @@ def _messages(body: dict[str, Any]) -> list[Message]:
                 out.append(Message("assistant", "", tool_calls=[call], reasoning=thought))
             thought = None
         elif kind == "function_call_output":
-            text, _ = _parts(item.get("output"))
+            text, _ = _parts(item.get("output"), f"input[{n}].output")
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
         else:
             role = item["role"]
-            text, images = _parts(item.get("content"))
+            text, media = _parts(item.get("content"), f"input[{n}].content")
             if role in ("system", "developer"):
                 out.append(Message("system", text))
             elif role == "user":
-                out.append(Message("user", text, images=images))
+                out.append(Message("user", text, media=media))
             else:
                 out.append(Message("assistant", text, reasoning=thought))
                 thought = None
     return out
+
+
+_ITEM_PREFIX = {"message": "msg", "function_call": "fc", "function_call_output": "fco", "reasoning": "rs"}
+
+
+def _item(item: dict[str, Any]) -> dict[str, Any]:
+    """One input item as stored and listed: typed, with an id; a message's string content as one part."""
+    kind = item.get("type", "message")
+    if kind == "item_reference":
+        return dict(item)
+    out = {**item, "type": kind, "id": item.get("id") or new_id(_ITEM_PREFIX[kind])}
+    if kind == "message":
+        content = item.get("content")
+        if isinstance(content, str):
+            part = "output_text" if item.get("role") == "assistant" else "input_text"
+            out["content"] = [{"type": part, "text": content, **({"annotations": []} if part == "output_text" else {})}]
+        out.setdefault("status", "completed")
+    return out
+
+
+def input_items(body_input: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The request's ``input`` as items (a string is one user message)."""
+    if isinstance(body_input, str):
+        return [_item({"role": "user", "content": body_input})]
+    return [_item(item) for item in body_input]
 
 
 def _tools(body: dict[str, Any]) -> tuple[list[Tool], list[dict[str, Any]]]:
@@ -197,11 +264,11 @@ def _echo(body: dict[str, Any], model: CatalogModel, tools: list[dict[str, Any]]
         "max_output_tokens": body.get("max_output_tokens"),
         "max_tool_calls": body.get("max_tool_calls"),
         "metadata": body.get("metadata") or {},
-        "previous_response_id": None,
+        "previous_response_id": body.get("previous_response_id"),
         "reasoning": {"effort": body.get("reasoning_effort") or nested.get("effort"), "summary": nested.get("summary")},
         "text": body.get("text") or {"format": {"type": "text"}},
         "truncation": "disabled",
-        "store": False,
+        "store": body.get("store") is not False,
         "background": False,
         "service_tier": "default",
         "user": body.get("user"),
@@ -214,22 +281,23 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
     body = parse_json(raw)
     request_schema("ResponseCreateRequest").check(body)
     model = resolve_model(catalog.get, body["model"], ENDPOINT)
-    if body.get("previous_response_id") is not None:
-        raise InvalidRequest(
-            "'previous_response_id' is not supported: responses are not stored; send the whole conversation "
-            "in 'input'.", code="unsupported_parameter", param="previous_response_id",
-        )
     if body.get("background") is True:
-        raise InvalidRequest("'background' is not supported: responses run in the foreground and are not stored.",
+        raise InvalidRequest("'background' is not supported: responses run in the foreground and cannot be polled.",
                              code="unsupported_parameter", param="background")
+    if body.get("conversation") is not None:
+        raise InvalidRequest("'conversation' is not supported: continue a stored response with "
+                             "'previous_response_id'.", code="unsupported_parameter", param="conversation")
     response_format = _response_format(body)
     _check_parameters(body, model, response_format)
     tools, echoed_tools = _tools(body)
     tool_choice = _tool_choice(body, tools)
     parallel = body.get("parallel_tool_calls")
+    items = input_items(body["input"])
+    messages = messages_of(body.get("instructions"), items)
+    check_media(model, messages)
     return ResponsesRequest(
         model=model,
-        messages=_messages(body),
+        messages=messages,
         tools=tools,
         tool_choice=tool_choice,
         parallel_tool_calls=parallel,
@@ -244,5 +312,9 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
                      **({"response_format": response_format} if response_format is not None else {})},
         options=model.options(body),
         echo=_echo(body, model, echoed_tools),
+        instructions=body.get("instructions"),
+        items=items,
+        previous_response_id=body.get("previous_response_id"),
+        store=body.get("store") is not False,
     )
 

@@ -15,13 +15,13 @@ too) carries the whole object: the request's settings as used (D-40).
 from __future__ import annotations
 
 import copy
-import secrets
 import time
 from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.formats.frames import Frame
 from gateway.formats.openai_responses.decode import SUMMARIES, ResponsesRequest
+from gateway.formats.openai_responses.ids import new_id
 from gateway.ir import (
     ChatResult,
     Finish,
@@ -39,11 +39,6 @@ from gateway.ir import (
 __all__ = ["EventEncoder", "encode_result", "new_id", "summarized", "usage_json"]
 
 _INCOMPLETE: dict[str, str] = {"length": "max_output_tokens", "content_filter": "content_filter"}
-
-
-def new_id(prefix: str) -> str:
-    """A gateway id: ``resp`` for a response, ``rs`` / ``msg`` / ``fc`` for output items."""
-    return f"{prefix}_{secrets.token_hex(16)}"
 
 
 def usage_json(request: ResponsesRequest, usage: Usage) -> dict[str, Any]:

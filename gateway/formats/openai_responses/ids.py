@@ -1,0 +1,11 @@
+"""The gateway's own Responses ids: ``resp`` for a response, ``msg`` / ``rs`` / ``fc`` / ``fco`` for items."""
+
+from __future__ import annotations
+
+import secrets
+
+__all__ = ["new_id"]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(16)}"
