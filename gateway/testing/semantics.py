@@ -189,13 +189,15 @@ def _portable_refused(raw: bytes, request: ChatRequest) -> ChatRequest:
 
 
 def _budget_dropped(raw: bytes) -> bytes:
-    """The budget field of ``reasoning`` / ``thinking`` taken out before the decoder sees it."""
+    """``reasoning.max_tokens`` taken out, and a ``thinking`` with a budget dropped whole (its schema needs the
+    budget), before the decoder sees them."""
     body = json_body(raw)
     if not isinstance(body, dict):
         return raw
-    for name, field in (("reasoning", "max_tokens"), ("thinking", "budget_tokens")):
-        if isinstance(body.get(name), dict) and field in body[name]:
-            body[name] = {k: v for k, v in body[name].items() if k != field} or None
+    if isinstance(body.get("reasoning"), dict) and "max_tokens" in body["reasoning"]:
+        body["reasoning"] = {k: v for k, v in body["reasoning"].items() if k != "max_tokens"} or None
+    if isinstance(body.get("thinking"), dict) and "budget_tokens" in body["thinking"]:
+        del body["thinking"]
     return json.dumps(body).encode()
 
 
