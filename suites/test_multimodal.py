@@ -24,6 +24,7 @@ from suites.contract import Contract
 from suites.discovery import Discovery, lacking
 from suites.drivers import DRIVERS, Driver
 from suites.selection import Failures, choose_per_provider
+from suites.tools import WEATHER
 from suites.upstreams import forwarded, not_forwarded
 
 FORMATS = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, d in DRIVERS.items()])
@@ -135,6 +136,37 @@ def test_malformed_media_is_400(api: ApiClient, contract: Contract, discovery: D
             checks.part_refused(checks.MALFORMED, reply, media.where(driver.name), driver.envelope, label)
             not_forwarded(response, f"a malformed image part ({case})")
     failures.raise_any()
+
+
+def _tool_result_with(driver: Driver, model: dict[str, Any], image: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """A tool round trip whose tool result carries ``image`` after its text, and where that image is."""
+    body = driver.body(model, "What is the weather in Paris?", tools=[WEATHER], max_tokens=64)
+    if driver.name == "messages":
+        result = {"type": "tool_result", "tool_use_id": "toolu_media", "content": [{"type": "text", "text": "Sunny"}, image]}
+        body["messages"] = [*body["messages"], {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_media", "name": WEATHER.name, "input": {"location": "Paris"}}]},
+            {"role": "user", "content": [result]}]
+        return body, "messages[2].content[0].content[1]"
+    body["input"] = [{"role": "user", "content": "What is the weather in Paris?"},
+                     {"type": "function_call", "call_id": "call_media", "name": WEATHER.name,
+                      "arguments": '{"location": "Paris"}'},
+                     {"type": "function_call_output", "call_id": "call_media",
+                      "output": [{"type": "input_text", "text": "Sunny"}, image]}]
+    return body, "input[2].output[1]"
+
+
+@pytest.mark.rule(checks.OUTSIDE_USER_TURN, "rejected_by_gateway")
+@pytest.mark.parametrize("driver", [pytest.param(DRIVERS[n], id=n) for n in ("messages", "responses")])
+def test_media_in_a_tool_result_is_400(api: ApiClient, contract: Contract, discovery: Discovery,
+                                       driver: Driver) -> None:
+    """An image inside a tool result (an Anthropic ``tool_result`` block, a Responses ``function_call_output``),
+    on a model that takes images: a 400 naming it, never the tool's text alone passed on (D-57)."""
+    model = _taking(driver, discovery, api, "image")[0]
+    body, where = _tool_result_with(driver, model, media.part(driver.name, "image", "data") or {})
+    response = driver.create(api, body)
+    reply = driver.error(response, contract, status=400)
+    checks.part_refused(checks.OUTSIDE_USER_TURN, reply, where, driver.envelope, f"{driver.endpoint} {model['id']}")
+    not_forwarded(response, "an image inside a tool result")
 
 
 @pytest.mark.rule(checks.UNRESOLVED, "rejected_by_gateway")

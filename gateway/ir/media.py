@@ -16,7 +16,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from gateway.errors import InvalidRequest
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANTHROPIC_TYPES", "BUNNY", "Kind", "MediaPart", "Source", "audio_media_type", "check_media", "inline_part",
-    "url_part",
+    "refuse_media", "url_part",
 ]
 
 Kind = Literal["image", "audio", "video", "file"]
@@ -150,6 +150,14 @@ def check_media(model: CatalogModel, messages: Iterable[Message]) -> None:
         if refusal is not None:
             raise InvalidRequest(f"The model '{model.id}' does not accept {refusal} at '{part.where}'.",
                                  code="unsupported_file_type", param=part.where)
+
+
+def refuse_media(where: str, turn: str) -> NoReturn:
+    """A 400 naming a media part outside a user turn (``turn``: a system or assistant turn, a tool result):
+    the IR carries media on user turns only, so such a part is refused, never dropped (D-57)."""
+    raise InvalidRequest(
+        f"Media is taken only in user turns: '{where}' is in {turn}; send images, audio and files in a user "
+        "turn.", code="unsupported_parameter", param=where)
 
 
 def _uncarried(part: MediaPart, carried: dict[str, frozenset[str]] | None) -> str | None:

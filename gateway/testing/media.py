@@ -43,6 +43,9 @@ MEDIA_SENT_AS_IMAGE = defect(
     "media_sent_as_image", "audio, video and file parts reach OpenAI-compatible upstreams as their own kind",
 )
 ANTHROPIC_MEDIA_DROPPED = defect("anthropic_media_dropped", "image and document parts reach Claude models")
+TOOL_RESULT_MEDIA_DROPPED = defect(
+    "tool_result_media_dropped", "media inside a tool result is 400 naming it, never dropped silently (D-57)",
+)
 
 _FORMATS = ("openai_chat", "anthropic_messages", "openai_responses")
 _MEDIA_CDN = "https://media.empiriolabs.ai/"
@@ -219,8 +222,27 @@ def _patch_body(adapter: OpenAICompatibleAdapter | AnthropicAdapter, active: Act
     setattr(adapter, "body", body)  # noqa: B010 (an instance patch, test mode only)
 
 
+_TOOL_RESULT_MEDIA = frozenset({"image", "document", "input_image", "input_file"})
+
+
+def _tool_result_media_dropped(raw: bytes) -> bytes:
+    """``tool_result_media_dropped``: the media parts of tool results removed before decoding (the old
+    silent drop)."""
+    body = json_object(raw)
+    if body is None:
+        return raw
+    results = [b for m in body.get("messages") or () if isinstance(m, dict) and isinstance(m.get("content"), list)
+               for b in m["content"] if isinstance(b, dict) and b.get("type") == "tool_result"]
+    outputs = [i for i in body.get("input") or () if isinstance(i, dict) and i.get("type") == "function_call_output"]
+    for holder, key in [*((r, "content") for r in results), *((o, "output") for o in outputs)]:
+        if isinstance(holder.get(key), list):
+            holder[key] = [p for p in holder[key] if not (isinstance(p, dict) and p.get("type") in _TOOL_RESULT_MEDIA)]
+    return json.dumps(body).encode()
+
+
 _PATCHES = [Patch(MEDIA_PARTS_DROPPED, request=_without_media), Patch(BUNNY_PATH_FORWARDED, raw=_bunny_as_cdn),
-            Patch(MEDIA_DATA_UNCHECKED, raw=_mended, request=_restored)]
+            Patch(MEDIA_DATA_UNCHECKED, raw=_mended, request=_restored),
+            Patch(TOOL_RESULT_MEDIA_DROPPED, raw=_tool_result_media_dropped)]
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

@@ -13,12 +13,13 @@ from suites.checks import cut, holds
 from suites.drivers.base import ErrorReply
 from suites.rules import register
 
-__all__ = ["FORWARDED", "MALFORMED", "NOT_TAKEN", "UNRESOLVED", "part_arrived", "part_refused"]
+__all__ = ["FORWARDED", "MALFORMED", "NOT_TAKEN", "OUTSIDE_USER_TURN", "UNRESOLVED", "part_arrived", "part_refused"]
 
 FORWARDED = "media_parts_forwarded"
 NOT_TAKEN = "media_not_taken_refused"
 MALFORMED = "media_malformed_refused"
 UNRESOLVED = "media_storage_path_unresolved"
+OUTSIDE_USER_TURN = "media_outside_user_turn_refused"
 
 register(FORWARDED, "docs:openai-and-anthropic-compatibility#model-support",
          "an image, audio, video or file part of a kind the model's input_modalities list reaches the model, as "
@@ -29,6 +30,8 @@ register(NOT_TAKEN, "decision:D-57",
 register(MALFORMED, "decision:D-58",
          "a malformed media part (bad base64, a data URL of the wrong kind, a URL of no known scheme) is 400 naming "
          "the part, not sent upstream")
+register(OUTSIDE_USER_TURN, "decision:D-57",
+         "a media part inside a tool result (or any turn but a user turn) is 400 naming it, never dropped silently")
 register(UNRESOLVED, "decision:D-59",
          "a bunny:// path that names no stored file of the account is 400 naming the part, not sent upstream")
 

@@ -21,6 +21,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
                             *_on("test_malformed_media_is_400", "responses")),
     "media_sent_as_image": (*_on("test_media_reaches_the_model", "chat-audio-data", "chat-video-url",
                                  "responses-audio-data"), *_on("test_sdk_media_parts", "responses")),
+    "tool_result_media_dropped": _on("test_media_in_a_tool_result_is_400", "messages", "responses"),
     "anthropic_media_dropped": _on("test_media_reaches_the_model", "chat-image-data", "messages-image-data",
                                    "responses-image-url"),
 }

@@ -20,7 +20,7 @@ from gateway.ir import (
     ToolChoice,
     check_media,
 )
-from gateway.ir.media import Kind, inline_part, url_part
+from gateway.ir.media import Kind, inline_part, refuse_media, url_part
 from gateway.ir.reasoning import from_thinking, own_signature
 from gateway.schemas import request_schema
 
@@ -55,6 +55,13 @@ def _media(block: dict[str, Any], where: str) -> MediaPart:
     return url_part(kind, where, str(source.get("url") or ""), filename=name)
 
 
+def _no_media(content: Any, where: str) -> None:
+    """A ``tool_result`` carrying an image or document block is a 400 naming the block (D-57)."""
+    for j, block in enumerate(content if isinstance(content, list) else ()):
+        if isinstance(block, dict) and block.get("type") in ("image", "document"):
+            refuse_media(f"{where}[{j}]", "a tool_result")
+
+
 def _turn(role: str, content: Any, where: str) -> list[Message]:
     """One Anthropic turn as IR messages: tool results first (one ``tool`` message each), then the text.
     An assistant turn's ``thinking`` text becomes its ``reasoning``, and a block signed by the upstream (not
@@ -82,9 +89,12 @@ def _turn(role: str, content: Any, where: str) -> list[Message]:
         elif kind == "tool_use":
             calls.append(ToolCall(block["id"], block["name"], json.dumps(block.get("input") or {})))
         elif kind == "tool_result":
+            _no_media(block.get("content"), f"{where}[{i}].content")
             out.append(Message("tool", _text_of(block.get("content")), tool_call_id=block["tool_use_id"],
                                is_error=bool(block.get("is_error"))))
     if role == "assistant":
+        if media:
+            refuse_media(media[0].where, "an assistant turn")
         out.append(Message("assistant", "\n".join(texts), tool_calls=calls,
                            reasoning="\n".join(thoughts) or None, signed_thinking=signed))
     elif texts or media or not out:

@@ -19,7 +19,7 @@ from gateway.ir import (
     ToolChoice,
     check_media,
 )
-from gateway.ir.media import audio_media_type, inline_part, url_part
+from gateway.ir.media import audio_media_type, inline_part, refuse_media, url_part
 from gateway.ir.reasoning import from_thinking
 from gateway.schemas import request_schema
 
@@ -101,6 +101,8 @@ def _messages(raw: list[dict[str, Any]]) -> list[Message]:
     for n, m in enumerate(raw):
         role = m["role"]
         text, media = _text(m.get("content"), f"messages[{n}].content")
+        if media and role != "user":
+            refuse_media(media[0].where, f"a {role} message")
         if role in ("system", "developer"):
             out.append(Message("system", text))
         elif role == "user":

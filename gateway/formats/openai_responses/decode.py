@@ -30,7 +30,7 @@ from gateway.ir import (
     ToolChoice,
     check_media,
 )
-from gateway.ir.media import inline_part, url_part
+from gateway.ir.media import inline_part, refuse_media, url_part
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses", "input_items", "messages_of"]
@@ -133,11 +133,15 @@ def messages_of(instructions: str | None, items: list[dict[str, Any]]) -> list[M
                 out.append(Message("assistant", "", tool_calls=[call], reasoning=thought))
             thought = None
         elif kind == "function_call_output":
-            text, _ = _parts(item.get("output"), f"input[{n}].output")
+            text, media = _parts(item.get("output"), f"input[{n}].output")
+            if media:
+                refuse_media(media[0].where, "a function_call_output")
             out.append(Message("tool", text, tool_call_id=item["call_id"]))
         else:
             role = item["role"]
             text, media = _parts(item.get("content"), f"input[{n}].content")
+            if media and role != "user":
+                refuse_media(media[0].where, f"a {role} message")
             if role in ("system", "developer"):
                 out.append(Message("system", text))
             elif role == "user":
