@@ -47,6 +47,7 @@ register("langchain_messages", _PAGE + "anthropic-style-messages-endpoint",
          "LangChain's ChatAnthropic works against the base URL: answers, streams, tool loops and thinking")
 
 RESULT = "Sunny, 21 degrees"
+HELLO = "Say hello in one short sentence."
 ASK = "What is the weather in Paris? Use the get_weather tool."
 WEATHER: Any = tools.SDK_WEATHER.chat()
 TIMEOUT = 60
@@ -99,8 +100,12 @@ def _tool_loop(rule: str, llm: Any) -> None:
            second.tool_calls or second.content)
 
 
-def _streamed(rule: str, llm: Any) -> None:
-    chunks = list(llm.stream("Say hello in one short sentence."))
+def _answers(rule: str, llm: Any, stream: bool) -> None:
+    """A one-turn answer, invoked or streamed (the chunks joined as LangChain joins them)."""
+    if not stream:
+        _answered(rule, llm.invoke(HELLO))
+        return
+    chunks = list(llm.stream(HELLO))
     joined = chunks[0]
     for chunk in chunks[1:]:
         joined = joined + chunk
@@ -112,11 +117,7 @@ def _streamed(rule: str, llm: Any) -> None:
 @pytest.mark.rule("langchain_chat")
 def test_langchain_chat_openai(target: Target, http_client: httpx.Client, discovery: Discovery, stream: bool) -> None:
     model = str(need(discovery.plain_chat_model(), "chat model")["id"])
-    llm = _chat_openai(target, http_client, model, stream_usage=True)
-    if stream:
-        _streamed("langchain_chat", llm)
-    else:
-        _answered("langchain_chat", llm.invoke("Say hello in one short sentence."))
+    _answers("langchain_chat", _chat_openai(target, http_client, model, stream_usage=True), stream)
 
 
 @pytest.mark.rule("langchain_chat")
@@ -132,11 +133,7 @@ def test_langchain_chat_tool_loop(target: Target, http_client: httpx.Client, dis
 def test_langchain_responses(target: Target, http_client: httpx.Client, api: ApiClient, discovery: Discovery,
                              stream: bool) -> None:
     model = str(responses_model(discovery, api)["id"])
-    llm = _chat_openai(target, http_client, model, use_responses_api=True)
-    if stream:
-        _streamed("langchain_responses", llm)
-    else:
-        _answered("langchain_responses", llm.invoke("Say hello in one short sentence."))
+    _answers("langchain_responses", _chat_openai(target, http_client, model, use_responses_api=True), stream)
 
 
 @pytest.mark.rule("langchain_responses")
@@ -171,10 +168,7 @@ def test_langchain_responses_previous_response_id(target: Target, http_client: h
 def test_langchain_chat_anthropic(target: Target, contract_transport: ContractTransport, api: ApiClient,
                                   discovery: Discovery, stream: bool) -> None:
     llm = _chat_anthropic(target, contract_transport, str(messages_model(discovery, api)["id"]), max_tokens=256)
-    if stream:
-        _streamed("langchain_messages", llm)
-    else:
-        _answered("langchain_messages", llm.invoke("Say hello in one short sentence."))
+    _answers("langchain_messages", llm, stream)
 
 
 @pytest.mark.rule("langchain_messages")
