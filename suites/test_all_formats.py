@@ -215,7 +215,7 @@ def _extended_thinker(driver: Driver, discovery: Discovery, api: ApiClient) -> d
     return model
 
 
-@pytest.mark.rule("portable_effort_reasons")
+@pytest.mark.rule("portable_effort_reasons", "claude_reasoning_tokens")
 @STREAM
 @PORTABLE
 def test_extended_thinker_reasons_from_portable_effort(api: ApiClient, discovery: Discovery, driver: Driver,
@@ -224,8 +224,9 @@ def test_extended_thinker_reasons_from_portable_effort(api: ApiClient, discovery
     reasons, and the reasoning shows where the format puts it."""
     model = _extended_thinker(driver, discovery, api)
     answer = run(driver, api, driver.body(model, QUESTION, stream=stream, **EFFORT[driver.name]), stream=stream)
-    formats.portable_control_reasons(answer, "portable_effort_reasons", f"{driver.endpoint} {model['id']} "
-                                     f"with {EFFORT[driver.name]}")
+    where = f"{driver.endpoint} {model['id']} with {EFFORT[driver.name]}"
+    formats.portable_control_reasons(answer, "portable_effort_reasons", where)
+    formats.reasoning_tokens_counted(answer, "claude_reasoning_tokens", where)
 
 
 @pytest.mark.rule("chat_thinking_honoured")

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from suites.checks import CheckFailure, cut, distinct_ids, expect, schema_problems
+from suites.checks import CheckFailure, cut, distinct_ids, expect, fail, schema_problems
 from suites.drivers.base import Answer, ErrorReply, ToolCall, Usage, parse_arguments
 from suites.rules import check, register
 from suites.tools import Tool
@@ -32,6 +32,7 @@ __all__ = [
     "parallel_calls_separate",
     "portable_control_reasons",
     "reasoning_shown",
+    "reasoning_tokens_counted",
     "round_trip_answered",
     "tool_call_arguments_json",
     "tool_call_arguments_schema",
@@ -243,6 +244,15 @@ def portable_control_reasons(answer: Answer, rule: str, where: str) -> None:
     """A reasoning control sent through a format other than the model's native one was honoured."""
     if not answer.reasoning.strip():
         raise CheckFailure(rule, f"{where}: asked to reason, the answer shows no reasoning (the control was dropped)")
+
+
+def reasoning_tokens_counted(answer: Answer, rule: str, where: str) -> None:
+    """An answer that shows reasoning counts it: ``0 < reasoning tokens <= output tokens`` in its usage."""
+    usage = answer.usage
+    tokens, output = (usage.reasoning, usage.output) if usage is not None else (None, None)
+    if not (isinstance(tokens, int) and isinstance(output, int) and 0 < tokens <= output):
+        fail(rule, f"{where}: the answer reasons, but its usage reports reasoning tokens {tokens!r} "
+                   f"(output tokens {output!r})")
 
 
 # ----- timestamps ------------------------------------------------------------------------------------

@@ -22,7 +22,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "suites/test_reasoning_round_trips.py::test_claude_tool_loop_with_thinking_over_responses[non-stream]",
         "suites/test_reasoning_round_trips.py::test_claude_tool_loop_with_thinking_over_responses[stream]",
     ),
-    "claude_reasoning_tokens_zero": ("suites/test_chat_sdk.py::test_sdk_claude_thinking_tool_loop",),
+    "claude_reasoning_tokens_zero": (
+        "suites/test_chat_sdk.py::test_sdk_claude_thinking_tool_loop",
+        "suites/test_all_formats.py::test_extended_thinker_reasons_from_portable_effort[chat-stream]",
+        "suites/test_all_formats.py::test_extended_thinker_reasons_from_portable_effort[responses-non-stream]",
+    ),
     "default_params_not_sent": (
         _DEFAULTS + "test_default_params_reach_the_upstream[non-stream-chat]",
         _DEFAULTS + "test_default_params_reach_the_upstream[stream-messages]",
