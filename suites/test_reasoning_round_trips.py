@@ -182,3 +182,71 @@ def test_claude_tool_loop_with_thinking_over_responses(api: ApiClient, discovery
     second = _response(api, body, stream)
     holds("unsigned_tool_turn_answered", second.get("status") == "completed" and bool(response_checks.message_text(second)),
           f"step 2: the tool result is answered (status {second.get('status')!r})")
+
+
+def _claude_responders(discovery: Discovery) -> list[dict[str, Any]]:
+    found = [m for m in discovery.serving(RESPONSES) if "thinking" in param_names(m) and "reasoning" in param_names(m)
+             and (m.get("capabilities") or {}).get("thinking") and discovery.calls_tools(m, RESPONSES)]
+    if not found:
+        pytest.skip("no model with Anthropic thinking that calls tools on /v1/responses")
+    return sorted(found, key=lambda m: m["id"])[:1]
+
+
+def _sealed_reasoning(api: ApiClient, body: dict[str, Any], stream: bool) -> dict[str, Any]:
+    """The response; streamed, each reasoning item's ``response.output_item.done`` must match the final one."""
+    if not stream:
+        return _response(api, body, stream)
+    result = stream_responses(api, {**body, "stream": True})
+    final = result.final
+    if not isinstance(final, dict):
+        raise CheckFailure("valid_request_200", "the stream ends with a terminal response")
+    done = {p["item"].get("id"): p["item"] for p in result.of_type("response.output_item.done")
+            if isinstance(p.get("item"), dict) and p["item"].get("type") == "reasoning"}
+    for item in final.get("output") or ():
+        if item.get("type") == "reasoning":
+            holds("encrypted_reasoning_round_trip",
+                  (done.get(item.get("id")) or {}).get("encrypted_content") == item.get("encrypted_content"),
+                  f"response.output_item.done of reasoning item {item.get('id')!r} carries the final response's "
+                  "encrypted_content")
+    return final
+
+
+@STREAM
+@pytest.mark.rule("encrypted_reasoning_round_trip", "tool_round_trip")
+def test_claude_signature_round_trips_in_encrypted_content(api: ApiClient, discovery: Discovery, recorder: Recorder,
+                                                           stream: bool) -> None:
+    """With ``include: ["reasoning.encrypted_content"]`` a Claude reasoning item carries ``encrypted_content``;
+    sent back before its function_call, the continuation reaches the Anthropic upstream with thinking on and
+    the tool-use turn starting with the item's thinking, signed (D-65)."""
+    log = _log(recorder)
+    failures = Failures()
+    for model in _claude_responders(discovery):
+        with failures.check(str(model["id"])):
+            body = response_body(model, ASK, tools=[tools.WEATHER.responses()], reasoning={"effort": "low"},
+                                 include=["reasoning.encrypted_content"])
+            first = _sealed_reasoning(api, body, stream)
+            output = first.get("output") or []
+            calls = [i for i in output if i.get("type") == "function_call"]
+            reasoning = [i for i in output if i.get("type") == "reasoning"]
+            sealed = reasoning[0].get("encrypted_content") if reasoning else None
+            holds("encrypted_reasoning_round_trip", bool(calls) and isinstance(sealed, str) and bool(sealed),
+                  f"step 1: a reasoning item with encrypted_content and a function_call: "
+                  f"{[(i.get('type'), bool(i.get('encrypted_content'))) for i in output]}")
+            text = "".join(p.get("text") or "" for p in reasoning[0].get("content") or ())
+            marker = f"ref-{secrets.token_hex(6)}"
+            body["input"] = [{"role": "user", "content": ASK}, *output,
+                             *[{"type": "function_call_output", "call_id": c["call_id"], "output": f"Sunny ({marker})"}
+                               for c in calls]]
+            second = _response(api, body, stream)
+            holds("tool_round_trip", second.get("status") == "completed" and bool(response_checks.message_text(second)),
+                  f"step 2: the tool result is answered (status {second.get('status')!r})")
+            sent = _last_sent(log, marker, "encrypted_reasoning_round_trip")
+            thinking = sent.get("thinking") or {}
+            turns = [m for m in sent.get("messages") or () if m.get("role") == "assistant"]
+            lead = (turns[-1].get("content") or [{}])[0] if turns and isinstance(turns[-1].get("content"), list) else {}
+            holds("encrypted_reasoning_round_trip",
+                  thinking.get("type") == "enabled" and lead.get("type") == "thinking"
+                  and lead.get("thinking") == text and bool(lead.get("signature")),
+                  f"the continuation reached the upstream with thinking {thinking!r:.80} and the tool-use turn "
+                  f"starting with {str(lead)[:200]}, expected thinking on and the item's thinking, signed")
+    failures.raise_any()

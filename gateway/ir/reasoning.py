@@ -13,7 +13,7 @@ from typing import Any
 from gateway.ir.chat import ReasoningOptions
 
 __all__ = ["DEFAULT_BUDGET", "EFFORT_BUDGETS", "MIN_BUDGET", "from_thinking", "own_signature", "portable_spec",
-           "switch", "thinking_budget"]
+           "seal_signature", "switch", "thinking_budget", "unseal_signature"]
 
 EFFORT_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 """Thinking tokens per effort level, bounded by the answer's token limit (D-51)."""
@@ -49,6 +49,22 @@ def own_signature(thinking: str) -> str:
     """The signature the gateway puts on a thinking block it did not get signed by an upstream (D-44):
     a digest of the text, so a block sent back can be told from one the upstream signed (D-62)."""
     return hashlib.sha256(thinking.encode()).hexdigest()
+
+
+SEAL = "empirio.sig.v1."
+"""The prefix of a Responses ``encrypted_content`` the gateway wrote around an upstream's signature (D-65)."""
+
+
+def seal_signature(signature: str) -> str:
+    """An upstream thinking signature as a Responses ``encrypted_content`` (D-65)."""
+    return SEAL + signature
+
+
+def unseal_signature(sealed: Any) -> str | None:
+    """The upstream signature in an ``encrypted_content`` the gateway wrote, else ``None`` (D-65)."""
+    if isinstance(sealed, str) and sealed.startswith(SEAL) and len(sealed) > len(SEAL):
+        return sealed[len(SEAL):]
+    return None
 
 
 def portable_spec(name: str, parameters: dict[str, dict[str, Any]], thinks: bool) -> dict[str, Any] | None:

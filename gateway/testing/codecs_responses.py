@@ -35,6 +35,9 @@ FORMAT = "openai_responses"
 # Request decoding.
 REASONING_ITEMS_DROPPED = defect("resp_reasoning_items_dropped",
                                   "reasoning items sent back become the next assistant turn's reasoning (D-8)")
+SEALED_SIGNATURE_IGNORED = defect("resp_sealed_signature_ignored",
+                                  "a reasoning item's encrypted_content sent back gives its turn Claude's signed "
+                                  "thinking (D-65)")
 CALL_OUTPUT_IGNORED = defect("resp_function_call_output_ignored", "function_call_output items reach the model")
 # The Response object (and the same rule in streams).
 INCOMPLETE_AS_COMPLETED = defect("resp_incomplete_reported_completed", "hitting max_output_tokens is status incomplete")
@@ -45,6 +48,10 @@ FIELDS_MISSING = defect("resp_fields_missing", "a Response carries every field o
 TEMPERATURE_NULL = defect("resp_temperature_null", "temperature and top_p echo the values used, never null")
 ECHO_NOT_USED = defect("resp_echo_not_what_was_used",
                        "temperature, top_p and max_output_tokens echo what the upstream got (D-61)")
+ENCRYPTED_MISSING = defect("resp_encrypted_content_missing",
+                           "include reasoning.encrypted_content puts Claude's signature on the reasoning item (D-65)")
+DONE_ITEM_UNSEALED = defect("resp_done_item_unsealed",
+                            "a streamed reasoning item's output_item.done carries its encrypted_content (D-65)")
 SUMMARY_MISSING = defect("resp_summary_missing", "reasoning.summary requested puts the reasoning in summary_text")
 CALL_ID_IS_ITEM_ID = defect("resp_call_id_equals_item_id", "a function_call's call_id differs from its item id")
 RETURNED_ITEMS_REFUSED = defect("resp_returned_items_refused", "the output items returned are accepted back as input")
@@ -73,6 +80,16 @@ def _reasoning_items_dropped(raw: bytes, request: ChatRequest) -> ChatRequest:
     for message in request.messages:
         message.reasoning = None
     return request
+
+
+def _sealed_signature_ignored(raw: bytes, request: ChatRequest) -> ChatRequest:
+    for message in request.messages:
+        message.signed_thinking = []
+    return request
+
+
+def _unsealed(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "encrypted_content"}
 
 
 def _free_choice_refused(sent: bytes, request: ChatRequest) -> ChatRequest:
@@ -273,6 +290,9 @@ _PATCHES = (
           stream=map_frames(_in_events(_each_item(_call_id_is_item_id), _call_id_is_item_id))),
     Patch(FREE_CHOICE_REFUSED, request=_free_choice_refused),
     Patch(REASONING_ITEMS_DROPPED, request=_reasoning_items_dropped),
+    Patch(SEALED_SIGNATURE_IGNORED, request=_sealed_signature_ignored),
+    Patch(DONE_ITEM_UNSEALED, stream=map_frames(_in_events(lambda body: body, _unsealed))),
+    Patch(ENCRYPTED_MISSING, body=_each_item(_unsealed), stream=map_frames(_in_events(_each_item(_unsealed), _unsealed))),
     Patch(RETURNED_ITEMS_REFUSED, request=_returned_items_refused),
     Patch(STORE_FALSE, body=_store_false, stream=map_frames(_in_events(_store_false))),
     Patch(SETTINGS_NOT_ECHOED, body=_settings_dropped, stream=map_frames(_in_events(_settings_dropped))),

@@ -69,6 +69,10 @@ register("claude_reasoning_tokens", "decision:D-64",
 register("unsigned_tool_turn_answered", "decision:D-62",
          "a Claude tool loop with thinking through a format that carries no thinking signature (chat completions, "
          "Responses) is answered at every step: the continuation after tool results is not refused")
+register("encrypted_reasoning_round_trip", "openai:reasoning#encrypted-reasoning-items",
+         "with include reasoning.encrypted_content a Claude reasoning item carries encrypted_content (stream: in "
+         "response.output_item.done as in the final response); sent back before its function_call, the "
+         "continuation reaches the Anthropic upstream with thinking on, the turn starting with the signed thinking")
 register("tool_round_trip", "docs:api-reference-overview#tool-calling",
          "a tool result sent back (role tool / tool_result / function_call_output) reaches the model")
 register("disable_formatting", "docs:api-reference-overview#universal-disable-formatting-flag",

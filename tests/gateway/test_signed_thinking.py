@@ -14,7 +14,7 @@ from gateway.errors import InvalidRequest
 from gateway.formats.anthropic_messages.decode import decode_messages
 from gateway.formats.openai_responses.decode import decode_responses
 from gateway.ir import ChatRequest, Message, ReasoningOptions, ToolCall
-from gateway.ir.reasoning import own_signature
+from gateway.ir.reasoning import own_signature, seal_signature, unseal_signature
 from gateway.upstreams.anthropic import AnthropicAdapter
 
 CATALOG = load_catalog(Settings().catalog_path)
@@ -80,6 +80,23 @@ def test_responses_reasoning_items_become_the_next_turns_reasoning() -> None:
     messages = decode_responses(json.dumps(body).encode(), CATALOG).messages
     assert [(m.role, m.reasoning) for m in messages] == [
         ("user", None), ("assistant", "full thought"), ("tool", None), ("assistant", "only a summary")]
+
+
+def test_sealed_signature_round_trips_into_signed_thinking() -> None:
+    """D-65: a reasoning item with the gateway's encrypted_content gives its turn the signed thinking."""
+    sealed = seal_signature("SIG")
+    assert unseal_signature(sealed) == "SIG" and unseal_signature("SIG") is None and unseal_signature(None) is None
+    body = {"model": CLAUDE, "input": [
+        {"role": "user", "content": "weather?"},
+        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": sealed,
+         "content": [{"type": "reasoning_text", "text": "think"}]},
+        {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"},
+        {"type": "reasoning", "id": "rs_2", "summary": [], "encrypted_content": "someone else's",
+         "content": [{"type": "reasoning_text", "text": "other"}]},
+        {"role": "assistant", "content": "Sunny."},
+    ]}
+    messages = decode_responses(json.dumps(body).encode(), CATALOG).messages
+    assert [m.signed_thinking for m in messages] == [[], [("think", "SIG")], []]
 
 
 @pytest.mark.parametrize(("model", "field", "value"), [

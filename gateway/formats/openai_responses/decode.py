@@ -31,6 +31,7 @@ from gateway.ir import (
     check_media,
 )
 from gateway.ir.media import inline_part, refuse_media, url_part
+from gateway.ir.reasoning import unseal_signature
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses", "input_items", "messages_of"]
@@ -58,6 +59,8 @@ class ResponsesRequest(ChatRequest):
     """The stored conversation the request continues (``previous_response_id``), before :attr:`items`."""
     previous_response_id: str | None = None
     store: bool = True
+    encrypted: bool = False
+    """Whether reasoning items carry ``encrypted_content`` (``include: ["reasoning.encrypted_content"]``, D-65)."""
 
 
 def _media(part: dict[str, Any], where: str) -> MediaPart | None:
@@ -97,8 +100,7 @@ def _parts(content: Any, where: str = "") -> tuple[str, list[MediaPart]]:
 
 
 def _thought(item: dict[str, Any]) -> str | None:
-    """A reasoning item's readable text: its ``reasoning_text`` content, else its summary (D-8).
-    ``encrypted_content`` is only readable by the upstream that wrote it and is not used."""
+    """A reasoning item's readable text: its ``reasoning_text`` content, else its summary (D-8)."""
     for key in ("content", "summary"):
         texts = [p.get("text") for p in item.get(key) or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
         if any(texts):
@@ -116,10 +118,14 @@ def messages_of(instructions: str | None, items: list[dict[str, Any]]) -> list[M
     if instructions:
         out.append(Message("system", instructions))
     thought: str | None = None
+    signed: list[tuple[str, str]] = []
     for n, item in enumerate(items):
         kind = item.get("type", "message")
         if kind == "reasoning":
-            thought = _joined(thought, _thought(item))
+            text = _thought(item)
+            thought = _joined(thought, text)
+            if (signature := unseal_signature(item.get("encrypted_content"))) is not None and text:
+                signed.append((text, signature))
             continue
         if kind == "item_reference":
             continue
@@ -129,9 +135,10 @@ def messages_of(instructions: str | None, items: list[dict[str, Any]]) -> list[M
             if last is not None and last.role == "assistant":
                 last.tool_calls.append(call)
                 last.reasoning = _joined(last.reasoning, thought)
+                last.signed_thinking += signed
             else:
-                out.append(Message("assistant", "", tool_calls=[call], reasoning=thought))
-            thought = None
+                out.append(Message("assistant", "", tool_calls=[call], reasoning=thought, signed_thinking=signed))
+            thought, signed = None, []
         elif kind == "function_call_output":
             text, media = _parts(item.get("output"), f"input[{n}].output")
             if media:
@@ -147,8 +154,8 @@ def messages_of(instructions: str | None, items: list[dict[str, Any]]) -> list[M
             elif role == "user":
                 out.append(Message("user", text, media=media))
             else:
-                out.append(Message("assistant", text, reasoning=thought))
-                thought = None
+                out.append(Message("assistant", text, reasoning=thought, signed_thinking=signed))
+                thought, signed = None, []
     return out
 
 
@@ -320,5 +327,6 @@ def decode_responses(raw: bytes, catalog: Catalog) -> ResponsesRequest:
         items=items,
         previous_response_id=body.get("previous_response_id"),
         store=body.get("store") is not False,
+        encrypted="reasoning.encrypted_content" in (body.get("include") or ()),
     )
 

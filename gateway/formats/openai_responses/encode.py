@@ -27,6 +27,7 @@ from gateway.ir import (
     Finish,
     Finished,
     ReasoningDelta,
+    ReasoningSigned,
     StreamEvent,
     TextDelta,
     ToolArgsDelta,
@@ -35,6 +36,7 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.ir.reasoning import seal_signature
 
 __all__ = ["EventEncoder", "encode_result", "new_id", "summarized", "usage_json"]
 
@@ -113,6 +115,8 @@ def encode_result(request: ResponsesRequest, result: ChatResult) -> dict[str, An
     output: list[dict[str, Any]] = []
     if result.reasoning and not request.reasoning.exclude:
         output.append(_reasoning_item(new_id("rs"), result.reasoning, "completed", summary=summarized(request)))
+        if request.encrypted and result.reasoning_signature:
+            output[-1]["encrypted_content"] = seal_signature(result.reasoning_signature)
     if result.text:
         message = _message_item(new_id("msg"), result.text, "completed")
         if request.raw:
@@ -235,6 +239,13 @@ class EventEncoder:
                 item = self.items[self.open]  # type: ignore[index]
                 out.append(self._frame("response.reasoning_summary_text.delta", item_id=item["id"],
                                        output_index=self.open, summary_index=0, delta=event.text))
+            return out
+        if isinstance(event, ReasoningSigned):
+            reasoning = [item for item in self.items if item["type"] == "reasoning"]
+            if self.request.encrypted and reasoning and "encrypted_content" not in reasoning[-1]:
+                reasoning[-1]["encrypted_content"] = seal_signature(event.signature)
+            elif reasoning:
+                reasoning[-1].pop("encrypted_content", None)  # two signed blocks in one item: neither fits
             return out
         if isinstance(event, TextDelta):
             if not event.text:
