@@ -17,6 +17,9 @@ from gateway.sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["UpstreamHTTP", "status_error", "upstream_errors"]
 
+_STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""How a reused connection that the upstream had already closed fails (before any answer arrived)."""
+
 
 def status_error(status: int, retry_after: str | None) -> GatewayError:
     """The gateway error for an upstream answering HTTP ``status``."""
@@ -70,6 +73,14 @@ class UpstreamHTTP:
             await self._session.close()
             self._session = None
 
+    async def _open(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> aiohttp.ClientResponse:
+        """POST and wait for the answer's head. A pooled keep-alive connection the upstream closed just as it
+        was reused fails before any answer; the request is then sent once more, on a fresh connection."""
+        try:
+            return await self.session().post(url, json=body, headers=headers)
+        except _STALE_CONNECTION:
+            return await self.session().post(url, json=body, headers=headers)
+
     async def error_for(self, response: aiohttp.ClientResponse) -> GatewayError:
         """The translated error for an upstream answer with status >= 400 (its body is not read)."""
         return status_error(response.status, response.headers.get("retry-after"))
@@ -81,8 +92,7 @@ class UpstreamHTTP:
     async def post_json(self, upstream: Upstream, path: str, body: dict[str, Any],
                         headers: dict[str, str]) -> dict[str, Any]:
         """POST ``body``; the decoded JSON answer, or a translated error."""
-        async with upstream_errors(), self.session().post(upstream.base_url + path, json=body,
-                                                          headers=headers) as response:
+        async with upstream_errors(), await self._open(upstream.base_url + path, body, headers) as response:
             if response.status >= 400:
                 raise await self.error_for(response)
             payload = await self.read_json(response)
@@ -93,8 +103,7 @@ class UpstreamHTTP:
     async def post_sse(self, upstream: Upstream, path: str, body: dict[str, Any],
                        headers: dict[str, str]) -> AsyncIterator[ServerSentEvent]:
         """POST ``body`` and yield the upstream's server-sent events as they arrive."""
-        async with upstream_errors(), self.session().post(upstream.base_url + path, json=body,
-                                                          headers=headers) as response:
+        async with upstream_errors(), await self._open(upstream.base_url + path, body, headers) as response:
             if response.status >= 400:
                 raise await self.error_for(response)
             decoder = SSEDecoder()

@@ -57,3 +57,34 @@ def test_refused_connection_is_502_without_the_host() -> None:
     error = asyncio.run(call())
     assert (error.status, error.code) == (502, "upstream_error")
     assert "127.0.0.1" not in error.message and str(port) not in error.message
+
+
+def test_a_connection_closed_before_answering_is_retried_once_on_a_fresh_one() -> None:
+    """The keep-alive race: an upstream closing a connection as the gateway reuses it. The first
+    connection is closed without an answer; the request goes once more, on a new connection, and succeeds."""
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        await reader.readuntil(b"\r\n\r\n")
+        if len(connections) == 1:
+            writer.close()
+            return
+        body = b'{"ok": true}'
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                     % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    async def run() -> dict[str, object]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        http = UpstreamHTTP(Settings())
+        try:
+            return await http.post_json(Upstream(f"http://127.0.0.1:{port}"), "/v1/x", {}, {})
+        finally:
+            await http.close()
+            server.close()
+
+    assert asyncio.run(run()) == {"ok": True}
+    assert len(connections) == 2
