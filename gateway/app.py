@@ -3,6 +3,7 @@ in test mode, :mod:`gateway.testing` then patches the seams."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,8 @@ from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["create_app"]
 
+log = logging.getLogger("gateway")
+
 
 def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
@@ -44,10 +47,13 @@ def create_app(settings: Settings) -> Starlette:
     )
     catalog = load_catalog(settings.catalog_path)
     responses = SqliteResponseStore(settings.db_path)
+    store = SqliteStore(settings.db_path, pepper=settings.key_pepper)
+    if voided := store.void_pending():  # a crash between journal and delivery: never billed (D-77)
+        log.warning("voided %d charge(s) a crash left pending (answers not known to be delivered)", len(voided))
     app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
-        store=SqliteStore(settings.db_path, pepper=settings.key_pepper),
+        store=store,
         http=http,
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),

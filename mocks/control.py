@@ -3,7 +3,8 @@
 ``PUT /__mock__/faults`` ``{"fault": "status:503", "times": 2}`` queues a fault for the next N API
 requests (see :mod:`mocks.faults` for the specs); ``GET`` shows it, ``DELETE`` clears it.
 ``GET /__mock__/requests`` returns the last 50 API requests received, oldest first (method, path, query,
-headers with credential values redacted, the SHA-256 of the presented key, the JSON body);
+headers with credential values redacted, the SHA-256 of the presented key, the JSON body, and whether the
+client hung up before the reply was all sent);
 ``DELETE /__mock__/requests`` empties the log. ``/health`` and ``/__mock__/*`` are never logged.
 """
 

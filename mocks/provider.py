@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from mocks.control import MockState
 from mocks.faults import DirectiveError, Plan, extract, plan_from
@@ -153,11 +154,37 @@ def endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
                 raise ApiError(400, "We could not parse the JSON body of your request.") from exc
             if not isinstance(body, dict):
                 raise ApiError(400, "The request body must be a JSON object.")
-            return await handler(Call(family, request, body, request_id, family.headers(request_id), entry))
+            return _Logged(await handler(Call(family, request, body, request_id, family.headers(request_id), entry)),
+                           entry)
         except ApiError as error:
             return render_error(family, envelope, error, request_id)
 
     return run
+
+
+class _Logged:
+    """A reply that notes in its log entry whether the client (the gateway) hung up before it was all sent:
+    ``"disconnected": true`` — how a test sees that the gateway cancelled its upstream call."""
+
+    def __init__(self, reply: ASGIResponse, entry: dict[str, Any]) -> None:
+        self.reply, self.entry = reply, entry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        done = False
+
+        async def noting_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not done:
+                self.entry["disconnected"] = True
+            return message
+
+        async def noting_send(message: Message) -> None:
+            nonlocal done
+            done = done or (message["type"] == "http.response.body" and not message.get("more_body"))
+            await send(message)
+
+        self.entry["disconnected"] = False
+        await self.reply(scope, noting_receive, noting_send)
 
 
 def unrouted(family: Family, envelope: Envelope) -> Callable[[Request, Exception], Awaitable[Response]]:

@@ -99,6 +99,22 @@ class Deployment:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     rate_limited_key: str = ""
     other_account_key: str = ""
+    balance_url: str = ""
+    """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def restart_gateway(self) -> None:
+        """Start the gateway again on the same port and store, after its process ended (or ending it)."""
+        gateway = self.processes[-1]
+        if gateway.poll() is None:
+            gateway.terminate()
+            gateway.wait(timeout=10)
+        log = self.workdir / "gateway.log"
+        port = self.base_url.rsplit(":", 1)[1]
+        process = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", port], self.env, log,
+                         append=True)
+        self.processes[-1] = process
+        _wait_healthy(f"{self.base_url}/healthz", process, log)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -145,8 +161,8 @@ def _admin(env: dict[str, str], workdir: Path, *args: str) -> dict[str, str]:
     return json.loads(out.stdout) if out.stdout.strip() else {}
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as sink:
+def _spawn(args: list[str], env: dict[str, str], log: Path, *, append: bool = False) -> subprocess.Popen[bytes]:
+    with log.open("ab" if append else "wb") as sink:
         return subprocess.Popen([sys.executable, *args], env=env, cwd=log.parent, stdout=sink, stderr=subprocess.STDOUT)
 
 
@@ -173,7 +189,7 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
 
     deployment = Deployment("", "", "", "", "", "", workdir,
-                            upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()})
+                            upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()}, env=env)
     try:
         mocks_log = workdir / "mocks.log"
         mocks = _spawn(["-m", "mocks", "serve", *[f"--port={f}={p}" for f, p in mock_ports.items()]], env, mocks_log)
@@ -208,4 +224,5 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     deployment.rate_limited_key = limited["api_key"]
     deployment.other_account_key = other["api_key"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
+    deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
     return deployment

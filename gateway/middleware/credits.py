@@ -1,9 +1,13 @@
 """Prepaid credits: a zero balance is a 402 before any upstream call (:func:`check_credits`); the cost a
-route records with :func:`charge` is debited when the response's last body message goes out, so
-streams are settled too — including ones cut short."""
+route records with :func:`charge` is settled in two phases around the response's last body message
+(D-77): journalled as a pending charge just before that write, debited once, keyed by the request id,
+right after it returns — so a crash in between never bills an undelivered answer. A response that never
+sends its last message (a stream the client cut) is settled from what the route recorded, after the app
+returns (D-75)."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,12 +16,24 @@ from gateway.errors import InsufficientCredits
 from gateway.state import state_of
 from gateway.store import usd_to_nano
 
-__all__ = ["CreditsMiddleware", "charge", "check_credits"]
+__all__ = ["CreditsMiddleware", "charge", "check_credits", "take_charge"]
+
+_COST = "cost_usd"
+_ESTIMATED = "cost_estimated"
 
 
-def charge(scope: Scope, usd: Decimal) -> None:
-    """Record what this request costs; settled by :class:`CreditsMiddleware`."""
-    scope.setdefault("state", {})["cost_usd"] = usd
+def charge(scope: Scope, usd: Decimal, *, estimated: bool = False) -> None:
+    """Record what this request costs (``estimated``: from what was delivered, D-75); settled by
+    :class:`CreditsMiddleware`."""
+    state = scope.setdefault("state", {})
+    state[_COST], state[_ESTIMATED] = usd, estimated
+
+
+def take_charge(scope: Scope) -> tuple[Decimal, bool] | None:
+    """The cost recorded by :func:`charge` and whether it is an estimate, removing it; ``None`` if none."""
+    state = scope.get("state", {})
+    cost, estimated = state.pop(_COST, None), state.pop(_ESTIMATED, False)
+    return None if cost is None else (cost, bool(estimated))
 
 
 def check_credits(scope: Scope) -> None:
@@ -35,13 +51,51 @@ class CreditsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        streamed = False
 
         async def settling_send(message: Message) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                cost = scope.get("state", {}).pop("cost_usd", None)
-                auth = scope.get("state", {}).get("auth")
-                if cost and auth is not None:
-                    state_of(scope).store.debit(auth.account_id, usd_to_nano(cost))
-            await send(message)
+            nonlocal streamed
+            if message["type"] != "http.response.body" or message.get("more_body"):
+                streamed = streamed or bool(message.get("body"))
+                await send(message)
+                return
+            await self.deliver_last(scope, message, send, streamed=streamed)
 
-        await self.app(scope, receive, settling_send)
+        try:
+            await self.app(scope, receive, settling_send)
+        finally:
+            self.settle_cut(scope)
+
+    def recorded(self, scope: Scope) -> tuple[str, str, int] | None:
+        """(request id, account id, nano-USD) of the cost the route recorded, taking it; ``None`` when
+        there is nothing to charge."""
+        state = scope.get("state", {})
+        taken, auth = take_charge(scope), state.get("auth")
+        if not taken or not taken[0] or auth is None:
+            return None
+        return state.get("request_id") or f"req_{secrets.token_hex(12)}", auth.account_id, usd_to_nano(taken[0])
+
+    async def deliver_last(self, scope: Scope, message: Message, send: Send, *, streamed: bool) -> None:
+        """Journal the charge, write the last message, then debit. A write that fails leaves a non-stream
+        answer undelivered (voided); a stream's content went out before it (debited)."""
+        charge_ = self.recorded(scope)
+        store = state_of(scope).store
+        if charge_ is not None:
+            store.hold(*charge_)
+        try:
+            await send(message)
+        except BaseException:
+            if charge_ is not None:
+                (store.settle if streamed else store.void)(charge_[0])
+            raise
+        if charge_ is not None:
+            store.settle(charge_[0])
+
+    def settle_cut(self, scope: Scope) -> None:
+        """After the app returned: a cost still recorded never reached a last message (the client cut the
+        stream); what the route metered was delivered, so it is debited now."""
+        charge_ = self.recorded(scope)
+        if charge_ is not None:
+            store = state_of(scope).store
+            store.hold(*charge_)
+            store.settle(charge_[0])

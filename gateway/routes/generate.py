@@ -5,7 +5,9 @@ request in ``GatewayState.codecs`` by format name; the runner is the same for Ch
 and Responses. A stream is opened only once the upstream's first event arrived, so a failure before any
 output is an HTTP error in the format's envelope; after that, failures are in-band (each format's own
 error frame). The encoder's frames become SSE bytes here (:func:`~gateway.formats.frames.serialise`), one
-write per IR event. Cost is recorded for settlement even when a stream is cut. A format with a
+write per IR event. Cost is recorded for settlement even when a stream is cut: the upstream's usage, or an
+estimate of what was written when the client left first (:mod:`~gateway.routes.metering`, D-75); a
+non-stream call is cancelled, and nothing billed, when the client leaves before it returns (D-76). A format with a
 :class:`~gateway.formats.codec.Conversation` (Responses) has the stored state it continues resolved
 before admission, and its finished answer kept (a stream's once its final frames are written).
 """
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
 from gateway.formats.codec import Conversation, StreamEncoder
@@ -25,6 +28,7 @@ from gateway.ir import ChatRequest, StreamEvent
 from gateway.ir.defaults import with_defaults
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
+from gateway.routes.metering import Meter, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
@@ -32,6 +36,21 @@ from gateway.upstreams import ChatAdapter
 __all__ = ["generation_route"]
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+CLIENT_CLOSED = 499
+"""The status logged for a non-stream request whose client left before the answer (nobody receives it)."""
+
+
+class _Stream(StreamingResponse):
+    """A stream whose frame generator is closed as soon as the response ends, even when the client cut it,
+    so its cost is recorded before the credits middleware settles."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self.body_iterator, "aclose", None)
+            if close is not None:
+                await close()
 
 
 def _adapter(state: GatewayState, ir: ChatRequest) -> ChatAdapter:
@@ -66,7 +85,10 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
             conversation.resume(request.scope, ir)
         admit(request.scope)
         if not ir.stream:
-            result = await adapter.complete(ir)
+            outcome = await while_connected(request.receive, adapter.complete(ir))
+            if outcome is None:
+                return Response(status_code=CLIENT_CLOSED)
+            result = outcome[0]
             charge(request.scope, ir.cost(result.usage))
             body = codec.encode(ir, result)
             if conversation is not None:
@@ -75,31 +97,40 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         events = adapter.stream(ir).__aiter__()
         first = await anext(events, None)
         frames = _frames(request, ir, codec.stream_encoder(ir), first, events, conversation)
-        return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)
+        return _Stream(frames, media_type="text/event-stream", headers=SSE_HEADERS)
 
     return endpoint
 
 
 async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, first: StreamEvent | None,
                   events: AsyncIterator[StreamEvent], conversation: Conversation | None) -> AsyncIterator[bytes]:
+    meter, failed = Meter(ir), False
     try:
+        if first is not None:
+            meter.seen(first)
         opening = serialise([*encoder.start(), *(encoder.event(first) if first is not None else ())])
         if opening:
             yield opening
+            if first is not None:
+                meter.delivered(first)
         if first is not None:
             async for event in events:
+                meter.seen(event)
                 chunk = serialise(encoder.event(event))
                 if chunk:
                     yield chunk
+                    meter.delivered(event)
     except GatewayError as error:
+        failed = True
         yield serialise(encoder.error(error))
         return
-    finally:
+    finally:  # charged before any await: a cancelled stream may be cancelled again at each await
+        if meter.usage is not None or not failed:
+            cost, estimated = meter.cost()
+            charge(request.scope, cost, estimated=estimated)
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()
-        if encoder.usage is not None:
-            charge(request.scope, ir.cost(encoder.usage))
     end = encoder.end()
     if conversation is not None:  # before the last write: a client reading it may GET the response at once
         conversation.keep_stream(request.scope, ir, end)

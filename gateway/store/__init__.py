@@ -1,7 +1,11 @@
-"""Accounts, API keys and credit balances.
+"""Accounts, API keys, credit balances and the charge journal.
 
 :class:`AccountStore` is the interface; :class:`gateway.store.sqlite.SqliteStore` the default (embedded)
 implementation. Balances are integers of nano-USD (1e-9 USD) so per-token prices add up exactly.
+A request's cost is settled in two phases (D-77): :meth:`AccountStore.hold` journals it as a pending
+:class:`Charge` before the answer's last write, :meth:`AccountStore.settle` debits it once (keyed by request
+id) after the write returned, :meth:`AccountStore.void` drops it when the answer was not delivered; at
+start-up :meth:`AccountStore.void_pending` voids what a crash left pending.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 
@@ -47,6 +51,18 @@ class ApiKey:
     revoked_at: int | None
 
 
+@dataclass(frozen=True)
+class Charge:
+    """One request's cost in the journal: ``pending`` until ``settled`` (debited) or ``void``."""
+
+    request_id: str
+    account_id: str
+    amount_nano: int
+    state: str
+    created_at: int
+    resolved_at: int | None
+
+
 class AccountStore(Protocol):
     def pepper(self) -> bytes: ...
 
@@ -58,7 +74,23 @@ class AccountStore(Protocol):
 
     def top_up(self, account_id: str, amount_nano: int) -> Account: ...
 
-    def debit(self, account_id: str, amount_nano: int) -> None: ...
+    def debit(self, account_id: str, amount_nano: int) -> None:
+        """Take ``amount_nano`` from the balance, never below zero."""
+
+    def hold(self, request_id: str, account_id: str, amount_nano: int) -> None:
+        """Journal a pending charge (a second hold of the same request id is ignored)."""
+
+    def settle(self, request_id: str) -> bool:
+        """Debit the request's pending charge, once; ``False`` when none is pending."""
+
+    def void(self, request_id: str) -> bool:
+        """Drop the request's pending charge without debiting; ``False`` when none is pending."""
+
+    def void_pending(self) -> list[Charge]:
+        """Void every pending charge (start-up: a crash left them), returning them."""
+
+    def charges(self, state: str | None = None) -> list[Charge]:
+        """The journal, oldest first (only ``state`` when given)."""
 
     def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account: ...
 

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from gateway.store import Account, ApiKey
+from gateway.store import Account, ApiKey, Charge
 
 __all__ = ["SqliteStore", "StoreError"]
 
@@ -29,9 +29,21 @@ CREATE TABLE IF NOT EXISTS api_keys (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+CREATE TABLE IF NOT EXISTS charges (
+    request_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    amount_nano INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    created_at INTEGER NOT NULL,
+    resolved_at INTEGER
+);
 """
 
 MAX_KEYS_PER_ACCOUNT = 50
+
+_DEBIT = "UPDATE accounts SET balance_nano = MAX(balance_nano - ?, 0) WHERE id = ?"
+"""A charge larger than the balance takes it to zero, never below (D-77)."""
+_RESOLVE = "UPDATE charges SET state = ?, resolved_at = ? WHERE request_id = ? AND state = 'pending'"
 
 
 class StoreError(LookupError):
@@ -88,7 +100,43 @@ class SqliteStore:
         return account
 
     def debit(self, account_id: str, amount_nano: int) -> None:
-        self._db.execute("UPDATE accounts SET balance_nano = balance_nano - ? WHERE id = ?", (amount_nano, account_id))
+        self._db.execute(_DEBIT, (amount_nano, account_id))
+
+    def hold(self, request_id: str, account_id: str, amount_nano: int) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO charges (request_id, account_id, amount_nano, created_at) VALUES (?, ?, ?, ?)",
+            (request_id, account_id, amount_nano, int(time.time())),
+        )
+
+    def settle(self, request_id: str) -> bool:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "SELECT account_id, amount_nano FROM charges WHERE request_id = ? AND state = 'pending'", (request_id,)
+            ).fetchone()
+            if row is not None:
+                self._db.execute(_RESOLVE, ("settled", int(time.time()), request_id))
+                self._db.execute(_DEBIT, (row[1], row[0]))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return row is not None
+
+    def void(self, request_id: str) -> bool:
+        return self._db.execute(_RESOLVE, ("void", int(time.time()), request_id)).rowcount == 1
+
+    def void_pending(self) -> list[Charge]:
+        pending = self.charges("pending")
+        for charge in pending:
+            self.void(charge.request_id)
+        return pending
+
+    def charges(self, state: str | None = None) -> list[Charge]:
+        query = "SELECT request_id, account_id, amount_nano, state, created_at, resolved_at FROM charges"
+        rows = self._db.execute(f"{query} WHERE state = ? ORDER BY created_at" if state else f"{query} ORDER BY created_at",
+                                (state,) if state else ())
+        return [Charge(*row) for row in rows]
 
     def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account:
         for column, value in (("rpm", rpm), ("tpm", tpm)):

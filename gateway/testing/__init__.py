@@ -29,6 +29,11 @@ control API); and one module per area, each declaring its defects with
                  (codecs of every format, the OpenAI-compatible and Anthropic adapters' body builders)
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
+``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
+                 just inside the credits middleware)
+
+Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
+the process or fail the write just before a response's last body message) outermost.
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -46,10 +51,12 @@ from gateway.testing import (
     admission,
     asgi,
     auth,
+    billing,
     codecs_chat,
     codecs_messages,
     codecs_responses,
     control,
+    delivery,
     envelope,
     media,
     models,
@@ -65,7 +72,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install, tools.install, responses_state.install)
+               semantics.install, tools.install, responses_state.install, billing.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
@@ -83,4 +90,5 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     for install_area in _INSTALLERS:
         install_area(state, active)
     asgi.mount(app, active)
+    delivery.mount(app)
     control.mount(app, active)

@@ -1,7 +1,9 @@
 """The test-mode control API: switch named defects at runtime.
 
 ``GET /__test__/defects`` → ``{"active": [...], "known": {name: rule}}``;
-``PUT /__test__/defects`` with ``{"active": [names]}`` replaces the active set (400 for an unknown name).
+``PUT /__test__/defects`` with ``{"active": [names]}`` replaces the active set (400 for an unknown name);
+``GET /__test__/balance`` → ``{"balance_usd": "..."}`` of the account of the key presented as on the API
+(``Authorization: Bearer`` or ``x-api-key``; 401 otherwise): what the suites' ``--balance-url`` reads.
 Mounted by :func:`gateway.testing.install`; a production gateway has no such route.
 """
 
@@ -15,11 +17,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.errors import InvalidRequest
+from gateway.middleware.auth import authenticate
+from gateway.state import state_of
+from gateway.store import nano_to_usd
 from gateway.testing.registry import DEFECTS, ActiveDefects, DefectError
 
-__all__ = ["PATH", "mount"]
+__all__ = ["BALANCE_PATH", "PATH", "mount"]
 
 PATH = "/__test__/defects"
+BALANCE_PATH = "/__test__/balance"
 
 
 def mount(app: Starlette, active: ActiveDefects) -> None:
@@ -37,4 +43,10 @@ def mount(app: Starlette, active: ActiveDefects) -> None:
             raise InvalidRequest(f"Bad defect request: {exc}", param="active") from exc
         return await get(request)
 
-    app.router.routes += [Route(PATH, get, methods=["GET"]), Route(PATH, put, methods=["PUT"])]
+    async def balance(request: Request) -> JSONResponse:
+        state = state_of(request.scope)
+        account = state.store.get_account(authenticate(request.scope, state).account_id)
+        return JSONResponse({"balance_usd": str(nano_to_usd(account.balance_nano) if account else 0)})
+
+    app.router.routes += [Route(PATH, get, methods=["GET"]), Route(PATH, put, methods=["PUT"]),
+                          Route(BALANCE_PATH, balance, methods=["GET"])]
