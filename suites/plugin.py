@@ -9,6 +9,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --zero-credit-key  EMPIRIO_ZERO_CREDIT_KEY  a key of an account with no credits
     --rate-limited-key EMPIRIO_RATE_LIMITED_KEY a key of an account limited to 1 request per minute
     --other-account-key EMPIRIO_OTHER_ACCOUNT_KEY a funded key of another account (isolation of stored state)
+    --balance-url      EMPIRIO_BALANCE_URL      a URL answering GET with {"balance_usd": "..."}, the balance of the
+                                                key in Authorization (the reference's /__test__/balance)
     --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
     --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
     --mock-control     EMPIRIO_MOCK_CONTROL     base URLs of the mock upstreams (comma-separated): their request
@@ -69,6 +71,9 @@ _OPTIONS: dict[str, str] = {
     "mock_control": "base URLs of the mock upstreams, comma-separated, whose request logs "
                     "(GET /__mock__/requests) prove a rejection never reached an upstream (set automatically "
                     "when the reference is started locally)",
+    "balance_url": "a URL answering GET with {\"balance_usd\": \"...\"}, the balance of the account of the key "
+                   "sent in Authorization: Bearer (the docs have no balance API; the billing checks need one; set "
+                   "automatically when the reference is started locally)",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json in the current directory)",
     "model": "pin models by role, e.g. chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID (pins win over "
@@ -107,6 +112,7 @@ class Target:
     mock_upstreams: bool = False  # upstreams are this project's mocks: [[mock:...]] directives work
     test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
     mock_control: tuple[str, ...] = ()  # base URLs of the mock upstreams (their request logs)
+    balance_url: str | None = None  # GET → {"balance_usd": ...} of the key presented
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
 
 
@@ -274,7 +280,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         other_account_key=_setting(config, "other_account_key"),
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
-                                           if u.strip()))
+                                           if u.strip()),
+                        balance_url=_setting(config, "balance_url"))
     else:
         from suites.launcher import ReferenceMissing, launch
 
@@ -287,7 +294,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         rate_limited_key=local.rate_limited_key or None,
                         other_account_key=local.other_account_key or None,
                         mock_upstreams=True, test_hooks=bool(local.control_url),
-                        mock_control=tuple(local.upstreams.values()))
+                        mock_control=tuple(local.upstreams.values()),
+                        balance_url=local.balance_url or None)
     config.stash[_TARGET] = target
     config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
     return target
@@ -373,6 +381,7 @@ rate_limited_key = _operator_fixture("rate_limited_key")
 other_account_key = _operator_fixture("other_account_key")
 mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
+balance_url = _operator_fixture("balance_url")
 
 
 @pytest.hookimpl(tryfirst=True)

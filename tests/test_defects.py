@@ -38,6 +38,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         "--mock-upstreams",
         f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",
+        f"--balance-url={deployment.balance_url}",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
     )

@@ -134,7 +134,7 @@ class SqliteStore:
 
     def charges(self, state: str | None = None) -> list[Charge]:
         query = "SELECT request_id, account_id, amount_nano, state, created_at, resolved_at FROM charges"
-        rows = self._db.execute(f"{query} WHERE state = ? ORDER BY created_at" if state else f"{query} ORDER BY created_at",
+        rows = self._db.execute(f"{query} WHERE state = ? ORDER BY created_at, rowid" if state else f"{query} ORDER BY created_at, rowid",
                                 (state,) if state else ())
         return [Charge(*row) for row in rows]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tests.defects import (
     admission,
     auth,
+    billing,
     chat_codec,
     envelope,
     media,
@@ -26,7 +27,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state)
+          proxying, semantics, tools, media, responses_state, billing)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
