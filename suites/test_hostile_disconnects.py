@@ -66,7 +66,7 @@ def _reference(api: ApiClient, ledger: Ledger, model: dict[str, Any], text: str)
     before = ledger.balance()
     response = complete(api, chat_body(model, text))
     behaviour.status_is("valid_request_200", response, 200)
-    answer = response.json()
+    answer: dict[str, Any] = response.json()
     checks.billed("billed_listed_price", ledger.billed_since(before), usage_cost(model, answer["usage"]),
                   "a whole answer")
     return answer
