@@ -138,8 +138,9 @@ def test_non_stream_client_leaving_is_not_billed(
     log = UpstreamLog(target.mock_control)
     if log:  # the mocks note a caller that hung up on them
         entries = [e for _, e in log.received() if text in json.dumps(e.get("body"), ensure_ascii=False)]
-        expect("non_stream_disconnect_unbilled", bool(entries) and all(e.get("disconnected") for e in entries),
-               "the upstream call hung up when the client left", [e.get("disconnected") for e in entries])
+        expect("non_stream_disconnect_unbilled", all(e.get("disconnected") for e in entries),
+               "the upstream call (if it was made) hung up when the client left",
+               [e.get("disconnected") for e in entries])
     _still_serves(api, priced_model)
 
 
