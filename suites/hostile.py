@@ -61,10 +61,10 @@ class Hostile:
         self._tally.sent[self.category] += count
 
     def still_serves(self) -> None:
-        """A valid request answers 200 after the hostile ones (rule ``serves_after_hostile``)."""
+        """A valid request answers 200 after the hostile ones (rule ``valid_request_200``)."""
         self.sent(0)
         response = self._api.get("/v1/models")
-        expect("serves_after_hostile", response.status_code == 200, "GET /v1/models answered 200",
+        expect("valid_request_200", response.status_code == 200, "GET /v1/models answered 200",
                f"{response.status_code} {response.text[:200]}")
 
 
