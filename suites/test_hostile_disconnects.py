@@ -25,6 +25,7 @@ from suites.checks import behaviour, expect
 from suites.checks import billing as checks
 from suites.client import ApiClient
 from suites.discovery import Discovery, lacking
+from suites.hostile import Hostile
 from suites.ledger import Ledger, cost, estimate_tokens, token_prices, usage_cost
 from suites.plugin import Target
 from suites.upstreams import UpstreamLog
@@ -72,7 +73,9 @@ def _reference(api: ApiClient, ledger: Ledger, model: dict[str, Any], text: str)
     return answer
 
 
-def _still_serves(api: ApiClient, model: dict[str, Any]) -> None:
+def _still_serves(hostile: Hostile, api: ApiClient, model: dict[str, Any]) -> None:
+    """The deployment lists models and answers a chat request after the disconnect."""
+    hostile.still_serves()
     behaviour.status_is("valid_request_200", complete(api, chat_body(model)), 200)
 
 
@@ -83,13 +86,14 @@ def _content(line: str) -> str:
     return "".join((c.get("delta") or {}).get("content") or "" for c in payload.get("choices") or ())
 
 
-@pytest.mark.hostile
+@pytest.mark.hostile("disconnects")
 @pytest.mark.rule("billed_listed_price", "cut_after_content_billed_usage", "valid_request_200")
 def test_stream_closed_after_the_last_content_is_billed_its_usage(
-        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any]) -> None:
+        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], hostile: Hostile) -> None:
     text = _text("after the content", "chunk=100000", "fault=stall:1000000")  # all content, then no terminator
     answer = _reference(api, ledger, priced_model, text)
     before = ledger.balance()
+    hostile.sent()
     with raw.stream("POST", CHAT, json=chat_body(priced_model, text, stream=True)) as response:
         expect("cut_after_content_billed_usage", response.status_code == 200, "a 200 stream", response.status_code)
         received = ""
@@ -100,16 +104,17 @@ def test_stream_closed_after_the_last_content_is_billed_its_usage(
         time.sleep(0.5)  # the upstream's usage arrives; its terminator never does
     checks.billed("cut_after_content_billed_usage", ledger.billed_since(before),
                   usage_cost(priced_model, answer["usage"]), "a stream closed before its final frame")
-    _still_serves(api, priced_model)
+    _still_serves(hostile, api, priced_model)
 
 
-@pytest.mark.hostile
+@pytest.mark.hostile("disconnects")
 @pytest.mark.rule("partial_stream_billed_estimate", "valid_request_200")
 def test_stream_cut_mid_answer_is_billed_what_was_delivered(
-        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any]) -> None:
+        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], hostile: Hostile) -> None:
     text = _text("mid stream", "pace=50ms", "chunk=1")
     whole = _reference(api, ledger, priced_model, text)["choices"][0]["message"]["content"]
     before, deltas, received = ledger.balance(), 0, ""
+    hostile.sent()
     with raw.stream("POST", CHAT, json=chat_body(priced_model, text, stream=True)) as response:
         for line in response.iter_lines():
             piece = _content(line)
@@ -121,15 +126,17 @@ def test_stream_cut_mid_answer_is_billed_what_was_delivered(
                           cost(priced_model, prompt, estimate_tokens(len(received))),
                           cost(priced_model, prompt, estimate_tokens(len(whole))),
                           f"a stream cut after {len(received)} of {len(whole)} characters")
-    _still_serves(api, priced_model)
+    _still_serves(hostile, api, priced_model)
 
 
-@pytest.mark.hostile
+@pytest.mark.hostile("disconnects")
 @pytest.mark.rule("non_stream_disconnect_unbilled", "valid_request_200")
 def test_non_stream_client_leaving_is_not_billed(
-        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], target: Target) -> None:
+        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], target: Target,
+        hostile: Hostile) -> None:
     text = _text("non-stream", f"fault=latency:{UPSTREAM_LATENCY:g}s")
     before = ledger.balance()
+    hostile.sent()
     with pytest.raises(httpx.TimeoutException):
         raw.post(CHAT, json=chat_body(priced_model, text), timeout=CLIENT_PATIENCE)
     time.sleep(UPSTREAM_LATENCY + 0.5)  # past the upstream's answer, had the call gone on
@@ -141,14 +148,16 @@ def test_non_stream_client_leaving_is_not_billed(
         expect("non_stream_disconnect_unbilled", all(e.get("disconnected") for e in entries),
                "the upstream call (if it was made) hung up when the client left",
                [e.get("disconnected") for e in entries])
-    _still_serves(api, priced_model)
+    _still_serves(hostile, api, priced_model)
 
 
-@pytest.mark.hostile
+@pytest.mark.hostile("disconnects")
 @pytest.mark.rule("undelivered_answer_unbilled", "valid_request_200")
 def test_answer_whose_last_write_fails_is_not_billed(
-        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], test_hooks: bool) -> None:
+        api: ApiClient, raw: httpx.Client, ledger: Ledger, priced_model: dict[str, Any], test_hooks: bool,
+        hostile: Hostile) -> None:
     before = ledger.balance()
+    hostile.sent()
     try:
         response = raw.post(CHAT, json=chat_body(priced_model, _text("failed write")),
                             headers={"x-empirio-test": "drop-before-delivery"})
@@ -158,4 +167,4 @@ def test_answer_whose_last_write_fails_is_not_billed(
         pass
     checks.billed("undelivered_answer_unbilled", ledger.billed_since(before, settle=0.5), Decimal(0),
                   "an answer whose write failed")
-    _still_serves(api, priced_model)
+    _still_serves(hostile, api, priced_model)

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
+from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, shown
 from gateway.formats.codec import Conversation, StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
@@ -67,7 +67,7 @@ def _require_json(request: Request) -> None:
         return
     media = declared.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise InvalidRequest(f"Content-Type must be application/json, not '{media}'.", code="invalid_content_type")
+        raise InvalidRequest(f"Content-Type must be application/json, not '{shown(media)}'.", code="invalid_content_type")
 
 
 def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response]]:

@@ -27,6 +27,8 @@ control API); and one module per area, each declaring its defects with
                  in a chat stream's error, owed rejections sent on to the upstream
 ``media``        multimodal parts: dropped, sent as the wrong kind, let through unchecked, refusals unnamed
                  (codecs of every format, the OpenAI-compatible and Anthropic adapters' body builders)
+``hostile_input``  strict decoding off (bad text, BOMs, repeated keys, NaN, nesting, tool schemas, ranges), a
+                 trailing-slash redirect, the Host header reflected, errors quoting raw input (every codec)
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
@@ -58,6 +60,7 @@ from gateway.testing import (
     control,
     delivery,
     envelope,
+    hostile_input,
     media,
     models,
     proxying,
@@ -72,7 +75,8 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install, tools.install, responses_state.install, billing.install)
+               semantics.install, tools.install, responses_state.install, hostile_input.install,
+               billing.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
