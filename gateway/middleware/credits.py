@@ -64,7 +64,7 @@ class CreditsMiddleware:
         try:
             await self.app(scope, receive, settling_send)
         finally:
-            self.settle_cut(scope)
+            self.settle_cut(scope, streamed=streamed)
 
     def recorded(self, scope: Scope) -> tuple[str, str, int] | None:
         """(request id, account id, nano-USD) of the cost the route recorded, taking it; ``None`` when
@@ -91,11 +91,12 @@ class CreditsMiddleware:
         if charge_ is not None:
             store.settle(charge_[0])
 
-    def settle_cut(self, scope: Scope) -> None:
-        """After the app returned: a cost still recorded never reached a last message (the client cut the
-        stream); what the route metered was delivered, so it is debited now."""
+    def settle_cut(self, scope: Scope, *, streamed: bool) -> None:
+        """After the app returned (or failed): a cost still recorded never reached a last message. When part
+        of the body was written (the client cut the stream) what the route metered was delivered and is
+        debited now; when nothing was (a failure before the answer), nothing is."""
         charge_ = self.recorded(scope)
-        if charge_ is not None:
+        if charge_ is not None and streamed:
             store = state_of(scope).store
             store.hold(*charge_)
             store.settle(charge_[0])
