@@ -185,3 +185,15 @@ def test_store_settles_once_voids_and_never_goes_negative(tmp_path: Path) -> Non
     store.settle("req_5")
     assert store.get_account(account.id).balance_nano == 0  # type: ignore[union-attr]
     assert [c.state for c in store.charges()] == ["settled", "void", "void", "void", "settled"]
+
+
+def test_a_stream_whose_last_write_fails_is_billed_its_usage(own: Deployment) -> None:
+    text = "Billing check eight."
+    reference = _post(own, _body(text)).json()["usage"]
+    before = _balance(own)
+    with pytest.raises(httpx.TransportError), httpx.stream(
+            "POST", f"{own.base_url}/v1/chat/completions", json={**_body(text), "stream": True}, timeout=30,
+            headers={"authorization": f"Bearer {own.api_key}", "x-empirio-test": "drop-before-delivery"}) as response:
+        response.read()
+    assert _billed_after(own, before) == _cost(reference["prompt_tokens"], reference["completion_tokens"])
+    assert _charges(own)[-1].state == "settled"
