@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # D-69: a near-miss path is a 404 in the envelope, never a redirect
     catalog = load_catalog(settings.catalog_path)
     responses = SqliteResponseStore(settings.db_path)
     app.state.gateway = state = GatewayState(

@@ -21,6 +21,8 @@ Messages are written for API users: they never carry an upstream host, key or re
 
 from __future__ import annotations
 
+import json
+
 __all__ = [
     "AuthenticationFailed",
     "GatewayError",
@@ -37,7 +39,21 @@ __all__ = [
     "RequestTooLarge",
     "TooManyConnections",
     "UpstreamError",
+    "shown",
 ]
+
+SHOWN_LIMIT = 64
+"""An error message quotes at most this many characters of a client's value (D-66)."""
+
+
+def shown(value: object) -> str:
+    """``value`` as an error message may quote it: as is when short and printable, else JSON-escaped
+    (control characters, lone surrogates and non-ASCII as ``\\u`` escapes) and cut to :data:`SHOWN_LIMIT`."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= SHOWN_LIMIT and text.isprintable() and text.isascii():
+        return text
+    cut = text[:SHOWN_LIMIT]
+    return json.dumps(cut, ensure_ascii=True)[1:-1] + ("…" if len(text) > SHOWN_LIMIT else "")
 
 
 class GatewayError(Exception):

@@ -15,7 +15,7 @@ import yaml
 from gateway.errors import InvalidRequest
 from gateway.resources import spec_file
 
-__all__ = ["RequestSchema", "request_schema"]
+__all__ = ["RequestSchema", "check_tool_schema", "request_schema"]
 
 SPEC_PATH = spec_file("openapi.yaml")
 
@@ -122,3 +122,30 @@ class RequestSchema:
 @lru_cache(maxsize=16)
 def request_schema(name: str) -> RequestSchema:
     return RequestSchema(name)
+
+
+_KNOWN_DRAFTS = frozenset({
+    "http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2019-09/schema",
+    "https://json-schema.org/draft/2020-12/schema",
+})
+
+
+def check_tool_schema(schema: Any, param: str) -> None:
+    """400 at ``param`` unless ``schema`` is a valid JSON Schema (its ``$schema`` draft, else 2020-12; D-68).
+
+    Only the drafts' own metaschemas are used: a ``$schema`` naming anything else is refused, never fetched."""
+    if not isinstance(schema, dict):
+        raise InvalidRequest(f"Invalid tool schema at '{param}': expected a JSON Schema object.", param=param)
+    declared = schema.get("$schema")
+    if declared is not None and (not isinstance(declared, str) or declared.rstrip("#") not in _KNOWN_DRAFTS):
+        raise InvalidRequest(f"Invalid tool schema at '{param}': $schema must name a JSON Schema draft "
+                             "(draft-04 to 2020-12).", param=f"{param}.$schema")
+    try:
+        jsonschema_rs.meta.validate(schema)
+    except jsonschema_rs.ValidationError as error:
+        where = _param([*param.split("."), *error.instance_path]) if error.instance_path else param
+        raise InvalidRequest(f"Invalid tool schema at '{where}': {_reason(error)}.", param=param) from None
+    except jsonschema_rs.ReferencingError:
+        raise InvalidRequest(f"Invalid tool schema at '{param}': it refers to a schema that is not part of it.",
+                             param=param) from None

@@ -55,4 +55,7 @@ def render_error(error: GatewayError, envelope: Envelope) -> bytes:
                 "code": error.code,
             }
         }
-    return json.dumps(body, ensure_ascii=False).encode()
+    try:
+        return json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate in what the message quotes: escape it, never drop the error
+        return json.dumps(body, ensure_ascii=True).encode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.catalog import CatalogModel
-from gateway.errors import InvalidRequest, NotFound
+from gateway.errors import InvalidRequest, NotFound, shown
 from gateway.ir.reasoning import portable_spec
 
 __all__ = ["GATED", "PORTABLE", "check_parameters", "resolve_model"]
@@ -31,7 +31,7 @@ def resolve_model(catalog_get: Any, model_id: Any, endpoint: str | None) -> Cata
     """The catalog model ``model_id`` names, if it serves ``endpoint``."""
     model: CatalogModel | None = catalog_get(model_id) if isinstance(model_id, str) else None
     if model is None or not model.available:
-        raise NotFound(f"The model '{model_id}' does not exist or is not available.", code="model_not_found",
+        raise NotFound(f"The model '{shown(model_id)}' does not exist or is not available.", code="model_not_found",
                        param="model")
     if endpoint is not None and endpoint not in model.public["endpoints"]:
         raise InvalidRequest(

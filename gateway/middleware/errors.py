@@ -17,6 +17,7 @@ from gateway.errors import (
     MethodNotAllowed,
     NotFound,
     RequestTooLarge,
+    shown,
 )
 from gateway.formats.envelopes import envelope_for_path, render_error
 
@@ -49,9 +50,9 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error: GatewayError
     if exc.status_code == 404:
-        error = NotFound(f"Unknown path {request.method} {request.url.path}.", code="not_found")
+        error = NotFound(f"Unknown path {shown(request.method)} {shown(request.url.path)}.", code="not_found")
     elif exc.status_code == 405:
-        error = MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}.")
+        error = MethodNotAllowed(f"Method {shown(request.method)} is not allowed on {shown(request.url.path)}.")
         error.headers = dict(exc.headers or {})
     elif exc.status_code == 413:
         error = RequestTooLarge("The request body is too large.")

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
+from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, shown
 from gateway.formats.codec import Conversation, StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
@@ -48,7 +48,7 @@ def _require_json(request: Request) -> None:
         return
     media = declared.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise InvalidRequest(f"Content-Type must be application/json, not '{media}'.", code="invalid_content_type")
+        raise InvalidRequest(f"Content-Type must be application/json, not '{shown(media)}'.", code="invalid_content_type")
 
 
 def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import InvalidRequest, NotFound
+from gateway.errors import InvalidRequest, NotFound, shown
 from gateway.state import state_of
 
 __all__ = ["AVAILABLE_FALSE", "AVAILABLE_TRUE", "list_models", "retrieve_model"]
@@ -43,5 +43,5 @@ async def retrieve_model(request: Request) -> Response:
     model_id: str = request.path_params["model_id"]
     model = state.catalog.get(model_id)
     if model is None:
-        raise NotFound(f"The model '{model_id}' does not exist.", code="model_not_found", param="model")
+        raise NotFound(f"The model '{shown(model_id)}' does not exist.", code="model_not_found", param="model")
     return _json(model.public_json)

@@ -9,13 +9,12 @@ an unknown or unavailable model is 404 ``model_not_found``, one not served on th
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import ModelUnavailable
+from gateway.formats.json_body import parse_json
 from gateway.formats.parameters import resolve_model
 from gateway.state import state_of
 
@@ -37,10 +36,10 @@ async def _named_model(request: Request) -> tuple[bool, object]:
     """(whether the body is a JSON object naming ``model``, the model it names)."""
     if request.method != "POST" or "json" not in request.headers.get("content-type", "json"):
         return False, None
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    raw = await request.body()
+    if not raw.strip():
         return False, None
+    body = parse_json(raw)
     return (True, body["model"]) if isinstance(body, dict) and "model" in body else (False, None)
 
 

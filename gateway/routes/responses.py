@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import InvalidRequest, NotFound
+from gateway.errors import InvalidRequest, NotFound, shown
 from gateway.formats.openai_responses.conversation import account_of
 from gateway.state import state_of
 from gateway.store.responses import StoredResponse
@@ -30,7 +30,7 @@ def _stored(request: Request) -> StoredResponse:
     response_id = request.path_params["response_id"]
     record = state_of(request.scope).responses.get(account_of(request.scope), response_id, int(time.time()))
     if record is None:
-        raise NotFound(f"Response with id '{response_id}' not found.", code="response_not_found")
+        raise NotFound(f"Response with id '{shown(response_id)}' not found.", code="response_not_found")
     return record
 
 
@@ -41,7 +41,7 @@ async def retrieve_response(request: Request) -> Response:
 async def delete_response(request: Request) -> Response:
     response_id = request.path_params["response_id"]
     if not state_of(request.scope).responses.delete(account_of(request.scope), response_id, int(time.time())):
-        raise NotFound(f"Response with id '{response_id}' not found.", code="response_not_found")
+        raise NotFound(f"Response with id '{shown(response_id)}' not found.", code="response_not_found")
     return _json({"id": response_id, "object": "response.deleted", "deleted": True})
 
 

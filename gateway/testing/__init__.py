@@ -27,6 +27,8 @@ control API); and one module per area, each declaring its defects with
                  in a chat stream's error, owed rejections sent on to the upstream
 ``media``        multimodal parts: dropped, sent as the wrong kind, let through unchecked, refusals unnamed
                  (codecs of every format, the OpenAI-compatible and Anthropic adapters' body builders)
+``hostile_input``  strict decoding off (bad text, BOMs, repeated keys, NaN, nesting, tool schemas, ranges), a
+                 trailing-slash redirect, the Host header reflected, errors quoting raw input (every codec)
 ``transport``    the HTTP server's limits on clients (``state.transport``: header size and count, head and
                  body timeouts, keep-alive, the malformed-HTTP answer) and the upstream client's time limits
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
@@ -53,6 +55,7 @@ from gateway.testing import (
     codecs_responses,
     control,
     envelope,
+    hostile_input,
     media,
     models,
     proxying,
@@ -68,7 +71,8 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
-               semantics.install, tools.install, responses_state.install, transport.install)
+               semantics.install, tools.install, responses_state.install, hostile_input.install,
+               transport.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

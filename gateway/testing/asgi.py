@@ -209,5 +209,5 @@ def json_body(body: bytes) -> Any:
     """``body`` as JSON, or ``None`` when it is not JSON."""
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None

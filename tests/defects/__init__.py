@@ -12,6 +12,7 @@ from tests.defects import (
     auth,
     chat_codec,
     envelope,
+    hostile_input,
     media,
     messages_codec,
     models,
@@ -27,7 +28,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state, transport)
+          proxying, semantics, tools, media, responses_state, hostile_input, transport)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

@@ -8,7 +8,8 @@ from typing import Any
 
 from gateway.catalog import Catalog
 from gateway.errors import InvalidRequest
-from gateway.formats.openai_chat.decode import RAW_FLAGS, parse_json
+from gateway.formats.json_body import parse_json
+from gateway.formats.openai_chat.decode import RAW_FLAGS
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import (
     ChatRequest,
@@ -22,7 +23,7 @@ from gateway.ir import (
 )
 from gateway.ir.media import Kind, inline_part, refuse_media, url_part
 from gateway.ir.reasoning import from_thinking, own_signature
-from gateway.schemas import request_schema
+from gateway.schemas import check_tool_schema, request_schema
 
 __all__ = ["ENDPOINT", "decode_messages"]
 
@@ -147,6 +148,9 @@ def decode_messages(raw: bytes, catalog: Catalog) -> ChatRequest:
     for n, turn in enumerate(body["messages"]):
         messages.extend(_turn(turn["role"], turn["content"], f"messages[{n}].content"))
     check_media(model, messages)
+    for i, t in enumerate(body.get("tools") or ()):
+        if t.get("input_schema") is not None:
+            check_tool_schema(t["input_schema"], f"tools[{i}].input_schema")
     tools = [Tool(t["name"], t.get("description") or "", t.get("input_schema") or {"type": "object"})
              for t in body.get("tools") or ()]
     choice, parallel = _tool_choice(body, tools)

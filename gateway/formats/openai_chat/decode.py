@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from typing import Any
 
 from gateway.catalog import Catalog
 from gateway.errors import InvalidRequest
+from gateway.formats.json_body import parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import (
     ChatRequest,
@@ -21,9 +21,9 @@ from gateway.ir import (
 )
 from gateway.ir.media import audio_media_type, inline_part, refuse_media, url_part
 from gateway.ir.reasoning import from_thinking
-from gateway.schemas import request_schema
+from gateway.schemas import check_tool_schema, request_schema
 
-__all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "audio_part", "decode_chat", "parse_json"]
+__all__ = ["ENDPOINT", "FREE_CHOICES", "THINKING_HEADER", "audio_part", "decode_chat"]
 
 ENDPOINT = "/v1/chat/completions"
 THINKING_HEADER = "> **Thinking…**\n>\n"
@@ -33,17 +33,6 @@ _PASSTHROUGH = ("presence_penalty", "frequency_penalty", "response_format", "use
 _OWN = frozenset({"model", "messages", "stream", "stream_options"})
 FREE_CHOICES = ("auto", "none")
 """``tool_choice`` values that need no ``tools`` (D-42): accepted without them and not forwarded."""
-
-
-def parse_json(raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("The request body is not valid JSON.", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.", code="invalid_json")
-    return body
 
 
 def _file(file: dict[str, Any], where: str) -> MediaPart:
@@ -159,6 +148,9 @@ def decode_chat(raw: bytes, catalog: Catalog) -> ChatRequest:
     limit, alias = body.get("max_completion_tokens"), body.get("max_tokens")
     if limit is not None and alias is not None and limit != alias:
         raise InvalidRequest("'max_tokens' (deprecated) and 'max_completion_tokens' disagree.", param="max_tokens")
+    for i, t in enumerate(body.get("tools") or ()):
+        if t["function"].get("parameters") is not None:
+            check_tool_schema(t["function"]["parameters"], f"tools[{i}].function.parameters")
     tools = [Tool(t["function"]["name"], t["function"].get("description") or "",
                   t["function"].get("parameters") or {"type": "object", "properties": {}})
              for t in body.get("tools") or ()]

@@ -17,7 +17,8 @@ from typing import Any
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest
-from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, audio_part, parse_json
+from gateway.formats.json_body import parse_json
+from gateway.formats.openai_chat.decode import FREE_CHOICES, RAW_FLAGS, audio_part
 from gateway.formats.openai_responses.ids import new_id
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir import (
@@ -32,7 +33,7 @@ from gateway.ir import (
 )
 from gateway.ir.media import inline_part, refuse_media, url_part
 from gateway.ir.reasoning import unseal_signature
-from gateway.schemas import request_schema
+from gateway.schemas import check_tool_schema, request_schema
 
 __all__ = ["ENDPOINT", "ResponsesRequest", "decode_responses", "input_items", "messages_of"]
 
@@ -187,8 +188,10 @@ def input_items(body_input: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _tools(body: dict[str, Any]) -> tuple[list[Tool], list[dict[str, Any]]]:
     """The IR tools, and the tools as the Response object echoes them."""
     tools, echoed = [], []
-    for t in body.get("tools") or ():
+    for i, t in enumerate(body.get("tools") or ()):
         parameters = t.get("parameters")
+        if parameters is not None:
+            check_tool_schema(parameters, f"tools[{i}].parameters")
         tools.append(Tool(t["name"], t.get("description") or "", parameters or {"type": "object", "properties": {}}))
         echoed.append({"type": "function", "name": t["name"], "description": t.get("description"),
                        "parameters": parameters, "strict": t.get("strict")})
