@@ -28,13 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "admin":
         return admin.run(args, settings)
 
-    from gateway.server import serve
+    from gateway import server
 
     settings = dataclasses.replace(
         settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(settings)
+    server.serve(settings)
     return 0
 
 

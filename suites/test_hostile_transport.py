@@ -179,8 +179,8 @@ MALFORMED: dict[str, tuple[str, bytes]] = {
     "a NUL in a header name": ("/v1/models", b"GET {path} HTTP/1.1\r\nHost: {host}\r\nX-A\x00b: c\r\n\r\n"),
     "a CR in a header name": ("/v1/models", b"GET {path} HTTP/1.1\r\nHost: {host}\r\nX-A\rb: c\r\n\r\n"),
     "Content-Length with Transfer-Encoding": (
-        "/v1/messages", b"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\n"
-                        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        "/v1/messages", (b"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")),
     "a negative Content-Length": ("/v1/chat/completions",
                                   b"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: -5\r\n\r\n"),
     "an unknown method token": ("/v1/models", b"FOO {path} HTTP/1.1\r\nHost: {host}\r\n\r\n"),
@@ -201,9 +201,10 @@ def test_malformed_http_is_refused(api: ApiClient, contract: Contract, hostile: 
         return template.replace(b"{path}", (target.prefix + path).encode()).replace(
             b"{host}", target.authority.encode())
 
-    calls: dict[str, Callable[[], rawhttp.RawResponse]] = {
-        label: (lambda data=raw(path, template): rawhttp.exchange(api.base_url, data, timeout=timeout))
-        for label, (path, template) in MALFORMED.items()}
+    def send(data: bytes) -> Callable[[], rawhttp.RawResponse]:
+        return lambda: rawhttp.exchange(api.base_url, data, timeout=timeout)
+
+    calls = {label: send(raw(path, template)) for label, (path, template) in MALFORMED.items()}
     calls["PROPFIND"] = lambda: rawhttp.exchange(
         api.base_url, rawhttp.request_bytes(target, "PROPFIND", "/v1/models", _auth(api)), timeout=timeout)
     replies = _side_by_side(calls)

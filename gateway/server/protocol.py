@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httptools
@@ -29,7 +30,13 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from gateway.errors import GatewayError, HeaderFieldsTooLarge, MalformedHTTP, RequestTimeout, TooManyConnections
+from gateway.errors import (
+    GatewayError,
+    HeaderFieldsTooLarge,
+    MalformedHTTP,
+    RequestTimeout,
+    TooManyConnections,
+)
 from gateway.server.limits import TransportLimits, TransportPolicy
 
 __all__ = ["LINGER_SECONDS", "GatewayProtocol"]
@@ -42,16 +49,21 @@ class _HeadRefused(Exception):
     """Raised in a parser callback to stop parsing; the reason is on the protocol."""
 
 
+@dataclass(frozen=True)
+class _Source:
+    policy: Callable[[], TransportPolicy]
+
+
 class GatewayProtocol(HttpToolsProtocol):
     """One client connection; :meth:`bound` makes the class uvicorn instantiates (``http=``)."""
 
-    policy_of: ClassVar[Callable[[], TransportPolicy]]
+    source: ClassVar[_Source]
     clients: ClassVar[Counter[str]]
 
     @classmethod
     def bound(cls, policy_of: Callable[[], TransportPolicy]) -> type[GatewayProtocol]:
         """A subclass asking ``policy_of()`` for the policy, with its own count of connections per address."""
-        return type("GatewayProtocol", (cls,), {"policy_of": staticmethod(policy_of), "clients": Counter()})
+        return type("GatewayProtocol", (cls,), {"source": _Source(policy_of), "clients": Counter()})
 
     def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any],
                  _loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -72,7 +84,7 @@ class GatewayProtocol(HttpToolsProtocol):
         self._refused = False
 
     def _refresh(self) -> None:
-        self.policy = self.policy_of()
+        self.policy = self.source.policy()
         self.limits: TransportLimits = self.policy.limits()
         self.timeout_keep_alive = self.limits.keep_alive_timeout  # type: ignore[assignment]
 
