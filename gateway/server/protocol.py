@@ -167,10 +167,6 @@ class GatewayProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_raw = 0
 
-    def on_response_complete(self) -> None:
-        self._cancel_body_timer()
-        super().on_response_complete()
-
     # limits
     def _too_large(self) -> HeaderFieldsTooLarge:
         limits = self.limits
@@ -217,6 +213,9 @@ class GatewayProtocol(HttpToolsProtocol):
             self._body_last = now
             self._body_started += tick
         elif self.limits.body_too_slow(now - self._body_started, now - self._body_last, self._body_received):
+            if self.cycle is not None and self.cycle.response_complete:  # answered early; the rest never came
+                self.transport.close()
+                return
             self._refuse(RequestTimeout(f"The request body was not received in time (a pause of at most "
                                         f"{self.limits.body_timeout} s, then at least "
                                         f"{self.limits.body_min_rate} bytes/s)."))

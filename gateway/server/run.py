@@ -1,8 +1,8 @@
 """The uvicorn server of ``python -m gateway serve``: its :class:`uvicorn.Config`, built from the settings.
 
 uvicorn serves the app with httptools on uvloop; the protocol is :class:`~gateway.server.protocol.GatewayProtocol`
-bound to the app's ``GatewayState.transport``, so the limits (and, in test mode, defects wrapping that
-policy) are read per connection and request. uvicorn's own ``timeout_keep_alive`` is the keep-alive
+bound to the app's ``GatewayState.transport``, so the limits in force (whatever wraps that policy) are
+read per connection and request. uvicorn's own ``timeout_keep_alive`` is the keep-alive
 setting; its ``limit_concurrency`` stays off (its refusal is a plain-text 503, D-70).
 """
 

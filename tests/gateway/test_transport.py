@@ -35,6 +35,10 @@ class _Holder:
 async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
+    if scope["path"] == "/early":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
     size = 0
     while True:
         message = await receive()
@@ -289,3 +293,21 @@ def test_reference_router_answers_a_parseable_unknown_method(deployment: Deploym
     host, port = deployment.base_url.removeprefix("http://").split(":")
     answer = _exchange((host, int(port)), b"PROPFIND /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
     assert answer.status == 405 and answer.error()["error"]["code"] == "method_not_allowed"
+
+
+def test_body_trickled_after_an_early_answer_is_cut(server: tuple[str, int]) -> None:
+    """A request answered before its body arrived does not let the client hold the connection by trickling."""
+    with socket.create_connection(server, timeout=5) as sock:
+        sock.sendall(b"POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        answer = _read(sock, time.monotonic())
+        assert answer.status == 200
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < 3 * LIMITS.body_timeout + SLACK:  # type: ignore[operator]
+            try:
+                sock.sendall(b"x")
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.1)
+        assert closed or sock.recv(1) == b""
