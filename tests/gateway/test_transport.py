@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+import yaml
 
 from gateway.config import Settings, Upstream, load_settings
 from gateway.errors import GatewayError
 from gateway.server import GatewayProtocol, TransportLimits, TransportPolicy
 from gateway.upstreams.http import UpstreamHTTP
+from suites import SPEC_PATH
 from suites.launcher import Deployment, free_ports
 
 LIMITS = TransportLimits(max_header_bytes=4096, max_headers=20, connections_per_client=3, header_timeout=0.5,
@@ -311,3 +313,16 @@ def test_body_trickled_after_an_early_answer_is_cut(server: tuple[str, int]) -> 
                 break
             time.sleep(0.1)
         assert closed or sock.recv(1) == b""
+
+
+def test_spec_states_the_reference_defaults() -> None:
+    stated = yaml.safe_load(SPEC_PATH.read_text())["x-transport-limits"]
+    s = Settings()
+    assert stated == {
+        "max_header_bytes": s.max_header_bytes, "max_headers": s.max_headers,
+        "header_timeout_seconds": s.header_timeout, "body_timeout_seconds": s.body_timeout,
+        "body_min_bytes_per_second": s.body_min_rate, "keep_alive_timeout_seconds": s.keep_alive_timeout,
+        "connections_per_client": s.connections_per_client,
+        "upstream_first_byte_timeout_seconds": s.first_byte_timeout,
+        "upstream_idle_timeout_seconds": s.idle_timeout,
+    }
