@@ -124,13 +124,20 @@ def read_response(sock: socket.socket, deadline: float, started: float) -> RawRe
             out.closed = True
             break
         buffer += chunk
-        if out.status is None and b"\r\n\r\n" in buffer:
+        garbled = False
+        while out.status is None and b"\r\n\r\n" in buffer:
             head, buffer = buffer.split(b"\r\n\r\n", 1)
             out.status, out.reason, out.headers = _split_head(head)
+            if out.status is None:
+                garbled = True
+                break
+            if 100 <= out.status < 200:  # an interim answer (100 Continue): the real one follows
+                out.status = None
+                continue
             length = out.header("content-length")
             need = int(length) if length and length.isdigit() else None
-            if out.status is None:
-                break
+        if garbled:
+            break
     if out.status is not None and not out.body:
         out.body = buffer
     out.elapsed = time.monotonic() - started

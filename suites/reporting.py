@@ -65,6 +65,9 @@ AREAS: dict[str, tuple[str, str]] = {
     "test_responses_stream": ("Responses", _RESPONSES + " (stream)"),
     "test_responses_tools": ("Responses", _RESPONSES + " · tools"),
     "test_sdk_responses": ("Responses", _RESPONSES + " · openai SDK"),
+    "test_hostile_input": ("Hostile input", "bodies, paths and headers a fuzzer cannot generate"),
+    "test_hostile_transport": ("Hostile input", "the transport: headers, slow clients, malformed HTTP"),
+    "test_hostile_disconnects": ("Hostile input", "clients that go away: billed for what was delivered"),
 }
 _CRITICAL = {"test_auth", "test_chat_errors"}  # keys and leaks of the upstream
 
@@ -111,6 +114,9 @@ def label_item(item: pytest.Item) -> None:
         url = _source_url(rule.source)
         if url:
             marks.append(pytest.mark.allure_link(url, link_type="link", name=f"{rule.name} ({rule.source})"))
+    hostile = item.get_closest_marker("hostile")
+    if hostile is not None and hostile.args:
+        marks.append(pytest.mark.allure_label(f"hostile:{hostile.args[0]}", label_type="tag"))
     for mark in marks:
         item.add_marker(mark)
 

@@ -143,11 +143,17 @@ def test_invalid_tool_schemas_are_400(api: ApiClient, contract: Contract, discov
     _refuse_all(api, contract, hostile, driver, cases, "tool_schema_400", param_in="tools[0]")
 
 
-_RANGED = {"chat": ("ChatCompletionRequest", "chat_range_400"), "messages": ("MessagesRequest", "messages_range_400")}
+_RANGED = {"chat": ("ChatCompletionRequest", "chat_range_400"), "messages": ("MessagesRequest", "messages_range_400"),
+           "responses": ("ResponseCreateRequest", "responses_range_400")}
+
+
+def _types(spec: dict[str, Any]) -> set[str]:
+    declared = spec.get("type")
+    return set(declared) if isinstance(declared, list) else {declared} if isinstance(declared, str) else set()
 
 
 def _outside(spec: dict[str, Any]) -> list[float]:
-    whole = spec.get("type") == "integer"
+    whole = "integer" in _types(spec)
     step = 1 if whole else 0.5
     values: list[float] = []
     if "minimum" in spec:
@@ -161,7 +167,7 @@ def _outside(spec: dict[str, Any]) -> list[float]:
 
 @pytest.mark.hostile("ranges")
 @pytest.mark.rule("not_a_server_error", "openai_error_envelope", "anthropic_error_envelope", "valid_request_200",
-                  "chat_range_400", "messages_range_400")
+                  "chat_range_400", "messages_range_400", "responses_range_400")
 @pytest.mark.parametrize("driver", [pytest.param(DRIVERS[n], id=n) for n in _RANGED])
 def test_declared_ranges_are_enforced(api: ApiClient, contract: Contract, discovery: Discovery, hostile: Hostile,
                                       driver: Driver) -> None:
@@ -173,7 +179,7 @@ def test_declared_ranges_are_enforced(api: ApiClient, contract: Contract, discov
             response = driver.create(api, {**driver.body(model, "Say hi."), name: value})
             hostile.sent()
             refused(response, contract, driver.envelope, rule, f"{name}={value}", param_in=name)
-        if spec.get("type") in ("integer", "number"):
+        if _types(spec) & {"integer", "number"}:
             for extreme in (1e308, -1e308, 2**64):
                 response = driver.create(api, {**driver.body(model, "Say hi.", max_tokens=16), name: extreme})
                 hostile.sent()

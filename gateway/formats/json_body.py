@@ -30,8 +30,7 @@ class _Refused(Exception):
         self.message = message
 
 
-def _invalid(message: str, param: str | None = None) -> InvalidRequest:
-    code = "invalid_parameter" if param else "invalid_json"
+def _invalid(message: str, param: str | None = None, code: str = "invalid_json") -> InvalidRequest:
     return InvalidRequest(message, code=code, param=param)
 
 
@@ -142,5 +141,5 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         field = _lone_surrogate(body, [])
         if field:
             raise _invalid(f"'{field}' contains a lone UTF-16 surrogate (\\uD800-\\uDFFF), which is not text.",
-                           param=field)
+                           param=field, code="invalid_parameter")
     return body

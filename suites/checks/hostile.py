@@ -39,6 +39,8 @@ register("chat_range_400", "openai:chat-create",
          "a chat parameter outside its published range is 400 naming the parameter")
 register("messages_range_400", "anthropic:messages-create",
          "a Messages parameter outside its published range is 400")
+register("responses_range_400", "openai:responses-create",
+         "a Responses parameter outside its published range is 400 naming the parameter")
 
 
 def never_5xx(response: httpx.Response, what: str) -> None:

@@ -36,7 +36,11 @@ def test_search_resolves_the_model_first(client: tuple[TestClient, dict[str, str
     assert response.json()["error"]["code"] == code
 
 
-def test_a_body_that_is_not_json_is_still_503(client: tuple[TestClient, dict[str, str]]) -> None:
+def test_a_body_that_is_not_json_is_400_not_503(client: tuple[TestClient, dict[str, str]]) -> None:
+    """D-66: a body declared as JSON is parsed strictly everywhere, so bad input is a 400, never a 5xx."""
     test_client, auth = client
-    response = test_client.post("/v1/search", content=b"not json", headers={**auth, "content-type": "application/json"})
+    for raw in (b"not json", b"[" * 5000, b'{"model": "\ud800"}'):
+        response = test_client.post("/v1/search", content=raw, headers={**auth, "content-type": "application/json"})
+        assert response.status_code == 400, raw[:20]
+    response = test_client.post("/v1/search", content=b"", headers={**auth, "content-type": "application/json"})
     assert response.status_code == 503
