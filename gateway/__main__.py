@@ -28,23 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "admin":
         return admin.run(args, settings)
 
-    import uvicorn
-
-    from gateway.app import create_app
+    from gateway import server
 
     settings = dataclasses.replace(
         settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-    )
+    server.serve(settings)
     return 0
 
 

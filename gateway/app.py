@@ -19,6 +19,7 @@ from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes
+from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_responses import SqliteResponseStore
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> Starlette:
         credit_check=check_credits,
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},
+        transport=TransportPolicy(TransportLimits.of(settings)),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -1,17 +1,24 @@
 """Gateway settings: a TOML file, then environment variables on top.
 
-    [server]    host, port
+    [server]    host, port; header_timeout (s to receive a request's head, 10), body_timeout (s of
+                silence in a body, and the grace before body_min_rate applies, 10), body_min_rate (bytes/s
+                a body must average, 1024), keep_alive (s an idle keep-alive connection stays open, 5)
     [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
-    [limits]    max_body_bytes
-    [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call)
+    [limits]    max_body_bytes; max_header_bytes (request line and header names and values, 32 KiB),
+                max_headers (100), connections_per_client (open connections per client address, 256)
+    [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call),
+                first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
     [security]  key_pepper                   HMAC key for stored API-key digests
     [test]      mode, …                      test mode; the table's other keys are read by gateway.testing
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
-``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
-``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``.
+``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
+``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
+``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
+D-70 and D-71, the upstream timeouts D-72.
 """
 
 from __future__ import annotations
@@ -59,6 +66,15 @@ class Settings:
     connect_timeout: float = 5.0
     read_timeout: float = 120.0
     total_timeout: float = 900.0
+    first_byte_timeout: float = 60.0
+    idle_timeout: float = 60.0
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    connections_per_client: int = 256
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    body_min_rate: int = 1024
+    keep_alive_timeout: float = 5.0
     key_pepper: str = ""
     test_mode: bool = False
     test_options: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +112,18 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         connect_timeout=float(timeouts.get("connect", Settings.connect_timeout)),
         read_timeout=float(env.get("EMPIRIO_READ_TIMEOUT", timeouts.get("read", Settings.read_timeout))),
         total_timeout=float(timeouts.get("total", Settings.total_timeout)),
+        first_byte_timeout=float(env.get("EMPIRIO_FIRST_BYTE_TIMEOUT",
+                                         timeouts.get("first_byte", Settings.first_byte_timeout))),
+        idle_timeout=float(env.get("EMPIRIO_IDLE_TIMEOUT", timeouts.get("idle", Settings.idle_timeout))),
+        max_header_bytes=int(limits.get("max_header_bytes", Settings.max_header_bytes)),
+        max_headers=int(limits.get("max_headers", Settings.max_headers)),
+        connections_per_client=int(env.get("EMPIRIO_CONNECTIONS_PER_CLIENT",
+                                           limits.get("connections_per_client", Settings.connections_per_client))),
+        header_timeout=float(env.get("EMPIRIO_HEADER_TIMEOUT", server.get("header_timeout", Settings.header_timeout))),
+        body_timeout=float(env.get("EMPIRIO_BODY_TIMEOUT", server.get("body_timeout", Settings.body_timeout))),
+        body_min_rate=int(server.get("body_min_rate", Settings.body_min_rate)),
+        keep_alive_timeout=float(env.get("EMPIRIO_KEEP_ALIVE_TIMEOUT",
+                                         server.get("keep_alive", Settings.keep_alive_timeout))),
         key_pepper=env.get("EMPIRIO_KEY_PEPPER", security.get("key_pepper", "")),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         test_options={k: v for k, v in test.items() if k != "mode"},

@@ -2,12 +2,16 @@
 
     GatewayError                  status, type, code, message, param
     ├── InvalidRequest            400 invalid_request_error
+    │   ├── MalformedHTTP         400 malformed_http (the server's parser refused the bytes, D-73)
     │   ├── MethodNotAllowed      405
-    │   └── RequestTooLarge       413
+    │   ├── RequestTimeout        408 request_timeout (head or body too slow, D-71)
+    │   ├── RequestTooLarge       413
+    │   └── HeaderFieldsTooLarge  431 request_header_fields_too_large (D-70)
     ├── AuthenticationFailed      401 authentication_error  (missing_api_key | invalid_api_key)
     ├── InsufficientCredits       402 billing_error / insufficient_credits
     ├── NotFound                  404 not_found_error       (model_not_found | job_not_found | not_found)
     ├── RateLimited               429 rate_limit_error / rate_limit_exceeded
+    │   └── TooManyConnections    429 too_many_connections (per client address, D-70)
     ├── InternalError             500 api_error / internal_error
     ├── UpstreamError             502 api_error / upstream_error
     └── ModelUnavailable          503 api_error / model_unavailable
@@ -22,14 +26,18 @@ import json
 __all__ = [
     "AuthenticationFailed",
     "GatewayError",
+    "HeaderFieldsTooLarge",
     "InsufficientCredits",
     "InternalError",
     "InvalidRequest",
+    "MalformedHTTP",
     "MethodNotAllowed",
     "ModelUnavailable",
     "NotFound",
     "RateLimited",
+    "RequestTimeout",
     "RequestTooLarge",
+    "TooManyConnections",
     "UpstreamError",
     "shown",
 ]
@@ -90,6 +98,20 @@ class RequestTooLarge(InvalidRequest):
     code = "request_too_large"
 
 
+class MalformedHTTP(InvalidRequest):
+    code = "malformed_http"
+
+
+class RequestTimeout(InvalidRequest):
+    status = 408
+    code = "request_timeout"
+
+
+class HeaderFieldsTooLarge(InvalidRequest):
+    status = 431
+    code = "request_header_fields_too_large"
+
+
 class AuthenticationFailed(GatewayError):
     status = 401
     type = "authentication_error"
@@ -112,6 +134,10 @@ class RateLimited(GatewayError):
     status = 429
     type = "rate_limit_error"
     code = "rate_limit_exceeded"
+
+
+class TooManyConnections(RateLimited):
+    code = "too_many_connections"
 
 
 class InternalError(GatewayError):

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from gateway.config import Settings
     from gateway.formats.codec import Codec, Conversation
     from gateway.middleware.limits import Limiter
+    from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
@@ -36,6 +37,8 @@ class GatewayState:
     """Stored Responses (D-53), per account."""
     conversations: dict[str, Conversation]
     """By format name: the formats whose requests continue stored state (Responses)."""
+    transport: TransportPolicy
+    """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
 
 
 def state_of(scope: Scope) -> GatewayState:

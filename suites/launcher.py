@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["REFERENCE_MODULES", "Deployment", "ReferenceMissing", "free_ports", "launch", "reference_missing"]
+__all__ = ["REFERENCE_MODULES", "SLOW_CLIENT_BOUND", "UPSTREAM_TIMEOUT_BOUND", "Deployment", "ReferenceMissing", "free_ports", "launch", "reference_missing"]
 
 REFERENCE_MODULES = ("gateway", "mocks", "starlette", "uvicorn", "aiohttp")
 """What self-launch runs: the reference's packages and their server stack (the ``reference`` extra)."""
@@ -35,6 +35,22 @@ REFERENCE_MODULES = ("gateway", "mocks", "starlette", "uvicorn", "aiohttp")
 READ_TIMEOUT_SECONDS = "3"
 """The reference's upstream read timeout under test (``EMPIRIO_READ_TIMEOUT``, unless already set): short,
 so a check can make an upstream hang past it quickly; the mocks answer far faster."""
+
+TRANSPORT_ENV = {
+    "EMPIRIO_FIRST_BYTE_TIMEOUT": "3",
+    "EMPIRIO_IDLE_TIMEOUT": "3",
+    "EMPIRIO_HEADER_TIMEOUT": "2",
+    "EMPIRIO_BODY_TIMEOUT": "2",
+    "EMPIRIO_KEEP_ALIVE_TIMEOUT": "3",
+}
+"""The reference's client and upstream time limits under test (D-71, D-72; each unless already set): short,
+so the hostile suites see slow clients and hung upstreams cut within seconds."""
+
+UPSTREAM_TIMEOUT_BOUND = 6.0
+"""Seconds within which the self-launched reference answers a hung upstream (``--upstream-timeout``)."""
+
+SLOW_CLIENT_BOUND = 5.0
+"""Seconds within which it cuts a slow or idle client (``--slow-client-bound``)."""
 
 INSTALL_HINT = "pip install 'empirio-conformance[reference]'"
 
@@ -99,6 +115,8 @@ class Deployment:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     rate_limited_key: str = ""
     other_account_key: str = ""
+    upstream_timeout: float = UPSTREAM_TIMEOUT_BOUND
+    slow_client_bound: float = SLOW_CLIENT_BOUND
     balance_url: str = ""
     """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
@@ -185,6 +203,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         "PYTHONUNBUFFERED": "1",
     })
     env.setdefault("EMPIRIO_READ_TIMEOUT", READ_TIMEOUT_SECONDS)
+    for name, value in TRANSPORT_ENV.items():
+        env.setdefault(name, value)
     for family, port in mock_ports.items():
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
 

@@ -19,6 +19,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --coverage-json    EMPIRIO_COVERAGE_JSON    where to write the coverage report
     --model            EMPIRIO_MODEL            pin models: chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID
     --probe-limit      EMPIRIO_PROBE_LIMIT      how many listed models to probe when /v1/models is a plain list
+    --upstream-timeout EMPIRIO_UPSTREAM_TIMEOUT seconds within which the deployment answers a hung upstream
+    --slow-client-bound EMPIRIO_SLOW_CLIENT_BOUND seconds within which it cuts a slow or idle client (30)
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -80,6 +82,11 @@ _OPTIONS: dict[str, str] = {
              "discovery)",
     "probe_limit": "how many listed models to probe when /v1/models is a plain OpenAI or Anthropic list "
                    "(default 4)",
+    "upstream_timeout": "seconds within which the deployment answers a hung upstream (an upstream that accepts "
+                        "the request and sends nothing); the hostile suite's hung-upstream test needs it and "
+                        "--mock-upstreams (set automatically when the reference is started locally)",
+    "slow_client_bound": "seconds within which the deployment answers or cuts a slow client (a body or head "
+                         "trickled, an idle connection); default 30, short when the reference is started locally",
     "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
              "decisions); default all against the self-launched reference, documented against --base-url",
 }
@@ -90,6 +97,9 @@ _FLAGS: dict[str, str] = {
     "test_hooks": "the deployment honours the test header x-empirio-test (set automatically when the "
                   "reference is started locally)",
 }
+
+SLOW_CLIENT_BOUND = 30.0
+"""The default of ``--slow-client-bound``."""
 
 _TARGET = pytest.StashKey["Target"]()
 _RECORDER = pytest.StashKey[Recorder]()
@@ -113,6 +123,8 @@ class Target:
     test_hooks: bool = False  # the deployment honours x-empirio-test: internal-error
     mock_control: tuple[str, ...] = ()  # base URLs of the mock upstreams (their request logs)
     balance_url: str | None = None  # GET → {"balance_usd": ...} of the key presented
+    upstream_timeout: float | None = None  # seconds within which a hung upstream is answered
+    slow_client_bound: float = SLOW_CLIENT_BOUND  # seconds within which a slow or idle client is cut
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
 
 
@@ -282,6 +294,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
                         balance_url=_setting(config, "balance_url"))
+        _seconds_options(config, target)
     else:
         from suites.launcher import ReferenceMissing, launch
 
@@ -295,10 +308,34 @@ def _resolve_target(config: pytest.Config) -> Target:
                         other_account_key=local.other_account_key or None,
                         mock_upstreams=True, test_hooks=bool(local.control_url),
                         mock_control=tuple(local.upstreams.values()),
+                        upstream_timeout=local.upstream_timeout, slow_client_bound=local.slow_client_bound,
                         balance_url=local.balance_url or None)
+        _seconds_options(config, target)
     config.stash[_TARGET] = target
     config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
     return target
+
+
+def _seconds(config: pytest.Config, name: str) -> float | None:
+    value = _setting(config, name)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise pytest.UsageError(f"--{name.replace('_', '-')} {value!r}: a number of seconds") from None
+    if seconds <= 0:
+        raise pytest.UsageError(f"--{name.replace('_', '-')} {value!r}: a positive number of seconds")
+    return seconds
+
+
+def _seconds_options(config: pytest.Config, target: Target) -> None:
+    """``--upstream-timeout`` and ``--slow-client-bound``, when given, over the target's own."""
+    upstream_timeout, slow_client_bound = _seconds(config, "upstream_timeout"), _seconds(config, "slow_client_bound")
+    if upstream_timeout is not None:
+        target.upstream_timeout = upstream_timeout
+    if slow_client_bound is not None:
+        target.slow_client_bound = slow_client_bound
 
 
 def session_target(config: pytest.Config) -> Target:
@@ -382,6 +419,13 @@ other_account_key = _operator_fixture("other_account_key")
 mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 balance_url = _operator_fixture("balance_url")
+upstream_timeout = _operator_fixture("upstream_timeout")
+
+
+@pytest.fixture(scope="session")
+def slow_client_bound(target: Target) -> float:
+    """Seconds within which the deployment answers or cuts a slow or idle client (``--slow-client-bound``)."""
+    return target.slow_client_bound
 
 
 @pytest.hookimpl(tryfirst=True)

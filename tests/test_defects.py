@@ -36,6 +36,8 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--rate-limited-key={deployment.rate_limited_key}",
         f"--other-account-key={deployment.other_account_key}",
         "--mock-upstreams",
+        f"--upstream-timeout={deployment.upstream_timeout}",
+        f"--slow-client-bound={deployment.slow_client_bound}",
         f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",
         f"--balance-url={deployment.balance_url}",

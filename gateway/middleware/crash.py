@@ -1,11 +1,13 @@
 """The outermost guard: a gateway bug becomes a 500 in the endpoint's envelope and the connection
 stays usable (Starlette's own error middleware re-raises, which makes the server drop a keep-alive
-connection mid-pool). A crash after the response started can only be logged; the stream just ends."""
+connection mid-pool). A crash after the response started can only be logged; the stream just ends.
+A request whose client went away (or whose body the server cut, D-71) has no one to answer."""
 
 from __future__ import annotations
 
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import InternalError
@@ -33,6 +35,8 @@ class CrashMiddleware:
 
         try:
             await self.app(scope, receive, watching_send)
+        except ClientDisconnect:
+            return
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:

@@ -29,6 +29,8 @@ control API); and one module per area, each declaring its defects with
                  (codecs of every format, the OpenAI-compatible and Anthropic adapters' body builders)
 ``hostile_input``  strict decoding off (bad text, BOMs, repeated keys, NaN, nesting, tool schemas, ranges), a
                  trailing-slash redirect, the Host header reflected, errors quoting raw input (every codec)
+``transport``    the HTTP server's limits on clients (``state.transport``: header size and count, head and
+                 body timeouts, keep-alive, the malformed-HTTP answer) and the upstream client's time limits
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
@@ -67,6 +69,7 @@ from gateway.testing import (
     responses_state,
     semantics,
     tools,
+    transport,
     upstreams,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
@@ -76,7 +79,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
-               billing.install)
+               transport.install, billing.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

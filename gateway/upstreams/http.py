@@ -1,12 +1,19 @@
 """The one HTTP client to upstreams (aiohttp, pooled connections) and the one place its failures are
 translated into gateway errors (D-11): nothing of the provider — host, key, request id, message — passes.
+
+Its time limits (:class:`UpstreamTimeouts`, D-72), read per call from :meth:`UpstreamHTTP.timeouts`: connect,
+``read`` (aiohttp's bound between socket reads), ``total`` per call, ``first_byte`` (from sending the request
+to the answer's head) and ``idle`` (between two pieces of a streamed answer). A limit that passes is 502
+``upstream_error`` before the answer started, and the format's in-band error frame in a stream.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -15,7 +22,7 @@ from gateway.config import Settings, Upstream
 from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, UpstreamError
 from gateway.sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["UpstreamHTTP", "status_error", "upstream_errors"]
+__all__ = ["UpstreamHTTP", "UpstreamTimeouts", "status_error", "upstream_errors"]
 
 _STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 """How a reused connection that the upstream had already closed fails (before any answer arrived)."""
@@ -50,20 +57,42 @@ async def upstream_errors() -> AsyncIterator[None]:
         raise UpstreamError("The model provider returned an unreadable answer.") from exc
 
 
+@dataclass(frozen=True)
+class UpstreamTimeouts:
+    """Seconds an upstream call may take, by phase; ``None`` is unbounded."""
+
+    connect: float | None
+    read: float | None
+    total: float | None
+    first_byte: float | None
+    idle: float | None
+
+    @classmethod
+    def of(cls, settings: Settings) -> UpstreamTimeouts:
+        return cls(settings.connect_timeout, settings.read_timeout, settings.total_timeout,
+                   settings.first_byte_timeout, settings.idle_timeout)
+
+    def client(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+
+
 class UpstreamHTTP:
     """A pooled aiohttp session shared by every adapter of one gateway process."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._timeouts = UpstreamTimeouts.of(settings)
         self._session: aiohttp.ClientSession | None = None
+
+    def timeouts(self) -> UpstreamTimeouts:
+        """The time limits of the next call."""
+        return self._timeouts
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            s = self._settings
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30),
-                timeout=aiohttp.ClientTimeout(total=s.total_timeout, connect=s.connect_timeout,
-                                              sock_read=s.read_timeout),
+                timeout=self._timeouts.client(),
                 auto_decompress=True,
             )
         return self._session
@@ -76,10 +105,12 @@ class UpstreamHTTP:
     async def _open(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> aiohttp.ClientResponse:
         """POST and wait for the answer's head. A pooled keep-alive connection the upstream closed just as it
         was reused fails before any answer; the request is then sent once more, on a fresh connection."""
-        try:
-            return await self.session().post(url, json=body, headers=headers)
-        except _STALE_CONNECTION:
-            return await self.session().post(url, json=body, headers=headers)
+        timeouts = self.timeouts()
+        async with asyncio.timeout(timeouts.first_byte):
+            try:
+                return await self.session().post(url, json=body, headers=headers, timeout=timeouts.client())
+            except _STALE_CONNECTION:
+                return await self.session().post(url, json=body, headers=headers, timeout=timeouts.client())
 
     async def error_for(self, response: aiohttp.ClientResponse) -> GatewayError:
         """The translated error for an upstream answer with status >= 400 (its body is not read)."""
@@ -106,8 +137,12 @@ class UpstreamHTTP:
         async with upstream_errors(), await self._open(upstream.base_url + path, body, headers) as response:
             if response.status >= 400:
                 raise await self.error_for(response)
-            decoder = SSEDecoder()
-            async for chunk in response.content.iter_any():
+            decoder, idle = SSEDecoder(), self.timeouts().idle
+            while True:
+                async with asyncio.timeout(idle):
+                    chunk = await response.content.readany()
+                if not chunk:
+                    break
                 for event in decoder.feed(chunk):
                     yield event
             for event in decoder.flush():

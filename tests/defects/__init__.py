@@ -22,13 +22,14 @@ from tests.defects import (
     responses_state,
     semantics,
     tools,
+    transport,
     upstreams,
 )
 
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state, hostile_input, billing)
+          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
