@@ -15,6 +15,7 @@ those references apply.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -25,8 +26,9 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.response import V31ResponseDataValidator, V31ResponseHeadersValidator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -39,6 +41,8 @@ __all__ = ["Contract", "Operation", "Violation", "load_contract"]
 
 _SPEC_URI = "urn:empirio:openapi"
 _METHODS = ("get", "post", "put", "patch", "delete")
+_BODY_VERDICTS = 1024
+"""How many bodies' verdicts a contract remembers (a verdict is a few lines; the body is kept as a digest)."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,19 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 class Contract:
+    """The spec, compiled once: operations by method and path, and validators for whole responses and
+    for named schemas.
+
+    A response is checked in two parts: its headers every time (they carry per-response values such as
+    ``x-request-id``), its body once per distinct (operation, status, content type, bytes) — the verdict
+    on the same bytes is the same, and the suites fetch some large bodies (the catalog) again and again."""
+
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
-        self.openapi = OpenAPI.from_dict(spec)
+        self._body_validator = OpenAPI.from_dict(spec, config=Config(response_validator_cls=V31ResponseDataValidator))
+        self._headers_validator = OpenAPI.from_dict(
+            spec, config=Config(response_validator_cls=V31ResponseHeadersValidator, spec_validator_cls=None))
+        self._body_verdicts: dict[tuple[str, str, int, str, bytes], list[str]] = {}
         self.server_url = spec["servers"][0]["url"].rstrip("/")
         self.registry: Registry = Registry().with_resource(_SPEC_URI, DRAFT202012.create_resource(spec))
         self.operations: list[Operation] = []
@@ -167,7 +181,15 @@ class Contract:
             content_type=request_headers.get("content-type", "application/json"),
         )
         response = _Response(status, Headers(dict(headers)), body, content_type)
-        errors = [_describe(e) for e in self.openapi.iter_response_errors(request, response)]
+        key = (method.upper(), path, status, content_type, hashlib.sha256(body).digest())
+        body_errors = self._body_verdicts.get(key)
+        if body_errors is None:
+            body_errors = [_describe(e) for e in self._body_validator.iter_response_errors(request, response)]
+            if len(self._body_verdicts) >= _BODY_VERDICTS:
+                self._body_verdicts.pop(next(iter(self._body_verdicts)))
+            self._body_verdicts[key] = body_errors
+        header_errors = [_describe(e) for e in self._headers_validator.iter_response_errors(request, response)]
+        errors = dict.fromkeys([*body_errors, *header_errors])  # a status no response documents: named once
         return op, [Violation(op.id, status, e) for e in errors]
 
     def validate_event(self, op: Operation, label: str, data: Any) -> list[Violation]:

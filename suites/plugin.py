@@ -351,6 +351,9 @@ def session_recorder(config: pytest.Config) -> Recorder:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _OUTER_PROFILE in config.stash:  # an in-process run (pytester) leaves its caller's profile as it was
         rule_registry.set_profile(config.stash[_OUTER_PROFILE])
+    upstreams = config.stash[_RECORDER].upstreams if _RECORDER in config.stash else None
+    if upstreams is not None:
+        upstreams.close()
     target = config.stash.get(_TARGET, None)
     if target is not None and target.local is not None:
         target.local.stop()

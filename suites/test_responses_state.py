@@ -50,7 +50,8 @@ def _upstream_text(target: Target, marker: str) -> str | None:
     comes later), or ``None`` without the mocks' logs."""
     if not target.mock_control:
         return None
-    bodies = UpstreamLog(target.mock_control).containing(marker)
+    with UpstreamLog(target.mock_control) as log:
+        bodies = log.containing(marker)
     holds("previous_response_continues", bool(bodies), f"no upstream request carried the turn's marker {marker}")
     return stored.conversation_text(bodies[0])
 
@@ -177,7 +178,8 @@ def test_item_reference_round_trip(api: ApiClient, target: Target, model: dict[s
           f"with the references the turn used {second['usage']['input_tokens']} input tokens, alone {alone}: the "
           f"referenced items did not reach the model")
     if target.mock_control:
-        seen = stored.conversation_text(UpstreamLog(target.mock_control).containing(turn)[0])
+        with UpstreamLog(target.mock_control) as log:
+            seen = stored.conversation_text(log.containing(turn)[0])
         holds("item_reference_resolved", codeword in seen, f"the referenced input is not upstream: {seen[:300]!r}")
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
+import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from suites import ROOT
 from suites.launcher import Deployment, launch
 
 pytest_plugins = ["pytester"]
@@ -25,3 +30,39 @@ def control(deployment: Deployment) -> Iterator[httpx.Client]:
     """A client for the gateway's test-mode control API."""
     with httpx.Client(base_url=deployment.control_url, timeout=10) as client:
         yield client
+
+
+def _suite_dependencies() -> list[str]:
+    """The third-party packages the suites import (``import``, ``from … import``, ``pytest.importorskip``)."""
+    names: set[str] = set()
+    for path in (ROOT / "suites").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "importorskip" and node.args \
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                names.add(node.args[0].value)
+    return sorted(n for n in names if n.partition(".")[0] not in sys.stdlib_module_names
+                  and n.partition(".")[0] != "suites")
+
+
+@pytest.fixture(scope="session")
+def suite_dependencies() -> list[str]:
+    """Import, once per session, the third-party packages the suites use, and return those importable here.
+
+    ``pytester`` drops every module an in-process run imported when the run ends, so without this each run
+    of the suites imported the SDKs, LangChain and Schemathesis anew (seconds per run, and the heap grew
+    with every copy). Imported before ``pytester`` takes its snapshot, they stay; the suites' own modules
+    (``suites.*``) are still imported afresh by every run, so no state of theirs carries over."""
+    loaded = []
+    for name in _suite_dependencies():
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name)
+        except ImportError:  # an optional extra (frameworks) not installed: the suites skip saying so
+            continue
+        loaded.append(name)
+    return loaded

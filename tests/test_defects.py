@@ -28,6 +28,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--rootdir={ROOT}",
         "-c", str(ROOT / "pyproject.toml"),
         "-q", "-p", "no:randomly",
+        "--tb=line",  # only outcomes are read: rendering long tracebacks was a tenth of each run
         f"--base-url={deployment.base_url}",
         f"--api-key={deployment.api_key}",
         f"--second-key={deployment.second_key}",
@@ -69,6 +70,7 @@ def defect_switch(control: httpx.Client) -> Iterator[httpx.Client]:
     control.put("/defects", json={"active": []}).raise_for_status()
 
 
+@pytest.mark.usefixtures("suite_dependencies")
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Deployment,
                           defect_switch: httpx.Client, tmp_path: Path) -> None:
@@ -81,6 +83,7 @@ def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Depl
         assert "failed" in seen.values(), f"defect {name!r} ({defect.breaks}) was not caught by {node_id}: {seen}"
 
 
+@pytest.mark.usefixtures("suite_dependencies")
 def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment: Deployment,
                                            defect_switch: httpx.Client, tmp_path: Path) -> None:
     defect_switch.put("/defects", json={"active": []}).raise_for_status()
