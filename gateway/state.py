@@ -11,10 +11,12 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
+    from gateway.files import FileIntake
     from gateway.formats.codec import Codec, Conversation
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
+    from gateway.store.files import FileStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
@@ -39,6 +41,10 @@ class GatewayState:
     """By format name: the formats whose requests continue stored state (Responses)."""
     transport: TransportPolicy
     """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
+    files: FileStore
+    """Uploaded files, per account (D-81)."""
+    intake: FileIntake
+    """The upload cap and content-type decision (D-81, D-82)."""
 
 
 def state_of(scope: Scope) -> GatewayState:
