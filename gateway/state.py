@@ -11,7 +11,7 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
-    from gateway.files import FileIntake
+    from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
@@ -43,7 +43,7 @@ class GatewayState:
     """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
     files: FileStore
     """Uploaded files, per account (D-81)."""
-    intake: FileIntake
+    intake: Intake
     """The upload cap and content-type decision (D-81, D-82)."""
 
 

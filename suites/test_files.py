@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import CheckFailure, expect, holds
-from suites.checks import errors
+from suites.checks import CheckFailure, errors, expect, holds
 from suites.checks import files as checks
 from suites.client import ApiClient
 from suites.contract import Contract

@@ -1,6 +1,6 @@
 """Uploaded files (D-16, D-81, D-82): what an upload may hold and how big it may be.
 
-:class:`FileIntake` is the seam the upload route asks: the per-file cap (``cap``), the body limit of the
+:class:`Intake` is the seam the upload route asks (:class:`FileIntake` the default): the per-file cap (``cap``), the body limit of the
 upload path (the cap plus room for the multipart framing) and the content type of the bytes, decided by
 sniffing them (:mod:`gateway.files.sniff`), never by the client's claim.
 """
@@ -8,17 +8,34 @@ sniffing them (:mod:`gateway.files.sniff`), never by the client's claim.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from gateway.errors import InvalidRequest
 from gateway.files.sniff import ACCEPTED_KINDS, claim_agrees, sniff
 
-__all__ = ["DEFAULT_UPLOAD_CAP", "FRAMING_ALLOWANCE", "FileIntake", "UPLOAD_PATH"]
+__all__ = ["DEFAULT_UPLOAD_CAP", "FRAMING_ALLOWANCE", "UPLOAD_PATH", "FileIntake", "Intake"]
 
 UPLOAD_PATH = "/v1/files/upload"
 DEFAULT_UPLOAD_CAP = 25 * 1024 * 1024
 """25 MiB per file: the one upload limit the docs state (``077``/``078``: "a 25 MB upload limit per file")."""
 FRAMING_ALLOWANCE = 64 * 1024
 """Bytes of multipart framing (boundaries, part headers, ``purpose``) allowed on top of the file cap."""
+
+
+class Intake(Protocol):
+    @property
+    def cap(self) -> int:
+        """The largest file accepted, in bytes."""
+        ...
+
+    @property
+    def body_limit(self) -> int:
+        """The largest upload body accepted, in bytes."""
+        ...
+
+    def content_type(self, data: bytes, claimed: str | None) -> str:
+        """The media type the file is stored as, or a 400."""
+        ...
 
 
 @dataclass

@@ -7,8 +7,19 @@ import zlib
 
 from suites.rules import register, register_all
 
-__all__ = ["PDF", "PNG", "WAV", "UPLOADED", "SNIFFED", "SPOOFED", "UNACCEPTED", "CAP", "MISSING", "FREE",
-           "NEEDS_KEY"]
+__all__ = [
+    "CAP",
+    "FREE",
+    "MISSING",
+    "NEEDS_KEY",
+    "PDF",
+    "PNG",
+    "SNIFFED",
+    "SPOOFED",
+    "UNACCEPTED",
+    "UPLOADED",
+    "WAV",
+]
 
 UPLOADED, SNIFFED, SPOOFED = "upload_stored", "upload_type_sniffed", "upload_spoofed_type_400"
 UNACCEPTED, CAP, MISSING = "upload_unaccepted_type_400", "upload_cap_is_413", "upload_missing_file_400"
