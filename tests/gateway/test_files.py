@@ -126,3 +126,8 @@ def test_claims_agree_by_alias_only() -> None:
     assert claim_agrees("image/jpeg", "image/jpg") and claim_agrees("audio/mpeg", "audio/mp3; x=1")
     assert claim_agrees("video/mp4", "audio/mp4") and claim_agrees("image/png", None)
     assert not claim_agrees("image/png", "image/jpeg") and not claim_agrees("image/png", "audio/mpeg")
+
+
+def test_the_cap_is_configurable() -> None:
+    assert load_settings(env={}).max_upload_bytes == 25 * 1024 * 1024
+    assert load_settings(env={"EMPIRIO_MAX_UPLOAD_BYTES": "1000"}).max_upload_bytes == 1000
