@@ -1,5 +1,6 @@
 """``POST /v1/files/upload`` (D-16, D-81, D-82): the stored file's shape, content types judged by the
-bytes (a spoofed or unaccepted type refused), the size cap, a missing part, no key, no credits needed.
+bytes (a spoofed or unaccepted type refused), the size cap, a missing part, no key, no credits needed;
+the uploaded ``bunny://`` path in a chat image part, of the account and of another (D-83).
 
 The files are built here (a 1x1 PNG, 0.1 s of WAV silence, a tiny PDF); the cap is the contract's
 ``x-empiriolabs-limits.upload_max_bytes``.
@@ -15,9 +16,14 @@ import pytest
 
 from suites.checks import CheckFailure, errors, expect, holds
 from suites.checks import files as checks
+from suites.checks import media as media_checks
 from suites.client import ApiClient
 from suites.contract import Contract
+from suites.discovery import Discovery
+from suites.drivers import DRIVERS
 from suites.plugin import Target
+from suites.selection import choose_per_provider
+from suites.upstreams import forwarded, not_forwarded
 
 UPLOAD = "/v1/files/upload"
 LARGEST_CAP_SENT = 64 * 1024 * 1024
@@ -126,3 +132,47 @@ def test_uploads_need_no_credits(api: ApiClient, contract: Contract, target: Tar
         pytest.skip("needs --zero-credit-key (a key of an account without credits)")
     _stored(_upload(api, checks.PNG, "image/png", name="pixel.png", key=target.zero_credit_key), contract,
             checks.FREE)
+
+
+def _image_chat(api: ApiClient, discovery: Discovery, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(a chat model taking images, a chat request with an image part at ``path``)."""
+    chat = DRIVERS["chat"]
+    pool = [m for m in chat.models(discovery) if "image" in (m.get("input_modalities") or ())]
+    model = choose_per_provider(pool, lambda m: chat.served(api, m), endpoint=chat.endpoint,
+                                what="chat model taking image input")[0]
+    body = chat.body(model, "Describe the picture in one sentence.", max_tokens=32)
+    body["messages"][-1]["content"] = [{"type": "text", "text": "Describe the picture in one sentence."},
+                                       {"type": "image_url", "image_url": {"url": path}}]
+    return model, body
+
+
+@pytest.mark.rule(checks.RESOLVED)
+def test_an_uploaded_path_is_taken_in_chat(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
+    path = _stored(_upload(api, checks.PNG, "image/png", name="pixel.png"), contract, checks.RESOLVED)["path"]
+    model, body = _image_chat(api, discovery, str(path))
+    response = api.post(DRIVERS["chat"].endpoint, json=body)
+    expect(checks.RESOLVED, response.status_code == 200, f"200 from {model['id']} with the uploaded image",
+           f"{response.status_code}: {response.text[:300]}")
+    entries = forwarded(response)
+    if entries is not None:
+        try:
+            media_checks.part_arrived(entries, "image", "image/png", f"{model['id']} uploaded {path}")
+        except CheckFailure as failure:
+            raise CheckFailure(checks.RESOLVED, str(failure)) from None
+
+
+@pytest.mark.rule(checks.FOREIGN)
+def test_another_accounts_path_is_refused(api: ApiClient, contract: Contract, discovery: Discovery,
+                                          target: Target) -> None:
+    if target.other_account_key is None:
+        pytest.skip("needs --other-account-key (a key of another account)")
+    path = _stored(_upload(api, checks.PNG, "image/png", name="pixel.png"), contract, checks.FOREIGN)["path"]
+    _, body = _image_chat(api, discovery, str(path))
+    response = api.post(DRIVERS["chat"].endpoint, json=body, key=target.other_account_key)
+    try:
+        error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
+    except CheckFailure as failure:
+        raise CheckFailure(checks.FOREIGN, f"another account's {path}: {failure}") from None
+    where = f"messages[{len(body['messages']) - 1}].content[1]"
+    expect(checks.FOREIGN, error.get("param") == where, f"param {where}", error.get("param"))
+    not_forwarded(response, "another account's bunny:// path")

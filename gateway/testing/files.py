@@ -1,5 +1,6 @@
 """Defects of file uploads (``POST /v1/files/upload``, D-16, D-81, D-82): the intake (``state.intake``:
-the cap and the content-type decision) and layers around the upload route (the credit gate, the body)."""
+the cap and the content-type decision), the file store (``state.files``: which account a file resolves
+for) and layers around the upload route (the credit gate, the body)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from gateway.files import UPLOAD_PATH, Intake
 from gateway.files.sniff import sniff
 from gateway.middleware.errors import send_error
 from gateway.state import GatewayState, state_of
+from gateway.store.files import FileStore, StoredFile
 from gateway.testing.asgi import Layer, Reply, json_body, layer, rewrite_response
 from gateway.testing.registry import ActiveDefects, defect
 
@@ -31,6 +33,8 @@ UPLOAD_MISSING_FILE_UNNAMED = defect(
     "upload_missing_file_unnamed", "an upload without a file part is 400 missing_parameter naming file (D-16)")
 UPLOAD_401_IN_ANTHROPIC_ENVELOPE = defect(
     "upload_401_in_anthropic_envelope", "an upload without a key is 401 in the OpenAI envelope")
+UPLOAD_PATH_NOT_BOUND = defect(
+    "upload_path_not_bound", "an uploaded file resolves for its own account only (D-81, D-83)")
 
 _NO_CAP = 1 << 40
 _OCTETS = "application/octet-stream"
@@ -59,6 +63,33 @@ class _Intake:
             if found is None or found.split("/", 1)[0] not in ("audio", "image", "video"):
                 return found or declared or _OCTETS
         return self._intake.content_type(data, claimed)
+
+
+class _Files:
+    """The file store, resolving any account's file by id or path while the defect is on (it keeps an
+    index of what was uploaded through it)."""
+
+    def __init__(self, files: FileStore, active: ActiveDefects) -> None:
+        self._files, self._active = files, active
+        self._owners: dict[str, str] = {}
+
+    def put(self, record: StoredFile, data: bytes) -> None:
+        self._files.put(record, data)
+        self._owners[record.id] = self._owners[record.path] = record.account_id
+
+    def _owner(self, account_id: str, reference: str) -> str:
+        if self._active.on(UPLOAD_PATH_NOT_BOUND.name):
+            return self._owners.get(reference.strip(), account_id)
+        return account_id
+
+    def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
+        return self._files.find(self._owner(account_id, reference), reference, now)
+
+    def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
+        return self._files.content(self._owner(account_id, file_id), file_id, now)
+
+    def purge(self, now: int) -> int:
+        return self._files.purge(now)
 
 
 def _upload(scope: Scope) -> bool:
@@ -134,5 +165,6 @@ layer(UPLOAD_401_IN_ANTHROPIC_ENVELOPE, at="guarded")(_error_rewrite(401, _anthr
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
-    """Wrap the upload intake."""
+    """Wrap the upload intake and the file store."""
     state.intake = _Intake(state.intake, active)
+    state.files = _Files(state.files, active)

@@ -9,11 +9,13 @@ from suites.rules import register, register_all
 
 __all__ = [
     "CAP",
+    "FOREIGN",
     "FREE",
     "MISSING",
     "NEEDS_KEY",
     "PDF",
     "PNG",
+    "RESOLVED",
     "SNIFFED",
     "SPOOFED",
     "UNACCEPTED",
@@ -24,6 +26,7 @@ __all__ = [
 UPLOADED, SNIFFED, SPOOFED = "upload_stored", "upload_type_sniffed", "upload_spoofed_type_400"
 UNACCEPTED, CAP, MISSING = "upload_unaccepted_type_400", "upload_cap_is_413", "upload_missing_file_400"
 FREE, NEEDS_KEY = "upload_free", "upload_needs_key_401"
+RESOLVED, FOREIGN = "uploaded_path_resolved", "foreign_path_refused"
 
 register(UPLOADED, "docs:api-reference-overview#endpoints",
          "POST /v1/files/upload stores an audio, image or video file and answers its bunny:// storage path")
@@ -37,6 +40,10 @@ register_all("decision:D-16", {
     UNACCEPTED: "a file that is not audio, image or video is 400 unsupported_file_type",
     MISSING: "an upload without a file part is 400 missing_parameter",
     FREE: "uploads are free: an account without credits uploads",
+})
+register_all("decision:D-83", {
+    RESOLVED: "a bunny:// path the account uploaded is taken as the file in a chat media part",
+    FOREIGN: "another account's bunny:// path is 400 naming the part, never sent upstream",
 })
 register(CAP, "decision:D-82", "a file over upload_max_bytes is 413 request_too_large in the OpenAI envelope")
 

@@ -3,7 +3,9 @@ per-account storage; the sniffing table on its own."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +14,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.config import load_settings
+from gateway.catalog import load_catalog
+from gateway.config import Settings, load_settings
+from gateway.errors import InvalidRequest
+from gateway.files.resolve import resolve_files
 from gateway.files.sniff import claim_agrees, sniff
+from gateway.formats.openai_chat.decode import decode_chat
+from gateway.ir import ChatRequest
 from gateway.security import digest, new_key
 from gateway.store.files import StoredFile
 from gateway.store.sqlite_files import SqliteFileStore
@@ -131,3 +138,35 @@ def test_claims_agree_by_alias_only() -> None:
 def test_the_cap_is_configurable() -> None:
     assert load_settings(env={}).max_upload_bytes == 25 * 1024 * 1024
     assert load_settings(env={"EMPIRIO_MAX_UPLOAD_BYTES": "1000"}).max_upload_bytes == 1000
+
+
+def _chat_request(model: str, part: dict[str, object]) -> ChatRequest:
+    body = {"model": model, "messages": [{"role": "user", "content": [{"type": "text", "text": "Look"}, part]}]}
+    return decode_chat(json.dumps(body).encode(), load_catalog(Settings().catalog_path))
+
+
+def test_stored_files_resolve_for_their_account_only(tmp_path: Path) -> None:
+    """D-83: a bunny:// path or file id of the account becomes inline data of the stored type; another
+    account's, an unknown one, a file of another kind or one the family cannot carry is a 400 naming the part."""
+    store = SqliteFileStore(tmp_path / "f.db")
+    png = StoredFile("file_p", "acct_a", "bunny://uploads/file_p/a.png", "a.png", "image/png", len(PNG), None, 100, 900)
+    wav = StoredFile("file_w", "acct_a", "bunny://uploads/file_w/a.wav", "a.wav", "audio/wav", len(WAV), None, 100, 900)
+    store.put(png, PNG)
+    store.put(wav, WAV)
+    image = {"type": "image_url", "image_url": {"url": png.path}}
+    request = _chat_request("qwen3-5-omni-flash", image)
+    resolve_files(request, store, "acct_a", 150)
+    part = request.messages[0].media[0]
+    assert (part.source, part.media_type, base64.b64decode(part.value)) == ("data", "image/png", PNG)
+    for account, url, model, code in (("acct_b", png.path, "qwen3-5-omni-flash", "invalid_parameter"),
+                                      ("acct_a", "bunny://uploads/nope.png", "qwen3-5-omni-flash", "invalid_parameter"),
+                                      ("acct_a", wav.path, "qwen3-5-omni-flash", "invalid_parameter")):
+        with pytest.raises(InvalidRequest) as caught:
+            resolve_files(_chat_request(model, {"type": "image_url", "image_url": {"url": url}}), store, account, 150)
+        assert (caught.value.code, caught.value.param) == (code, "messages[0].content[1]")
+    bmp = StoredFile("file_b", "acct_a", "bunny://uploads/file_b/a.bmp", "a.bmp", "image/bmp", 2, None, 100, 900)
+    store.put(bmp, b"BM")
+    with pytest.raises(InvalidRequest) as caught:
+        resolve_files(_chat_request("claude-haiku-4-5-20251001", {"type": "image_url", "image_url": {"url": bmp.path}}),
+                      store, "acct_a", 150)
+    assert caught.value.code == "unsupported_file_type"
