@@ -35,6 +35,8 @@ UPLOAD_401_IN_ANTHROPIC_ENVELOPE = defect(
     "upload_401_in_anthropic_envelope", "an upload without a key is 401 in the OpenAI envelope")
 UPLOAD_PATH_NOT_BOUND = defect(
     "upload_path_not_bound", "an uploaded file resolves for its own account only (D-81, D-83)")
+UPLOAD_PATH_UNRESOLVED = defect(
+    "upload_path_unresolved", "the account's uploaded bunny:// path is taken in a chat media part (D-83)")
 
 _NO_CAP = 1 << 40
 _OCTETS = "application/octet-stream"
@@ -66,8 +68,8 @@ class _Intake:
 
 
 class _Files:
-    """The file store, resolving any account's file by id or path while the defect is on (it keeps an
-    index of what was uploaded through it)."""
+    """The file store, resolving no file, or any account's file by id or path (from an index of what was
+    uploaded through it), while the defects are on."""
 
     def __init__(self, files: FileStore, active: ActiveDefects) -> None:
         self._files, self._active = files, active
@@ -83,6 +85,8 @@ class _Files:
         return account_id
 
     def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
+        if self._active.on(UPLOAD_PATH_UNRESOLVED.name):
+            return None
         return self._files.find(self._owner(account_id, reference), reference, now)
 
     def content(self, account_id: str, file_id: str, now: int) -> bytes | None:

@@ -23,6 +23,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _FILES + "test_content_type_is_the_bytes_type[wav]",
     ),
     "upload_missing_file_unnamed": (_FILES + "test_an_upload_without_a_file_is_400",),
+    "upload_path_unresolved": (_FILES + "test_an_uploaded_path_is_taken_in_chat",),
     "upload_path_not_bound": (_FILES + "test_another_accounts_path_is_refused",),
     "upload_401_in_anthropic_envelope": (_FILES + "test_an_upload_needs_a_key",),
 }
