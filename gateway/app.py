@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
 from gateway.formats import codecs
+from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
@@ -23,7 +24,7 @@ from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_responses import SqliteResponseStore
-from gateway.upstreams import build_adapters
+from gateway.upstreams import build_adapters, build_embedders
 from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["create_app"]
@@ -64,6 +65,8 @@ def create_app(settings: Settings) -> Starlette:
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},
         transport=TransportPolicy(TransportLimits.of(settings)),
+        embedders=build_embedders(settings, http),
+        embedding_codec=OpenAIEmbeddings(),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -12,11 +12,13 @@ if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
     from gateway.formats.codec import Codec, Conversation
+    from gateway.formats.openai_embeddings import EmbeddingCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
+    from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["GatewayState", "state_of"]
@@ -39,6 +41,10 @@ class GatewayState:
     """By format name: the formats whose requests continue stored state (Responses)."""
     transport: TransportPolicy
     """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
+    embedders: dict[str, EmbeddingAdapter]
+    """Embeddings adapters by upstream family (D-78)."""
+    embedding_codec: EmbeddingCodec
+    """The ``/v1/embeddings`` format (D-78 – D-80)."""
 
 
 def state_of(scope: Scope) -> GatewayState:
