@@ -12,6 +12,7 @@ from tests.defects import (
     auth,
     billing,
     chat_codec,
+    embeddings,
     envelope,
     hostile_input,
     media,
@@ -29,7 +30,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing)
+          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing, embeddings)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
