@@ -147,3 +147,12 @@ def test_upstream_failure_is_502(api: ApiClient, contract: Contract, discovery: 
     errors.openai_error(response, contract, status=502, code="upstream_error", type="api_error")
     no_leaks(response.content)
     no_leaks(response.headers)
+
+
+@pytest.mark.rule("credits_402", "error_code", "openai_error_envelope", "rejected_by_gateway")
+def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discovery: Discovery,
+                                     zero_credit_key: str) -> None:
+    model = _models(discovery)[0]
+    response = api.post(ENDPOINT, json={"model": model["id"], "input": TEXTS[0]}, key=zero_credit_key)
+    errors.openai_error(response, contract, status=402, code="insufficient_credits", type="billing_error")
+    not_forwarded(response, "an embeddings request of an account without credits")

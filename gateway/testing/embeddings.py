@@ -1,16 +1,20 @@
 """Defects of ``POST /v1/embeddings`` (D-78 – D-80): vectors out of order, base64 left as floats,
-``dimensions`` dropped, usage dropped, a chat or unknown model served, bad input forwarded, upstream failures untranslated.
+``dimensions`` dropped, usage dropped, a chat or unknown model served, bad input forwarded, upstream failures untranslated, the credit gate skipped.
 
 Seams: the embeddings codec (``state.embedding_codec``: the catalog a decode resolves the model in, the
 error a decode raises, the request an encode sees) and each embeddings adapter (``state.embedders``: the
-request it sends, the result it returns, the error it raises).
+request it sends, the result it returns, the error it raises), and the credit gate (``state.credit_check``)
+for this path only.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any, cast
+
+from starlette.types import Scope
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest, UpstreamError
@@ -31,6 +35,7 @@ CHAT_MODEL_ACCEPTED = defect("embeddings_chat_model_accepted",
 UNKNOWN_MODEL_SERVED = defect("embeddings_unknown_model_served", "an unknown model is 404 model_not_found (D-47)")
 INPUT_FORWARDED = defect("embeddings_input_forwarded", "bad input is 400 naming input, never sent upstream (D-78)")
 USAGE_DROPPED = defect("embeddings_usage_dropped", "an embeddings answer reports usage (openai:embeddings)")
+NOT_ADMITTED = defect("embeddings_not_admitted", "an embeddings request of an account without credits is 402")
 UPSTREAM_UNTRANSLATED = defect("embeddings_upstream_untranslated", "an upstream failure is 502 upstream_error")
 
 
@@ -99,7 +104,18 @@ class _Adapter:
         return result
 
 
+def _credit_check(inner: Callable[[Scope], None], active: ActiveDefects) -> Callable[[Scope], None]:
+    """``inner``, skipped for ``/v1/embeddings`` while ``embeddings_not_admitted`` is on."""
+
+    def check(scope: Scope) -> None:
+        if not (active.on(NOT_ADMITTED.name) and scope.get("path") == ENDPOINT):
+            inner(scope)
+
+    return check
+
+
 def install(state: GatewayState, active: ActiveDefects) -> None:
-    """Wrap the embeddings codec and every embeddings adapter."""
+    """Wrap the embeddings codec, every embeddings adapter and the credit gate (for this path only)."""
+    state.credit_check = _credit_check(state.credit_check, active)
     state.embedding_codec = _Codec(state.embedding_codec, active)
     state.embedders = {family: _Adapter(adapter, active) for family, adapter in state.embedders.items()}
