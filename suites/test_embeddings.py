@@ -6,15 +6,18 @@ never sent upstream. Models are found in ``GET /v1/models`` (``endpoints`` listi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from suites import ledger
 from suites.checks import embeddings, errors, expect, holds
 from suites.checks.chat import no_leaks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, param
+from suites.plugin import Target
 from suites.selection import Failures
 from suites.upstreams import not_forwarded
 
@@ -156,3 +159,27 @@ def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discove
     response = api.post(ENDPOINT, json={"model": model["id"], "input": TEXTS[0]}, key=zero_credit_key)
     errors.openai_error(response, contract, status=402, code="insufficient_credits", type="billing_error")
     not_forwarded(response, "an embeddings request of an account without credits")
+
+
+LONG_TEXT = " ".join(["The keeper climbed the spiral stairs to light the lamp before the storm."] * 40)
+
+
+@pytest.mark.rule(embeddings.COST)
+def test_cost_is_the_listed_token_price(api: ApiClient, discovery: Discovery, target: Target) -> None:
+    priced = [m for m in _models(discovery) if ledger.token_prices(m, 1).get("input")]
+    if not priced:
+        pytest.skip(discovery.lacks_field("embedding model with a per-token input price", "pricing_rows"))
+    model = priced[0]
+    book = ledger.Ledger(target.balance_url, target.api_key) if target.balance_url else None
+    before = book.balance() if book is not None else None
+    body = _embed(api, model["id"], LONG_TEXT)
+    usage = body.get("usage") or {}
+    tokens = usage.get("prompt_tokens")
+    expect(embeddings.COST, isinstance(tokens, int) and tokens > 0, "usage.prompt_tokens > 0", usage)
+    due = ledger.cost(model, int(tokens), 0)
+    shown = usage.get("cost")
+    ok = isinstance(shown, (int, float)) and abs(Decimal(str(shown)) - due) <= Decimal("1e-9") + due / 1000
+    expect(embeddings.COST, ok, f"usage.cost {due} for {tokens} prompt tokens", shown)
+    if book is not None and before is not None:
+        billed = book.billed_since(before)
+        expect(embeddings.COST, abs(billed - due) <= Decimal("1e-9"), f"a debit of {due} USD", f"{billed} USD")

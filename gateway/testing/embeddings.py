@@ -36,6 +36,7 @@ UNKNOWN_MODEL_SERVED = defect("embeddings_unknown_model_served", "an unknown mod
 INPUT_FORWARDED = defect("embeddings_input_forwarded", "bad input is 400 naming input, never sent upstream (D-78)")
 USAGE_DROPPED = defect("embeddings_usage_dropped", "an embeddings answer reports usage (openai:embeddings)")
 NOT_ADMITTED = defect("embeddings_not_admitted", "an embeddings request of an account without credits is 402")
+NOT_CHARGED = defect("embeddings_not_charged", "embeddings are billed per input token at the listed rate")
 UPSTREAM_UNTRANSLATED = defect("embeddings_upstream_untranslated", "an upstream failure is 502 upstream_error")
 
 
@@ -66,7 +67,7 @@ class _Codec:
         if self.active.on(UNKNOWN_MODEL_SERVED.name):
             catalog = _FallbackCatalog(**{f.name: getattr(catalog, f.name) for f in dataclasses.fields(catalog)})
         try:
-            return self.inner.decode(raw, catalog)
+            request = self.inner.decode(raw, catalog)
         except InvalidRequest as error:
             if not (self.active.on(INPUT_FORWARDED.name) and (error.param or "").startswith("input")):
                 raise
@@ -74,8 +75,13 @@ class _Codec:
             sent = dict(body, input="ok")
             request = self.inner.decode(json.dumps(sent).encode(), catalog)
             value = body["input"]
-            return dataclasses.replace(request, inputs=cast(tuple[str, ...], (value,) if not isinstance(value, list)
-                                                            else tuple(value)))
+            request = dataclasses.replace(request, inputs=cast(tuple[str, ...], (value,) if not isinstance(value, list)
+                                                               else tuple(value)))
+        if self.active.on(NOT_CHARGED.name):
+            unpriced = {**request.model.public, "pricing_rows": []}
+            request = dataclasses.replace(request, model=dataclasses.replace(request.model, public=unpriced,
+                                                                             _priced={}))
+        return request
 
     def encode(self, request: EmbeddingRequest, result: EmbeddingResult) -> dict[str, Any]:
         if self.active.on(BASE64_NOT_ENCODED.name):

@@ -16,7 +16,7 @@ from typing import Any
 from suites.checks import cut, expect, fail, holds
 from suites.rules import register
 
-__all__ = ["BASE64", "DIMENSION", "DIMENSIONS_PARAM", "INPUT_REFUSED", "IN_ORDER", "SHAPE", "cosine",
+__all__ = ["BASE64", "COST", "DIMENSION", "DIMENSIONS_PARAM", "INPUT_REFUSED", "IN_ORDER", "SHAPE", "cosine",
            "decoded", "in_input_order", "shaped", "vectors"]
 
 SHAPE = "embeddings_shape"
@@ -25,6 +25,7 @@ DIMENSION = "embeddings_native_dimension"
 DIMENSIONS_PARAM = "embeddings_dimensions_param"
 BASE64 = "embeddings_base64"
 INPUT_REFUSED = "embeddings_input_refused"
+COST = "embeddings_token_priced"
 
 register(SHAPE, "openai:embeddings#response",
          "an embeddings answer is a list of embedding objects with the requested model and usage.prompt_tokens "
@@ -40,6 +41,9 @@ register(BASE64, "openai:embeddings#encoding-format",
 register(INPUT_REFUSED, "decision:D-78",
          "input that is not a non-empty string or array of 1..2048 non-empty strings is 400 invalid_parameter "
          "naming input, never sent upstream")
+register(COST, "docs:models-and-pricing#pricing-units",
+         "an embedding model is billed per input token at its listed rate: usage.cost (and the debit, where the "
+         "balance is known) is prompt_tokens times that rate")
 
 SAME = 0.999
 """Cosine similarity above which two vectors are taken for the embedding of the same text."""

@@ -14,5 +14,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "embeddings_input_forwarded": tuple(f"{_SUITE}test_bad_input_is_400[{case}]" for case in _BAD),
     "embeddings_usage_dropped": (f"{_SUITE}test_embeddings_answer_shape",),
     "embeddings_not_admitted": (f"{_SUITE}test_insufficient_credits_is_402",),
+    "embeddings_not_charged": (f"{_SUITE}test_cost_is_the_listed_token_price",),
     "embeddings_upstream_untranslated": (f"{_SUITE}test_upstream_failure_is_502",),
 }
