@@ -143,10 +143,12 @@ def test_bad_input_is_400(api: ApiClient, contract: Contract, discovery: Discove
 
 
 @pytest.mark.rule("upstream_failure_status", "openai_error_envelope", "no_upstream_leak")
+@pytest.mark.parametrize("fault", ["status:500", "malformed:1", "cut:1"])
 def test_upstream_failure_is_502(api: ApiClient, contract: Contract, discovery: Discovery,
-                                 mock_upstreams: bool) -> None:
+                                 mock_upstreams: bool, fault: str) -> None:
+    """An upstream error, a truncated (unparseable) answer and a dropped connection are each 502."""
     model = _models(discovery)[0]
-    response = api.post(ENDPOINT, json={"model": model["id"], "input": f"[[mock:fault=status:500]] {TEXTS[0]}"})
+    response = api.post(ENDPOINT, json={"model": model["id"], "input": f"[[mock:fault={fault}]] {TEXTS[0]}"})
     errors.openai_error(response, contract, status=502, code="upstream_error", type="api_error")
     no_leaks(response.content)
     no_leaks(response.headers)

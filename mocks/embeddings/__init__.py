@@ -3,7 +3,8 @@
 Vectors are a pure function of the text (:func:`vector`): unit-length floats seeded from the SHA-256 of
 the input with its directives removed, of the upstream model's native dimension, or truncated to
 ``dimensions`` and renormalised (Matryoshka) when asked. ``usage.prompt_tokens`` counts every input as
-sent (:func:`mocks.text.count_tokens`). Directives in any input apply to the whole request.
+sent (:func:`mocks.text.count_tokens`). Directives in any input apply to the whole request (``status``,
+``latency``, ``hang``, and ``malformed`` / ``cut`` on the JSON body, :class:`mocks.wire.JSONDelivery`).
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ def test_unknown_model_is_404(embeddings_client: httpx.Client) -> None:
 
 def test_directives_fault_the_request_and_are_not_embedded(embeddings_client: httpx.Client) -> None:
     assert _embed(embeddings_client, ["ok", "[[mock:fault=status:503]] x"]).status_code == 503
+    broken = _embed(embeddings_client, "[[mock:fault=malformed:1]] x")
+    assert broken.status_code == 200 and broken.content.startswith(b"{") and not broken.content.endswith(b"}")
     started = time.monotonic()
     body = _embed(embeddings_client, "[[mock:fault=latency:200ms]]x").json()
     assert time.monotonic() - started >= 0.2 and body["data"][0]["embedding"] == vector("x", 768)
