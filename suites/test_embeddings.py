@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from suites import ledger
-from suites.checks import embeddings, errors, expect, holds
+from suites.checks import embeddings, errors, expect, formats, holds
 from suites.checks.chat import no_leaks
 from suites.client import ApiClient
 from suites.contract import Contract
@@ -185,3 +185,23 @@ def test_cost_is_the_listed_token_price(api: ApiClient, discovery: Discovery, ta
     if book is not None and before is not None:
         billed = book.billed_since(before)
         expect(embeddings.COST, abs(billed - due) <= Decimal("1e-9"), f"a debit of {due} USD", f"{billed} USD")
+
+
+HANG_SECONDS = 10
+
+
+@pytest.mark.rule("upstream_timeout_502", "no_upstream_leak")
+def test_hung_upstream_is_502(api: ApiClient, contract: Contract, discovery: Discovery, mock_upstreams: bool) -> None:
+    """An embeddings upstream that accepts the request and then says nothing past the gateway's read timeout
+    is a 502 ``upstream_error`` (D-11)."""
+    model = _models(discovery)[0]
+    response = api.post(ENDPOINT, json={"model": model["id"], "input": f"[[mock:fault=hang:{HANG_SECONDS}s]] x"},
+                        retry_429=False)
+    if response.status_code == 200:
+        pytest.skip(f"the deployment waits more than {HANG_SECONDS} s for an upstream (its read timeout is longer)")
+    formats.upstream_timeout_502(response)
+    error = errors.openai_error(response, contract, status=502)
+    expect("upstream_timeout_502", error.get("code") in (None, "upstream_error"), "code upstream_error",
+           error.get("code"))
+    no_leaks(response.content)
+    no_leaks(response.headers)
