@@ -14,6 +14,7 @@ from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
 from gateway.files import FileIntake
 from gateway.formats import codecs
+from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
@@ -25,7 +26,7 @@ from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_files import SqliteFileStore
 from gateway.store.sqlite_responses import SqliteResponseStore
-from gateway.upstreams import build_adapters
+from gateway.upstreams import build_adapters, build_embedders
 from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["create_app"]
@@ -68,6 +69,8 @@ def create_app(settings: Settings) -> Starlette:
         transport=TransportPolicy(TransportLimits.of(settings)),
         files=SqliteFileStore(settings.db_path),
         intake=FileIntake(cap=settings.max_upload_bytes),
+        embedders=build_embedders(settings, http),
+        embedding_codec=OpenAIEmbeddings(),
     )
     if settings.test_mode:
         from gateway.testing import install

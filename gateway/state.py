@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from gateway.config import Settings
     from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
+    from gateway.formats.openai_embeddings import EmbeddingCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.files import FileStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
+    from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
 
 __all__ = ["GatewayState", "state_of"]
@@ -45,6 +47,10 @@ class GatewayState:
     """Uploaded files, per account (D-81)."""
     intake: Intake
     """The upload cap and content-type decision (D-81, D-82)."""
+    embedders: dict[str, EmbeddingAdapter]
+    """Embeddings adapters by upstream family (D-78)."""
+    embedding_codec: EmbeddingCodec
+    """The ``/v1/embeddings`` format (D-78 – D-80)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

@@ -35,6 +35,8 @@ control API); and one module per area, each declaring its defects with
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 ``files``        uploads: the intake (``state.intake``: the cap, the sniffed content type), a credit gate
                  and a reshaped answer around the upload route
+``embeddings``   ``/v1/embeddings``: the codec (``state.embedding_codec``) and the adapters (``state.embedders``):
+                 vectors out of order, base64 not encoded, dimensions dropped, wrong models served
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -63,6 +65,7 @@ from gateway.testing import (
     codecs_responses,
     control,
     delivery,
+    embeddings,
     envelope,
     files,
     hostile_input,
@@ -82,7 +85,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
-               transport.install, billing.install, files.install)
+               transport.install, billing.install, files.install, embeddings.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

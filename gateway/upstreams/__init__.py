@@ -12,10 +12,11 @@ from gateway.config import Settings
 from gateway.upstreams.anthropic import AnthropicAdapter
 from gateway.upstreams.base import ChatAdapter
 from gateway.upstreams.deepreasoning import DeepReasoningAdapter
+from gateway.upstreams.embeddings import EmbeddingAdapter, EmbeddingsAdapter
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.openai_compat import DEEPSEEK, OPENAI, OpenAICompatibleAdapter
 
-__all__ = ["ChatAdapter", "build_adapters"]
+__all__ = ["ChatAdapter", "EmbeddingAdapter", "build_adapters", "build_embedders"]
 
 
 def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> dict[str, ChatAdapter]:
@@ -28,3 +29,8 @@ def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> 
     }
     adapters["deepreasoning"] = DeepReasoningAdapter(dict(adapters), catalog)
     return adapters
+
+
+def build_embedders(settings: Settings, http: UpstreamHTTP) -> dict[str, EmbeddingAdapter]:
+    """Every embeddings-capable family's adapter (D-78)."""
+    return {"embeddings": EmbeddingsAdapter(http, settings.upstreams["embeddings"])}

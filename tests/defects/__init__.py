@@ -12,6 +12,7 @@ from tests.defects import (
     auth,
     billing,
     chat_codec,
+    embeddings,
     envelope,
     files,
     hostile_input,
@@ -31,7 +32,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files)
+          files, embeddings)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

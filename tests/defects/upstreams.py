@@ -55,6 +55,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         "suites/test_all_formats.py::test_upstream_timeout_is_502[chat]",
         "suites/test_all_formats.py::test_upstream_timeout_is_502[messages]",
         "suites/test_all_formats.py::test_upstream_timeout_is_502[responses]",
+        "suites/test_embeddings.py::test_hung_upstream_is_502",
     ),
     "malformed_upstream_passed": (
         _CHAT_ERRORS + "test_malformed_upstream_is_502",

@@ -52,6 +52,11 @@ def anthropic_client(mock_clients: dict[str, httpx.Client]) -> Iterator[httpx.Cl
     yield from _reset(mock_clients["anthropic"])
 
 
+@pytest.fixture
+def embeddings_client(mock_clients: dict[str, httpx.Client]) -> Iterator[httpx.Client]:
+    yield from _reset(mock_clients["embeddings"])
+
+
 @pytest.fixture(params=["openai", "deepseek", "anthropic"])
 def family(request: pytest.FixtureRequest, mock_clients: dict[str, httpx.Client]) -> Iterator[tuple[str, httpx.Client]]:
     """Each chat family in turn, as ``(name, client)``."""

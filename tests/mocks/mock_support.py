@@ -22,6 +22,7 @@ AUTH: dict[str, dict[str, str]] = {
     "openai": {"authorization": "Bearer sk-test-openai"},
     "deepseek": {"authorization": "Bearer sk-test-deepseek"},
     "anthropic": {"x-api-key": "sk-test-anthropic", "anthropic-version": "2023-06-01"},
+    "embeddings": {"authorization": "Bearer sk-test-embeddings"},
 }
 
 
