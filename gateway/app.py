@@ -14,6 +14,7 @@ from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
 from gateway.formats import codecs
 from gateway.formats.openai_responses.conversation import ResponsesConversation
+from gateway.formats.search import SearchCodec
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
@@ -25,6 +26,7 @@ from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters
 from gateway.upstreams.http import UpstreamHTTP
+from gateway.upstreams.search import build_search_adapters
 
 __all__ = ["create_app"]
 
@@ -64,6 +66,8 @@ def create_app(settings: Settings) -> Starlette:
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},
         transport=TransportPolicy(TransportLimits.of(settings)),
+        searches=build_search_adapters(settings, http),
+        search_codec=SearchCodec(),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -12,12 +12,14 @@ if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
     from gateway.formats.codec import Codec, Conversation
+    from gateway.formats.search import SearchCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
+    from gateway.upstreams.search import SearchAdapter
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -39,6 +41,10 @@ class GatewayState:
     """By format name: the formats whose requests continue stored state (Responses)."""
     transport: TransportPolicy
     """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
+    searches: dict[str, SearchAdapter]
+    """Search adapters by the catalog's upstream model (``/v1/search``, D-84)."""
+    search_codec: SearchCodec
+    """The ``/v1/search`` format: request decoding, response encoding."""
 
 
 def state_of(scope: Scope) -> GatewayState:

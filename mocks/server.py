@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mocks import anthropic, deepseek, listing, openai
+from mocks import anthropic, deepseek, listing, openai, search
 from mocks.anthropic import AnthropicEnvelope
 from mocks.control import control_routes
 from mocks.deepseek import DeepSeekDialect
@@ -29,6 +29,7 @@ API_ROUTES: dict[str, Callable[[Family], list[Route]]] = {
     "openai": openai.routes,
     "deepseek": deepseek.routes,
     "anthropic": anthropic.routes,
+    "search": search.routes,
 }
 """The API each family serves, by family slug; families not listed serve only health and control."""
 

@@ -33,7 +33,7 @@ from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
 
-__all__ = ["generation_route"]
+__all__ = ["CLIENT_CLOSED", "generation_route", "require_json"]
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 CLIENT_CLOSED = 499
@@ -60,7 +60,7 @@ def _adapter(state: GatewayState, ir: ChatRequest) -> ChatAdapter:
     return adapter
 
 
-def _require_json(request: Request) -> None:
+def require_json(request: Request) -> None:
     """A body declared as something other than JSON is refused (an absent Content-Type is tolerated)."""
     declared = request.headers.get("content-type")
     if declared is None:
@@ -76,7 +76,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
     async def endpoint(request: Request) -> Response:
         state = state_of(request.scope)
         maybe_fail(request)
-        _require_json(request)
+        require_json(request)
         codec = state.codecs[format_name]
         ir = with_defaults(codec.decode(await request.body(), state.catalog))
         adapter = _adapter(state, ir)

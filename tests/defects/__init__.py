@@ -20,6 +20,7 @@ from tests.defects import (
     proxying,
     responses_codec,
     responses_state,
+    search,
     semantics,
     tools,
     transport,
@@ -29,7 +30,7 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing)
+          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing, search)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
