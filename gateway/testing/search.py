@@ -1,6 +1,6 @@
-"""Defects of ``POST /v1/search`` (D-84–D-86): a chat model accepted, results dropped, the provider's own
-field names or ids shown, the Sources list despite ``disable_formatting``, the cost misreported, an
-upstream failure passed through with its status and address.
+"""Defects of ``POST /v1/search`` (D-84–D-86): a chat or unknown model accepted, bad parameters dropped,
+results dropped, the provider's own field names shown, the Sources list despite ``disable_formatting``,
+the cost misreported, an upstream failure passed through with its status and address.
 
 Seams: the ``/v1/search`` codec (``state.search_codec``: its ``decode`` and ``encode``, replaced on the
 instance) and the search adapters (``state.searches``, each entry wrapped).
@@ -9,10 +9,12 @@ instance) and the search adapters (``state.searches``, each entry wrapped).
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from gateway.catalog import Catalog
-from gateway.errors import GatewayError, InvalidRequest, UpstreamError
+from gateway.errors import GatewayError, InvalidRequest, NotFound, UpstreamError
+from gateway.formats.json_body import parse_json
 from gateway.formats.search import SearchCodec, sources_footer
 from gateway.ir.search import SearchOutcome, SearchQuery
 from gateway.pricing import CallPrice
@@ -33,6 +35,13 @@ UPSTREAM_NAMES_LEAKED = defect(
 )
 FORMATTING_IGNORED = defect(
     "search_formatting_ignored", "disable_formatting (and its aliases) drops the Sources list (D-85)",
+)
+UNKNOWN_MODEL_SERVED = defect(
+    "search_unknown_model_served", "a search naming a model the catalog does not list is 404 model_not_found (D-84)",
+)
+BAD_PARAMETERS_DROPPED = defect(
+    "search_bad_parameters_dropped",
+    "a search breaking SearchRequest or the model's parameters is 400 naming the field, not forwarded (D-84)",
 )
 COST_MISREPORTED = defect("search_cost_misreported", "usage.cost is the catalog's per-call price (D-86)")
 UPSTREAM_ERROR_PASSED = defect(
@@ -66,18 +75,44 @@ def _upstream_items(payload: dict[str, Any]) -> list[Any]:
     return []
 
 
+def _stand_in(catalog: Catalog, query: SearchQuery, model_id: str) -> SearchQuery:
+    """``query`` answered by the catalog's Exa search model, under the id the client named."""
+    exa = next(m for m in catalog.models.values() if m.upstream_model == "exa-search")
+    return dataclasses.replace(query, model=dataclasses.replace(exa, id=model_id))
+
+
+def _lenient(raw: bytes) -> tuple[bytes, str]:
+    """The body with only a string ``query`` (whatever was sent) and the model exa-search; the model named."""
+    body = parse_json(raw)
+    named = str(body.get("model")) if isinstance(body, dict) else ""
+    query = body.get("query") if isinstance(body, dict) else None
+    text = query if isinstance(query, str) and query else "(no query)"
+    return json.dumps({"model": "exa-search", "query": text}).encode(), named
+
+
 def _patch_codec(codec: SearchCodec, active: ActiveDefects) -> None:
     decode, encode, answer = codec.decode, codec.encode, codec.answer
 
     def patched_decode(raw: bytes, catalog: Catalog, *, endpoint: str | None = "/v1/search") -> SearchQuery:
         try:
             return decode(raw, catalog, endpoint=endpoint)
-        except InvalidRequest as error:
-            if error.code != "model_not_supported_on_endpoint" or not active.on(CHAT_MODEL_ACCEPTED.name):
+        except NotFound as error:
+            if error.code != "model_not_found" or not active.on(UNKNOWN_MODEL_SERVED.name):
                 raise
-            query = decode(raw, catalog, endpoint=None)
-            stand_in = next(m for m in catalog.models.values() if m.upstream_model == "exa-search")
-            return dataclasses.replace(query, model=dataclasses.replace(stand_in, id=query.model.id))
+            plain, named = _lenient(raw)
+            if catalog.get(named) is not None:
+                raise
+            return _stand_in(catalog, decode(plain, catalog), named)
+        except InvalidRequest as error:
+            if error.code == "model_not_supported_on_endpoint" and active.on(CHAT_MODEL_ACCEPTED.name):
+                query = decode(raw, catalog, endpoint=None)
+                return _stand_in(catalog, query, query.model.id)
+            if error.code in ("invalid_parameter", "missing_parameter") and active.on(BAD_PARAMETERS_DROPPED.name):
+                plain, named = _lenient(raw)
+                model = catalog.get(named)
+                if model is not None and endpoint in model.public["endpoints"]:
+                    return dataclasses.replace(decode(plain, catalog), model=model)
+            raise
 
     def patched_answer(query: SearchQuery, outcome: SearchOutcome) -> str | None:
         if active.on(FORMATTING_IGNORED.name) and outcome.answer is not None:
