@@ -91,7 +91,8 @@ def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: boo
     rows = [r for r in pricing_rows if r.get("unit") in PER_CALL_UNITS and str(r.get("per", 1)) == "1"
             and r.get("kind", "rate") == "rate" and _in_range(str(r.get("charge", "")), results)]
     tiered = [r for r in rows if bool(_PREMIUM.search(str(r.get("charge", "")))) == premium]
-    row = (tiered or rows or [None])[0]
-    if row is None:
+    chosen = tiered or rows
+    if not chosen:
         return CallPrice(Decimal(0), "request", "")
+    row = chosen[0]
     return CallPrice(Decimal(str(row["rate_usd"])), str(row["unit"]), str(row.get("charge", "")))
