@@ -81,10 +81,11 @@ def test_usage_is_the_catalog_per_call_price(api: ApiClient, discovery: Discover
     failures = Failures()
     for model in search_models(discovery, api):
         rows = model.get("pricing_rows") or []
-        for results in (10, 30):
-            with failures.check(f"{model['id']} max_results={results}"):
-                body = _ok(search(api, {"model": model["id"], "query": QUERY, "max_results": results}))
-                checks.usage_is_price(body, checks.per_call_price(rows, results=results, premium=False))
+        for results, depth in ((10, None), (30, None), (10, "advanced")):
+            with failures.check(f"{model['id']} max_results={results} search_depth={depth}"):
+                extra = {"search_depth": depth} if depth else {}
+                body = _ok(search(api, {"model": model["id"], "query": QUERY, "max_results": results, **extra}))
+                checks.usage_is_price(body, checks.per_call_price(rows, results=results, premium=depth is not None))
     failures.raise_any()
 
 
@@ -133,6 +134,7 @@ BAD_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "max_results-text": ({"max_results": "ten"}, "max_results"),
     "search_depth-enum": ({"search_depth": "bottomless"}, "search_depth"),
     "include_domains-type": ({"include_domains": "example.com"}, "include_domains"),
+    "end_date-format": ({"end_date": "2026-13-40"}, "end_date"),
     "query-empty": ({"query": ""}, "query"),
     "query-type": ({"query": 42}, "query"),
 }

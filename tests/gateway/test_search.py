@@ -64,7 +64,8 @@ def test_decode_checks_schema_model_and_parameters() -> None:
         decode({"model": "qwen3-max", "query": "q"})
     assert wrong.value.code == "model_not_supported_on_endpoint"
     for bad, param in (({"max_results": 101}, "max_results"), ({"search_depth": "x"}, "search_depth"),
-                       ({"query": ""}, "query")):
+                       ({"query": ""}, "query"), ({"start_date": "2026-02-30"}, "start_date"),
+                       ({"end_date": "yesterday"}, "end_date")):
         with pytest.raises(InvalidRequest) as error:
             decode({"model": "exa-search", "query": "q", **bad})
         assert error.value.param == param

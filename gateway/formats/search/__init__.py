@@ -10,12 +10,15 @@ upstream payload (D-85).
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from gateway.catalog import Catalog
+from gateway.errors import InvalidRequest
 from gateway.formats.json_body import parse_json
 from gateway.formats.openai_chat.decode import RAW_FLAGS
 from gateway.formats.parameters import check_parameters, resolve_model
@@ -27,12 +30,28 @@ __all__ = ["ENDPOINT", "SearchCodec", "sources_footer"]
 
 ENDPOINT = "/v1/search"
 _OWN = frozenset({"model", "query", *RAW_FLAGS})
+_DATES = ("start_date", "end_date")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def sources_footer(hits: tuple[SearchHit, ...]) -> str:
     """The Markdown "Sources" list appended to a formatted answer."""
     lines = [f"{i}. [{hit.title or hit.url}]({hit.url})" for i, hit in enumerate(hits, start=1)]
     return "\n\n**Sources**\n" + "\n".join(lines) if lines else ""
+
+
+def _check_dates(body: dict[str, Any]) -> None:
+    """``start_date`` / ``end_date`` are RFC 3339 full dates (the schema's ``format: date``)."""
+    for name in _DATES:
+        value = body.get(name)
+        if value is None:
+            continue
+        try:
+            ok = isinstance(value, str) and _DATE.fullmatch(value) is not None and bool(date.fromisoformat(value))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise InvalidRequest(f"Invalid request at '{name}': expected a date (YYYY-MM-DD).", param=name)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -45,6 +64,7 @@ class SearchCodec:
     def decode(self, raw: bytes, catalog: Catalog, *, endpoint: str | None = ENDPOINT) -> SearchQuery:
         body = parse_json(raw)
         request_schema("SearchRequest").check(body)
+        _check_dates(body)
         model = resolve_model(catalog.get, body["model"], endpoint)
         check_parameters(model, body, skip=_OWN)
         return SearchQuery(
