@@ -21,6 +21,8 @@ from suites.checks.chat import no_leaks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery, lacking
+from suites.ledger import Ledger
+from suites.plugin import Target
 from suites.selection import Failures, choose_per_provider, unavailable
 from suites.upstreams import not_forwarded
 
@@ -87,6 +89,17 @@ def test_usage_is_the_catalog_per_call_price(api: ApiClient, discovery: Discover
                 body = _ok(search(api, {"model": model["id"], "query": QUERY, "max_results": results, **extra}))
                 checks.usage_is_price(body, checks.per_call_price(rows, results=results, premium=depth is not None))
     failures.raise_any()
+
+
+@pytest.mark.rule("search_billed", "search_usage_cost", "search_results_listed")
+def test_search_debits_its_price(api: ApiClient, target: Target, discovery: Discovery, balance_url: str) -> None:
+    ledger = Ledger(balance_url, target.api_key)
+    model = search_models(discovery, api)[0]
+    before = ledger.balance()
+    body = _ok(search(api, {"model": model["id"], "query": QUERY}))
+    price = checks.per_call_price(model.get("pricing_rows") or [], results=10, premium=False)
+    checks.usage_is_price(body, price)
+    checks.billed(ledger.billed_since(before), price)
 
 
 @pytest.mark.rule("search_sources_footer", "disable_formatting", "search_results_listed", "no_upstream_leak")

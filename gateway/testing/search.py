@@ -1,9 +1,10 @@
 """Defects of ``POST /v1/search`` (D-84–D-86): a chat or unknown model accepted, bad parameters dropped,
 results dropped, the provider's own field names shown, the Sources list despite ``disable_formatting``,
-the cost misreported, an upstream failure passed through with its status and address.
+the call not charged or its cost misreported, an upstream failure passed through with its status and address.
 
 Seams: the ``/v1/search`` codec (``state.search_codec``: its ``decode`` and ``encode``, replaced on the
-instance) and the search adapters (``state.searches``, each entry wrapped).
+instance), the search adapters (``state.searches``, each entry wrapped) and, for the charge, a layer just
+inside the credits middleware.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import dataclasses
 import json
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from gateway.catalog import Catalog
 from gateway.errors import GatewayError, InvalidRequest, NotFound, UpstreamError
 from gateway.formats.json_body import parse_json
 from gateway.formats.search import SearchCodec, sources_footer
 from gateway.ir.search import SearchOutcome, SearchQuery
+from gateway.middleware.credits import take_charge
 from gateway.pricing import CallPrice
 from gateway.state import GatewayState
+from gateway.testing.asgi import layer
 from gateway.testing.registry import ActiveDefects, defect
 from gateway.upstreams.search import SearchAdapter
 
@@ -43,6 +48,7 @@ BAD_PARAMETERS_DROPPED = defect(
     "search_bad_parameters_dropped",
     "a search breaking SearchRequest or the model's parameters is 400 naming the field, not forwarded (D-84)",
 )
+NOT_CHARGED = defect("search_not_charged", "a served search debits the catalog's per-call price (D-86)")
 COST_MISREPORTED = defect("search_cost_misreported", "usage.cost is the catalog's per-call price (D-86)")
 UPSTREAM_ERROR_PASSED = defect(
     "search_upstream_error_passed_through",
@@ -130,6 +136,25 @@ def _patch_codec(codec: SearchCodec, active: ActiveDefects) -> None:
     codec.decode = patched_decode  # type: ignore[method-assign]
     codec.answer = patched_answer  # type: ignore[method-assign]
     codec.encode = patched_encode  # type: ignore[method-assign]
+
+
+@layer(NOT_CHARGED, at="authenticated")
+def _free_searches(app: ASGIApp) -> ASGIApp:
+    """The cost a search recorded dropped just before its last body message reaches the credits middleware."""
+
+    async def run(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/v1/search":
+            await app(scope, receive, send)
+            return
+
+        async def free_send(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                take_charge(scope)
+            await send(message)
+
+        await app(scope, receive, free_send)
+
+    return run
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

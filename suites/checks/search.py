@@ -10,7 +10,7 @@ from typing import Any
 from suites.checks import expect, fail, holds
 from suites.rules import register
 
-__all__ = ["RESULT_FIELDS", "SOURCES_HEADING", "answer_formatted", "answer_unformatted", "per_call_price",
+__all__ = ["RESULT_FIELDS", "SOURCES_HEADING", "answer_formatted", "answer_unformatted", "billed", "per_call_price",
            "results_in_spec_names", "results_listed", "usage_is_price"]
 
 register("search_results_listed", "docs:exa-search#example-request",
@@ -19,6 +19,7 @@ register("search_result_fields", "decision:D-84",
          "a result has only the spec's fields (title, url, snippet, content, published_date, author, score)")
 register("search_sources_footer", "decision:D-85",
          "an answer ends with a **Sources** list of the results unless disable_formatting; raw only with it")
+register("search_billed", "decision:D-86", "a served search debits the balance by its per-call price, once")
 register("search_usage_cost", "decision:D-86", "usage.cost is the catalog's per-call price row the request selects")
 
 RESULT_FIELDS = frozenset({"title", "url", "snippet", "content", "published_date", "author", "score"})
@@ -91,3 +92,8 @@ def usage_is_price(body: dict[str, Any], price: Decimal) -> None:
     ok = isinstance(cost, (int, float)) and not isinstance(cost, bool) and abs(Decimal(str(cost)) - price) < \
         Decimal("0.0000001")
     expect("search_usage_cost", ok, f"usage.cost {price}", usage)
+
+
+def billed(debited: Decimal, price: Decimal) -> None:
+    """Rule ``search_billed``: the balance moved by ``price`` (to the nano-dollar)."""
+    expect("search_billed", abs(debited - price) < Decimal("0.000000001"), f"a debit of {price} USD", debited)

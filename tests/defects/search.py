@@ -13,6 +13,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "search_results_dropped": (_S + "test_plain_query_lists_results", _S + "test_results_use_the_spec_names_only"),
     "search_upstream_names_leaked": (_S + "test_results_use_the_spec_names_only",),
     "search_formatting_ignored": (_S + "test_answers_list_sources_unless_formatting_is_off",),
+    "search_not_charged": (_S + "test_search_debits_its_price",),
     "search_cost_misreported": (_S + "test_usage_is_the_catalog_per_call_price",),
     "search_upstream_error_passed_through": tuple(f"{_S}test_upstream_failure_in_the_envelope[{f}]"
                                                   for f in ("status:500", "status:401", "malformed:1")),
