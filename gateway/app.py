@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
 from gateway.config import Settings, SettingsError
+from gateway.files import FileIntake
 from gateway.formats import codecs
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.formats.search import SearchCodec
@@ -23,6 +24,7 @@ from gateway.routes import routes
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite_files import SqliteFileStore
 from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters
 from gateway.upstreams.http import UpstreamHTTP
@@ -66,6 +68,8 @@ def create_app(settings: Settings) -> Starlette:
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},
         transport=TransportPolicy(TransportLimits.of(settings)),
+        files=SqliteFileStore(settings.db_path),
+        intake=FileIntake(cap=settings.max_upload_bytes),
         searches=build_search_adapters(settings, http),
         search_codec=SearchCodec(),
     )

@@ -5,7 +5,7 @@
                 a body must average, 1024), keep_alive (s an idle keep-alive connection stays open, 5)
     [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
-    [limits]    max_body_bytes; max_header_bytes (request line and header names and values, 32 KiB),
+    [limits]    max_body_bytes; max_upload_bytes (per uploaded file, 25 MiB, D-82); max_header_bytes (request line and header names and values, 32 KiB),
                 max_headers (100), connections_per_client (open connections per client address, 256)
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call),
                 first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
@@ -16,7 +16,7 @@
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
 ``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
-``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
 D-70 and D-71, the upstream timeouts D-72.
 """
@@ -63,6 +63,7 @@ class Settings:
     db_path: Path = Path("empirio.db")
     catalog_path: Path = field(default_factory=catalog_file)
     max_body_bytes: int = 20 * 1024 * 1024
+    max_upload_bytes: int = 25 * 1024 * 1024
     connect_timeout: float = 5.0
     read_timeout: float = 120.0
     total_timeout: float = 900.0
@@ -109,6 +110,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         db_path=Path(env.get("EMPIRIO_DB", store.get("path", "empirio.db"))),
         catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", catalog_file()))),
         max_body_bytes=int(limits.get("max_body_bytes", Settings.max_body_bytes)),
+        max_upload_bytes=int(env.get("EMPIRIO_MAX_UPLOAD_BYTES", limits.get("max_upload_bytes", Settings.max_upload_bytes))),
         connect_timeout=float(timeouts.get("connect", Settings.connect_timeout)),
         read_timeout=float(env.get("EMPIRIO_READ_TIMEOUT", timeouts.get("read", Settings.read_timeout))),
         total_timeout=float(timeouts.get("total", Settings.total_timeout)),

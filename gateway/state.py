@@ -11,11 +11,13 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
     from gateway.config import Settings
+    from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.formats.search import SearchCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
+    from gateway.store.files import FileStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.http import UpstreamHTTP
@@ -41,6 +43,10 @@ class GatewayState:
     """By format name: the formats whose requests continue stored state (Responses)."""
     transport: TransportPolicy
     """The limits the HTTP server puts on clients (D-70, D-71), read per connection and request."""
+    files: FileStore
+    """Uploaded files, per account (D-81)."""
+    intake: Intake
+    """The upload cap and content-type decision (D-81, D-82)."""
     searches: dict[str, SearchAdapter]
     """Search adapters by the catalog's upstream model (``/v1/search``, D-84)."""
     search_codec: SearchCodec

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from gateway.ir.chat import Message
 
 __all__ = [
-    "ANTHROPIC_TYPES", "BUNNY", "Kind", "MediaPart", "Source", "audio_media_type", "check_media", "inline_part",
-    "refuse_media", "url_part",
+    "ANTHROPIC_TYPES", "BUNNY", "Kind", "MediaPart", "Source", "audio_media_type", "check_carried", "check_media",
+    "inline_part", "refuse_media", "unresolved", "url_part",
 ]
 
 Kind = Literal["image", "audio", "video", "file"]
@@ -132,24 +132,33 @@ def _parts(messages: Iterable[Message]) -> Iterable[MediaPart]:
 
 def check_media(model: CatalogModel, messages: Iterable[Message]) -> None:
     """400 naming the first part the model cannot take: a kind outside its ``input_modalities`` or a media
-    type its upstream family cannot carry (``unsupported_parameter`` / ``unsupported_file_type``, D-57), or a
-    ``bunny://`` path or file id that names no stored file (D-59)."""
+    type its upstream family cannot carry (``unsupported_parameter`` / ``unsupported_file_type``, D-57). A
+    ``bunny://`` path or file id is checked when it is resolved (:func:`gateway.files.resolve.resolve_files`,
+    D-59, D-83)."""
     accepted = list(model.public.get("input_modalities") or ())
-    carried = _CARRIED.get(model.upstream_family)
     for part in _parts(messages):
         if part.kind not in accepted:
             raise InvalidRequest(
                 f"The model '{model.id}' does not accept {part.kind} input ('{part.where}'); its input "
                 f"modalities are {', '.join(accepted) or 'none'}.", code="unsupported_parameter", param=part.where)
-        if part.source in ("bunny", "file_id"):
-            named = "storage path" if part.source == "bunny" else "file id"
-            raise InvalidRequest(
-                f"The {named} at '{part.where}' names no stored file: upload files with POST /v1/files/upload "
-                "and send the bunny:// path it returns.", param=part.where)
-        refusal = _uncarried(part, carried)
-        if refusal is not None:
-            raise InvalidRequest(f"The model '{model.id}' does not accept {refusal} at '{part.where}'.",
-                                 code="unsupported_file_type", param=part.where)
+        if part.source not in ("bunny", "file_id"):
+            check_carried(model, part)
+
+
+def unresolved(part: MediaPart) -> InvalidRequest:
+    """The 400 for a ``bunny://`` path or file id that names no stored file of the account (D-59)."""
+    named = "storage path" if part.source == "bunny" else "file id"
+    return InvalidRequest(
+        f"The {named} at '{part.where}' names no stored file: upload files with POST /v1/files/upload "
+        "and send the bunny:// path it returns.", param=part.where)
+
+
+def check_carried(model: CatalogModel, part: MediaPart) -> None:
+    """400 ``unsupported_file_type`` when the model's upstream family cannot carry ``part`` (D-57)."""
+    refusal = _uncarried(part, _CARRIED.get(model.upstream_family))
+    if refusal is not None:
+        raise InvalidRequest(f"The model '{model.id}' does not accept {refusal} at '{part.where}'.",
+                             code="unsupported_file_type", param=part.where)
 
 
 def refuse_media(where: str, turn: str) -> NoReturn:

@@ -1,4 +1,5 @@
-"""Refuse request bodies over ``max_body_bytes`` with 413 in the endpoint's envelope.
+"""Refuse request bodies over ``max_body_bytes`` (on ``POST /v1/files/upload``: the upload cap plus its
+framing allowance, D-82) with 413 in the endpoint's envelope.
 
 A declared ``Content-Length`` over the limit is refused before the body is read; a chunked body is
 counted as it arrives and refused when it crosses the limit.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import RequestTooLarge
+from gateway.files import UPLOAD_PATH
 from gateway.middleware.errors import send_error
 from gateway.state import state_of
 
@@ -23,7 +25,8 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = state_of(scope).settings.max_body_bytes
+        state = state_of(scope)
+        limit = state.intake.body_limit if scope["path"] == UPLOAD_PATH else state.settings.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await send_error(_too_large(limit), scope, receive, send)

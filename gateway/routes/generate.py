@@ -15,6 +15,7 @@ before admission, and its finished answer kept (a stream's once its final frames
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable, shown
+from gateway.files.resolve import resolve_files
 from gateway.formats.codec import Conversation, StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
@@ -83,6 +85,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         conversation = state.conversations.get(format_name)
         if conversation is not None:
             conversation.resume(request.scope, ir)
+        resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(time.time()))
         admit(request.scope)
         if not ir.stream:
             outcome = await while_connected(request.receive, adapter.complete(ir))

@@ -26,7 +26,6 @@ PENDING_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/videos/generations"),
     ("POST", "/v1/audio/speech"),
     ("POST", "/v1/audio/transcriptions"),
-    ("POST", "/v1/files/upload"),
     ("GET", "/v1/jobs/{job_id}"),
 )
 

@@ -33,6 +33,8 @@ control API); and one module per area, each declaring its defects with
                  body timeouts, keep-alive, the malformed-HTTP answer) and the upstream client's time limits
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
+``files``        uploads: the intake (``state.intake``: the cap, the sniffed content type), a credit gate
+                 and a reshaped answer around the upload route
 ``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
@@ -63,6 +65,7 @@ from gateway.testing import (
     control,
     delivery,
     envelope,
+    files,
     hostile_input,
     media,
     models,
@@ -81,7 +84,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
-               transport.install, billing.install, search.install)
+               transport.install, billing.install, files.install, search.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

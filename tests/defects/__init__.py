@@ -13,6 +13,7 @@ from tests.defects import (
     billing,
     chat_codec,
     envelope,
+    files,
     hostile_input,
     media,
     messages_codec,
@@ -30,7 +31,8 @@ from tests.defects import (
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
-          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing, search)
+          proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
+          files, search)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

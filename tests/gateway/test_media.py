@@ -93,12 +93,15 @@ def test_malformed_media_is_400_naming_the_part(url: str) -> None:
     assert (error.code, error.param) == ("invalid_parameter", "messages[0].content[1]")
 
 
-def test_bunny_paths_and_file_ids_name_no_stored_file() -> None:
-    for decode, part in ((_chat, {"type": "image_url", "image_url": {"url": "bunny://u/x.png"}}),
-                         (_responses, {"type": "input_image", "file_id": "file-abc"}),
-                         (_messages, {"type": "image", "source": {"type": "file", "file_id": "file_abc"}})):
-        error = _refused(decode, CLAUDE if decode is _messages else OMNI, part)
-        assert error.code == "invalid_parameter" and "no stored file" in error.message and error.param
+def test_bunny_paths_and_file_ids_are_left_for_resolution() -> None:
+    """D-83: decoding keeps them as references; the route resolves them against the account's files
+    (``tests/gateway/test_files.py``)."""
+    for decode, part, source in ((_chat, {"type": "image_url", "image_url": {"url": "bunny://u/x.png"}}, "bunny"),
+                                 (_responses, {"type": "input_image", "file_id": "file-abc"}, "file_id"),
+                                 (_messages, {"type": "image", "source": {"type": "file", "file_id": "file_abc"}},
+                                  "file_id")):
+        parts = decode(CLAUDE if decode is _messages else OMNI, part)
+        assert [p.source for p in parts] == [source]
 
 
 def test_anthropic_family_refuses_what_its_wire_cannot_carry() -> None:
