@@ -16,6 +16,7 @@ from gateway.files import FileIntake
 from gateway.formats import codecs
 from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.formats.openai_responses.conversation import ResponsesConversation
+from gateway.formats.search import SearchCodec
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
@@ -28,6 +29,7 @@ from gateway.store.sqlite_files import SqliteFileStore
 from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters, build_embedders
 from gateway.upstreams.http import UpstreamHTTP
+from gateway.upstreams.search import build_search_adapters
 
 __all__ = ["create_app"]
 
@@ -71,6 +73,8 @@ def create_app(settings: Settings) -> Starlette:
         intake=FileIntake(cap=settings.max_upload_bytes),
         embedders=build_embedders(settings, http),
         embedding_codec=OpenAIEmbeddings(),
+        searches=build_search_adapters(settings, http),
+        search_codec=SearchCodec(),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -1,14 +1,16 @@
-"""Cost of a request in USD from the catalog's ``pricing_rows`` (token rows, tiered by prompt size)."""
+"""Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, and the
+per-call row of a search model (D-86)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from gateway.ir import Usage
 
-__all__ = ["TokenPrices", "token_prices"]
+__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "token_prices"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,37 @@ def token_prices(pricing_rows: list[dict[str, Any]], conditions: dict[str, Any] 
                      tier.get("max_tokens"))
         rates.setdefault(row["direction"], []).append(rate)
     return TokenPrices({k: tuple(sorted(v, key=lambda r: r.min_tokens)) for k, v in rates.items()})
+
+
+@dataclass(frozen=True)
+class CallPrice:
+    """The price of one call of a per-call model (search): USD and the catalog row's unit."""
+
+    usd: Decimal
+    unit: str
+    charge: str
+
+
+_RESULTS_RANGE = re.compile(r"\((\d+)-(\d+) results\)")
+_PREMIUM = re.compile(r"\b(?:advanced|pro|deep)\b", re.IGNORECASE)
+PER_CALL_UNITS = ("request", "tool-call")
+
+
+def _in_range(charge: str, results: int) -> bool:
+    match = _RESULTS_RANGE.search(charge)
+    return match is None or int(match.group(1)) <= results <= int(match.group(2))
+
+
+def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: bool) -> CallPrice:
+    """D-86: the per-call row a request selects. Rows priced per call (unit ``request`` or ``tool-call``,
+    ``per: 1``) whose "(a-b results)" range, if any, holds ``results``; among them the first whose label
+    names a premium tier (Advanced, Pro, Deep) when ``premium``, else the first that does not; free when
+    the model has no such row."""
+    rows = [r for r in pricing_rows if r.get("unit") in PER_CALL_UNITS and str(r.get("per", 1)) == "1"
+            and r.get("kind", "rate") == "rate" and _in_range(str(r.get("charge", "")), results)]
+    tiered = [r for r in rows if bool(_PREMIUM.search(str(r.get("charge", "")))) == premium]
+    chosen = tiered or rows
+    if not chosen:
+        return CallPrice(Decimal(0), "request", "")
+    row = chosen[0]
+    return CallPrice(Decimal(str(row["rate_usd"])), str(row["unit"]), str(row.get("charge", "")))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.formats.openai_embeddings import EmbeddingCodec
+    from gateway.formats.search import SearchCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
+    from gateway.upstreams.search import SearchAdapter
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -51,6 +53,10 @@ class GatewayState:
     """Embeddings adapters by upstream family (D-78)."""
     embedding_codec: EmbeddingCodec
     """The ``/v1/embeddings`` format (D-78 – D-80)."""
+    searches: dict[str, SearchAdapter]
+    """Search adapters by the catalog's upstream model (``/v1/search``, D-84)."""
+    search_codec: SearchCodec
+    """The ``/v1/search`` format: request decoding, response encoding."""
 
 
 def state_of(scope: Scope) -> GatewayState:

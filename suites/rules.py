@@ -72,6 +72,8 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     "create-an-anthropic-style-message": frozenset({"openapi-specification"}),
     "ai-agent-access": frozenset({"the-bundles", "recommended-agent-setup", "live-source-of-truth-endpoints"}),
     "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
+    **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})
+       for page in ("exa-search", "exa-answer", "linkup-standard", "perplexity-search", "tavily-search")},
 }
 """The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text
 before a page's first section."""

@@ -20,7 +20,7 @@ from suites import SPEC_PATH
 from suites.client import ApiClient
 from suites.plugin import Target
 
-IMPLEMENTED = ("listModels", "retrieveModel", "createEmbedding")
+IMPLEMENTED = ("listModels", "retrieveModel", "createEmbedding", "createSearch")
 """operationIds fuzzed; later issues extend this as operations land."""
 
 MAX_EXAMPLES = int(os.environ.get("EMPIRIO_FUZZ_EXAMPLES", "30"))

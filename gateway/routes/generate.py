@@ -35,7 +35,7 @@ from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
 
-__all__ = ["generation_route", "require_json"]
+__all__ = ["CLIENT_CLOSED", "generation_route", "require_json"]
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 CLIENT_CLOSED = 499

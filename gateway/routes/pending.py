@@ -25,7 +25,6 @@ PENDING_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/videos/generations"),
     ("POST", "/v1/audio/speech"),
     ("POST", "/v1/audio/transcriptions"),
-    ("POST", "/v1/search"),
     ("GET", "/v1/jobs/{job_id}"),
 )
 

@@ -37,6 +37,7 @@ control API); and one module per area, each declaring its defects with
                  and a reshaped answer around the upload route
 ``embeddings``   ``/v1/embeddings``: the codec (``state.embedding_codec``) and the adapters (``state.embedders``):
                  vectors out of order, base64 not encoded, dimensions dropped, wrong models served
+``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -73,6 +74,7 @@ from gateway.testing import (
     models,
     proxying,
     responses_state,
+    search,
     semantics,
     tools,
     transport,
@@ -85,7 +87,7 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
-               transport.install, billing.install, files.install, embeddings.install)
+               transport.install, billing.install, files.install, embeddings.install, search.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

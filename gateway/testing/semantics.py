@@ -139,12 +139,12 @@ class _ServingUnavailable:
         return self.inner.stream_encoder(request)
 
 
-_PENDING = frozenset(path for method, path in PENDING_PATHS if method == "POST")
+_PENDING = frozenset(path for method, path in PENDING_PATHS if method == "POST") | {"/v1/search"}
 
 
 @layer(UNAVAILABLE_MODEL_SERVED, at="authenticated")
 def _unavailable_as_offline(app: ASGIApp) -> ASGIApp:
-    """On the routes not served yet, a model with ``available: false`` answered 503 as if offline (the
+    """On the routes not served yet and ``/v1/search``, a model with ``available: false`` answered 503 as if offline (the
     availability check skipped), the rest passed on with the body replayed."""
 
     async def offline(scope: Scope, receive: Receive, send: Send) -> None:

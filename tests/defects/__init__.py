@@ -22,6 +22,7 @@ from tests.defects import (
     proxying,
     responses_codec,
     responses_state,
+    search,
     semantics,
     tools,
     transport,
@@ -32,7 +33,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings)
+          files, embeddings, search)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

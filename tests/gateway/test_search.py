@@ -1,0 +1,144 @@
+"""``POST /v1/search`` in process: the per-call price (D-86), the codec (D-84, D-85), the route with a
+stand-in adapter (admission, charge, no upstream call for a rejection)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.catalog import load_catalog
+from gateway.config import load_settings
+from gateway.errors import InvalidRequest, NotFound
+from gateway.formats.search import SearchCodec
+from gateway.ir.search import SearchHit, SearchOutcome, SearchQuery
+from gateway.pricing import call_price
+from gateway.security import digest, new_key
+from gateway.upstreams.search.base import scrubbed
+
+CATALOG = load_catalog(load_settings(env={}).catalog_path)
+HITS = (SearchHit("One", "https://example.com/1", snippet="s1"), SearchHit("Two", "https://example.org/2"))
+
+
+def rows(model_id: str) -> list[dict[str, object]]:
+    model = CATALOG.get(model_id)
+    assert model is not None
+    return list(model.public["pricing_rows"])
+
+
+@pytest.mark.parametrize(("model", "results", "premium", "usd"), [
+    ("exa-search", 10, False, "0.0060"),
+    ("exa-search", 30, False, "0.030"),
+    ("tavily-research", 10, False, "1.19"),
+    ("tavily-research", 10, True, "2.75"),
+    ("linkup-standard", 100, True, "0.013"),
+    ("perplexity-search", 5, False, "0.0060"),
+])
+def test_call_price_selects_the_row(model: str, results: int, premium: bool, usd: str) -> None:
+    assert call_price(rows(model), results=results, premium=premium).usd == Decimal(usd)
+
+
+def test_call_price_without_a_per_call_row_is_free() -> None:
+    assert call_price([{"unit": "token", "per": 1000, "rate_usd": "1", "direction": "input"}], results=1,
+                      premium=False).usd == 0
+
+
+def decode(body: dict[str, object]) -> SearchQuery:
+    return SearchCodec().decode(json.dumps(body).encode(), CATALOG)
+
+
+def test_decode_checks_schema_model_and_parameters() -> None:
+    query = decode({"model": "exa-search", "query": "q", "max_results": 3, "include_domains": ["a.test"],
+                    "raw_response": True})
+    assert (query.max_results, query.include_domains, query.raw) == (3, ("a.test",), True)
+    with pytest.raises(NotFound):
+        decode({"model": "no-such", "query": "q"})
+    with pytest.raises(InvalidRequest) as wrong:
+        decode({"model": "qwen3-max", "query": "q"})
+    assert wrong.value.code == "model_not_supported_on_endpoint"
+    for bad, param in (({"max_results": 101}, "max_results"), ({"search_depth": "x"}, "search_depth"),
+                       ({"query": ""}, "query"), ({"start_date": "2026-02-30"}, "start_date"),
+                       ({"end_date": "yesterday"}, "end_date")):
+        with pytest.raises(InvalidRequest) as error:
+            decode({"model": "exa-search", "query": "q", **bad})
+        assert error.value.param == param
+
+
+@pytest.mark.parametrize("flag", ["disable_formatting", "raw", "passthrough", "raw_response"])
+def test_formatting_off_keeps_the_upstream_answer_and_shows_raw(flag: str) -> None:
+    codec, price = SearchCodec(), call_price(rows("exa-answer"), results=10, premium=False)
+    outcome = SearchOutcome(HITS, "An answer.", {"answer": "An answer."})
+    formatted = codec.encode(decode({"model": "exa-answer", "query": "q"}), outcome, price)
+    assert formatted["answer"].startswith("An answer.\n\n**Sources**\n1. [One](https://example.com/1)")
+    assert "raw" not in formatted and formatted["citations"] == [h.url for h in HITS]
+    plain = codec.encode(decode({"model": "exa-answer", "query": "q", flag: True}), outcome, price)
+    assert plain["answer"] == "An answer." and plain["raw"] == {"answer": "An answer."}
+    assert plain["usage"] == {"cost": 0.01, "unit": "request", "quantity": 1}
+
+
+def test_scrubbed_drops_what_names_the_upstream_call() -> None:
+    assert scrubbed({"requestId": "req_x", "request_id": "r", "id": "i", "costDollars": {}, "results": []}) == \
+        {"results": []}
+
+
+class FakeAdapter:
+    def __init__(self) -> None:
+        self.calls: list[SearchQuery] = []
+
+    async def search(self, query: SearchQuery) -> SearchOutcome:
+        self.calls.append(query)
+        return SearchOutcome(HITS, None, {"results": []})
+
+
+@dataclasses.dataclass
+class Served:
+    client: TestClient
+    auth: dict[str, str]
+    fake: FakeAdapter
+    store: Any
+    account_id: str
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[Served]:
+    app = create_app(dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db"))
+    state = app.state.gateway
+    fake = FakeAdapter()
+    state.searches = {name: fake for name in state.searches}
+    store = state.store
+    account = store.create_account("acme", 10**12)
+    key = new_key()
+    store.add_key(account.id, digest(key, store.pepper()), "k")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Served(client, {"authorization": f"Bearer {key}"}, fake, store, account.id)
+
+
+def test_route_answers_and_charges_the_call(served: Served) -> None:
+    before = served.store.get_account(served.account_id).balance_nano
+    reply = served.client.post("/v1/search", json={"model": "exa-search", "query": "q"}, headers=served.auth)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["id"].startswith("search_") and body["object"] == "search.result" and body["model"] == "exa-search"
+    assert [r["url"] for r in body["results"]] == [h.url for h in HITS]
+    assert before - served.store.get_account(served.account_id).balance_nano == 6_000_000
+    assert len(served.fake.calls) == 1
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"model": "gptzero", "query": "q"}, 503, "model_unavailable"),
+    ({"model": "perplexity-sonar", "query": "q"}, 503, "model_unavailable"),
+    ({"model": "tavily-search-test", "query": "q"}, 404, "model_not_found"),
+    ({"model": "qwen3-max", "query": "q"}, 400, "model_not_supported_on_endpoint"),
+    ({"query": "q"}, 400, "missing_parameter"),
+])
+def test_route_refuses_without_an_upstream_call(served: Served, body: dict[str, str], status: int, code: str) -> None:
+    reply = served.client.post("/v1/search", json=body, headers=served.auth)
+    assert (reply.status_code, reply.json()["error"]["code"]) == (status, code)
+    assert served.fake.calls == []
