@@ -149,6 +149,7 @@ BAD_PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "include_domains-type": ({"include_domains": "example.com"}, "include_domains"),
     "end_date-format": ({"end_date": "2026-13-40"}, "end_date"),
     "query-empty": ({"query": ""}, "query"),
+    "query-blank": ({"query": " \t\n "}, "query"),
     "query-type": ({"query": 42}, "query"),
 }
 

@@ -92,7 +92,7 @@ def _lenient(raw: bytes) -> tuple[bytes, str]:
     body = parse_json(raw)
     named = str(body.get("model")) if isinstance(body, dict) else ""
     query = body.get("query") if isinstance(body, dict) else None
-    text = query if isinstance(query, str) and query else "(no query)"
+    text = query if isinstance(query, str) and query.strip() else "(no query)"
     return json.dumps({"model": "exa-search", "query": text}).encode(), named
 
 

@@ -9,7 +9,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "search_unknown_model_served": (_S + "test_unknown_model_is_404",),
     "search_bad_parameters_dropped": (*(f"{_S}test_bad_parameters_are_400[{case}]" for case in (
         "max_results-0", "max_results-101", "max_results-text", "search_depth-enum", "include_domains-type",
-        "end_date-format", "query-empty", "query-type")), _S + "test_missing_query_is_400"),
+        "end_date-format", "query-empty", "query-blank", "query-type")), _S + "test_missing_query_is_400"),
     "search_results_dropped": (_S + "test_plain_query_lists_results", _S + "test_results_use_the_spec_names_only"),
     "search_upstream_names_leaked": (_S + "test_results_use_the_spec_names_only",),
     "search_formatting_ignored": (_S + "test_answers_list_sources_unless_formatting_is_off",),
