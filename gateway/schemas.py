@@ -15,7 +15,7 @@ import yaml
 from gateway.errors import InvalidRequest
 from gateway.resources import spec_file
 
-__all__ = ["RequestSchema", "check_tool_schema", "request_schema"]
+__all__ = ["RequestSchema", "check_tool_schema", "field_path", "request_properties", "request_schema"]
 
 SPEC_PATH = spec_file("openapi.yaml")
 
@@ -25,7 +25,8 @@ def _components(path: Path = SPEC_PATH) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["components"])
 
 
-def _param(path: list[str | int]) -> str:
+def field_path(path: list[str | int]) -> str:
+    """A JSON path as a request field name: ``messages[0].content``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -111,12 +112,17 @@ class RequestSchema:
         error = _cause(min(errors, key=lambda e: -len(list(e.instance_path))))
         path = list(error.instance_path)
         if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
-            param = _param([*path, str(error.kind.property)])
+            param = field_path([*path, str(error.kind.property)])
             raise InvalidRequest(f"Missing required parameter '{param}'.", param=param, code=missing_code)
-        optional_param = _param(path) or None
+        optional_param = field_path(path) or None
         where = f" at '{optional_param}'" if optional_param else ""
         raise InvalidRequest(f"Invalid request{where}: {_reason(error)}.", param=optional_param,
                              code="invalid_parameter")
+
+
+def request_properties(name: str) -> dict[str, Any]:
+    """The declared properties of the spec's request schema ``name`` (ranges, enums, types)."""
+    return dict(_components()["schemas"][name].get("properties", {}))
 
 
 @lru_cache(maxsize=16)
@@ -144,7 +150,7 @@ def check_tool_schema(schema: Any, param: str) -> None:
     try:
         jsonschema_rs.meta.validate(schema)
     except jsonschema_rs.ValidationError as error:
-        where = _param([*param.split("."), *error.instance_path]) if error.instance_path else param
+        where = field_path([*param.split("."), *error.instance_path]) if error.instance_path else param
         raise InvalidRequest(f"Invalid tool schema at '{where}': {_reason(error)}.", param=param) from None
     except jsonschema_rs.ReferencingError:
         raise InvalidRequest(f"Invalid tool schema at '{param}': it refers to a schema that is not part of it.",

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from gateway.errors import InvalidRequest
+from gateway.schemas import field_path
 
 __all__ = ["MAX_DEPTH", "parse_json"]
 
@@ -75,20 +76,13 @@ def _float(text: str) -> float:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float)
 
 
-def _param(path: list[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _lone_surrogate(value: Any, path: list[str | int]) -> str | None:
     """The field path (``messages[0].content``) of the first string holding a lone surrogate, if any."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return _param(path) or "body"
+            return field_path(path) or "body"
         return None
     if isinstance(value, dict):
         for key, item in value.items():

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.schemas import _components
+from gateway.schemas import request_properties
 from gateway.state import GatewayState
 from gateway.testing.asgi import Reply, json_body, layer, rewrite_response
 from gateway.testing.codec_patches import Patch, PatchedCodec
@@ -124,7 +124,7 @@ def _unranged(schema_name: str) -> Any:
         body = _reparsed(raw)
         if not isinstance(body, dict):
             return raw
-        properties = _components()["schemas"][schema_name].get("properties", {})
+        properties = request_properties(schema_name)
         kept = {k: v for k, v in body.items() if not _out_of_range(v, properties.get(k, {}))}
         return json.dumps(kept).encode()
 
