@@ -16,6 +16,7 @@ from gateway.files import FileIntake
 from gateway.formats import codecs
 from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.formats.openai_responses.conversation import ResponsesConversation
+from gateway.formats.openai_speech import OpenAISpeech
 from gateway.formats.search import SearchCodec
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
@@ -27,7 +28,7 @@ from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_files import SqliteFileStore
 from gateway.store.sqlite_responses import SqliteResponseStore
-from gateway.upstreams import build_adapters, build_embedders
+from gateway.upstreams import build_adapters, build_embedders, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.search import build_search_adapters
 
@@ -75,6 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         embedding_codec=OpenAIEmbeddings(),
         searches=build_search_adapters(settings, http),
         search_codec=SearchCodec(),
+        speakers=build_speakers(settings, http),
+        speech_codec=OpenAISpeech(),
     )
     if settings.test_mode:
         from gateway.testing import install

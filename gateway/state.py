@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.formats.openai_embeddings import EmbeddingCodec
+    from gateway.formats.openai_speech import SpeechCodec
     from gateway.formats.search import SearchCodec
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
     from gateway.upstreams.search import SearchAdapter
+    from gateway.upstreams.speech import SpeechAdapter
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -57,6 +59,10 @@ class GatewayState:
     """Search adapters by the catalog's upstream model (``/v1/search``, D-84)."""
     search_codec: SearchCodec
     """The ``/v1/search`` format: request decoding, response encoding."""
+    speakers: dict[str, SpeechAdapter]
+    """Text-to-speech adapters by upstream family (D-87)."""
+    speech_codec: SpeechCodec
+    """The ``/v1/audio/speech`` format (D-87)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

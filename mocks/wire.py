@@ -70,8 +70,10 @@ async def _delay(plan: Plan) -> None:
 class JSONDelivery:
     """A JSON body, delayed, broken or preceded by keep-alive blank lines as ``plan`` says."""
 
-    def __init__(self, body: bytes, status: int, headers: Mapping[str, str], plan: Plan) -> None:
+    def __init__(self, body: bytes, status: int, headers: Mapping[str, str], plan: Plan,
+                 content_type: str = "application/json") -> None:
         self.body, self.status, self.headers, self.plan = body, status, headers, plan
+        self.content_type = content_type
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await _guarded(receive, self._deliver(send))
@@ -81,7 +83,7 @@ class JSONDelivery:
         await _delay(plan)
         if plan.malformed:
             body = body[: len(body) // 2]
-        content = {"content-type": "application/json"}
+        content = {"content-type": self.content_type}
         if plan.keepalive:
             await send({"type": "http.response.start", "status": self.status,
                         "headers": _headers(self.headers, content)})

@@ -73,7 +73,8 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     "ai-agent-access": frozenset({"the-bundles", "recommended-agent-setup", "live-source-of-truth-endpoints"}),
     "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
     **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})
-       for page in ("exa-search", "exa-answer", "linkup-standard", "perplexity-search", "tavily-search")},
+       for page in ("exa-search", "exa-answer", "linkup-standard", "perplexity-search", "tavily-search",
+                    "gemini-2-5-flash-tts", "gemini-2-5-pro-tts", "gemini-3-1-flash-tts", "glm-tts")},
 }
 """The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text
 before a page's first section."""

@@ -38,6 +38,8 @@ control API); and one module per area, each declaring its defects with
 ``embeddings``   ``/v1/embeddings``: the codec (``state.embedding_codec``) and the adapters (``state.embedders``):
                  vectors out of order, base64 not encoded, dimensions dropped, wrong models served
 ``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
+``speech``       ``/v1/audio/speech``: the codec (``state.speech_codec``) and the adapters (``state.speakers``):
+                 content type, truncated audio, wrong models served, unoffered values forwarded, billing
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -76,6 +78,7 @@ from gateway.testing import (
     responses_state,
     search,
     semantics,
+    speech,
     tools,
     transport,
     upstreams,
@@ -87,7 +90,8 @@ __all__ = ["DEFECTS", "ActiveDefects", "Defect", "DefectError", "install", "requ
 _INSTALLERS = (auth.install, envelope.install, models.install, admission.install, media.install, upstreams.install,
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
-               transport.install, billing.install, files.install, embeddings.install, search.install)
+               transport.install, billing.install, files.install, embeddings.install, search.install,
+               speech.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

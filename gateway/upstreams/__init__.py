@@ -15,8 +15,9 @@ from gateway.upstreams.deepreasoning import DeepReasoningAdapter
 from gateway.upstreams.embeddings import EmbeddingAdapter, EmbeddingsAdapter
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.openai_compat import DEEPSEEK, OPENAI, OpenAICompatibleAdapter
+from gateway.upstreams.speech import SpeechAdapter, SpeechUpstream
 
-__all__ = ["ChatAdapter", "EmbeddingAdapter", "build_adapters", "build_embedders"]
+__all__ = ["ChatAdapter", "EmbeddingAdapter", "SpeechAdapter", "build_adapters", "build_embedders", "build_speakers"]
 
 
 def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> dict[str, ChatAdapter]:
@@ -34,3 +35,8 @@ def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> 
 def build_embedders(settings: Settings, http: UpstreamHTTP) -> dict[str, EmbeddingAdapter]:
     """Every embeddings-capable family's adapter (D-78)."""
     return {"embeddings": EmbeddingsAdapter(http, settings.upstreams["embeddings"])}
+
+
+def build_speakers(settings: Settings, http: UpstreamHTTP) -> dict[str, SpeechAdapter]:
+    """Every speech-capable family's adapter (D-87)."""
+    return {"audio": SpeechUpstream(http, settings.upstreams["audio"])}

@@ -131,6 +131,15 @@ class UpstreamHTTP:
                 raise UpstreamError("The model provider returned an unreadable answer.")
             return payload
 
+    async def post_bytes(self, upstream: Upstream, path: str, body: dict[str, Any],
+                         headers: dict[str, str]) -> tuple[bytes, str, dict[str, str]]:
+        """POST ``body``; the answer's bytes, content type and headers, or a translated error."""
+        async with upstream_errors(), await self._open(upstream.base_url + path, body, headers) as response:
+            if response.status >= 400:
+                raise await self.error_for(response)
+            audio = await response.read()
+            return audio, response.headers.get("content-type", ""), {k.lower(): v for k, v in response.headers.items()}
+
     async def post_sse(self, upstream: Upstream, path: str, body: dict[str, Any],
                        headers: dict[str, str]) -> AsyncIterator[ServerSentEvent]:
         """POST ``body`` and yield the upstream's server-sent events as they arrive."""

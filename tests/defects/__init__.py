@@ -24,6 +24,7 @@ from tests.defects import (
     responses_state,
     search,
     semantics,
+    speech,
     tools,
     transport,
     upstreams,
@@ -33,7 +34,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search)
+          files, embeddings, search, speech)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

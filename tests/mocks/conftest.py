@@ -57,6 +57,11 @@ def embeddings_client(mock_clients: dict[str, httpx.Client]) -> Iterator[httpx.C
     yield from _reset(mock_clients["embeddings"])
 
 
+@pytest.fixture
+def audio_client(mock_clients: dict[str, httpx.Client]) -> Iterator[httpx.Client]:
+    yield from _reset(mock_clients["audio"])
+
+
 @pytest.fixture(params=["openai", "deepseek", "anthropic"])
 def family(request: pytest.FixtureRequest, mock_clients: dict[str, httpx.Client]) -> Iterator[tuple[str, httpx.Client]]:
     """Each chat family in turn, as ``(name, client)``."""

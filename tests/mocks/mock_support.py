@@ -23,6 +23,7 @@ AUTH: dict[str, dict[str, str]] = {
     "deepseek": {"authorization": "Bearer sk-test-deepseek"},
     "anthropic": {"x-api-key": "sk-test-anthropic", "anthropic-version": "2023-06-01"},
     "embeddings": {"authorization": "Bearer sk-test-embeddings"},
+    "audio": {"authorization": "Bearer sk-test-audio"},
 }
 
 
