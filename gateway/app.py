@@ -3,6 +3,7 @@ in test mode, :mod:`gateway.testing` then patches the seams."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from gateway.catalog import load_catalog
+from gateway.clock import SystemClock
 from gateway.config import Settings, SettingsError
 from gateway.files import FileIntake
 from gateway.formats import codecs
@@ -18,6 +20,10 @@ from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.formats.openai_speech import OpenAISpeech
 from gateway.formats.search import SearchCodec
+from gateway.jobs import JobRunner
+from gateway.jobs.events import RunEvents
+from gateway.media import Media, Signer
+from gateway.media.sweeper import Sweeper
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
@@ -27,6 +33,8 @@ from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite_files import SqliteFileStore
+from gateway.store.sqlite_jobs import SqliteJobStore
+from gateway.store.sqlite_media import SqliteMediaStore
 from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters, build_embedders, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
@@ -43,7 +51,12 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state = app.state.gateway
+        state.jobs.recover(state.resumers)
+        sweeping = asyncio.create_task(state.sweeper.run())
         yield
+        sweeping.cancel()
+        await state.jobs.close()
         await http.close()
 
     app = Starlette(
@@ -58,6 +71,13 @@ def create_app(settings: Settings) -> Starlette:
     store = SqliteStore(settings.db_path, pepper=settings.key_pepper)
     if voided := store.void_pending():  # a crash between journal and delivery: never billed (D-77)
         log.warning("voided %d charge(s) a crash left pending (answers not known to be delivered)", len(voided))
+    clock = SystemClock()
+    files, job_store, events = SqliteFileStore(settings.db_path), SqliteJobStore(settings.db_path), RunEvents()
+    media_store = SqliteMediaStore(settings.db_path)
+
+    def now() -> float:
+        return state.clock.now()
+
     app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
@@ -70,7 +90,7 @@ def create_app(settings: Settings) -> Starlette:
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},
         transport=TransportPolicy(TransportLimits.of(settings)),
-        files=SqliteFileStore(settings.db_path),
+        files=files,
         intake=FileIntake(cap=settings.max_upload_bytes),
         embedders=build_embedders(settings, http),
         embedding_codec=OpenAIEmbeddings(),
@@ -78,6 +98,12 @@ def create_app(settings: Settings) -> Starlette:
         search_codec=SearchCodec(),
         speakers=build_speakers(settings, http),
         speech_codec=OpenAISpeech(),
+        clock=clock,
+        jobs=JobRunner(job_store, store, events, now, timeout=settings.job_timeout),
+        events=events,
+        resumers={},
+        media=Media(media_store, Signer.from_secret(store.pepper()), settings.origin, now),
+        sweeper=Sweeper(media_store, files, job_store, now),
     )
     if settings.test_mode:
         from gateway.testing import install

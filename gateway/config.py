@@ -1,6 +1,7 @@
 """Gateway settings: a TOML file, then environment variables on top.
 
-    [server]    host, port; header_timeout (s to receive a request's head, 10), body_timeout (s of
+    [server]    host, port; public_url (the origin clients reach, for polling and media URLs; default
+                http://host:port, D-92); header_timeout (s to receive a request's head, 10), body_timeout (s of
                 silence in a body, and the grace before body_min_rate applies, 10), body_min_rate (bytes/s
                 a body must average, 1024), keep_alive (s an idle keep-alive connection stays open, 5)
     [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
@@ -10,11 +11,12 @@
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call),
                 first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
     [security]  key_pepper                   HMAC key for stored API-key digests
+    [jobs]      timeout (s a job may run before it fails, 1800)
     [test]      mode, …                      test mode; the table's other keys are read by gateway.testing
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
-``EMPIRIO_PORT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
+``EMPIRIO_PORT``, ``EMPIRIO_PUBLIC_URL``, ``EMPIRIO_JOB_TIMEOUT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
 ``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
@@ -77,9 +79,16 @@ class Settings:
     body_min_rate: int = 1024
     keep_alive_timeout: float = 5.0
     key_pepper: str = ""
+    public_url: str = ""
+    job_timeout: float = 1800.0
     test_mode: bool = False
     test_options: dict[str, Any] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        """The deployment's public origin (``public_url``, else this server's own address)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def _truthy(value: str) -> bool:
@@ -93,7 +102,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     data: dict[str, Any] = tomllib.loads(Path(path).read_text()) if path else {}
     server, store, catalog = data.get("server", {}), data.get("store", {}), data.get("catalog", {})
     limits, security, test = data.get("limits", {}), data.get("security", {}), data.get("test", {})
-    timeouts = data.get("timeouts", {})
+    timeouts, jobs = data.get("timeouts", {}), data.get("jobs", {})
 
     upstreams: dict[str, Upstream] = {}
     for family, port in FAMILIES.items():
@@ -127,6 +136,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         keep_alive_timeout=float(env.get("EMPIRIO_KEEP_ALIVE_TIMEOUT",
                                          server.get("keep_alive", Settings.keep_alive_timeout))),
         key_pepper=env.get("EMPIRIO_KEY_PEPPER", security.get("key_pepper", "")),
+        public_url=env.get("EMPIRIO_PUBLIC_URL", server.get("public_url", "")),
+        job_timeout=float(env.get("EMPIRIO_JOB_TIMEOUT", jobs.get("timeout", Settings.job_timeout))),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         test_options={k: v for k, v in test.items() if k != "mode"},
         upstreams=upstreams,

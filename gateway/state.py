@@ -10,12 +10,17 @@ from starlette.types import Scope
 
 if TYPE_CHECKING:
     from gateway.catalog import Catalog
+    from gateway.clock import Clock
     from gateway.config import Settings
     from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.formats.openai_embeddings import EmbeddingCodec
     from gateway.formats.openai_speech import SpeechCodec
     from gateway.formats.search import SearchCodec
+    from gateway.jobs import JobRunner, Resume
+    from gateway.jobs.events import RunEvents
+    from gateway.media import Media
+    from gateway.media.sweeper import Sweeper
     from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
@@ -63,6 +68,18 @@ class GatewayState:
     """Text-to-speech adapters by upstream family (D-87)."""
     speech_codec: SpeechCodec
     """The ``/v1/audio/speech`` format (D-87)."""
+    clock: Clock
+    """Wall time for everything that expires (D-91)."""
+    jobs: JobRunner
+    """Asynchronous jobs: their store, tasks and lifecycle (D-13, D-89)."""
+    events: RunEvents
+    """Job transitions, for the run-events channel."""
+    resumers: dict[str, Resume]
+    """By job type: how to continue a job a restart interrupted (D-89)."""
+    media: Media
+    """Generated media and its signed URLs (D-90)."""
+    sweeper: Sweeper
+    """Deletes expired media, uploads and jobs (D-91)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

@@ -1,8 +1,8 @@
 """Authentication: ``Authorization: Bearer sk-empiriolabs-…`` or ``x-api-key: sk-empiriolabs-…``.
 
 Routing comes first (D-4, D-12): a path or method the API does not have is answered 404/405 by the
-router for anyone, so only requests that match a route are authenticated. ``/healthz`` and the
-test-mode ``/__test__/`` control API need no key. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
+router for anyone, so only requests that match a route are authenticated. ``/healthz``, the signed
+media URLs (D-90) and the test-mode ``/__test__/`` control API need no key. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
 unknown or revoked key → 401 ``invalid_api_key``. The caller's account and key land in
 ``scope["state"]["auth"]`` for the middleware and routes after this one.
 """
@@ -22,7 +22,7 @@ from gateway.state import GatewayState, state_of
 
 __all__ = ["PUBLIC_PREFIXES", "AuthContext", "AuthMiddleware", "authenticate", "presented_key", "routed"]
 
-PUBLIC_PREFIXES = ("/healthz", "/__test__/")
+PUBLIC_PREFIXES = ("/healthz", "/__test__/", "/v1/media/")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]+")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import embeddings, files, health, models, pending, responses, search, speech
+from gateway.routes import embeddings, files, health, jobs, media, models, pending, responses, search, speech
 from gateway.routes.generate import generation_route
 
 __all__ = ["routes"]
@@ -42,5 +42,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/embeddings", embeddings.create_embedding, methods=["POST"]),
         Route("/v1/audio/speech", speech.create_speech, methods=["POST"]),
         Route("/v1/search", search.create_search, methods=["POST"]),
+        Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
+        Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),
         *pending.routes(),
     ]

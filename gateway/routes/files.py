@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -62,7 +61,7 @@ async def upload_file(request: Request) -> Response:
     content_type = intake.content_type(data, part.content_type)
     file_id = f"file_{secrets.token_urlsafe(18)}"
     filename = (part.filename or "file")[:255]
-    now = int(time.time())
+    now = int(state.clock.now())
     record = StoredFile(
         id=file_id, account_id=account_of(request.scope), path=f"{BUNNY_PREFIX}{file_id}/{_safe_name(filename)}",
         filename=filename, content_type=content_type, bytes=len(data), purpose=purpose, created_at=now,

@@ -15,7 +15,6 @@ before admission, and its finished answer kept (a stream's once its final frames
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.requests import Request
@@ -85,7 +84,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         conversation = state.conversations.get(format_name)
         if conversation is not None:
             conversation.resume(request.scope, ir)
-        resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(time.time()))
+        resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
         admit(request.scope)
         if not ir.stream:
             outcome = await while_connected(request.receive, adapter.complete(ir))

@@ -24,7 +24,6 @@ PENDING_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/images/generations"),
     ("POST", "/v1/videos/generations"),
     ("POST", "/v1/audio/transcriptions"),
-    ("GET", "/v1/jobs/{job_id}"),
 )
 
 

@@ -44,7 +44,9 @@ control API); and one module per area, each declaring its defects with
                  just inside the credits middleware)
 
 Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
-the process or fail the write just before a response's last body message) outermost.
+the process or fail the write just before a response's last body message) outermost, and
+:mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
+runs the sweeper).
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -63,6 +65,7 @@ from gateway.testing import (
     asgi,
     auth,
     billing,
+    clock,
     codecs_chat,
     codecs_messages,
     codecs_responses,
@@ -111,3 +114,4 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     asgi.mount(app, active)
     delivery.mount(app)
     control.mount(app, active)
+    clock.mount(app, state)

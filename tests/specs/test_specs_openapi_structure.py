@@ -28,7 +28,10 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("post", "/v1/search"): ("createSearch", {"200"} | GENERATION_ERRORS),
     ("post", "/v1/files/upload"): ("uploadFile", {"200", "400", "401", "413", "429", "500"}),
     ("get", "/v1/jobs/{job_id}"): ("getJob", {"200", "401", "404", "429", "500"}),
+    ("get", "/v1/media/{object_id}/{filename}"): ("getMedia", {"200", "403", "404", "429", "500"}),
 }
+PUBLIC_OPERATIONS = {("get", "/v1/media/{object_id}/{filename}")}
+"""Operations whose credential is not an API key (signed media URLs, D-90)."""
 
 STREAMING_OPERATIONS = {
     "createChatCompletion": {"chunk", "usage", "error", "done"},
@@ -175,7 +178,7 @@ def test_operation_statuses_are_exactly_the_decided_set(
 @pytest.mark.parametrize(("method", "path"), sorted(EXPECTED_OPERATIONS))
 def test_every_operation_declares_401_429_500(openapi: dict[str, Any], method: str, path: str) -> None:
     responses = openapi["paths"][path][method]["responses"]
-    assert {"401", "429", "500"} <= set(responses)
+    assert ({"429", "500"} if (method, path) in PUBLIC_OPERATIONS else {"401", "429", "500"}) <= set(responses)
 
 
 def test_security_schemes(openapi: dict[str, Any]) -> None:
@@ -192,9 +195,14 @@ def test_security_schemes(openapi: dict[str, Any]) -> None:
     }
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED_OPERATIONS))
+@pytest.mark.parametrize(("method", "path"), sorted(set(EXPECTED_OPERATIONS) - PUBLIC_OPERATIONS))
 def test_every_operation_accepts_both_auth_schemes(openapi: dict[str, Any], method: str, path: str) -> None:
     assert openapi["paths"][path][method]["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
+
+
+def test_signed_media_urls_need_no_key(openapi: dict[str, Any]) -> None:
+    for method, path in PUBLIC_OPERATIONS:
+        assert openapi["paths"][path][method]["security"] == []
 
 
 # --- error envelopes --------------------------------------------------------
@@ -284,7 +292,8 @@ def test_404_codes_distinguish_models_jobs_and_responses(openapi: dict[str, Any]
     for method, path, status, schema in _error_schemas(openapi):
         if status == "404" and path != "/v1/messages":
             want = ("job_not_found" if path.startswith("/v1/jobs") else
-                    "response_not_found" if path.startswith("/v1/responses/") else "model_not_found")
+                    "response_not_found" if path.startswith("/v1/responses/") else
+                    "not_found" if path.startswith("/v1/media/") else "model_not_found")
             assert _error_type_const(openapi, schema, "code") == want, (method, path)
 
 
