@@ -46,14 +46,15 @@ class Signer:
         return cls(hmac.new(secret, b"empirio media url signing", hashlib.sha256).digest())
 
     def signature(self, object_id: str, filename: str, expires: int) -> str:
-        mac = hmac.new(self.key, f"{object_id}/{filename}/{expires}".encode(), hashlib.sha256).digest()
+        mac = hmac.new(self.key, f"{object_id}/{filename}/{expires}".encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     def check(self, object_id: str, filename: str, expires: str | None, signature: str | None, now: int) -> None:
         """403 ``invalid_signature`` for a missing or wrong signature, ``url_expired`` past ``expires``."""
         if not expires or not signature or not expires.isdigit() or len(expires) > 12:
             raise Forbidden("The media URL is not signed.")
-        if not hmac.compare_digest(self.signature(object_id, filename, int(expires)), signature):
+        expected = self.signature(object_id, filename, int(expires)).encode()
+        if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass")):
             raise Forbidden("The media URL's signature is invalid.")
         if int(expires) <= now:
             raise Forbidden("The media URL has expired.", code="url_expired")

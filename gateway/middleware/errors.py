@@ -8,6 +8,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.errors import (
@@ -46,6 +47,15 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
     return error_response(exc, request.url.path)
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves on this path (the router's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error: GatewayError
@@ -53,7 +63,8 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         error = NotFound(f"Unknown path {shown(request.method)} {shown(request.url.path)}.", code="not_found")
     elif exc.status_code == 405:
         error = MethodNotAllowed(f"Method {shown(request.method)} is not allowed on {shown(request.url.path)}.")
-        error.headers = dict(exc.headers or {})
+        error.headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+        error.headers["allow"] = _allowed(request)
     elif exc.status_code == 413:
         error = RequestTooLarge("The request body is too large.")
     else:
