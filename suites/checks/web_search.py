@@ -12,7 +12,7 @@ from suites.checks import expect, fail, holds
 from suites.rules import register
 
 __all__ = ["OPTION", "SOURCES", "footer_urls", "has_footer", "latest_turn_searched", "no_footer", "search_fee",
-           "sources_given", "token_cost", "unoffered_refused", "usage_includes_fee"]
+           "sources_given", "token_cost", "usage_includes_fee"]
 
 OPTION = "web_search_linkup"
 SOURCES = re.compile(r"\bSources\b")
@@ -28,8 +28,6 @@ register("linkup_latest_turn", "docs:deepreasoning#parameters",
          "the web search's query is the latest user message (not an earlier turn)")
 register("linkup_sources_to_model", "docs:deepreasoning#parameters",
          "the retrieved sources are provided to the model: the chat upstream's request carries every footer URL")
-register("linkup_unoffered_400", "decision:D-95",
-         "web_search_linkup sent to a model that does not list it is 400 unsupported_parameter naming it")
 
 
 def footer_urls(text: str) -> list[str]:
@@ -126,8 +124,3 @@ def sources_given(upstream: list[dict[str, Any]], urls: list[str]) -> None:
     holds("linkup_sources_to_model", any(all(u in c for u in urls) for c in chats),
           f"no chat upstream request carries the sources {urls[:3]} (of {len(chats)} chat request(s))")
 
-
-def unoffered_refused(code: Any, param: Any) -> None:
-    """Rule ``linkup_unoffered_400``: the 400's code and param."""
-    expect("linkup_unoffered_400", (code, param) == ("unsupported_parameter", OPTION),
-           f"unsupported_parameter naming {OPTION}", (code, param))
