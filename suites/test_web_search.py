@@ -26,7 +26,7 @@ FORMATS = pytest.mark.parametrize("driver", [pytest.param(d, id=name) for name, 
 STREAM = pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
 RAW_FLAGS = ("disable_formatting", "raw", "passthrough", "raw_response")
 PROMPT = "What changed recently for the lighthouses of Brittany?"
-ON = {checks.OPTION: True}
+ON: dict[str, Any] = {checks.OPTION: True}
 
 
 def linkup_models(driver: Driver, discovery: Discovery, api: ApiClient) -> list[Model]:
@@ -59,7 +59,8 @@ def test_disable_formatting_drops_the_footer(api: ApiClient, discovery: Discover
     for model in linkup_models(driver, discovery, api):
         for flag, stream in [*((f, False) for f in RAW_FLAGS), ("disable_formatting", True)]:
             with failures.check(f"{model['id']} {flag}=true{' stream' if stream else ''}"):
-                body = driver.body(model, PROMPT, stream=stream, **ON, **{flag: True})
+                off: dict[str, Any] = {flag: True}
+                body = driver.body(model, PROMPT, stream=stream, **ON, **off)
                 checks.no_footer(run(driver, api, body, stream=stream).text, flag)
     failures.raise_any()
 
