@@ -30,7 +30,7 @@ CONTEXT_HEADING = "Web search results (Linkup) for the user's latest message; us
 
 
 class WebSearch:
-    """The steps of a web-searched chat turn, each a method a test-mode defect may replace."""
+    """The steps of a web-searched chat turn, one method each (the test-mode seams)."""
 
     def __init__(self, linkup: SearchAdapter) -> None:
         self.linkup = linkup
