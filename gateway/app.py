@@ -39,6 +39,7 @@ from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters, build_embedders, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.search import build_search_adapters
+from gateway.upstreams.web_search import WebSearch
 
 __all__ = ["create_app"]
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Starlette:
     clock = SystemClock()
     files, job_store, events = SqliteFileStore(settings.db_path), SqliteJobStore(settings.db_path), RunEvents()
     media_store = SqliteMediaStore(settings.db_path)
+    searches = build_search_adapters(settings, http)
 
     def now() -> float:
         return state.clock.now()
@@ -94,7 +96,7 @@ def create_app(settings: Settings) -> Starlette:
         intake=FileIntake(cap=settings.max_upload_bytes),
         embedders=build_embedders(settings, http),
         embedding_codec=OpenAIEmbeddings(),
-        searches=build_search_adapters(settings, http),
+        searches=searches,
         search_codec=SearchCodec(),
         speakers=build_speakers(settings, http),
         speech_codec=OpenAISpeech(),
@@ -104,6 +106,7 @@ def create_app(settings: Settings) -> Starlette:
         resumers={},
         media=Media(media_store, Signer.from_secret(store.pepper()), settings.origin, now),
         sweeper=Sweeper(media_store, files, job_store, now),
+        web_search=WebSearch(searches["linkup-standard"]),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.ir import Usage
 
-__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "token_prices"]
+__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "option_fee", "token_prices"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,13 @@ def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: boo
         return CallPrice(Decimal(0), "request", "")
     row = chosen[0]
     return CallPrice(Decimal(str(row["rate_usd"])), str(row["unit"]), str(row.get("charge", "")))
+
+
+def option_fee(pricing_rows: list[dict[str, Any]], option: str) -> Decimal:
+    """USD of the per-call row that the boolean request option ``option`` selects (``conditions: {option:
+    true}``, e.g. ``web_search_linkup``, D-97); 0 when the model lists none."""
+    for row in pricing_rows:
+        if row.get("unit") in PER_CALL_UNITS and str(row.get("per", 1)) == "1" and \
+                row.get("kind", "rate") == "rate" and (row.get("conditions") or {}) == {option: True}:
+            return Decimal(str(row["rate_usd"]))
+    return Decimal(0)

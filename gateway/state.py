@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from gateway.upstreams.http import UpstreamHTTP
     from gateway.upstreams.search import SearchAdapter
     from gateway.upstreams.speech import SpeechAdapter
+    from gateway.upstreams.web_search import WebSearch
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -80,6 +81,8 @@ class GatewayState:
     """Generated media and its signed URLs (D-90)."""
     sweeper: Sweeper
     """Deletes expired media, uploads and jobs (D-91)."""
+    web_search: WebSearch
+    """Linkup web search around chat turns that ask for it (``web_search_linkup``, D-95 – D-97)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

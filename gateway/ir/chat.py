@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.ir.media import MediaPart
@@ -88,10 +89,12 @@ class ChatRequest:
     """Other sampling fields (``response_format``, penalties, ``user``…) for upstreams that speak them."""
     options: dict[str, Any] = field(default_factory=dict)
     """Model options that select the route and the price (e.g. DeepReasoning's ``anthropic_model``)."""
+    fees: Decimal = Decimal(0)
+    """Per-call charges the request incurred besides its tokens (a Linkup web search, D-97)."""
 
     def cost(self, usage: Usage) -> Any:
-        """USD for ``usage`` at this request's prices (a ``Decimal``)."""
-        return self.model.prices_for(self.options).cost(usage)
+        """USD for ``usage`` at this request's prices, plus its :attr:`fees` (a ``Decimal``)."""
+        return self.model.prices_for(self.options).cost(usage) + self.fees
 
 
 @dataclass(slots=True)

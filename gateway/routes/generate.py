@@ -1,4 +1,4 @@
-"""One runner for every text-generation format: decode → defaults (D-61) → admit → adapter (by upstream family) → encode.
+"""One runner for every text-generation format: decode → defaults (D-61) → admit → web search when asked (D-95) → adapter (by upstream family) → encode.
 
 A :class:`~gateway.formats.codec.Codec` is what a format contributes (``formats/<format>/``), found per
 request in ``GatewayState.codecs`` by format name; the runner is the same for Chat Completions, Messages
@@ -86,6 +86,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
             conversation.resume(request.scope, ir)
         resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
         admit(request.scope)
+        adapter = state.web_search.around(adapter, ir)
         if not ir.stream:
             outcome = await while_connected(request.receive, adapter.complete(ir))
             if outcome is None:

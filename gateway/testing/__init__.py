@@ -40,6 +40,8 @@ control API); and one module per area, each declaring its defects with
 ``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
 ``speech``       ``/v1/audio/speech``: the codec (``state.speech_codec``) and the adapters (``state.speakers``):
                  content type, truncated audio, wrong models served, unoffered values forwarded, billing
+``web_search``   Linkup web search on chat (``state.web_search``): not made, wrong turn, sources withheld, footer
+                 missing or despite ``disable_formatting``, charged never or twice
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -85,6 +87,7 @@ from gateway.testing import (
     tools,
     transport,
     upstreams,
+    web_search,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
 
@@ -94,7 +97,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
-               speech.install)
+               speech.install, web_search.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

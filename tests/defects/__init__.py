@@ -28,13 +28,14 @@ from tests.defects import (
     tools,
     transport,
     upstreams,
+    web_search,
 )
 
 __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech)
+          files, embeddings, search, speech, web_search)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
