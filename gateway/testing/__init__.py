@@ -40,6 +40,8 @@ control API); and one module per area, each declaring its defects with
 ``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
 ``speech``       ``/v1/audio/speech``: the codec (``state.speech_codec``) and the adapters (``state.speakers``):
                  content type, truncated audio, wrong models served, unoffered values forwarded, billing
+``images``       ``/v1/images/generations``: the codec (``state.image_codec``: the price row) and the image
+                 adapters (``state.imagers``: the size asked upstream)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -75,6 +77,7 @@ from gateway.testing import (
     envelope,
     files,
     hostile_input,
+    images,
     media,
     models,
     proxying,
@@ -94,7 +97,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
-               speech.install)
+               speech.install, images.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from tests.defects import (
     envelope,
     files,
     hostile_input,
+    images,
     media,
     messages_codec,
     models,
@@ -34,7 +35,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech)
+          files, embeddings, search, speech, images)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
