@@ -42,6 +42,8 @@ control API); and one module per area, each declaring its defects with
                  content type, truncated audio, wrong models served, unoffered values forwarded, billing
 ``images``       ``/v1/images/generations``: the codec (``state.image_codec``: the price row) and the image
                  adapters (``state.imagers``: the size asked upstream)
+``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
+                 (``state.jobs.jobs``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -78,6 +80,7 @@ from gateway.testing import (
     files,
     hostile_input,
     images,
+    jobs,
     media,
     models,
     proxying,
@@ -97,7 +100,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
-               speech.install, images.install)
+               speech.install, images.install, jobs.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

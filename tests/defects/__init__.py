@@ -17,6 +17,7 @@ from tests.defects import (
     files,
     hostile_input,
     images,
+    jobs,
     media,
     messages_codec,
     models,
@@ -35,7 +36,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech, images)
+          files, embeddings, search, speech, images, jobs)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
