@@ -44,6 +44,7 @@ control API); and one module per area, each declaring its defects with
                  adapters (``state.imagers``: the size asked upstream)
 ``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
                  (``state.jobs.jobs``)
+``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -82,6 +83,7 @@ from gateway.testing import (
     images,
     jobs,
     media,
+    media_urls,
     models,
     proxying,
     responses_state,
@@ -100,7 +102,8 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
-               speech.install, images.install, jobs.install)
+               speech.install, images.install, jobs.install,
+               media_urls.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

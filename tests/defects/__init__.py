@@ -19,6 +19,7 @@ from tests.defects import (
     images,
     jobs,
     media,
+    media_urls,
     messages_codec,
     models,
     proxying,
@@ -36,7 +37,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech, images, jobs)
+          files, embeddings, search, speech, images, jobs, media_urls)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
