@@ -17,6 +17,7 @@ from gateway.config import Settings, SettingsError
 from gateway.files import FileIntake
 from gateway.formats import codecs
 from gateway.formats.openai_embeddings import OpenAIEmbeddings
+from gateway.formats.openai_images import OpenAIImages
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.formats.openai_speech import OpenAISpeech
 from gateway.formats.search import SearchCodec
@@ -36,7 +37,7 @@ from gateway.store.sqlite_files import SqliteFileStore
 from gateway.store.sqlite_jobs import SqliteJobStore
 from gateway.store.sqlite_media import SqliteMediaStore
 from gateway.store.sqlite_responses import SqliteResponseStore
-from gateway.upstreams import build_adapters, build_embedders, build_speakers
+from gateway.upstreams import build_adapters, build_embedders, build_imagers, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.search import build_search_adapters
 from gateway.upstreams.web_search import WebSearch
@@ -107,6 +108,8 @@ def create_app(settings: Settings) -> Starlette:
         media=Media(media_store, Signer.from_secret(store.pepper()), settings.origin, now),
         sweeper=Sweeper(media_store, files, job_store, now),
         web_search=WebSearch(searches["linkup-standard"]),
+        imagers=build_imagers(settings, http),
+        image_codec=OpenAIImages(),
     )
     if settings.test_mode:
         from gateway.testing import install

@@ -1,5 +1,5 @@
-"""Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, and the
-per-call row of a search model (D-86)."""
+"""Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, the
+per-call row of a search model (D-86) and the per-image row an image request selects (D-108)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from gateway.ir import Usage
 
-__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "option_fee", "token_prices"]
+__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "fits_size", "option_fee", "per_image_row",
+           "token_prices"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,29 @@ def option_fee(pricing_rows: list[dict[str, Any]], option: str) -> Decimal:
                 row.get("kind", "rate") == "rate" and (row.get("conditions") or {}) == {option: True}:
             return Decimal(str(row["rate_usd"]))
     return Decimal(0)
+
+
+def fits_size(size: str, bound: str) -> bool:
+    """Whether ``size`` (``WxH``) fits within ``bound`` (``WxH``) on both sides."""
+    width, _, height = size.partition("x")
+    max_width, _, max_height = bound.partition("x")
+    return int(width) <= int(max_width) and int(height) <= int(max_height)
+
+
+def _condition_holds(values: dict[str, Any], key: str, wanted: Any) -> bool:
+    value = values.get(key)
+    if isinstance(wanted, dict) and "max" in wanted:
+        return isinstance(value, str) and fits_size(value, str(wanted["max"]))
+    return bool(value == wanted)
+
+
+def per_image_row(pricing_rows: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any] | None:
+    """D-108: the per-image row (unit ``image``, kind ``rate``) a request selects. When some rows carry
+    ``conditions``, the first whose conditions all hold for ``values`` (the request's, defaults filled in;
+    ``{"max": "WxH"}`` holds for a ``size`` within it); else the first row. ``None``: no row applies."""
+    rows = [r for r in pricing_rows if r.get("unit") == "image" and r.get("kind", "rate") == "rate"]
+    conditioned = [r for r in rows if r.get("conditions")]
+    if not conditioned:
+        return rows[0] if rows else None
+    return next((r for r in conditioned
+                 if all(_condition_holds(values, k, v) for k, v in r["conditions"].items())), None)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from gateway.files import Intake
     from gateway.formats.codec import Codec, Conversation
     from gateway.formats.openai_embeddings import EmbeddingCodec
+    from gateway.formats.openai_images import ImageCodec
     from gateway.formats.openai_speech import SpeechCodec
     from gateway.formats.search import SearchCodec
     from gateway.jobs import JobRunner, Resume
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from gateway.upstreams import ChatAdapter
     from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
+    from gateway.upstreams.images import ImageAdapter
     from gateway.upstreams.search import SearchAdapter
     from gateway.upstreams.speech import SpeechAdapter
     from gateway.upstreams.web_search import WebSearch
@@ -83,6 +85,10 @@ class GatewayState:
     """Deletes expired media, uploads and jobs (D-91)."""
     web_search: WebSearch
     """Linkup web search around chat turns that ask for it (``web_search_linkup``, D-95 – D-97)."""
+    imagers: dict[str, ImageAdapter]
+    """Image generation adapters by upstream family (D-107)."""
+    image_codec: ImageCodec
+    """The ``/v1/images/generations`` format (D-107 – D-109)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import embeddings, files, health, jobs, media, models, pending, responses, search, speech
+from gateway.routes import (
+    embeddings,
+    files,
+    health,
+    images,
+    jobs,
+    media,
+    models,
+    pending,
+    responses,
+    search,
+    speech,
+)
 from gateway.routes.generate import generation_route
 
 __all__ = ["routes"]
@@ -44,5 +56,6 @@ def routes() -> list[BaseRoute]:
         Route("/v1/search", search.create_search, methods=["POST"]),
         Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
         Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),
+        Route("/v1/images/generations", images.create_image, methods=["POST"]),
         *pending.routes(),
     ]

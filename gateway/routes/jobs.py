@@ -1,6 +1,7 @@
 """``GET /v1/jobs/{job_id}`` (D-13): the account's job while retained; anything else — unknown, another
 account's, past the hour — is 404 ``job_not_found``. Free and outside the generation budget (D-3): polling
-never calls :func:`gateway.middleware.gate.admit`. :func:`accepted` is the 202 an asynchronous route answers."""
+never calls :func:`gateway.middleware.gate.admit`. :func:`accepted` is the 202 an asynchronous route answers;
+:func:`answer_job` is how a job-backed endpoint that may also wait (images, D-9, D-110) answers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import NotFound, shown
+from gateway.errors import GatewayError, NotFound, UpstreamError, shown
 from gateway.formats.openai_responses.conversation import account_of
+from gateway.routes.generate import CLIENT_CLOSED
+from gateway.routes.metering import while_connected
 from gateway.state import state_of
 from gateway.store.jobs import JobRecord
 
-__all__ = ["accepted", "get_job", "polling_url"]
+__all__ = ["accepted", "answer_job", "get_job", "job_error", "polling_url"]
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -41,3 +44,39 @@ async def get_job(request: Request) -> Response:
     if record is None:
         raise NotFound(f"No job with id '{shown(job_id)}'.", code="job_not_found")
     return _json(record.public())
+
+
+_STATUS_BY_TYPE = {"invalid_request_error": 400, "authentication_error": 401, "billing_error": 402,
+                   "permission_error": 403, "not_found_error": 404, "rate_limit_error": 429}
+_STATUS_BY_CODE = {"upstream_error": 502, "model_unavailable": 503}
+
+
+def job_error(error: dict[str, Any] | None) -> GatewayError:
+    """The HTTP error a failed job's ``error`` body stands for (D-110): its type's status, else 502 for
+    ``upstream_error``, 503 for ``model_unavailable``, 500 for anything else."""
+    body = error or {}
+    kind, code = str(body.get("type") or "api_error"), str(body.get("code") or "internal_error")
+    status = _STATUS_BY_TYPE.get(kind) or _STATUS_BY_CODE.get(code, 500)
+    out = GatewayError(str(body.get("message") or "The job failed."), code=code, param=body.get("param"),
+                       status=status)
+    out.type = kind
+    return out
+
+
+async def answer_job(request: Request, record: JobRecord, *, wait: bool) -> Response:
+    """A job-backed endpoint's answer: 202 :func:`accepted` unless ``wait``; then the finished job's
+    ``result`` (200) or its error, or 502 when it is still unfinished after the inbound timeout (D-9).
+    A client that leaves stops the waiting, not the job."""
+    if not wait:
+        return accepted(request, record)
+    state = state_of(request.scope)
+    timeout = state.settings.total_timeout
+    outcome = await while_connected(request.receive, state.jobs.wait(record.id, timeout))
+    if outcome is None:
+        return Response(status_code=CLIENT_CLOSED)
+    done = outcome[0]
+    if done is None:
+        raise UpstreamError(f"The job did not finish within {timeout:g} seconds; poll GET /v1/jobs/{record.id}.")
+    if done.status != "completed":
+        raise job_error(done.error)
+    return _json(done.result)

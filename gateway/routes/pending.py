@@ -21,7 +21,6 @@ from gateway.state import state_of
 __all__ = ["PENDING_PATHS", "routes"]
 
 PENDING_PATHS: tuple[tuple[str, str], ...] = (
-    ("POST", "/v1/images/generations"),
     ("POST", "/v1/videos/generations"),
     ("POST", "/v1/audio/transcriptions"),
 )

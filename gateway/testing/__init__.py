@@ -42,6 +42,11 @@ control API); and one module per area, each declaring its defects with
                  content type, truncated audio, wrong models served, unoffered values forwarded, billing
 ``web_search``   Linkup web search on chat (``state.web_search``): not made, wrong turn, sources withheld, footer
                  missing or despite ``disable_formatting``, charged never or twice
+``images``       ``/v1/images/generations``: the codec (``state.image_codec``: the price row) and the image
+                 adapters (``state.imagers``: the size asked upstream)
+``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
+                 (``state.jobs.jobs``)
+``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -77,7 +82,10 @@ from gateway.testing import (
     envelope,
     files,
     hostile_input,
+    images,
+    jobs,
     media,
+    media_urls,
     models,
     proxying,
     responses_state,
@@ -97,7 +105,8 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                codecs_chat.install, codecs_messages.install, codecs_responses.install, proxying.install,
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
-               speech.install, web_search.install)
+               speech.install, web_search.install, images.install, jobs.install,
+               media_urls.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

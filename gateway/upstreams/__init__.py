@@ -14,10 +14,12 @@ from gateway.upstreams.base import ChatAdapter
 from gateway.upstreams.deepreasoning import DeepReasoningAdapter
 from gateway.upstreams.embeddings import EmbeddingAdapter, EmbeddingsAdapter
 from gateway.upstreams.http import UpstreamHTTP
+from gateway.upstreams.images import ImageAdapter, ImageUpstream
 from gateway.upstreams.openai_compat import DEEPSEEK, OPENAI, OpenAICompatibleAdapter
 from gateway.upstreams.speech import SpeechAdapter, SpeechUpstream
 
-__all__ = ["ChatAdapter", "EmbeddingAdapter", "SpeechAdapter", "build_adapters", "build_embedders", "build_speakers"]
+__all__ = ["ChatAdapter", "EmbeddingAdapter", "ImageAdapter", "SpeechAdapter", "build_adapters", "build_embedders",
+           "build_imagers", "build_speakers"]
 
 
 def build_adapters(settings: Settings, http: UpstreamHTTP, catalog: Catalog) -> dict[str, ChatAdapter]:
@@ -40,3 +42,8 @@ def build_embedders(settings: Settings, http: UpstreamHTTP) -> dict[str, Embeddi
 def build_speakers(settings: Settings, http: UpstreamHTTP) -> dict[str, SpeechAdapter]:
     """Every speech-capable family's adapter (D-87)."""
     return {"audio": SpeechUpstream(http, settings.upstreams["audio"])}
+
+
+def build_imagers(settings: Settings, http: UpstreamHTTP) -> dict[str, ImageAdapter]:
+    """Every image-generation family's adapter (D-107)."""
+    return {"media": ImageUpstream(http, settings.upstreams["media"])}

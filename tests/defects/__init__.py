@@ -16,7 +16,10 @@ from tests.defects import (
     envelope,
     files,
     hostile_input,
+    images,
+    jobs,
     media,
+    media_urls,
     messages_codec,
     models,
     proxying,
@@ -35,7 +38,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech, web_search)
+          files, embeddings, search, speech, web_search, images, jobs, media_urls)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
