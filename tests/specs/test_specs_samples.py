@@ -928,6 +928,9 @@ RUN_COMPLETED = {
                 "occurredAt": "2026-05-01T12:00:00Z",
             },
         ),
+        ("SubscribeRequest", {"runId": "job_1", "projectId": "p"}),
+        ("RunFailed", {"type": "run.failed", "runId": "job_1", "occurredAt": "2026-05-01T12:00:00Z",
+                       "status": "failed", "error": "x"}),
     ],
 )
 def test_asyncapi_valid_payload(async_schema: Schema, name: str, payload: Any) -> None:
@@ -981,7 +984,8 @@ def test_asyncapi_structure(asyncapi: dict[str, Any]) -> None:
         "name": "x-api-key",
     }
     for server in asyncapi["servers"].values():
-        assert server["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
+        assert server["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}, {"browserAuth": []}]
+    assert schemes["browserAuth"]["name"] == "Sec-WebSocket-Protocol"
     channel = asyncapi["channels"]["/v1/runs/events"]
     assert channel["publish"]["message"]["$ref"] == "#/components/messages/subscribe"
     received = {ref["$ref"].rsplit("/", 1)[1] for ref in channel["subscribe"]["message"]["oneOf"]}
