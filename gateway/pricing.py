@@ -1,5 +1,5 @@
 """Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, and the
-per-call row of a search model (D-86)."""
+per-call row of a search model (D-86), the row a media request selects (D-113)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.ir import Usage
 
-__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "token_prices"]
+__all__ = ["PER_CALL_UNITS", "CallPrice", "MediaPrice", "TokenPrices", "call_price", "media_price", "token_prices"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,32 @@ def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: boo
         return CallPrice(Decimal(0), "request", "")
     row = chosen[0]
     return CallPrice(Decimal(str(row["rate_usd"])), str(row["unit"]), str(row.get("charge", "")))
+
+
+@dataclass(frozen=True)
+class MediaPrice:
+    """The row a media request is charged (D-113, D-115): ``rate_usd`` per ``per`` units of ``unit``."""
+
+    rate: Decimal
+    per: Decimal
+    unit: str
+    charge: str
+
+    def cost(self, quantity: float) -> Decimal:
+        """USD for ``quantity`` units (seconds); a per-video (``request``) row is charged once."""
+        if self.unit == "request":
+            return self.rate
+        return self.rate * Decimal(str(quantity)) / self.per
+
+
+def media_price(pricing_rows: list[dict[str, Any]], options: dict[str, Any], units: tuple[str, ...]) -> MediaPrice | None:
+    """The first ``kind: rate`` row of one of ``units`` whose conditions all hold for ``options`` (rows without
+    conditions always hold), or ``None``."""
+    for row in pricing_rows:
+        if row.get("unit") not in units or row.get("kind", "rate") != "rate":
+            continue
+        if any(options.get(key) != value for key, value in (row.get("conditions") or {}).items()):
+            continue
+        return MediaPrice(Decimal(str(row["rate_usd"])), Decimal(str(row.get("per") or 1)), str(row["unit"]),
+                          str(row.get("charge", "")))
+    return None

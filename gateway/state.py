@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from gateway.formats.openai_embeddings import EmbeddingCodec
     from gateway.formats.openai_speech import SpeechCodec
     from gateway.formats.search import SearchCodec
+    from gateway.formats.transcriptions import TranscriptionCodec
+    from gateway.formats.videos import VideoCodec
     from gateway.jobs import JobRunner, Resume
     from gateway.jobs.events import RunEvents
     from gateway.media import Media
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from gateway.upstreams.http import UpstreamHTTP
     from gateway.upstreams.search import SearchAdapter
     from gateway.upstreams.speech import SpeechAdapter
+    from gateway.upstreams.transcription import TranscriptionAdapter
+    from gateway.upstreams.video import VideoAdapter
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -80,6 +84,14 @@ class GatewayState:
     """Generated media and its signed URLs (D-90)."""
     sweeper: Sweeper
     """Deletes expired media, uploads and jobs (D-91)."""
+    videos: dict[str, VideoAdapter]
+    """Video generation adapters by upstream family (D-114)."""
+    video_codec: VideoCodec
+    """The ``/v1/videos/generations`` format (D-113, D-114)."""
+    transcribers: dict[str, TranscriptionAdapter]
+    """Transcription adapters by upstream family (D-115)."""
+    transcription_codec: TranscriptionCodec
+    """The ``/v1/audio/transcriptions`` format (D-115, D-116)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

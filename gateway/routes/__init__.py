@@ -5,7 +5,20 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from gateway.routes import embeddings, files, health, jobs, media, models, pending, responses, search, speech
+from gateway.routes import (
+    embeddings,
+    files,
+    health,
+    jobs,
+    media,
+    models,
+    pending,
+    responses,
+    search,
+    speech,
+    transcriptions,
+    videos,
+)
 from gateway.routes.generate import generation_route
 
 __all__ = ["routes"]
@@ -41,6 +54,8 @@ def routes() -> list[BaseRoute]:
         Route("/v1/files/upload", files.upload_file, methods=["POST"]),
         Route("/v1/embeddings", embeddings.create_embedding, methods=["POST"]),
         Route("/v1/audio/speech", speech.create_speech, methods=["POST"]),
+        Route("/v1/videos/generations", videos.create_video, methods=["POST"]),
+        Route("/v1/audio/transcriptions", transcriptions.create_transcription, methods=["POST"]),
         Route("/v1/search", search.create_search, methods=["POST"]),
         Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
         Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),

@@ -22,8 +22,6 @@ __all__ = ["PENDING_PATHS", "routes"]
 
 PENDING_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/images/generations"),
-    ("POST", "/v1/videos/generations"),
-    ("POST", "/v1/audio/transcriptions"),
 )
 
 
