@@ -21,6 +21,8 @@ from gateway.formats.openai_images import OpenAIImages
 from gateway.formats.openai_responses.conversation import ResponsesConversation
 from gateway.formats.openai_speech import OpenAISpeech
 from gateway.formats.search import SearchCodec
+from gateway.formats.transcriptions import TranscriptionCodec
+from gateway.formats.videos import VideoCodec
 from gateway.jobs import JobRunner
 from gateway.jobs.events import RunEvents
 from gateway.media import Media, Signer
@@ -29,7 +31,7 @@ from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
-from gateway.routes import routes
+from gateway.routes import routes, transcriptions, videos
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
@@ -40,6 +42,8 @@ from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters, build_embedders, build_imagers, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.search import build_search_adapters
+from gateway.upstreams.transcription import build_transcribers
+from gateway.upstreams.video import build_videos
 from gateway.upstreams.web_search import WebSearch
 
 __all__ = ["create_app"]
@@ -110,7 +114,13 @@ def create_app(settings: Settings) -> Starlette:
         web_search=WebSearch(searches["linkup-standard"]),
         imagers=build_imagers(settings, http),
         image_codec=OpenAIImages(),
+        videos=build_videos(settings, http),
+        video_codec=VideoCodec(),
+        transcribers=build_transcribers(settings, http),
+        transcription_codec=TranscriptionCodec(),
     )
+    state.resumers[videos.JOB_TYPE] = videos.resumer(state)
+    state.resumers[transcriptions.JOB_TYPE] = transcriptions.resumer(state)
     if settings.test_mode:
         from gateway.testing import install
 

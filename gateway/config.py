@@ -11,7 +11,7 @@
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call),
                 first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
     [security]  key_pepper                   HMAC key for stored API-key digests
-    [jobs]      timeout (s a job may run before it fails, 1800)
+    [jobs]      timeout (s a job may run before it fails, 1800), poll_interval (s between polls of an upstream job, 2)
     [test]      mode, …                      test mode; the table's other keys are read by gateway.testing
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
@@ -81,6 +81,7 @@ class Settings:
     key_pepper: str = ""
     public_url: str = ""
     job_timeout: float = 1800.0
+    job_poll_interval: float = 2.0
     test_mode: bool = False
     test_options: dict[str, Any] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
@@ -138,6 +139,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         key_pepper=env.get("EMPIRIO_KEY_PEPPER", security.get("key_pepper", "")),
         public_url=env.get("EMPIRIO_PUBLIC_URL", server.get("public_url", "")),
         job_timeout=float(env.get("EMPIRIO_JOB_TIMEOUT", jobs.get("timeout", Settings.job_timeout))),
+        job_poll_interval=float(env.get("EMPIRIO_JOB_POLL_INTERVAL",
+                                        jobs.get("poll_interval", Settings.job_poll_interval))),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         test_options={k: v for k, v in test.items() if k != "mode"},
         upstreams=upstreams,

@@ -1,5 +1,6 @@
 """Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, the
-per-call row of a search model (D-86) and the per-image row an image request selects (D-108)."""
+per-call row of a search model (D-86), the per-image row an image request selects (D-108) and the row a
+video or transcription request selects (D-113)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 from gateway.ir import Usage
 
-__all__ = ["PER_CALL_UNITS", "CallPrice", "TokenPrices", "call_price", "fits_size", "option_fee", "per_image_row",
-           "token_prices"]
+__all__ = ["PER_CALL_UNITS", "CallPrice", "MediaPrice", "TokenPrices", "call_price", "fits_size", "media_price",
+           "option_fee", "per_image_row", "token_prices"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,30 @@ def per_image_row(pricing_rows: list[dict[str, Any]], values: dict[str, Any]) ->
         return rows[0] if rows else None
     return next((r for r in conditioned
                  if all(_condition_holds(values, k, v) for k, v in r["conditions"].items())), None)
+@dataclass(frozen=True)
+class MediaPrice:
+    """The row a media request is charged (D-113, D-115): ``rate_usd`` per ``per`` units of ``unit``."""
+
+    rate: Decimal
+    per: Decimal
+    unit: str
+    charge: str
+
+    def cost(self, quantity: float) -> Decimal:
+        """USD for ``quantity`` units (seconds); a per-video (``request``) row is charged once."""
+        if self.unit == "request":
+            return self.rate
+        return self.rate * Decimal(str(quantity)) / self.per
+
+
+def media_price(pricing_rows: list[dict[str, Any]], options: dict[str, Any], units: tuple[str, ...]) -> MediaPrice | None:
+    """The first ``kind: rate`` row of one of ``units`` whose conditions all hold for ``options`` (rows without
+    conditions always hold), or ``None``."""
+    for row in pricing_rows:
+        if row.get("unit") not in units or row.get("kind", "rate") != "rate":
+            continue
+        if any(options.get(key) != value for key, value in (row.get("conditions") or {}).items()):
+            continue
+        return MediaPrice(Decimal(str(row["rate_usd"])), Decimal(str(row.get("per") or 1)), str(row["unit"]),
+                          str(row.get("charge", "")))
+    return None

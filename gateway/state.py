@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from gateway.formats.openai_images import ImageCodec
     from gateway.formats.openai_speech import SpeechCodec
     from gateway.formats.search import SearchCodec
+    from gateway.formats.transcriptions import TranscriptionCodec
+    from gateway.formats.videos import VideoCodec
     from gateway.jobs import JobRunner, Resume
     from gateway.jobs.events import RunEvents
     from gateway.media import Media
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from gateway.upstreams.images import ImageAdapter
     from gateway.upstreams.search import SearchAdapter
     from gateway.upstreams.speech import SpeechAdapter
+    from gateway.upstreams.transcription import TranscriptionAdapter
+    from gateway.upstreams.video import VideoAdapter
     from gateway.upstreams.web_search import WebSearch
 
 __all__ = ["GatewayState", "state_of"]
@@ -89,6 +93,14 @@ class GatewayState:
     """Image generation adapters by upstream family (D-107)."""
     image_codec: ImageCodec
     """The ``/v1/images/generations`` format (D-107 – D-109)."""
+    videos: dict[str, VideoAdapter]
+    """Video generation adapters by upstream family (D-114)."""
+    video_codec: VideoCodec
+    """The ``/v1/videos/generations`` format (D-113, D-114)."""
+    transcribers: dict[str, TranscriptionAdapter]
+    """Transcription adapters by upstream family (D-115)."""
+    transcription_codec: TranscriptionCodec
+    """The ``/v1/audio/transcriptions`` format (D-115, D-116)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

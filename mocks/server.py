@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mocks import anthropic, audio, deepseek, embeddings, images, listing, openai, search
+from mocks import anthropic, audio, deepseek, embeddings, images, listing, openai, search, video
 from mocks.anthropic import AnthropicEnvelope
 from mocks.control import control_routes
 from mocks.deepseek import DeepSeekDialect
@@ -32,7 +32,7 @@ API_ROUTES: dict[str, Callable[[Family], list[Route]]] = {
     "embeddings": embeddings.routes,
     "search": search.routes,
     "audio": audio.routes,
-    "media": images.routes,
+    "media": lambda family: [*images.routes(family), *video.routes(family)],
 }
 """The API each family serves, by family slug; families not listed serve only health and control."""
 

@@ -46,6 +46,16 @@ TRANSPORT_ENV = {
 """The reference's client and upstream time limits under test (D-71, D-72; each unless already set): short,
 so the hostile suites see slow clients and hung upstreams cut within seconds."""
 
+JOBS_ENV = {
+    "EMPIRIO_JOB_TIMEOUT": "6",
+    "EMPIRIO_JOB_POLL_INTERVAL": "0.1",
+}
+"""The reference's job deadline and upstream-job polling interval under test (D-89, D-114; each unless already
+set): a hung upstream job fails within seconds, a finished one is seen at once."""
+
+JOB_TIMEOUT_SECONDS = 6.0
+"""``EMPIRIO_JOB_TIMEOUT`` above, as the suites' ``--job-timeout`` bound is derived from it."""
+
 UPSTREAM_TIMEOUT_BOUND = 6.0
 """Seconds within which the self-launched reference answers a hung upstream (``--upstream-timeout``)."""
 
@@ -204,6 +214,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     })
     env.setdefault("EMPIRIO_READ_TIMEOUT", READ_TIMEOUT_SECONDS)
     for name, value in TRANSPORT_ENV.items():
+        env.setdefault(name, value)
+    for name, value in JOBS_ENV.items():
         env.setdefault(name, value)
     for family, port in mock_ports.items():
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"

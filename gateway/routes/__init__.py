@@ -13,10 +13,11 @@ from gateway.routes import (
     jobs,
     media,
     models,
-    pending,
     responses,
     search,
     speech,
+    transcriptions,
+    videos,
 )
 from gateway.routes.generate import generation_route
 
@@ -53,9 +54,10 @@ def routes() -> list[BaseRoute]:
         Route("/v1/files/upload", files.upload_file, methods=["POST"]),
         Route("/v1/embeddings", embeddings.create_embedding, methods=["POST"]),
         Route("/v1/audio/speech", speech.create_speech, methods=["POST"]),
+        Route("/v1/videos/generations", videos.create_video, methods=["POST"]),
+        Route("/v1/audio/transcriptions", transcriptions.create_transcription, methods=["POST"]),
         Route("/v1/search", search.create_search, methods=["POST"]),
         Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
         Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),
         Route("/v1/images/generations", images.create_image, methods=["POST"]),
-        *pending.routes(),
     ]

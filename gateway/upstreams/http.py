@@ -140,6 +140,30 @@ class UpstreamHTTP:
             audio = await response.read()
             return audio, response.headers.get("content-type", ""), {k.lower(): v for k, v in response.headers.items()}
 
+    async def get_bytes(self, upstream: Upstream, path: str, headers: dict[str, str]) -> tuple[bytes, str]:
+        """GET ``path`` (an upstream job's state or result); the answer's bytes and content type, or a
+        translated error."""
+        timeouts = self.timeouts()
+        async with upstream_errors():
+            async with asyncio.timeout(timeouts.first_byte):
+                response = await self.session().get(upstream.base_url + path, headers=headers,
+                                                    timeout=timeouts.client())
+            async with response:
+                if response.status >= 400:
+                    raise await self.error_for(response)
+                return await response.read(), response.headers.get("content-type", "")
+
+    async def get_json(self, upstream: Upstream, path: str, headers: dict[str, str]) -> dict[str, Any]:
+        """GET ``path``; the decoded JSON object, or a translated error (502 when it is not one)."""
+        data, _ = await self.get_bytes(upstream, path, headers)
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise UpstreamError("The model provider returned an unreadable answer.")
+        return payload
+
     async def post_sse(self, upstream: Upstream, path: str, body: dict[str, Any],
                        headers: dict[str, str]) -> AsyncIterator[ServerSentEvent]:
         """POST ``body`` and yield the upstream's server-sent events as they arrive."""

@@ -1,4 +1,5 @@
-"""The audio family: OpenAI-style ``POST /v1/audio/speech`` (also ``/audio/speech``), answering audio bytes.
+"""The audio family: OpenAI-style ``POST /v1/audio/speech`` (also ``/audio/speech``), answering audio bytes,
+and transcription as an upstream job (:mod:`mocks.audio.transcription`).
 
 The audio is a real WAV file (RIFF, PCM16 mono at :data:`RATE` Hz, written with :mod:`wave`), or the same
 samples headerless for ``response_format: pcm``; its length is proportional to the text with its directives
@@ -18,6 +19,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from mocks.audio import transcription
 from mocks.openai.dialect import OpenAIDialect
 from mocks.provider import ApiError, Call, Family, endpoint
 from mocks.text import count_tokens
@@ -86,4 +88,5 @@ def routes(family: Family) -> list[Route]:
         return JSONDelivery(wav(pcm) if fmt == "wav" else pcm, 200, headers, plan, content_type=FORMATS[fmt])
 
     run = endpoint(family, dialect, dialect.authenticate, handle)
-    return [Route("/v1/audio/speech", run, methods=["POST"]), Route("/audio/speech", run, methods=["POST"])]
+    return [Route("/v1/audio/speech", run, methods=["POST"]), Route("/audio/speech", run, methods=["POST"]),
+            *transcription.routes(family)]
