@@ -23,7 +23,6 @@ from gateway.formats.frames import Frame
 from gateway.ir import ChatRequest, ChatResult
 from gateway.ir.chat import ReasoningOptions
 from gateway.middleware.errors import send_error
-from gateway.routes.pending import PENDING_PATHS
 from gateway.state import GatewayState, state_of
 from gateway.testing.asgi import Reply, json_body, layer, rewrite_response
 from gateway.testing.codec_patches import Patch, PatchedCodec, data_of, map_frames
@@ -139,12 +138,12 @@ class _ServingUnavailable:
         return self.inner.stream_encoder(request)
 
 
-_PENDING = frozenset(path for method, path in PENDING_PATHS if method == "POST") | {"/v1/search"}
+_PENDING = frozenset({"/v1/search"})
 
 
 @layer(UNAVAILABLE_MODEL_SERVED, at="authenticated")
 def _unavailable_as_offline(app: ASGIApp) -> ASGIApp:
-    """On the routes not served yet and ``/v1/search``, a model with ``available: false`` answered 503 as if offline (the
+    """On ``/v1/search``, a model with ``available: false`` answered 503 as if offline (the
     availability check skipped), the rest passed on with the body replayed."""
 
     async def offline(scope: Scope, receive: Receive, send: Send) -> None:
