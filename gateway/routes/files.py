@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from gateway.errors import InvalidRequest, RequestTooLarge
 from gateway.formats.openai_responses.conversation import account_of
+from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.store.files import FILE_RETENTION_SECONDS, StoredFile
 
@@ -48,6 +49,7 @@ async def _form_parts(request: Request) -> tuple[UploadFile | str | None, str | 
 
 
 async def upload_file(request: Request) -> Response:
+    maybe_fail(request)
     state = state_of(request.scope)
     intake = state.intake
     part, purpose = await _form_parts(request)

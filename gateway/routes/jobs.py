@@ -15,6 +15,7 @@ from gateway.errors import GatewayError, NotFound, UpstreamError, shown
 from gateway.formats.openai_responses.conversation import account_of
 from gateway.routes.generate import CLIENT_CLOSED
 from gateway.routes.metering import while_connected
+from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.store.jobs import JobRecord
 
@@ -38,6 +39,7 @@ def accepted(request: Request, record: JobRecord) -> Response:
 
 
 async def get_job(request: Request) -> Response:
+    maybe_fail(request)
     state = state_of(request.scope)
     job_id = request.path_params["job_id"]
     record = state.jobs.jobs.get(account_of(request.scope), job_id, int(state.clock.now()))

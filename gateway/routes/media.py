@@ -8,12 +8,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.errors import NotFound
+from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 
 __all__ = ["get_media"]
 
 
 async def get_media(request: Request) -> Response:
+    maybe_fail(request)
     state = state_of(request.scope)
     object_id, filename = request.path_params["object_id"], request.path_params["filename"]
     now = int(state.clock.now())

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.errors import InvalidRequest, NotFound, shown
+from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 
 __all__ = ["AVAILABLE_FALSE", "AVAILABLE_TRUE", "list_models", "retrieve_model"]
@@ -31,6 +32,7 @@ def _available_filter(request: Request) -> bool | None:
 
 
 async def list_models(request: Request) -> Response:
+    maybe_fail(request)
     catalog = state_of(request.scope).catalog
     wanted = _available_filter(request)
     if wanted is None:
@@ -39,6 +41,7 @@ async def list_models(request: Request) -> Response:
 
 
 async def retrieve_model(request: Request) -> Response:
+    maybe_fail(request)
     state = state_of(request.scope)
     model_id: str = request.path_params["model_id"]
     model = state.catalog.get(model_id)

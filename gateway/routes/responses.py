@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from gateway.errors import InvalidRequest, NotFound, shown
 from gateway.formats.openai_responses.conversation import account_of
+from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.store.responses import StoredResponse
 
@@ -35,10 +36,12 @@ def _stored(request: Request) -> StoredResponse:
 
 
 async def retrieve_response(request: Request) -> Response:
+    maybe_fail(request)
     return _json(_stored(request).response)
 
 
 async def delete_response(request: Request) -> Response:
+    maybe_fail(request)
     response_id = request.path_params["response_id"]
     if not state_of(request.scope).responses.delete(account_of(request.scope), response_id, int(time.time())):
         raise NotFound(f"Response with id '{shown(response_id)}' not found.", code="response_not_found")
@@ -67,6 +70,7 @@ def page(items: list[dict[str, Any]], *, limit: int, order: str, after: str | No
 
 
 async def list_input_items(request: Request) -> Response:
+    maybe_fail(request)
     query = request.query_params
     limit = _limit(query.get("limit"))
     order = query.get("order", "desc")

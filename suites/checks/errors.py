@@ -6,11 +6,13 @@ from typing import Any
 
 import httpx
 
-from suites.checks import CheckFailure, fail
+from suites.checks import CheckFailure, cut, expect, fail, holds
 from suites.contract import Contract
+from suites.operations import Documented
 from suites.rules import register, register_all
 
-__all__ = ["anthropic_error", "no_server_error", "openai_error"]
+__all__ = ["DOCUMENTED_SCHEMA", "UNKNOWN_ID", "anthropic_error", "documented_error", "no_server_error",
+           "openai_error", "retry_after_given"]
 
 register_all("docs:api-reference-overview#errors", {
     "openai_error_envelope": "errors on chat/responses (and the other OpenAI-style endpoints) are "
@@ -25,6 +27,14 @@ register("anthropic_error_type", "anthropic:errors#http-errors", "Anthropic's er
 register("anthropic_error_type_decided", "decision:D-2",
          "the Anthropic error type for a status Anthropic does not send (502, 503)")
 register("not_a_server_error", "openai:error-codes", "a client mistake is a 4xx, never a 5xx")
+DOCUMENTED_SCHEMA = "documented_error_schema"
+UNKNOWN_ID = "unknown_id_404"
+register(DOCUMENTED_SCHEMA, "docs:api-reference-overview#errors",
+         "every error an operation answers is in its envelope (Anthropic's on /v1/messages, OpenAI's elsewhere) and "
+         "matches the schema the operation documents for that status")
+register(UNKNOWN_ID, "decision:D-134",
+         "an id in the path that names nothing of the account (model, stored response, job) is that operation's "
+         "documented 404, never a 5xx")
 
 DOCUMENTED_CODES = frozenset({"missing_api_key", "invalid_api_key", "insufficient_credits", "model_not_found",
                               "rate_limit_exceeded", "model_unavailable", "upstream_error"})
@@ -98,3 +108,26 @@ def no_server_error(response: httpx.Response) -> None:
     """The response is not a 5xx."""
     if response.status_code >= 500:
         raise CheckFailure("not_a_server_error", f"{response.status_code}: {response.text[:300]!r}")
+
+
+def documented_error(response: httpx.Response, contract: Contract, op: Documented, status: int, *, rule: str,
+                     code: str | None = None) -> dict[str, Any]:
+    """Rule ``rule``: ``op`` answered ``status``; then that answer matches the schema ``op`` documents for
+    ``status`` (:data:`DOCUMENTED_SCHEMA`) and is in the envelope that schema is in, with ``code`` where
+    the OpenAI envelope names one. Returns the error object."""
+    expect(rule, response.status_code == status, f"{status} from {op.id}",
+           f"{response.status_code}: {response.text[:240]}")
+    body = _json(response, DOCUMENTED_SCHEMA)
+    ref = op.schema_of(status)
+    problems = contract.schema_errors(ref, body) if ref else []
+    holds(DOCUMENTED_SCHEMA, not problems,
+          f"{op.id} {status} does not match {ref}: {problems[:3]} in {cut(body, 240)}")
+    if op.envelope(status) == "anthropic":
+        return anthropic_error(response, contract, status=status)
+    return openai_error(response, contract, status=status, code=code)
+
+
+def retry_after_given(response: httpx.Response, where: str) -> None:
+    """Rule ``rate_limit_retry_after`` (D-4): a 429 says in whole seconds when to retry."""
+    value = response.headers.get("retry-after", "")
+    expect("rate_limit_retry_after", value.isdigit() and int(value) > 0, f"{where}: retry-after in seconds", value)
