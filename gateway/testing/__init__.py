@@ -47,6 +47,8 @@ control API); and one module per area, each declaring its defects with
 ``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
                  (``state.jobs.jobs``)
 ``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
+``operation_errors``  documented errors beside the text formats (media endpoints' 401/413/429/402/404/503,
+                 the auxiliary operations' 500, odd job ids): layers rewriting whole answers of their paths
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -87,6 +89,7 @@ from gateway.testing import (
     media,
     media_urls,
     models,
+    operation_errors,
     proxying,
     responses_state,
     search,
@@ -106,7 +109,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
-               media_urls.install)
+               media_urls.install, operation_errors.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from tests.defects import (
     media_urls,
     messages_codec,
     models,
+    operation_errors,
     proxying,
     responses_codec,
     responses_state,
@@ -38,7 +39,7 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech, web_search, images, jobs, media_urls)
+          files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
