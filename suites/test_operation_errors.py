@@ -8,7 +8,7 @@ refusal the gateway owes must not have reached an upstream.
 
 A status that cannot be provoked from outside is skipped saying why and listed in the coverage report as
 not provocable (D-135): an upstream's failure on an operation that only answers 202 (it fails the job), a
-404 behind a signed URL, an auxiliary budget this suite does not exhaust.
+404 behind a signed URL, a 429 of an operation that takes no key.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import errors
+from suites.checks import errors, expect, fail
 from suites.checks import files as file_checks
 from suites.checks.errors import DOCUMENTED_SCHEMA, UNKNOWN_ID
 from suites.client import ApiClient, AuthStyle
@@ -159,19 +159,53 @@ def test_no_credits_is_402(api: ApiClient, contract: Contract, discovery: Discov
     not_forwarded(response, f"{op.id} of an account without credits")
 
 
+def _cheapest_auxiliary(discovery: Discovery) -> tuple[Documented, dict[str, str]]:
+    """An auxiliary ``GET`` that succeeds without any state of the account: its only path parameter, if any,
+    a listed model's id (a single model's entry, smaller than the whole listing)."""
+    auxiliary = set(limits().get("auxiliary_operations") or ())
+    known = {"model_id": str(discovery.models[0]["id"])} if discovery.models else {}
+    usable = [op for op in OPERATIONS if op.id in auxiliary and op.method == "GET" and op.documents(401)
+              and set(op.path_params) <= set(known)]
+    if not usable:
+        pytest.skip("no auxiliary GET operation the suite can call without state of its own")
+    op = max(usable, key=lambda o: len(o.path_params))
+    return op, {name: known[name] for name in op.path_params}
+
+
+def _spend_auxiliary_budget(api: ApiClient, key: str, discovery: Discovery) -> None:
+    """Send the cheapest auxiliary request with ``key`` until it is refused 429, at most the documented
+    ``auxiliary_requests_per_minute`` + 1 times (a refused or failed request is not counted, D-3)."""
+    op, ids = _cheapest_auxiliary(discovery)
+    budget = int(limits().get("auxiliary_requests_per_minute") or 600)
+    for _ in range(budget + 1):
+        response = _send(api, op, None, key=key, ids=ids)
+        if response.status_code == 429:
+            return
+        expect("rate_limit_429", response.status_code == 200, f"200 from {op.id} while spending the budget",
+               f"{response.status_code}: {response.text[:200]}")
+    fail("rate_limit_429", f"{budget + 1} requests of {op.id} in a minute with the rate-limited key, none refused "
+                           f"429 (auxiliary_requests_per_minute: {budget})")
+
+
 @pytest.mark.rule("rate_limit_429", "rate_limit_retry_after", DOCUMENTED_SCHEMA)
 @pytest.mark.parametrize("op", _documenting(429))
 def test_rate_limited_is_429(api: ApiClient, contract: Contract, discovery: Discovery, recorder: Recorder,
                              rate_limited_key: str, op: Documented) -> None:
-    if op.id not in (limits().get("counted_operations") or ()):
-        reason = (f"{op.id} counts against the auxiliary budget (auxiliary_requests_per_minute: "
-                  f"{limits().get('auxiliary_requests_per_minute')}, D-3), which this suite does not exhaust")
+    """A counted operation past the key's one request of the minute; an auxiliary one past the account's
+    auxiliary budget (D-3, D-136). An operation without a key has no account budget to spend."""
+    if not op.documents(401):
+        reason = (f"{op.id} takes no key, so no account's budget applies: its 429 is the transport's "
+                  f"too_many_connections (D-70), not provoked here")
         recorder.unprovoked(op.id, 429, reason)
         pytest.skip(reason)
-    body = _body(op, _model(op, discovery))
-    response = _send(api, op, body, key=rate_limited_key)
-    if response.status_code < 300:  # the account's one request of the minute may pass
-        response = _send(api, op, body, key=rate_limited_key)
+    model = _model(op, discovery)
+    if op.id in (limits().get("counted_operations") or ()):
+        response = _send(api, op, _body(op, model), key=rate_limited_key)
+        if response.status_code < 300:  # the account's one request of the minute may pass
+            response = _send(api, op, _body(op, model), key=rate_limited_key)
+    else:
+        _spend_auxiliary_budget(api, rate_limited_key, discovery)
+        response = _send(api, op, _body(op, model), key=rate_limited_key)
     errors.documented_error(response, contract, op, 429, rule="rate_limit_429", code="rate_limit_exceeded")
     errors.retry_after_given(response, op.id)
 

@@ -31,6 +31,10 @@ class _Limiter:
         unlimited = self._active.on(CHAT_RATE_LIMIT_IGNORED.name)
         return self._limiter.admit(account_id, _UNLIMITED_RPM if unlimited else rpm)
 
+    def check(self, account_id: str, rpm: int) -> None:
+        unlimited = self._active.on(CHAT_RATE_LIMIT_IGNORED.name)
+        self._limiter.check(account_id, _UNLIMITED_RPM if unlimited else rpm)
+
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the credit gate and the limiter."""

@@ -2,8 +2,9 @@
 endpoints (embeddings, images, videos, speech, transcriptions, search) and the auxiliary operations answer
 an error in the wrong envelope, with the wrong status or code, without ``retry-after``, or as a 500.
 
-Every patch is a layer outermost in the stack rewriting a whole answer of the paths it names; with its
-defect off the answer passes untouched.
+Every patch but one is a layer outermost in the stack rewriting a whole answer of the paths it names; the
+auxiliary budget's is a wrapper of the limiter (``state.limiter``). With its defect off everything passes
+untouched.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.middleware.auxiliary import AUXILIARY_SUFFIX
+from gateway.middleware.limits import Limiter, Verdict
 from gateway.state import GatewayState
 from gateway.testing.asgi import Reply, json_body, layer, rewrite_response
 from gateway.testing.registry import ActiveDefects, Defect, defect
@@ -35,6 +38,8 @@ MEDIA_503_AS_502 = defect(
     "media_503_as_502", "an unavailable upstream of images, speech or embeddings is 503 model_unavailable")
 AUX_INTERNAL_ERROR_PLAIN = defect(
     "aux_internal_error_plain", "a gateway fault on models, responses, files, jobs and media is 500 in the envelope")
+AUXILIARY_BUDGET_IGNORED = defect(
+    "auxiliary_budget_ignored", "past the account's auxiliary budget, catalog reads, polls and uploads are 429")
 JOB_ID_SHAPE_500 = defect("job_id_shape_500", "an unknown job id of any shape is 404 job_not_found, never a 5xx")
 
 Change = Callable[[int, list[tuple[bytes, bytes]], bytes], Reply | None]
@@ -140,5 +145,26 @@ _declare(AUX_INTERNAL_ERROR_PLAIN, _auxiliary, _plain_500)
 _declare(JOB_ID_SHAPE_500, _odd_job_id, _job_shape_500)
 
 
+_UNLIMITED = 1_000_000_000
+
+
+class _Limiter:
+    """The limiter, the auxiliary budgets unlimited while :data:`AUXILIARY_BUDGET_IGNORED` is on."""
+
+    def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
+        self._limiter, self._active = limiter, active
+
+    def _rpm(self, account_id: str, rpm: int) -> int:
+        ignored = self._active.on(AUXILIARY_BUDGET_IGNORED.name) and account_id.endswith(AUXILIARY_SUFFIX)
+        return _UNLIMITED if ignored else rpm
+
+    def admit(self, account_id: str, rpm: int) -> Verdict:
+        return self._limiter.admit(account_id, self._rpm(account_id, rpm))
+
+    def check(self, account_id: str, rpm: int) -> None:
+        self._limiter.check(account_id, self._rpm(account_id, rpm))
+
+
 def install(state: GatewayState, active: ActiveDefects) -> None:
-    """Nothing to wrap in ``state``: this area's patches are all in the stack (declared above)."""
+    """Wrap the limiter; the other patches are in the stack (declared above)."""
+    state.limiter = _Limiter(state.limiter, active)

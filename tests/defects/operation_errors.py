@@ -17,5 +17,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "media_503_as_502": (_OPS + "test_upstream_failure_is_mapped[createImage-503]",),
     "aux_internal_error_plain": (_OPS + "test_internal_error_is_500[getJob]",
                                  _OPS + "test_internal_error_is_500[retrieveModel]"),
+    "auxiliary_budget_ignored": (_OPS + "test_rate_limited_is_429[getJob]",
+                                 _OPS + "test_rate_limited_is_429[uploadFile]"),
     "job_id_shape_500": (_OPS + "test_unknown_id_is_404[getJob]",),
 }
