@@ -91,9 +91,9 @@ def _body(spec: dict[str, Any], op: dict[str, Any]) -> tuple[str | None, str | N
     if not content:
         return None, None, None
     media_type = JSON if JSON in content else next(iter(content))
-    media = content[media_type]
-    examples = media.get("examples") or {}
-    example = next(iter(examples.values()), {}).get("value") if examples else media.get("example")
+    media: dict[str, Any] = content[media_type]
+    examples: dict[str, Any] = media.get("examples") or {}
+    example = next(iter(examples.values())).get("value") if examples else media.get("example")
     ref = (media.get("schema") or {}).get("$ref")
     return media_type, ref if isinstance(ref, str) else None, example if isinstance(example, dict) else None
 

@@ -127,16 +127,17 @@ def format_table(rows: list[dict[str, Any]]) -> list[str]:
 
     lines = [line(head), *(line(c) for c in cells)]
     exercised, total = operations_exercised(rows)
-    seen, documented = (sum(1 for r in rows for n in r["statuses"].values() if n),
-                        sum(len(r["statuses"]) for r in rows))
+    received, documented = (sum(1 for r in rows for n in r["statuses"].values() if n),
+                            sum(len(r["statuses"]) for r in rows))
     lines.append(f"operations exercised: {exercised}/{total} ({100 * exercised / total if total else 100:.1f}%); "
-                 f"documented statuses exercised: {seen}/{documented} "
-                 f"({100 * seen / documented if documented else 100:.1f}%)")
+                 f"documented statuses exercised: {received}/{documented} "
+                 f"({100 * received / documented if documented else 100:.1f}%)")
     lines.append(f"total spec coverage: {coverage_percent(rows):.1f}%  (-NNN = documented status never seen; "
                  f"~NNN = never seen, shown not provocable from outside: still not covered)")
     unseen = not_provocable(rows)
     if unseen:
-        lines.append(f"not provocable from outside: {len(unseen)}: {'; '.join(unseen)}")
+        lines.append(f"not provocable from outside ({len(unseen)}, not covered):")
+        lines.extend(f"  {entry}" for entry in unseen)
     seen = findings(rows)
     if seen:
         lines.append(f"findings: {len(seen)} undocumented 5xx status(es), not coverage: {'; '.join(seen)}")
