@@ -48,7 +48,8 @@ control API); and one module per area, each declaring its defects with
                  (``state.jobs.jobs``)
 ``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
 ``operation_errors``  documented errors beside the text formats (media endpoints' 401/413/429/402/404/503,
-                 the auxiliary operations' 500, odd job ids): layers rewriting whole answers of their paths
+                 the auxiliary operations' 500, odd job ids): layers rewriting whole answers of their paths;
+                 the auxiliary budget ignored (the limiter, ``state.limiter``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
