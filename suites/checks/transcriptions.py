@@ -1,0 +1,46 @@
+"""Checks of ``POST /v1/audio/transcriptions`` (D-115, D-116): the job's result is the transcript of the
+file sent, its ``duration_seconds`` the file's length; ``usage.cost`` is the per-minute rate for that duration;
+values outside the schema or the model's ``supported_parameters`` are refused naming them; ``raw`` exactly
+with ``disable_formatting``."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import wave
+
+from suites.rules import register
+
+__all__ = ["LIFECYCLE", "PARAMETERS", "PRICE", "RAW", "tone"]
+
+LIFECYCLE = "transcriptions_job_lifecycle"
+PRICE = "transcriptions_price"
+PARAMETERS = "transcriptions_parameters_checked"
+RAW = "transcriptions_disable_formatting"
+
+register(LIFECYCLE, "docs:api-reference-overview#long-running-requests",
+         "a transcription is a job polled queued → running → completed, its result the transcript: text, and "
+         "duration_seconds the length of the file sent (±0.5 s)")
+register(PRICE, "decision:D-115",
+         "usage.cost (and the debit) is the per-minute rate for the measured duration: rate / per × "
+         "duration_seconds, unit audio-second")
+register(PARAMETERS, "decision:D-115",
+         "a value outside the spec's schema or the model's supported_parameters, or a file that is not audio or "
+         "video, is 400 naming it, never sent upstream")
+register(RAW, "decision:D-116",
+         "with disable_formatting (or an alias) the result holds raw, the upstream payload without its ids and "
+         "URLs; without it there is no raw")
+
+
+def tone(seconds: float, rate: int = 8000) -> bytes:
+    """A WAV file (PCM16 mono) of a 440 Hz tone lasting ``seconds``."""
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+                      for i in range(int(seconds * rate)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(frames)
+    return out.getvalue()
