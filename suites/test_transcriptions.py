@@ -1,0 +1,217 @@
+"""``POST /v1/audio/transcriptions`` (D-115, D-116) on the transcription models the deployment lists: the
+documented multipart request is a job polled ``queued → running → completed`` to the transcript of the file
+sent (its ``duration_seconds`` the file's length); the per-minute price charged for that duration by the
+suite's own arithmetic from ``/v1/models``; ``disable_formatting``; the documented refusals; upstream jobs that
+fail, hang or answer garbage (mock directives, ``--mock-upstreams``); a job that survives a gateway restart.
+The audio is a WAV tone the suite writes itself.
+"""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from suites import ledger
+from suites.checks import errors, expect, holds, transcriptions, upstream_jobs
+from suites.client import ApiClient
+from suites.contract import Contract
+from suites.discovery import Discovery
+from suites.jobs import ACCEPTED, FINISHES, JobPoller
+from suites.parameters import refused_values
+from suites.plugin import Target
+from suites.selection import Failures
+from suites.upstreams import not_forwarded
+
+ENDPOINT = "/v1/audio/transcriptions"
+SECONDS = 2.5
+SCRUBBED = ("id", "request_id", "requestId", "url", "download_url")
+
+
+def _models(discovery: Discovery) -> list[dict[str, Any]]:
+    models = discovery.serving(ENDPOINT)
+    if not models:
+        pytest.skip(discovery.lacks_field("available model serving /v1/audio/transcriptions", "endpoints"))
+    return models
+
+
+def _data_url(audio: bytes, media_type: str = "audio/wav") -> str:
+    return f"data:{media_type};base64,{base64.b64encode(audio).decode('ascii')}"
+
+
+def _json(model: dict[str, Any], seconds: float = SECONDS, prompt: str | None = None, **extra: Any) -> dict[str, Any]:
+    body = {"model": model["id"], "file": _data_url(transcriptions.tone(seconds)), **extra}
+    return {**body, "prompt": prompt} if prompt is not None else body
+
+
+def _ledger(target: Target) -> ledger.Ledger | None:
+    return ledger.Ledger(target.balance_url, target.api_key) if target.balance_url else None
+
+
+def _completed(jobs: JobPoller, job_id: str, rule: str) -> dict[str, Any]:
+    job = jobs.until_done(job_id)
+    expect(rule, job.get("status") == "completed", f"job {job_id} completed", job.get("error") or job.get("status"))
+    result: dict[str, Any] = job.get("result") or {}
+    return result
+
+
+@pytest.mark.rule(transcriptions.LIFECYCLE, ACCEPTED, FINISHES)
+def test_multipart_file_is_transcribed_by_a_job(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+                                                target: Target) -> None:
+    """The documented request: ``-F model=… -F file=@meeting.mp3`` (here a WAV)."""
+    model = _models(discovery)[0]
+    fields = {"model": model["id"], **({"prompt": "[[mock:job=time:1s]]"} if target.mock_upstreams else {})}
+    response = api.post(ENDPOINT, data=fields, files={"file": ("meeting.wav", transcriptions.tone(SECONDS),
+                                                                "audio/wav")})
+    job_id = jobs.submitted(response)
+    result = _completed(jobs, job_id, transcriptions.LIFECYCLE)
+    seen = jobs.seen[job_id]
+    holds(transcriptions.LIFECYCLE, seen == [s for s in ("queued", "running", "completed") if s in seen],
+          f"statuses in order queued → running → completed, seen {seen}")
+    if target.mock_upstreams:
+        holds(transcriptions.LIFECYCLE, "running" in seen, f"the job seen running, statuses seen {seen}")
+    holds(transcriptions.LIFECYCLE, isinstance(result.get("text"), str), f"a text, got {result.get('text')!r:.100}")
+    duration = result.get("duration_seconds")
+    expect(transcriptions.LIFECYCLE, isinstance(duration, (int, float)) and abs(duration - SECONDS) <= 0.5,
+           f"duration_seconds {SECONDS} (±0.5), the file's length", duration)
+
+
+def _per_second(model: dict[str, Any]) -> dict[str, Any] | None:
+    return next((r for r in model.get("pricing_rows") or ()
+                 if r.get("kind", "rate") == "rate" and r.get("unit") == "audio-second"), None)
+
+
+@pytest.mark.rule(transcriptions.PRICE)
+def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, jobs: JobPoller, target: Target) -> None:
+    priced = [(m, row) for m in _models(discovery) if (row := _per_second(m)) is not None]
+    if not priced:
+        pytest.skip(discovery.lacks_field("transcription model priced per audio-second", "pricing_rows"))
+    book = _ledger(target)
+    before = book.balance() if book is not None else None
+    submitted = [(m, row, jobs.submitted(api.post(ENDPOINT, json=_json(m, 6.0)), transcriptions.PRICE))
+                 for m, row in priced]
+    failures, total = Failures(), Decimal(0)
+    for model, row, job_id in submitted:
+        with failures.check(f"{model['id']} row {row.get('charge')!r}"):
+            result = _completed(jobs, job_id, transcriptions.PRICE)
+            seconds = Decimal(str(result.get("duration_seconds") or 0))
+            due = Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1)) * seconds
+            total += due
+            usage = result.get("usage") or {}
+            cost = usage.get("cost")
+            expect(transcriptions.PRICE, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),
+                   f"usage.cost {due} ({row['rate_usd']} per {row.get('per')} s × {seconds} s)", cost)
+            expect(transcriptions.PRICE, usage.get("unit") == "audio-second", "usage.unit audio-second",
+                   usage.get("unit"))
+    failures.raise_any()
+    if book is not None and before is not None:
+        billed = book.billed_since(before)
+        expect(transcriptions.PRICE, abs(billed - total) <= Decimal("1e-9"), f"debits of {total} USD in all",
+               f"{billed} USD")
+
+
+@pytest.mark.rule(transcriptions.RAW)
+@pytest.mark.parametrize("flag", [None, "disable_formatting", "raw_response"])
+def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+                                     flag: str | None) -> None:
+    model = _models(discovery)[0]
+    body = _json(model, **({flag: True} if flag else {}))
+    result = _completed(jobs, jobs.submitted(api.post(ENDPOINT, json=body), transcriptions.RAW), transcriptions.RAW)
+    raw = result.get("raw")
+    if flag is None:
+        holds(transcriptions.RAW, raw is None, f"no raw without the flag, got {raw!r:.200}")
+        return
+    expect(transcriptions.RAW, isinstance(raw, dict) and bool(raw), f"raw, the upstream payload, with {flag}: true",
+           raw)
+    shown = [k for k in SCRUBBED if k in (raw or {})]
+    holds(transcriptions.RAW, not shown, f"raw without the upstream's ids and URLs, got {shown}")
+    holds(transcriptions.RAW, isinstance(result.get("text"), str) and result.get("usage") is not None,
+          "the result keeps its text and usage")
+
+
+@pytest.mark.rule("unknown_model_404", "openai_error_envelope", "rejected_by_gateway")
+def test_unknown_model_is_404(api: ApiClient, contract: Contract) -> None:
+    response = api.post(ENDPOINT, json={"model": "no-such-transcriber-zz",
+                                        "file": _data_url(transcriptions.tone(0.5))})
+    error = errors.openai_error(response, contract, status=404, code="model_not_found")
+    holds("unknown_model_404", error.get("param") == "model", f"param should be model, got {error.get('param')!r}")
+    not_forwarded(response, "a transcription for an unknown model")
+
+
+@pytest.mark.rule("model_wrong_endpoint", "openai_error_envelope", "rejected_by_gateway")
+def test_model_not_serving_transcriptions_is_400(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
+    others = [*discovery.serving("/v1/videos/generations"), *discovery.chat_models()]
+    other = next((m for m in others if ENDPOINT not in (m.get("endpoints") or ())), None)
+    if other is None:
+        pytest.skip(discovery.lacks_field("model that does not serve /v1/audio/transcriptions", "endpoints"))
+    response = api.post(ENDPOINT, json={"model": other["id"], "file": _data_url(transcriptions.tone(0.5))})
+    error = errors.openai_error(response, contract, status=400, code="model_not_supported_on_endpoint",
+                                type="invalid_request_error")
+    holds("model_wrong_endpoint", error.get("param") == "model", f"param should be model, got {error.get('param')!r}")
+    not_forwarded(response, f"a transcription for {other['id']}")
+
+
+SCHEMA_CASES: tuple[tuple[str, Any], ...] = (
+    ("temperature", 1.5), ("response_format", "zz-no-such-format"), ("timestamp_granularities", ["letter"]),
+    ("file", "ftp://example.com/meeting.mp3"), ("file", _data_url(b"just some text, not audio", "audio/wav")),
+)
+
+
+@pytest.mark.rule(transcriptions.PARAMETERS, "openai_error_envelope", "rejected_by_gateway")
+def test_invalid_values_are_400_naming_them(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
+    model = _models(discovery)[0]
+    failures = Failures()
+    for name, value in (*SCHEMA_CASES, *refused_values(model, ("file", "prompt"))):
+        with failures.check(f"{model['id']} {name}={str(value)[:40]!r}"):
+            response = api.post(ENDPOINT, json={**_json(model, 0.5), name: value})
+            expect(transcriptions.PARAMETERS, response.status_code == 400, "400",
+                   f"{response.status_code}: {response.text[:200]}")
+            error = errors.openai_error(response, contract, status=400, type="invalid_request_error")
+            expect(transcriptions.PARAMETERS, str(error.get("param") or "").split("[")[0] == name, f"param {name}",
+                   error.get("param"))
+            not_forwarded(response, f"a transcription with {name}={str(value)[:40]!r}")
+    failures.raise_any()
+
+
+@pytest.mark.rule("credits_402", "error_code", "openai_error_envelope", "rejected_by_gateway")
+def test_insufficient_credits_is_402(api: ApiClient, contract: Contract, discovery: Discovery,
+                                     zero_credit_key: str) -> None:
+    response = api.post(ENDPOINT, json=_json(_models(discovery)[0], 0.5), key=zero_credit_key)
+    errors.openai_error(response, contract, status=402, code="insufficient_credits", type="billing_error")
+    not_forwarded(response, "a transcription of an account without credits")
+
+
+FAULTS = {"fail": "[[mock:job=fail]]", "hang": "[[mock:job=hang]]", "malformed": "[[mock:job=malformed]]"}
+
+
+@pytest.mark.rule(upstream_jobs.FAILED, upstream_jobs.UNCHARGED, FINISHES)
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+                                            target: Target, mock_upstreams: bool, fault: str) -> None:
+    """An upstream job that fails, hangs (until the job deadline: ``--job-timeout`` above it) or completes
+    without a transcript: the job fails ``upstream_error``, uncharged."""
+    model = _models(discovery)[0]
+    book = _ledger(target)
+    before = book.balance() if book is not None else None
+    job_id = jobs.submitted(api.post(ENDPOINT, json=_json(model, prompt=FAULTS[fault])))
+    upstream_jobs.failed_job(jobs.until_done(job_id), f"an upstream transcription job that {fault}s")
+    upstream_jobs.uncharged(before, book.balance() if book is not None else None, f"a job whose upstream {fault}s")
+
+
+@pytest.mark.rule(upstream_jobs.RESUMED, upstream_jobs.AFTER_RESTART)
+def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+                                        mock_upstreams: bool, restart: Any) -> None:
+    model = _models(discovery)[0]
+    job_id = jobs.submitted(api.post(ENDPOINT, json=_json(model, prompt="[[mock:job=time:3s]]")))
+    running = jobs.until(job_id, lambda job: job.get("status") == "running", "running")
+    expect(upstream_jobs.AFTER_RESTART, running.get("status") == "running", "the job running before the restart",
+           running.get("status"))
+    restart()
+    job = jobs.until_done(job_id)
+    expect(upstream_jobs.AFTER_RESTART, job.get("status") in ("completed", "failed"),
+           "the job ended after the restart", job.get("status"))
+    expect(upstream_jobs.RESUMED, job.get("status") == "completed" and isinstance((job.get("result") or {}).get("text"),
+                                                                                  str),
+           "the job resumed and completed with its transcript", job.get("error") or job.get("status"))
