@@ -117,7 +117,7 @@ def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, jobs:
 def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, jobs: JobPoller,
                                      flag: str | None) -> None:
     model = _models(discovery)[0]
-    body = _json(model, **({flag: True} if flag else {}))
+    body = {**_json(model), **({flag: True} if flag else {})}
     result = _completed(jobs, jobs.submitted(api.post(ENDPOINT, json=body), transcriptions.RAW), transcriptions.RAW)
     raw = result.get("raw")
     if flag is None:

@@ -134,7 +134,8 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jo
 def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, jobs: JobPoller,
                                      flag: str | None) -> None:
     model = _models(discovery)[0]
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_body(model, **({flag: True} if flag else {}))), videos.RAW)
+    body = {**_body(model), **({flag: True} if flag else {})}
+    job_id = jobs.submitted(api.post(ENDPOINT, json=body), videos.RAW)
     result = _completed(jobs, job_id, videos.RAW)
     raw = result.get("raw")
     if flag is None:

@@ -47,6 +47,12 @@ control API); and one module per area, each declaring its defects with
 ``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
                  (``state.jobs.jobs``)
 ``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
+``videos``       ``/v1/videos/generations``: the codec (``state.video_codec``: models, values, price row, ``raw``,
+                 MIME type), the video adapters (``state.videos``: a malformed video completed), the credit gate
+``transcriptions``  ``/v1/audio/transcriptions``: the codec (``state.transcription_codec``: models, values, the
+                 per-minute rate, ``raw``, the duration), the credit gate
+``upstream_jobs``  jobs backed by upstream jobs: the job store (``state.jobs.jobs``: failures and deadlines left
+                 running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -93,8 +99,11 @@ from gateway.testing import (
     semantics,
     speech,
     tools,
+    transcriptions,
     transport,
+    upstream_jobs,
     upstreams,
+    videos,
     web_search,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
@@ -106,7 +115,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
-               media_urls.install)
+               media_urls.install, videos.install, transcriptions.install, upstream_jobs.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
