@@ -65,7 +65,7 @@ DOC_PAGES: dict[str, frozenset[str]] = {
         "anthropic-style-messages-endpoint", "sdk-configuration-cheat-sheet", "model-support"}),
     "api-reference-overview": frozenset({"intro", "endpoints", "models-as-the-source-of-truth",
                                          "universal-disable-formatting-flag", "tool-calling", "errors",
-                                         "long-running-requests"}),
+                                         "long-running-requests", "generated-media-retention"}),
     "list-models": frozenset({"openapi-specification"}),
     "retrieve-a-model": frozenset({"openapi-specification"}),
     "create-a-chat-completion": frozenset({"openapi-specification"}),
@@ -76,8 +76,6 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})
        for page in ("exa-search", "exa-answer", "linkup-standard", "perplexity-search", "tavily-search",
                     "gemini-2-5-flash-tts", "gemini-2-5-pro-tts", "gemini-3-1-flash-tts", "glm-tts")},
-    **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})
-       for page in ("kling-o3", "happyhorse-1-0", "openai-whisper-1", "deepgram-nova-3")},
 }
 """The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text
 before a page's first section."""
