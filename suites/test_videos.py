@@ -1,8 +1,9 @@
 """``POST /v1/videos/generations`` (D-113, D-114, D-116) on the video models the deployment lists: a job polled
 ``queued → running → completed`` whose video is an MP4 of the asked length served as ``video/mp4`` at its URL;
-the price row the options select (Kling-O3's Standard/Pro and + Sound, resolutions) charged per second by the
-suite's own arithmetic from ``/v1/models``; ``disable_formatting``; the documented refusals; upstream jobs that
-fail, hang or answer garbage (mock directives, ``--mock-upstreams``); a job that survives a gateway restart.
+the price row the options select (Kling-O3's Standard/Pro, + Sound and Video Input — an uploaded MP4 —,
+resolutions) charged per second by the suite's own arithmetic from ``/v1/models``; ``disable_formatting``; the
+documented refusals; upstream jobs that fail, hang or answer garbage (mock directives, ``--mock-upstreams``); a
+job that survives a gateway restart.
 """
 
 from __future__ import annotations
@@ -87,14 +88,25 @@ def test_video_job_is_polled_to_its_mp4(api: ApiClient, discovery: Discovery, jo
 
 
 def _priced_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows whose conditions options alone select (rows needing a media input are left out)."""
+    """The rows with conditions (options, and whether a video input is given); rows asking for an image input
+    are left out."""
     return [r for r in model.get("pricing_rows") or ()
             if r.get("kind", "rate") == "rate" and r.get("unit") in UNITS and r.get("conditions")
-            and not any(r["conditions"].get(name) for name in MEDIA_INPUTS)]
+            and not r["conditions"].get("image")]
 
 
-def _options(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row["conditions"].items() if k not in MEDIA_INPUTS}
+def _options(row: dict[str, Any], video: str | None = None) -> dict[str, Any]:
+    """The request's options the row's conditions name; ``video`` (a ``bunny://`` path) when it asks for one."""
+    options = {k: v for k, v in row["conditions"].items() if k not in MEDIA_INPUTS}
+    return {**options, "video": video} if row["conditions"].get("video") and video else options
+
+
+def _uploaded_clip(api: ApiClient) -> str:
+    """The ``bunny://`` path of a short MP4 uploaded for the "Video Input" rows."""
+    response = api.post("/v1/files/upload", files={"file": ("input.mp4", videos.clip(2.0), "video/mp4")})
+    expect(videos.PRICE_ROW, response.status_code == 200, "the input video uploaded (200)",
+           f"{response.status_code}: {response.text[:200]}")
+    return str(response.json().get("path"))
 
 
 def _due(row: dict[str, Any], seconds: int) -> Decimal:
@@ -108,15 +120,16 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jo
     cases = [(model, row) for model in _models(discovery) for row in _priced_rows(model)]
     if not cases:
         pytest.skip(discovery.lacks_field("video model with price rows selected by conditions", "pricing_rows"))
+    video = _uploaded_clip(api) if any(row["conditions"].get("video") for _, row in cases) else None
     book = _ledger(target)
     before = book.balance() if book is not None else None
-    submitted = [(model, row, jobs.submitted(api.post(ENDPOINT, json=_body(model, **_options(row))),
+    submitted = [(model, row, jobs.submitted(api.post(ENDPOINT, json=_body(model, **_options(row, video))),
                                              videos.PRICE_ROW)) for model, row in cases]
     failures, total = Failures(), Decimal(0)
     for model, row, job_id in submitted:
         due = _due(row, _duration(model))
         total += due
-        with failures.check(f"{model['id']} row {row.get('charge')!r} ({_options(row)})"):
+        with failures.check(f"{model['id']} row {row.get('charge')!r} ({row['conditions']})"):
             usage = _completed(jobs, job_id, videos.PRICE_ROW).get("usage") or {}
             cost = usage.get("cost")
             expect(videos.PRICE_ROW, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),

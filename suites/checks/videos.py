@@ -10,7 +10,7 @@ import struct
 from suites.checks import cut, expect
 from suites.rules import register
 
-__all__ = ["LIFECYCLE", "PARAMETERS", "PRICE_ROW", "RAW", "SERVED", "mp4_seconds"]
+__all__ = ["LIFECYCLE", "PARAMETERS", "PRICE_ROW", "RAW", "SERVED", "clip", "mp4_seconds"]
 
 LIFECYCLE = "videos_job_lifecycle"
 SERVED = "videos_served_as_mp4"
@@ -66,3 +66,16 @@ def mp4_seconds(data: bytes, rule: str = SERVED) -> float:
         scale, duration = struct.unpack(">II", data[at + 12:at + 20])
     expect(rule, scale > 0, "a positive mvhd timescale", scale)
     return float(duration) / float(scale or 1)
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def clip(seconds: float) -> bytes:
+    """A minimal MP4 (``ftyp``, ``moov`` with an ``mvhd`` of ``seconds``, a few ``mdat`` bytes): a video input
+    to upload."""
+    mvhd = struct.pack(">B3xIIII", 0, 0, 0, 1000, round(seconds * 1000)) + struct.pack(">IH10x", 0x00010000, 0x0100)
+    mvhd += struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000) + bytes(24) + struct.pack(">I", 2)
+    ftyp = _box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+    return ftyp + _box(b"moov", _box(b"mvhd", mvhd)) + _box(b"mdat", bytes(range(32)))
