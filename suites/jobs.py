@@ -10,7 +10,7 @@ Options (also ini keys ``empirio_<name>`` and environment variables ``EMPIRIO_<N
     seconds a job may take before the suites fail it; default 900 (video jobs take 1-15 minutes), and a few
     seconds above the self-launched reference's own job deadline when the upstreams are the mocks.
 
-The :func:`jobs` fixture is a :class:`JobPoller`. :func:`restart` restarts the deployment's gateway (its store
+The :func:`job_poller` fixture is a :class:`JobPoller`. :func:`restart` restarts the deployment's gateway (its store
 kept) through the hook ``pytest_empirio_restart`` (:mod:`suites.hookspecs`): the self-launched reference is
 restarted by the suites themselves; a deployment given by ``--base-url`` only by a plugin implementing the hook
 (a ``conftest.py`` of the operator's), else the restart checks skip saying so.
@@ -33,7 +33,7 @@ from suites.launcher import JOB_TIMEOUT_SECONDS
 from suites.plugin import Target, session_target
 from suites.rules import register
 
-__all__ = ["ACCEPTED", "FINISHES", "TERMINAL", "JobPoller", "jobs", "restart"]
+__all__ = ["ACCEPTED", "FINISHES", "TERMINAL", "JobPoller", "job_poller", "restart"]
 
 ACCEPTED = "job_accepted"
 FINISHES = "job_finishes"
@@ -150,7 +150,7 @@ class JobPoller:
 
 
 @pytest.fixture
-def jobs(api: ApiClient, pytestconfig: pytest.Config, target: Target) -> JobPoller:
+def job_poller(api: ApiClient, pytestconfig: pytest.Config, target: Target) -> JobPoller:
     """A :class:`JobPoller` on the session's client, with ``--poll-interval`` and ``--job-timeout``."""
     interval = _seconds(pytestconfig, "poll_interval")
     timeout = _seconds(pytestconfig, "job_timeout")

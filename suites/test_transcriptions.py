@@ -50,24 +50,24 @@ def _ledger(target: Target) -> ledger.Ledger | None:
     return ledger.Ledger(target.balance_url, target.api_key) if target.balance_url else None
 
 
-def _completed(jobs: JobPoller, job_id: str, rule: str) -> dict[str, Any]:
-    job = jobs.until_done(job_id)
+def _completed(job_poller: JobPoller, job_id: str, rule: str) -> dict[str, Any]:
+    job = job_poller.until_done(job_id)
     expect(rule, job.get("status") == "completed", f"job {job_id} completed", job.get("error") or job.get("status"))
     result: dict[str, Any] = job.get("result") or {}
     return result
 
 
 @pytest.mark.rule(transcriptions.LIFECYCLE, ACCEPTED, FINISHES)
-def test_multipart_file_is_transcribed_by_a_job(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_multipart_file_is_transcribed_by_a_job(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                                 target: Target) -> None:
     """The documented request: ``-F model=… -F file=@meeting.mp3`` (here a WAV)."""
     model = _models(discovery)[0]
     fields = {"model": model["id"], **({"prompt": "[[mock:job=time:1s]]"} if target.mock_upstreams else {})}
     response = api.post(ENDPOINT, data=fields, files={"file": ("meeting.wav", transcriptions.tone(SECONDS),
                                                                 "audio/wav")})
-    job_id = jobs.submitted(response)
-    result = _completed(jobs, job_id, transcriptions.LIFECYCLE)
-    seen = jobs.seen[job_id]
+    job_id = job_poller.submitted(response)
+    result = _completed(job_poller, job_id, transcriptions.LIFECYCLE)
+    seen = job_poller.seen[job_id]
     holds(transcriptions.LIFECYCLE, seen == [s for s in ("queued", "running", "completed") if s in seen],
           f"statuses in order queued → running → completed, seen {seen}")
     if target.mock_upstreams:
@@ -84,18 +84,18 @@ def _per_second(model: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @pytest.mark.rule(transcriptions.PRICE)
-def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, jobs: JobPoller, target: Target) -> None:
+def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, job_poller: JobPoller, target: Target) -> None:
     priced = [(m, row) for m in _models(discovery) if (row := _per_second(m)) is not None]
     if not priced:
         pytest.skip(discovery.lacks_field("transcription model priced per audio-second", "pricing_rows"))
     book = _ledger(target)
     before = book.balance() if book is not None else None
-    submitted = [(m, row, jobs.submitted(api.post(ENDPOINT, json=_json(m, 6.0)), transcriptions.PRICE))
+    submitted = [(m, row, job_poller.submitted(api.post(ENDPOINT, json=_json(m, 6.0)), transcriptions.PRICE))
                  for m, row in priced]
     failures, total = Failures(), Decimal(0)
     for model, row, job_id in submitted:
         with failures.check(f"{model['id']} row {row.get('charge')!r}"):
-            result = _completed(jobs, job_id, transcriptions.PRICE)
+            result = _completed(job_poller, job_id, transcriptions.PRICE)
             seconds = Decimal(str(result.get("duration_seconds") or 0))
             due = Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1)) * seconds
             total += due
@@ -114,11 +114,11 @@ def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, jobs:
 
 @pytest.mark.rule(transcriptions.RAW)
 @pytest.mark.parametrize("flag", [None, "disable_formatting", "raw_response"])
-def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                      flag: str | None) -> None:
     model = _models(discovery)[0]
     body = {**_json(model), **({flag: True} if flag else {})}
-    result = _completed(jobs, jobs.submitted(api.post(ENDPOINT, json=body), transcriptions.RAW), transcriptions.RAW)
+    result = _completed(job_poller, job_poller.submitted(api.post(ENDPOINT, json=body), transcriptions.RAW), transcriptions.RAW)
     raw = result.get("raw")
     if flag is None:
         holds(transcriptions.RAW, raw is None, f"no raw without the flag, got {raw!r:.200}")
@@ -188,28 +188,28 @@ FAULTS = {"fail": "[[mock:job=fail]]", "hang": "[[mock:job=hang]]", "malformed":
 
 @pytest.mark.rule(upstream_jobs.FAILED, upstream_jobs.UNCHARGED, FINISHES)
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                             target: Target, mock_upstreams: bool, fault: str) -> None:
     """An upstream job that fails, hangs (until the job deadline: ``--job-timeout`` above it) or completes
     without a transcript: the job fails ``upstream_error``, uncharged."""
     model = _models(discovery)[0]
     book = _ledger(target)
     before = book.balance() if book is not None else None
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_json(model, prompt=FAULTS[fault])))
-    upstream_jobs.failed_job(jobs.until_done(job_id), f"an upstream transcription job that {fault}s")
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=_json(model, prompt=FAULTS[fault])))
+    upstream_jobs.failed_job(job_poller.until_done(job_id), f"an upstream transcription job that {fault}s")
     upstream_jobs.uncharged(before, book.balance() if book is not None else None, f"a job whose upstream {fault}s")
 
 
 @pytest.mark.rule(upstream_jobs.RESUMED, upstream_jobs.AFTER_RESTART)
-def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                         mock_upstreams: bool, restart: Any) -> None:
     model = _models(discovery)[0]
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_json(model, prompt="[[mock:job=time:3s]]")))
-    running = jobs.until(job_id, lambda job: job.get("status") == "running", "running")
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=_json(model, prompt="[[mock:job=time:3s]]")))
+    running = job_poller.until(job_id, lambda job: job.get("status") == "running", "running")
     expect(upstream_jobs.AFTER_RESTART, running.get("status") == "running", "the job running before the restart",
            running.get("status"))
     restart()
-    job = jobs.until_done(job_id)
+    job = job_poller.until_done(job_id)
     expect(upstream_jobs.AFTER_RESTART, job.get("status") in ("completed", "failed"),
            "the job ended after the restart", job.get("status"))
     expect(upstream_jobs.RESUMED, job.get("status") == "completed" and isinstance((job.get("result") or {}).get("text"),

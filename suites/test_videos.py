@@ -56,21 +56,21 @@ def _ledger(target: Target) -> ledger.Ledger | None:
     return ledger.Ledger(target.balance_url, target.api_key) if target.balance_url else None
 
 
-def _completed(jobs: JobPoller, job_id: str, rule: str) -> dict[str, Any]:
-    job = jobs.until_done(job_id)
+def _completed(job_poller: JobPoller, job_id: str, rule: str) -> dict[str, Any]:
+    job = job_poller.until_done(job_id)
     expect(rule, job.get("status") == "completed", f"job {job_id} completed", job.get("error") or job.get("status"))
     result: dict[str, Any] = job.get("result") or {}
     return result
 
 
 @pytest.mark.rule(videos.LIFECYCLE, videos.SERVED, ACCEPTED, FINISHES)
-def test_video_job_is_polled_to_its_mp4(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_video_job_is_polled_to_its_mp4(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                         target: Target) -> None:
     model = _models(discovery)[0]
     prompt = f"{PROMPT} [[mock:job=time:1s]]" if target.mock_upstreams else PROMPT
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_body(model, prompt)))
-    result = _completed(jobs, job_id, videos.LIFECYCLE)
-    seen = jobs.seen[job_id]
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=_body(model, prompt)))
+    result = _completed(job_poller, job_id, videos.LIFECYCLE)
+    seen = job_poller.seen[job_id]
     order = [s for s in ("queued", "running", "completed") if s in seen]
     holds(videos.LIFECYCLE, seen == order, f"statuses in order queued → running → completed, seen {seen}")
     if target.mock_upstreams:  # a job of a second: polled every 0.1 s, it is seen running
@@ -115,7 +115,7 @@ def _due(row: dict[str, Any], seconds: int) -> Decimal:
 
 
 @pytest.mark.rule(videos.PRICE_ROW)
-def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                         target: Target) -> None:
     cases = [(model, row) for model in _models(discovery) for row in _priced_rows(model)]
     if not cases:
@@ -123,14 +123,14 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jo
     video = _uploaded_clip(api) if any(row["conditions"].get("video") for _, row in cases) else None
     book = _ledger(target)
     before = book.balance() if book is not None else None
-    submitted = [(model, row, jobs.submitted(api.post(ENDPOINT, json=_body(model, **_options(row, video))),
+    submitted = [(model, row, job_poller.submitted(api.post(ENDPOINT, json=_body(model, **_options(row, video))),
                                              videos.PRICE_ROW)) for model, row in cases]
     failures, total = Failures(), Decimal(0)
     for model, row, job_id in submitted:
         due = _due(row, _duration(model))
         total += due
         with failures.check(f"{model['id']} row {row.get('charge')!r} ({row['conditions']})"):
-            usage = _completed(jobs, job_id, videos.PRICE_ROW).get("usage") or {}
+            usage = _completed(job_poller, job_id, videos.PRICE_ROW).get("usage") or {}
             cost = usage.get("cost")
             expect(videos.PRICE_ROW, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),
                    f"usage.cost {due}", cost)
@@ -144,12 +144,12 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jo
 
 @pytest.mark.rule(videos.RAW)
 @pytest.mark.parametrize("flag", [None, "disable_formatting", "raw"])
-def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_disable_formatting_adds_raw(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                      flag: str | None) -> None:
     model = _models(discovery)[0]
     body = {**_body(model), **({flag: True} if flag else {})}
-    job_id = jobs.submitted(api.post(ENDPOINT, json=body), videos.RAW)
-    result = _completed(jobs, job_id, videos.RAW)
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=body), videos.RAW)
+    result = _completed(job_poller, job_id, videos.RAW)
     raw = result.get("raw")
     if flag is None:
         holds(videos.RAW, raw is None, f"no raw without the flag, got {raw!r:.200}")
@@ -217,29 +217,29 @@ FAULTS = {"fail": "[[mock:job=fail]]", "hang": "[[mock:job=hang]]", "malformed":
 
 @pytest.mark.rule(upstream_jobs.FAILED, upstream_jobs.UNCHARGED, FINISHES)
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                             target: Target, mock_upstreams: bool, fault: str) -> None:
     """An upstream job that fails, hangs (until the job deadline: ``--job-timeout`` above it), answers something
     that is not an MP4, or is refused at submission: the job fails ``upstream_error``, uncharged."""
     model = _models(discovery)[0]
     book = _ledger(target)
     before = book.balance() if book is not None else None
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_body(model, f"{PROMPT} {FAULTS[fault]}")))
-    job = jobs.until_done(job_id)
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=_body(model, f"{PROMPT} {FAULTS[fault]}")))
+    job = job_poller.until_done(job_id)
     upstream_jobs.failed_job(job, f"an upstream job that {fault}s" if fault != "refused" else "a refused submission")
     upstream_jobs.uncharged(before, book.balance() if book is not None else None, f"a job whose upstream {fault}")
 
 
 @pytest.mark.rule(upstream_jobs.RESUMED, upstream_jobs.AFTER_RESTART)
-def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, jobs: JobPoller,
+def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                         mock_upstreams: bool, restart: Any) -> None:
     model = _models(discovery)[0]
-    job_id = jobs.submitted(api.post(ENDPOINT, json=_body(model, f"{PROMPT} [[mock:job=time:3s]]")))
-    running = jobs.until(job_id, lambda job: job.get("status") == "running", "running")
+    job_id = job_poller.submitted(api.post(ENDPOINT, json=_body(model, f"{PROMPT} [[mock:job=time:3s]]")))
+    running = job_poller.until(job_id, lambda job: job.get("status") == "running", "running")
     expect(upstream_jobs.AFTER_RESTART, running.get("status") == "running", "the job running before the restart",
            running.get("status"))
     restart()
-    job = jobs.until_done(job_id)
+    job = job_poller.until_done(job_id)
     expect(upstream_jobs.AFTER_RESTART, job.get("status") in ("completed", "failed"),
            "the job ended after the restart", job.get("status"))
     expect(upstream_jobs.RESUMED, job.get("status") == "completed" and bool((job.get("result") or {}).get("data")),
