@@ -9,13 +9,15 @@ The audio is a WAV tone the suite writes itself.
 from __future__ import annotations
 
 import base64
+import secrets
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from suites import ledger
-from suites.checks import errors, expect, holds, transcriptions, upstream_jobs
+from suites.checks import CheckFailure, errors, expect, holds, transcriptions, upstream_jobs
+from suites.checks import files as file_checks
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
@@ -27,6 +29,7 @@ from suites.upstreams import not_forwarded
 
 ENDPOINT = "/v1/audio/transcriptions"
 SECONDS = 2.5
+LARGEST_CAP_SENT = 64 * 1024 * 1024
 SCRUBBED = ("id", "request_id", "requestId", "url", "download_url")
 
 
@@ -173,6 +176,45 @@ def test_invalid_values_are_400_naming_them(api: ApiClient, contract: Contract, 
                    error.get("param"))
             not_forwarded(response, f"a transcription with {name}={str(value)[:40]!r}")
     failures.raise_any()
+
+
+@pytest.mark.rule(file_checks.CAP, "rejected_by_gateway")
+def test_a_file_over_the_cap_is_413(api: ApiClient, contract: Contract, discovery: Discovery) -> None:
+    """A multipart file part over ``x-empiriolabs-limits.upload_max_bytes`` is refused as an upload is (D-115)."""
+    cap = contract.spec.get("x-empiriolabs-limits", {}).get("upload_max_bytes")
+    if not isinstance(cap, int):
+        pytest.skip("the contract states no upload_max_bytes")
+    if cap > LARGEST_CAP_SENT:
+        pytest.skip(f"the upload cap ({cap} bytes) is over {LARGEST_CAP_SENT} bytes: not probed")
+    wav = transcriptions.tone(0.1)
+    data = wav + secrets.token_bytes(cap + 1 - len(wav))
+    response = api.post(ENDPOINT, data={"model": _models(discovery)[0]["id"]},
+                        files={"file": ("long.wav", data, "audio/wav")})
+    try:
+        errors.openai_error(response, contract, status=413, code="request_too_large", type="invalid_request_error")
+    except CheckFailure as failure:
+        raise CheckFailure(file_checks.CAP, f"a file part of {cap + 1} bytes: {failure}") from None
+    not_forwarded(response, "a transcription of a file over the cap")
+
+
+@pytest.mark.rule(transcriptions.FILE_CAP, ACCEPTED)
+def test_a_file_under_the_cap_is_accepted(api: ApiClient, contract: Contract, discovery: Discovery,
+                                          job_poller: JobPoller) -> None:
+    """A file part past ``json_body_max_bytes`` but within ``upload_max_bytes`` is taken (D-115); the job is
+    waited for, so that its charge falls within this test."""
+    limits = contract.spec.get("x-empiriolabs-limits", {})
+    cap, json_limit = limits.get("upload_max_bytes"), limits.get("json_body_max_bytes")
+    if not isinstance(cap, int) or not isinstance(json_limit, int) or cap <= json_limit + 2**20:
+        pytest.skip("the contract states no upload cap above json_body_max_bytes")
+    if cap > LARGEST_CAP_SENT:
+        pytest.skip(f"the upload cap ({cap} bytes) is over {LARGEST_CAP_SENT} bytes: not probed")
+    wav = transcriptions.tone(0.1)
+    data = wav + bytes(json_limit + 2**20 - len(wav))
+    response = api.post(ENDPOINT, data={"model": _models(discovery)[0]["id"]},
+                        files={"file": ("long.wav", data, "audio/wav")})
+    expect(transcriptions.FILE_CAP, response.status_code == 202, f"202 for a file of {len(data)} bytes",
+           f"{response.status_code}: {response.text[:200]}")
+    job_poller.until_done(job_poller.submitted(response))
 
 
 @pytest.mark.rule("credits_402", "error_code", "openai_error_envelope", "rejected_by_gateway")

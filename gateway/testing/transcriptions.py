@@ -1,9 +1,9 @@
 """Defects of ``POST /v1/audio/transcriptions`` (D-115, D-116): any model served, values outside the schema
 forwarded, no admission, billed per second at the per-minute rate, ``raw`` ignored, the duration reported in
-minutes.
+minutes, a file part held to the JSON body limit.
 
-Seams: the transcription codec (``state.transcription_codec``) and the credit gate (``state.credit_check``,
-for this path only).
+Seams: the transcription codec (``state.transcription_codec``), the credit gate (``state.credit_check``, for
+this path only) and a layer of the ASGI stack (the body limit).
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from gateway.catalog import Catalog
-from gateway.errors import InvalidRequest
+from gateway.errors import InvalidRequest, RequestTooLarge
 from gateway.formats.transcriptions import ENDPOINT, TranscriptionCodec
 from gateway.ir.transcription import Transcript, TranscriptionRequest
-from gateway.state import GatewayState
+from gateway.middleware.errors import send_error
+from gateway.state import GatewayState, state_of
+from gateway.testing.asgi import layer
 from gateway.testing.registry import ActiveDefects, defect
 from gateway.testing.videos import serving_catalog, skipping_credits
 
@@ -32,6 +36,8 @@ BILLED_PER_SECOND = defect("transcriptions_billed_per_second",
 RAW_IGNORED = defect("transcriptions_raw_ignored", "disable_formatting adds raw to the result (D-116)")
 DURATION_IN_MINUTES = defect("transcriptions_duration_in_minutes",
                              "duration_seconds is the length of the file in seconds (D-115)")
+JSON_BODY_LIMIT = defect("transcriptions_json_body_limit",
+                         "a file part is capped at the upload cap, not the JSON body limit (D-115)")
 _FORWARDED = frozenset({"temperature", "response_format", "timestamp_granularities"})
 
 
@@ -68,6 +74,20 @@ class _Codec(TranscriptionCodec):
         if self.active.on(DURATION_IN_MINUTES.name):
             body["duration_seconds"] = round(transcript.duration / 60, 3)
         return body
+
+
+@layer(JSON_BODY_LIMIT, at="guarded")
+def _json_body_limit(app: ASGIApp) -> ASGIApp:
+    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+        limit = state_of(scope).settings.max_body_bytes
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if scope["path"] == ENDPOINT and declared.isdigit() and int(declared) > limit:
+            await send_error(RequestTooLarge(f"The request body exceeds the limit of {limit} bytes."), scope,
+                             receive, send)
+            return
+        await app(scope, receive, send)
+
+    return limited
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

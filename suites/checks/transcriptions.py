@@ -12,12 +12,13 @@ import wave
 
 from suites.rules import register
 
-__all__ = ["LIFECYCLE", "PARAMETERS", "PRICE", "RAW", "tone"]
+__all__ = ["FILE_CAP", "LIFECYCLE", "PARAMETERS", "PRICE", "RAW", "tone"]
 
 LIFECYCLE = "transcriptions_job_lifecycle"
 PRICE = "transcriptions_price"
 PARAMETERS = "transcriptions_parameters_checked"
 RAW = "transcriptions_disable_formatting"
+FILE_CAP = "transcriptions_file_cap"
 
 register(LIFECYCLE, "docs:api-reference-overview#long-running-requests",
          "a transcription is a job polled queued → running → completed, its result the transcript: text, and "
@@ -28,6 +29,9 @@ register(PRICE, "decision:D-115",
 register(PARAMETERS, "decision:D-115",
          "a value outside the spec's schema or the model's supported_parameters, or a file that is not audio or "
          "video, is 400 naming it, never sent upstream")
+register(FILE_CAP, "decision:D-115",
+         "a file part is capped at upload_max_bytes as an upload is: a file past json_body_max_bytes but under the "
+         "cap is accepted")
 register(RAW, "decision:D-116",
          "with disable_formatting (or an alias) the result holds raw, the upstream payload without its ids and "
          "URLs; without it there is no raw")

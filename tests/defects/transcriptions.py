@@ -13,4 +13,5 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "transcriptions_raw_ignored": (f"{_SUITE}test_disable_formatting_adds_raw[disable_formatting]",
                                    f"{_SUITE}test_disable_formatting_adds_raw[raw_response]"),
     "transcriptions_duration_in_minutes": (f"{_SUITE}test_multipart_file_is_transcribed_by_a_job",),
+    "transcriptions_json_body_limit": (f"{_SUITE}test_a_file_under_the_cap_is_accepted",),
 }
