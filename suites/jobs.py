@@ -4,16 +4,17 @@ the job ends, and the deployment restarted under a running job.
 Options (also ini keys ``empirio_<name>`` and environment variables ``EMPIRIO_<NAME>``):
 
 ``--poll-interval S``
-    seconds between polls; default 2 (the docs ask for 2-10 s), 0.1 when the upstreams are this project's
-    mocks (the self-launched reference, ``--mock-upstreams``), whose jobs take fractions of a second.
+    seconds between polls; default the contract's shortest (``job_poll_interval_seconds``; the docs ask for
+    2-10 s), 0.1 when the upstreams are this project's mocks (the self-launched reference,
+    ``--mock-upstreams``), whose jobs take fractions of a second.
 ``--job-timeout S``
     seconds a job may take before the suites fail it; default 900 (video jobs take 1-15 minutes), and a few
     seconds above the self-launched reference's own job deadline when the upstreams are the mocks.
 
-The :func:`job_poller` fixture is a :class:`JobPoller`. :func:`restart` restarts the deployment's gateway (its store
-kept) through the hook ``pytest_empirio_restart`` (:mod:`suites.hookspecs`): the self-launched reference is
-restarted by the suites themselves; a deployment given by ``--base-url`` only by a plugin implementing the hook
-(a ``conftest.py`` of the operator's), else the restart checks skip saying so.
+The :func:`job_poller` fixture is a :class:`JobPoller`. :func:`restart` restarts the deployment's gateway (its
+store kept) through the hook ``pytest_empirio_restart`` (:mod:`suites.hookspecs`): the self-launched reference
+is restarted by the suites themselves; a deployment given by ``--base-url`` only by a plugin implementing the
+hook (a ``conftest.py`` of the operator's), else the restart checks skip saying so.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pytest
 
 from suites.checks import cut, expect, fail
 from suites.client import ApiClient
+from suites.contract import Contract
 from suites.launcher import JOB_TIMEOUT_SECONDS
 from suites.plugin import Target, session_target
 from suites.rules import register
@@ -149,15 +151,25 @@ class JobPoller:
         return self.until(job_id, lambda job: False, "completed or failed", timeout)
 
 
+def _documented_interval(contract: Contract) -> float:
+    """The shortest polling interval the contract states (``x-empiriolabs-limits.job_poll_interval_seconds``)."""
+    bounds = contract.spec.get("x-empiriolabs-limits", {}).get("job_poll_interval_seconds")
+    if isinstance(bounds, list) and bounds and isinstance(bounds[0], (int, float)):
+        return float(bounds[0])
+    return REMOTE_POLL_INTERVAL
+
+
 @pytest.fixture
-def job_poller(api: ApiClient, pytestconfig: pytest.Config, target: Target) -> JobPoller:
+def job_poller(api: ApiClient, contract: Contract, pytestconfig: pytest.Config, target: Target) -> JobPoller:
     """A :class:`JobPoller` on the session's client, with ``--poll-interval`` and ``--job-timeout``."""
     interval = _seconds(pytestconfig, "poll_interval")
     timeout = _seconds(pytestconfig, "job_timeout")
     mocked = target.mock_upstreams
-    return JobPoller(api, interval if interval is not None else (MOCK_POLL_INTERVAL if mocked else REMOTE_POLL_INTERVAL),
-                     timeout if timeout is not None else (JOB_TIMEOUT_SECONDS + MOCK_MARGIN if mocked
-                                                          else REMOTE_JOB_TIMEOUT))
+    if interval is None:
+        interval = MOCK_POLL_INTERVAL if mocked else _documented_interval(contract)
+    if timeout is None:
+        timeout = JOB_TIMEOUT_SECONDS + MOCK_MARGIN if mocked else REMOTE_JOB_TIMEOUT
+    return JobPoller(api, interval, timeout)
 
 
 @pytest.fixture

@@ -81,6 +81,21 @@ def test_multipart_file_is_transcribed_by_a_job(api: ApiClient, discovery: Disco
            f"duration_seconds {SECONDS} (±0.5), the file's length", duration)
 
 
+@pytest.mark.rule(transcriptions.UPLOADED)
+def test_an_uploaded_file_is_transcribed(api: ApiClient, discovery: Discovery, job_poller: JobPoller) -> None:
+    """``file`` as the ``bunny://`` path ``POST /v1/files/upload`` answered."""
+    model = _models(discovery)[0]
+    upload = api.post("/v1/files/upload", files={"file": ("meeting.wav", transcriptions.tone(4.0), "audio/wav")})
+    expect(transcriptions.UPLOADED, upload.status_code == 200, "the WAV uploaded (200)",
+           f"{upload.status_code}: {upload.text[:200]}")
+    path = str(upload.json().get("path"))
+    job_id = job_poller.submitted(api.post(ENDPOINT, json={"model": model["id"], "file": path}),
+                                  transcriptions.UPLOADED)
+    duration = _completed(job_poller, job_id, transcriptions.UPLOADED).get("duration_seconds")
+    expect(transcriptions.UPLOADED, isinstance(duration, (int, float)) and abs(duration - 4.0) <= 0.5,
+           "the transcript of the uploaded file: duration_seconds 4 (±0.5)", duration)
+
+
 def _per_second(model: dict[str, Any]) -> dict[str, Any] | None:
     return next((r for r in model.get("pricing_rows") or ()
                  if r.get("kind", "rate") == "rate" and r.get("unit") == "audio-second"), None)

@@ -51,7 +51,7 @@ control API); and one module per area, each declaring its defects with
                  MIME type), the video adapters (``state.videos``: a malformed video completed), the credit gate
 ``transcriptions``  ``/v1/audio/transcriptions``: the codec (``state.transcription_codec``: models, values, the
                  per-minute rate, ``raw``, the duration), the credit gate, a layer holding a file part to the JSON
-                 body limit
+                 body limit, an upload path left unread
 ``upstream_jobs``  jobs backed by upstream jobs: the job store (``state.jobs.jobs``: failures and deadlines left
                  running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers

@@ -1,6 +1,6 @@
 """Defects of ``POST /v1/audio/transcriptions`` (D-115, D-116): any model served, values outside the schema
 forwarded, no admission, billed per second at the per-minute rate, ``raw`` ignored, the duration reported in
-minutes, a file part held to the JSON body limit.
+minutes, a file part held to the JSON body limit, an uploaded file's bytes not read.
 
 Seams: the transcription codec (``state.transcription_codec``), the credit gate (``state.credit_check``, for
 this path only) and a layer of the ASGI stack (the body limit).
@@ -38,6 +38,8 @@ DURATION_IN_MINUTES = defect("transcriptions_duration_in_minutes",
                              "duration_seconds is the length of the file in seconds (D-115)")
 JSON_BODY_LIMIT = defect("transcriptions_json_body_limit",
                          "a file part is capped at the upload cap, not the JSON body limit (D-115)")
+UPLOAD_UNREAD = defect("transcriptions_upload_unread",
+                       "a bunny:// path of the account's upload is transcribed from that file (D-115)")
 _FORWARDED = frozenset({"temperature", "response_format", "timestamp_granularities"})
 
 
@@ -67,7 +69,7 @@ class _Codec(TranscriptionCodec):
         return self.inner.restore(params, catalog)
 
     def with_audio(self, request: TranscriptionRequest, audio: bytes) -> TranscriptionRequest:
-        return self.inner.with_audio(request, audio)
+        return request if self.active.on(UPLOAD_UNREAD.name) else self.inner.with_audio(request, audio)
 
     def encode(self, request: TranscriptionRequest, transcript: Transcript) -> dict[str, Any]:
         body = self.inner.encode(request, transcript)

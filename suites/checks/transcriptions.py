@@ -12,17 +12,21 @@ import wave
 
 from suites.rules import register
 
-__all__ = ["FILE_CAP", "LIFECYCLE", "PARAMETERS", "PRICE", "RAW", "tone"]
+__all__ = ["FILE_CAP", "LIFECYCLE", "PARAMETERS", "PRICE", "RAW", "UPLOADED", "tone"]
 
 LIFECYCLE = "transcriptions_job_lifecycle"
 PRICE = "transcriptions_price"
 PARAMETERS = "transcriptions_parameters_checked"
 RAW = "transcriptions_disable_formatting"
 FILE_CAP = "transcriptions_file_cap"
+UPLOADED = "transcriptions_uploaded_file"
 
 register(LIFECYCLE, "docs:api-reference-overview#long-running-requests",
          "a transcription is a job polled queued → running → completed, its result the transcript: text, and "
          "duration_seconds the length of the file sent (±0.5 s)")
+register(UPLOADED, "docs:api-reference-overview#endpoints",
+         "a bunny:// path answered by POST /v1/files/upload is a file the transcription endpoint accepts: the job "
+         "transcribes that file")
 register(PRICE, "decision:D-115",
          "usage.cost (and the debit) is the per-minute rate for the measured duration: rate / per × "
          "duration_seconds, unit audio-second")

@@ -14,4 +14,5 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
                                    f"{_SUITE}test_disable_formatting_adds_raw[raw_response]"),
     "transcriptions_duration_in_minutes": (f"{_SUITE}test_multipart_file_is_transcribed_by_a_job",),
     "transcriptions_json_body_limit": (f"{_SUITE}test_a_file_under_the_cap_is_accepted",),
+    "transcriptions_upload_unread": (f"{_SUITE}test_an_uploaded_file_is_transcribed",),
 }
