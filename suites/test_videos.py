@@ -8,6 +8,7 @@ job that survives a gateway restart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -232,7 +233,7 @@ def test_upstream_job_failure_fails_the_job(api: ApiClient, discovery: Discovery
 
 @pytest.mark.rule(upstream_jobs.RESUMED, upstream_jobs.AFTER_RESTART)
 def test_running_job_survives_a_restart(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
-                                        mock_upstreams: bool, restart: Any) -> None:
+                                        mock_upstreams: bool, restart: Callable[[], None]) -> None:
     model = _models(discovery)[0]
     job_id = job_poller.submitted(api.post(ENDPOINT, json=_body(model, f"{PROMPT} [[mock:job=time:3s]]")))
     running = job_poller.until(job_id, lambda job: job.get("status") == "running", "running")
