@@ -131,15 +131,17 @@ class Deployment:
     """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def restart_gateway(self) -> None:
-        """Start the gateway again on the same port and store, after its process ended (or ending it)."""
+    def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
+        """Start the gateway again on the same port and store, after its process ended (or ending it);
+        ``defects`` (test mode) are on from its start, else those it was launched with."""
         gateway = self.processes[-1]
         if gateway.poll() is None:
             gateway.terminate()
             gateway.wait(timeout=10)
         log = self.workdir / "gateway.log"
         port = self.base_url.rsplit(":", 1)[1]
-        process = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", port], self.env, log,
+        env = self.env if defects is None else {**self.env, "EMPIRIO_DEFECTS": ",".join(defects)}
+        process = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", port], env, log,
                          append=True)
         self.processes[-1] = process
         _wait_healthy(f"{self.base_url}/healthz", process, log)

@@ -60,7 +60,7 @@ from suites.upstreams import UpstreamLog
 
 __all__ = ["Target", "session_recorder", "session_target"]
 
-pytest_plugins = ["suites.discovery_hooks", "suites.hostile"]
+pytest_plugins = ["suites.discovery_hooks", "suites.hostile", "suites.jobs"]
 
 _OPTIONS: dict[str, str] = {
     "base_url": "the deployment's base URL (default: start the reference gateway and mocks locally)",

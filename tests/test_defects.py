@@ -22,6 +22,20 @@ from suites.launcher import Deployment
 from tests.defects import CAUGHT_BY
 
 
+class _Restarter:
+    """Restarts the shared deployment's gateway for the suites' restart checks (``pytest_empirio_restart``),
+    with the defects that were on still on from its start (start-up recovery is what they break)."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+
+    def pytest_empirio_restart(self, config: pytest.Config) -> bool:
+        active = httpx.get(f"{self.deployment.control_url}/defects", timeout=10).json()["active"]
+        self.deployment.restart_gateway(defects=tuple(active))
+        httpx.put(f"{self.deployment.control_url}/defects", json={"active": active}, timeout=10).raise_for_status()
+        return True
+
+
 def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: list[str], tmp: Path) -> pytest.HookRecorder:
     return pytester.inline_run(
         *[str(ROOT / node_id.split("::")[0]) + "::" + node_id.split("::", 1)[1] for node_id in node_ids],
@@ -44,6 +58,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--balance-url={deployment.balance_url}",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
+        plugins=[_Restarter(deployment)],
     )
 
 

@@ -1,5 +1,6 @@
-"""Refuse request bodies over ``max_body_bytes`` (on ``POST /v1/files/upload``: the upload cap plus its
-framing allowance, D-82) with 413 in the endpoint's envelope.
+"""Refuse request bodies over ``max_body_bytes`` (on the paths that carry a file, ``POST /v1/files/upload`` and
+``POST /v1/audio/transcriptions``: the upload cap plus its framing allowance, D-82, D-115) with 413 in the
+endpoint's envelope.
 
 A declared ``Content-Length`` over the limit is refused before the body is read; a chunked body is
 counted as it arrives and refused when it crosses the limit.
@@ -11,10 +12,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import RequestTooLarge
 from gateway.files import UPLOAD_PATH
+from gateway.formats.transcriptions import ENDPOINT as TRANSCRIPTIONS_PATH
 from gateway.middleware.errors import send_error
 from gateway.state import state_of
 
-__all__ = ["BodyLimitMiddleware"]
+__all__ = ["FILE_PATHS", "BodyLimitMiddleware"]
+
+FILE_PATHS = frozenset({UPLOAD_PATH, TRANSCRIPTIONS_PATH})
+"""Paths whose body is a file: limited by the upload cap, not ``max_body_bytes``."""
 
 
 class BodyLimitMiddleware:
@@ -26,7 +31,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         state = state_of(scope)
-        limit = state.intake.body_limit if scope["path"] == UPLOAD_PATH else state.settings.max_body_bytes
+        limit = state.intake.body_limit if scope["path"] in FILE_PATHS else state.settings.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await send_error(_too_large(limit), scope, receive, send)

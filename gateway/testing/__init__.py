@@ -50,6 +50,13 @@ control API); and one module per area, each declaring its defects with
 ``operation_errors``  documented errors beside the text formats (media endpoints' 401/413/429/402/404/503,
                  the auxiliary operations' 500, odd job ids): layers rewriting whole answers of their paths;
                  the auxiliary budget ignored (the limiter, ``state.limiter``)
+``videos``       ``/v1/videos/generations``: the codec (``state.video_codec``: models, values, price row, ``raw``,
+                 MIME type), the video adapters (``state.videos``: a malformed video completed), the credit gate
+``transcriptions``  ``/v1/audio/transcriptions``: the codec (``state.transcription_codec``: models, values, the
+                 per-minute rate, ``raw``, the duration), the credit gate, a layer holding a file part to the JSON
+                 body limit, an upload path left unread
+``upstream_jobs``  jobs backed by upstream jobs: the job store (``state.jobs.jobs``: failures and deadlines left
+                 running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -97,8 +104,11 @@ from gateway.testing import (
     semantics,
     speech,
     tools,
+    transcriptions,
     transport,
+    upstream_jobs,
     upstreams,
+    videos,
     web_search,
 )
 from gateway.testing.registry import DEFECTS, ActiveDefects, Defect, DefectError
@@ -110,7 +120,8 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
-               media_urls.install, operation_errors.install)
+               media_urls.install, operation_errors.install, videos.install, transcriptions.install,
+               upstream_jobs.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -30,8 +30,11 @@ from tests.defects import (
     semantics,
     speech,
     tools,
+    transcriptions,
     transport,
+    upstream_jobs,
     upstreams,
+    videos,
     web_search,
 )
 
@@ -39,7 +42,8 @@ __all__ = ["CAUGHT_BY"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
-          files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors)
+          files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
+          transcriptions, upstream_jobs)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

@@ -24,6 +24,7 @@ AUTH: dict[str, dict[str, str]] = {
     "anthropic": {"x-api-key": "sk-test-anthropic", "anthropic-version": "2023-06-01"},
     "embeddings": {"authorization": "Bearer sk-test-embeddings"},
     "audio": {"authorization": "Bearer sk-test-audio"},
+    "media": {"authorization": "Bearer sk-test-media"},
 }
 
 
