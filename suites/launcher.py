@@ -129,6 +129,8 @@ class Deployment:
     slow_client_bound: float = SLOW_CLIENT_BOUND
     balance_url: str = ""
     """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
+    clock_url: str = ""
+    """Test mode: the gateway's movable clock (what ``--clock-url`` takes; D-91)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
@@ -259,4 +261,5 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     deployment.other_account_key = other["api_key"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
+    deployment.clock_url = f"{base_url}/__test__/clock" if test_mode else ""
     return deployment

@@ -21,6 +21,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --probe-limit      EMPIRIO_PROBE_LIMIT      how many listed models to probe when /v1/models is a plain list
     --upstream-timeout EMPIRIO_UPSTREAM_TIMEOUT seconds within which the deployment answers a hung upstream
     --slow-client-bound EMPIRIO_SLOW_CLIENT_BOUND seconds within which it cuts a slow or idle client (30)
+    --clock-url        EMPIRIO_CLOCK_URL        the deployment's test clock: POST {"advance": s} moves it forward, its
+                                                sibling .../sweep runs the sweeper (the reference's /__test__/clock)
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -52,6 +54,7 @@ import suites.checks
 from suites import reporting
 from suites import rules as rule_registry
 from suites.client import ApiClient
+from suites.clock import TestClock
 from suites.contract import Contract, load_contract
 from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
 from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
@@ -87,6 +90,10 @@ _OPTIONS: dict[str, str] = {
                         "--mock-upstreams (set automatically when the reference is started locally)",
     "slow_client_bound": "seconds within which the deployment answers or cuts a slow client (a body or head "
                          "trickled, an idle connection); default 30, short when the reference is started locally",
+    "clock_url": "a URL answering POST {\"advance\": seconds} by moving the deployment's clock forward (its "
+                 "sibling .../sweep, POSTed, runs the retention sweeper); the retention, expiry and sweep checks "
+                 "need it (the reference's test-mode /__test__/clock, set automatically when it is started "
+                 "locally; D-91, D-131)",
     "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
              "decisions); default all against the self-launched reference, documented against --base-url",
 }
@@ -125,6 +132,7 @@ class Target:
     balance_url: str | None = None  # GET → {"balance_usd": ...} of the key presented
     upstream_timeout: float | None = None  # seconds within which a hung upstream is answered
     slow_client_bound: float = SLOW_CLIENT_BOUND  # seconds within which a slow or idle client is cut
+    clock_url: str | None = None  # POST {"advance": s} moves the deployment's clock; .../sweep sweeps
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
 
 
@@ -293,7 +301,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
-                        balance_url=_setting(config, "balance_url"))
+                        balance_url=_setting(config, "balance_url"), clock_url=_setting(config, "clock_url"))
         _seconds_options(config, target)
     else:
         from suites.launcher import ReferenceMissing, launch
@@ -309,7 +317,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_upstreams=True, test_hooks=bool(local.control_url),
                         mock_control=tuple(local.upstreams.values()),
                         upstream_timeout=local.upstream_timeout, slow_client_bound=local.slow_client_bound,
-                        balance_url=local.balance_url or None)
+                        balance_url=local.balance_url or None,
+                        clock_url=_setting(config, "clock_url") or local.clock_url or None)
         _seconds_options(config, target)
     config.stash[_TARGET] = target
     config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
@@ -423,6 +432,13 @@ mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 balance_url = _operator_fixture("balance_url")
 upstream_timeout = _operator_fixture("upstream_timeout")
+clock_url = _operator_fixture("clock_url")
+
+
+@pytest.fixture
+def clock(clock_url: str) -> TestClock:
+    """The deployment's test clock and sweeper (``--clock-url``); a test using it skips naming the option otherwise."""
+    return TestClock(clock_url)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
 """``POST /v1/files/upload`` (D-16, D-81, D-82): the stored file's shape, content types judged by the
 bytes (a spoofed or unaccepted type refused), the size cap, a missing part, no key, no credits needed;
-the uploaded ``bunny://`` path in a chat image part, of the account and of another (D-83).
+the uploaded ``bunny://`` path in a chat image part, of the account and of another (D-83), and as a video's
+``image`` or a transcription's ``file`` of another account (D-133); with ``--clock-url`` (D-131), the path no
+longer resolving once the upload's 30 days are over and the sweeper ran.
 
 The files are built here (a 1x1 PNG, 0.1 s of WAV silence, a tiny PDF); the cap is the contract's
 ``x-empiriolabs-limits.upload_max_bytes``.
@@ -9,15 +11,17 @@ The files are built here (a 1x1 PNG, 0.1 s of WAV silence, a tiny PDF); the cap 
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 import httpx
 import pytest
 
-from suites.checks import CheckFailure, errors, expect, holds
+from suites.checks import CheckFailure, errors, expect, fail, holds
 from suites.checks import files as checks
 from suites.checks import media as media_checks
 from suites.client import ApiClient
+from suites.clock import TestClock
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.drivers import DRIVERS
@@ -176,3 +180,72 @@ def test_another_accounts_path_is_refused(api: ApiClient, contract: Contract, di
     where = f"messages[{len(body['messages']) - 1}].content[1]"
     expect(checks.FOREIGN, error.get("param") == where, f"param {where}", error.get("param"))
     not_forwarded(response, "another account's bunny:// path")
+
+
+@pytest.mark.rule(checks.SWEPT)
+def test_an_upload_is_swept_after_thirty_days(api: ApiClient, contract: Contract, discovery: Discovery,
+                                              clock: TestClock) -> None:
+    retention = contract.spec.get("x-empiriolabs-limits", {}).get("media_object_retention_seconds")
+    if not isinstance(retention, int):
+        pytest.skip("the contract states no media_object_retention_seconds")
+    stored = _stored(_upload(api, checks.PNG, "image/png", name="pixel.png"), contract, checks.SWEPT)
+    expires = stored.get("expires_at")
+    holds(checks.SWEPT, expires in (None, stored["created_at"] + retention),
+          f"expires_at {expires} is not created_at {stored['created_at']} + {retention}")
+    model, body = _image_chat(api, discovery, str(stored["path"]))
+    before = api.post(DRIVERS["chat"].endpoint, json=body)
+    expect(checks.SWEPT, before.status_code == 200, f"200 from {model['id']} with the fresh upload",
+           f"{before.status_code}: {before.text[:300]}")
+    clock.advance_to(int(expires or stored["created_at"] + retention) + 1)
+    clock.sweep()
+    after = api.post(DRIVERS["chat"].endpoint, json=body)
+    where = f"messages[{len(body['messages']) - 1}].content[1]"
+    try:
+        error = errors.openai_error(after, contract, status=400, type="invalid_request_error")
+    except CheckFailure as failure:
+        fail(checks.SWEPT, f"{stored['path']} 30 days after its upload: {failure}")
+        return
+    expect(checks.SWEPT, error.get("param") == where, f"param {where}", error.get("param"))
+    not_forwarded(after, "a bunny:// path of a swept upload")
+
+
+_MEDIA_INPUTS: dict[str, tuple[str, str, bytes, str, dict[str, Any]]] = {
+    "video-image": ("/v1/videos/generations", "image", checks.PNG, "image/png", {"prompt": "the picture, moving"}),
+    "transcription-file": ("/v1/audio/transcriptions", "file", checks.WAV, "audio/wav", {}),
+}
+"""Per case: the endpoint, the parameter taking a ``bunny://`` path, the file uploaded, its type, the rest of
+the body."""
+
+
+@pytest.mark.rule(checks.FOREIGN_INPUT)
+@pytest.mark.parametrize("case", sorted(_MEDIA_INPUTS))
+def test_another_accounts_path_is_refused_on_media_inputs(api: ApiClient, contract: Contract, discovery: Discovery,
+                                                          target: Target, other_account_key: str, case: str) -> None:
+    endpoint, param, data, content_type, rest = _MEDIA_INPUTS[case]
+    models = discovery.serving(endpoint)
+    if not models:
+        pytest.skip(discovery.lacks_field(f"available model serving {endpoint}", "endpoints"))
+    path = _stored(_upload(api, data, content_type, name=f"input.{content_type.split('/')[1]}"), contract,
+                   checks.FOREIGN_INPUT)["path"]
+    body = {"model": models[0]["id"], **rest, param: path}
+    foreign = api.post(endpoint, json=body, key=other_account_key)
+    try:
+        error = errors.openai_error(foreign, contract, status=400, type="invalid_request_error")
+    except CheckFailure as failure:
+        raise CheckFailure(checks.FOREIGN_INPUT, f"another account's {path} as {param}: {failure}") from None
+    expect(checks.FOREIGN_INPUT, error.get("param") == param, f"param {param}", error.get("param"))
+    not_forwarded(foreign, f"another account's bunny:// path as {param}")
+    own = api.post(endpoint, json=body)
+    expect(checks.FOREIGN_INPUT, own.status_code == 202, f"202 for the uploader's own {param}",
+           f"{own.status_code}: {own.text[:300]}")
+    _settled(api, str(own.json()["job_id"]), target)
+
+
+def _settled(api: ApiClient, job_id: str, target: Target) -> None:
+    """Wait for the job to end, so its upstream calls are not counted against a later rejection."""
+    interval, deadline = (0.05 if target.mock_upstreams else 2.0), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        polled = api.get(f"/v1/jobs/{job_id}")
+        if polled.status_code != 200 or polled.json().get("status") in ("completed", "failed"):
+            return
+        time.sleep(interval)

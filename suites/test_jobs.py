@@ -1,6 +1,8 @@
-"""Jobs (D-9, D-13) through ``POST /v1/images/generations`` with ``async: true``: the 202, polling
-``GET /v1/jobs/{job_id}`` to its end (every 2 s against a remote deployment, fast against the mocks), and
-isolation (an unknown id and another account's job are both 404)."""
+"""Jobs (D-9, D-13, D-89) through ``POST /v1/images/generations`` with ``async: true``: the 202, polling
+``GET /v1/jobs/{job_id}`` to its end (every 2 s against a remote deployment, fast against the mocks), a failed
+job's error, isolation (an unknown id and another account's job are both 404), unguessable ids (D-112),
+polling outside the generation budget (D-3, with ``--rate-limited-key``) and the hour of retention (with
+``--clock-url``: the deployment's clock is moved past it, D-131)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from suites.checks import errors, expect, holds, jobs
+from suites.checks import CheckFailure, errors, expect, fail, holds, jobs
 from suites.client import ApiClient
+from suites.clock import TestClock
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.plugin import Target
@@ -64,3 +67,81 @@ def test_unknown_and_foreign_jobs_are_404(api: ApiClient, contract: Contract, di
     accepted = _submit(api, discovery)
     errors.openai_error(api.get(f"/v1/jobs/{accepted['job_id']}", key=other_account_key), contract, status=404,
                         code="job_not_found")
+
+
+def _finished(api: ApiClient, job_id: str, target: Target, rule: str) -> dict[str, Any]:
+    """The job once it is completed or failed (polled every 2 s, fast against the mocks)."""
+    interval, deadline = (0.05 if target.mock_upstreams else 2.0), time.monotonic() + 120
+    while True:
+        polled = api.get(f"/v1/jobs/{job_id}")
+        expect(rule, polled.status_code == 200, "200 while polling", f"{polled.status_code}: {polled.text[:300]}")
+        job: dict[str, Any] = polled.json()
+        if job.get("status") in ("completed", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(interval)
+
+
+def _retention(contract: Contract) -> int:
+    seconds = contract.spec.get("x-empiriolabs-limits", {}).get("job_retention_seconds")
+    if not isinstance(seconds, int):
+        pytest.skip("the contract states no job_retention_seconds")
+    return seconds
+
+
+@pytest.mark.rule(jobs.KEPT, jobs.GONE, jobs.NOT_FOUND)
+def test_a_job_is_kept_for_the_hour_then_404(api: ApiClient, contract: Contract, discovery: Discovery,
+                                             target: Target, clock: TestClock) -> None:
+    retention = _retention(contract)
+    job = _finished(api, _submit(api, discovery)["job_id"], target, jobs.KEPT)
+    holds(jobs.KEPT, job["status"] == "completed", f"the job completed: {job.get('status')} {job.get('error')}")
+    completed = int(job["completed_at"])
+    expect(jobs.KEPT, job.get("expires_at") == completed + retention, f"expires_at = completed_at + {retention}",
+           job.get("expires_at"))
+    clock.advance_to(completed + retention - 60)
+    kept = api.get(f"/v1/jobs/{job['id']}")
+    expect(jobs.KEPT, kept.status_code == 200, "the job a minute before its retention ends",
+           f"{kept.status_code}: {kept.text[:200]}")
+    clock.advance_to(completed + retention + 1)
+    for when in ("past its retention", "past its retention, after a sweep"):
+        gone = api.get(f"/v1/jobs/{job['id']}")
+        expect(jobs.GONE, gone.status_code != 200, f"no job {when}", f"{gone.status_code}: {gone.text[:200]}")
+        try:
+            errors.openai_error(gone, contract, status=404, code="job_not_found")
+        except CheckFailure as failure:
+            fail(jobs.NOT_FOUND, f"the job {when}: {failure}")
+        clock.sweep()
+
+
+@pytest.mark.rule(jobs.IDS)
+def test_job_ids_are_unguessable(api: ApiClient, discovery: Discovery) -> None:
+    first, second = _submit(api, discovery)["job_id"], _submit(api, discovery)["job_id"]
+    jobs.unguessable_ids(str(first), str(second))
+
+
+@pytest.mark.rule(jobs.POLL_FREE, jobs.NOT_FOUND)
+def test_polling_is_outside_the_generation_budget(api: ApiClient, contract: Contract, discovery: Discovery,
+                                                  rate_limited_key: str) -> None:
+    """On an account allowed 1 generation a minute: the job it submits (or, the minute spent, an unknown id)
+    is polled several times without a 429."""
+    body = {"model": _model(discovery)["id"], "prompt": "a lighthouse", "async": True}
+    submitted = api.post(ENDPOINT, json=body, key=rate_limited_key, retry_429=False)
+    expect(jobs.POLL_FREE, submitted.status_code in (202, 429), "202, or 429 with the minute already spent",
+           f"{submitted.status_code}: {submitted.text[:200]}")
+    job_id = submitted.json()["job_id"] if submitted.status_code == 202 else "job_NoSuchJobAtAll0123456789"
+    for attempt in range(3):
+        polled = api.get(f"/v1/jobs/{job_id}", key=rate_limited_key, retry_429=False)
+        expect(jobs.POLL_FREE, polled.status_code != 429, f"poll {attempt + 1} of {job_id} not rate-limited",
+               f"{polled.status_code}: {polled.text[:200]}")
+        if submitted.status_code == 202:
+            expect(jobs.POLL_FREE, polled.status_code == 200, f"200 for poll {attempt + 1}", polled.status_code)
+        else:
+            errors.openai_error(polled, contract, status=404, code="job_not_found")
+
+
+@pytest.mark.rule(jobs.FAILED, "openai_error_envelope")
+def test_a_failed_job_carries_its_error(api: ApiClient, discovery: Discovery, target: Target,
+                                        mock_upstreams: bool) -> None:
+    accepted = _submit(api, discovery, "a harbour at night [[mock:fault=status:500]]")
+    job = _finished(api, accepted["job_id"], target, jobs.FAILED)
+    error = jobs.failed_job(job, f"job {accepted['job_id']} of an upstream answering 500")
+    expect(jobs.FAILED, error.get("code") == "upstream_error", "code upstream_error (D-89)", error.get("code"))

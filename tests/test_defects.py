@@ -56,6 +56,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",
         f"--balance-url={deployment.balance_url}",
+        f"--clock-url={deployment.clock_url}",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
         plugins=[_Restarter(deployment)],

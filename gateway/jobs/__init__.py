@@ -82,6 +82,7 @@ class JobRunner:
                  *, timeout: float) -> None:
         self.jobs, self.accounts, self.events = jobs, accounts, events
         self._clock, self._timeout = clock, timeout
+        self.new_id: Callable[[], str] = new_job_id
         self._live: dict[str, JobRecord] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -104,7 +105,7 @@ class JobRunner:
     def submit(self, account_id: str, job_type: str, model: str, work: Work, *,
                params: Mapping[str, Any] | None = None) -> JobRecord:
         """Store a new ``queued`` job and start ``work`` for it."""
-        record = JobRecord(id=new_job_id(), account_id=account_id, type=job_type, model=model, status="queued",
+        record = JobRecord(id=self.new_id(), account_id=account_id, type=job_type, model=model, status="queued",
                            created_at=self.now(), params=dict(params or {}))
         self.transition(record)
         self._start(record, work)

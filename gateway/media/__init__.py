@@ -2,8 +2,8 @@
 ``/v1/media/{object_id}/{filename}`` route.
 
 A URL carries ``expires`` (Unix seconds, 7 days after signing) and ``signature``, the URL-safe base64 HMAC-SHA256
-of ``object_id/filename/expires`` under a key derived from the store's secret; the route refuses a missing,
-altered or expired signature (403). The origin is ``settings.public_url``, never the request's Host (D-69).
+of ``object_id/filename/expires`` under a key derived from the store's secret; the route refuses a missing
+or altered signature (403), then answers 404 for an object that is gone, then 403 for an expired URL (D-111). The origin is ``settings.public_url``, never the request's Host (D-69).
 """
 
 from __future__ import annotations
@@ -49,14 +49,19 @@ class Signer:
         mac = hmac.new(self.key, f"{object_id}/{filename}/{expires}".encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
-    def check(self, object_id: str, filename: str, expires: str | None, signature: str | None, now: int) -> None:
-        """403 ``invalid_signature`` for a missing or wrong signature, ``url_expired`` past ``expires``."""
+    def verify(self, object_id: str, filename: str, expires: str | None, signature: str | None) -> int:
+        """The URL's ``expires`` when it is signed for ``object_id/filename``; 403 ``invalid_signature`` for a
+        missing or wrong signature."""
         if not expires or not signature or not expires.isdigit() or len(expires) > 12:
             raise Forbidden("The media URL is not signed.")
         expected = self.signature(object_id, filename, int(expires)).encode()
         if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass")):
             raise Forbidden("The media URL's signature is invalid.")
-        if int(expires) <= now:
+        return int(expires)
+
+    def unexpired(self, expires: int, now: int) -> None:
+        """403 ``url_expired`` at or past ``expires``."""
+        if expires <= now:
             raise Forbidden("The media URL has expired.", code="url_expired")
 
 

@@ -34,7 +34,7 @@ control API); and one module per area, each declaring its defects with
 ``semantics``    well-formed fields that mean the wrong thing: timestamps in milliseconds, unavailable
                  models served, a reasoning-off control dropped (codecs of every format, ``/v1/models``)
 ``files``        uploads: the intake (``state.intake``: the cap, the sniffed content type), a credit gate
-                 and a reshaped answer around the upload route
+                 and a reshaped answer around the upload route, uploads never swept (``state.files``)
 ``embeddings``   ``/v1/embeddings``: the codec (``state.embedding_codec``) and the adapters (``state.embedders``):
                  vectors out of order, base64 not encoded, dimensions dropped, wrong models served
 ``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
@@ -44,9 +44,11 @@ control API); and one module per area, each declaring its defects with
                  missing or despite ``disable_formatting``, charged never or twice
 ``images``       ``/v1/images/generations``: the codec (``state.image_codec``: the price row) and the image
                  adapters (``state.imagers``: the size asked upstream)
-``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
-                 (``state.jobs.jobs``)
-``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
+``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read,
+                 retention not enforced or too short, a failed job's error unshaped (``state.jobs.jobs``),
+                 sequential ids (``state.jobs.new_id``), polling counted against the generation budget (a layer)
+``media_urls``   signed media URLs: the signer's checks (``state.media.signer``: signature, expiry, their
+                 order), hosted objects kept past 30 days or a deleted one answered 500 (``state.media.store``)
 ``operation_errors``  documented errors beside the text formats (media endpoints' 401/413/429/402/404/503,
                  the auxiliary operations' 500, odd job ids): layers rewriting whole answers of their paths;
                  the auxiliary budget ignored (the limiter, ``state.limiter``)

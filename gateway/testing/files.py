@@ -1,6 +1,6 @@
 """Defects of file uploads (``POST /v1/files/upload``, D-16, D-81, D-82): the intake (``state.intake``:
-the cap and the content-type decision), the file store (``state.files``: which account a file resolves
-for) and layers around the upload route (the credit gate, the body)."""
+the cap and the content-type decision), the file store (``state.files``, also the sweeper's: which account
+and which moment a file resolves for, what a sweep deletes) and layers around the upload route (the credit gate, the body)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ UPLOAD_401_IN_ANTHROPIC_ENVELOPE = defect(
     "upload_401_in_anthropic_envelope", "an upload without a key is 401 in the OpenAI envelope")
 UPLOAD_PATH_NOT_BOUND = defect(
     "upload_path_not_bound", "an uploaded file resolves for its own account only (D-81, D-83)")
+UPLOAD_NOT_SWEPT = defect(
+    "upload_not_swept", "an upload is deleted 30 days after it was made: its path no longer resolves (D-81, D-133)")
 UPLOAD_PATH_UNRESOLVED = defect(
     "upload_path_unresolved", "the account's uploaded bunny:// path is taken in a chat media part (D-83)")
 
@@ -84,16 +86,19 @@ class _Files:
             return self._owners.get(reference.strip(), account_id)
         return account_id
 
+    def _now(self, now: int) -> int:
+        return 0 if self._active.on(UPLOAD_NOT_SWEPT.name) else now
+
     def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
         if self._active.on(UPLOAD_PATH_UNRESOLVED.name):
             return None
-        return self._files.find(self._owner(account_id, reference), reference, now)
+        return self._files.find(self._owner(account_id, reference), reference, self._now(now))
 
     def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
-        return self._files.content(self._owner(account_id, file_id), file_id, now)
+        return self._files.content(self._owner(account_id, file_id), file_id, self._now(now))
 
     def purge(self, now: int) -> int:
-        return self._files.purge(now)
+        return 0 if self._active.on(UPLOAD_NOT_SWEPT.name) else self._files.purge(now)
 
 
 def _upload(scope: Scope) -> bool:
@@ -171,4 +176,4 @@ layer(UPLOAD_401_IN_ANTHROPIC_ENVELOPE, at="guarded")(_error_rewrite(401, _anthr
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the upload intake and the file store."""
     state.intake = _Intake(state.intake, active)
-    state.files = _Files(state.files, active)
+    state.files = state.sweeper.files = _Files(state.files, active)

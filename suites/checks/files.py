@@ -10,6 +10,7 @@ from suites.rules import register, register_all
 __all__ = [
     "CAP",
     "FOREIGN",
+    "FOREIGN_INPUT",
     "FREE",
     "MISSING",
     "NEEDS_KEY",
@@ -18,6 +19,7 @@ __all__ = [
     "RESOLVED",
     "SNIFFED",
     "SPOOFED",
+    "SWEPT",
     "UNACCEPTED",
     "UPLOADED",
     "WAV",
@@ -27,6 +29,7 @@ UPLOADED, SNIFFED, SPOOFED = "upload_stored", "upload_type_sniffed", "upload_spo
 UNACCEPTED, CAP, MISSING = "upload_unaccepted_type_400", "upload_cap_is_413", "upload_missing_file_400"
 FREE, NEEDS_KEY = "upload_free", "upload_needs_key_401"
 RESOLVED, FOREIGN = "uploaded_path_resolved", "foreign_path_refused"
+SWEPT, FOREIGN_INPUT = "upload_swept_after_thirty_days", "foreign_path_refused_on_media_inputs"
 
 register(UPLOADED, "docs:api-reference-overview#endpoints",
          "POST /v1/files/upload stores an audio, image or video file and answers its bunny:// storage path")
@@ -45,6 +48,12 @@ register_all("decision:D-83", {
     RESOLVED: "a bunny:// path the account uploaded is taken as the file in a chat media part",
     FOREIGN: "another account's bunny:// path is 400 naming the part, never sent upstream",
 })
+register(SWEPT, "decision:D-133",
+         "an upload's expires_at is 30 days after it; past it (and after a sweep) its bunny:// path names no file: "
+         "400 naming the part")
+register(FOREIGN_INPUT, "decision:D-133",
+         "another account's bunny:// path as a video's image or a transcription's file is 400 naming it; the "
+         "uploader's own is accepted")
 register(CAP, "decision:D-82", "a file over upload_max_bytes is 413 request_too_large in the OpenAI envelope")
 
 

@@ -25,6 +25,11 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     ),
     "upload_missing_file_unnamed": (_FILES + "test_an_upload_without_a_file_is_400",),
     "upload_path_unresolved": (_FILES + "test_an_uploaded_path_is_taken_in_chat",),
-    "upload_path_not_bound": (_FILES + "test_another_accounts_path_is_refused",),
+    "upload_path_not_bound": (
+        _FILES + "test_another_accounts_path_is_refused",
+        _FILES + "test_another_accounts_path_is_refused_on_media_inputs[transcription-file]",
+        _FILES + "test_another_accounts_path_is_refused_on_media_inputs[video-image]",
+    ),
+    "upload_not_swept": (_FILES + "test_an_upload_is_swept_after_thirty_days",),
     "upload_401_in_anthropic_envelope": (_FILES + "test_an_upload_needs_a_key",),
 }

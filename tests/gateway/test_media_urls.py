@@ -1,4 +1,4 @@
-"""Signed media URLs and the media route (D-90), the sweeper on the injectable clock (D-91)."""
+"""Signed media URLs and the media route (D-90, D-111), the sweeper on the injectable clock (D-91)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ def test_the_url_expires_after_seven_days_and_the_object_is_swept_after_thirty(s
     renewed_path, renewed = _path(state.media.url(_record(path)))
     gone = client.get(renewed_path, params=renewed)
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+
+
+def test_signature_then_existence_then_expiry(served: tuple[TestClient, Any]) -> None:
+    """D-111: a swept object's own (long expired) URL is 404; an unsigned one is still 403."""
+    client, state = served
+    path, query = _path(state.media.publish("acct_1", b"RIFF....WAVE", "audio/wav", "a.wav"))
+    client.post("/__test__/clock", json={"advance": 30 * 86400 + 1})
+    client.post("/__test__/sweep")
+    gone = client.get(path, params=query)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+    unsigned = client.get(path, params={"expires": query["expires"]})
+    assert unsigned.status_code == 403 and unsigned.json()["error"]["code"] == "invalid_signature"
 
 
 def _record(path: str) -> MediaObject:
