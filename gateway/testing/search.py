@@ -21,7 +21,7 @@ from gateway.formats.json_body import parse_json
 from gateway.formats.search import SearchCodec, sources_footer
 from gateway.ir.search import SearchOutcome, SearchQuery
 from gateway.middleware.credits import take_charge
-from gateway.pricing import CallPrice
+from gateway.search_pricing import SearchPrice
 from gateway.state import GatewayState
 from gateway.testing.asgi import layer
 from gateway.testing.registry import ActiveDefects, defect
@@ -125,7 +125,7 @@ def _patch_codec(codec: SearchCodec, active: ActiveDefects) -> None:
             return outcome.answer + sources_footer(outcome.hits)
         return answer(query, outcome)
 
-    def patched_encode(query: SearchQuery, outcome: SearchOutcome, price: CallPrice) -> dict[str, Any]:
+    def patched_encode(query: SearchQuery, outcome: SearchOutcome, price: SearchPrice) -> dict[str, Any]:
         body = encode(query, outcome, price)
         if active.on(UPSTREAM_NAMES_LEAKED.name):
             body["results"] = _upstream_items(outcome.payload) or body["results"]

@@ -18,8 +18,9 @@ from gateway.catalog import load_catalog
 from gateway.config import load_settings
 from gateway.errors import InvalidRequest, NotFound
 from gateway.formats.search import SearchCodec
-from gateway.ir.search import SearchHit, SearchOutcome, SearchQuery
+from gateway.ir.search import Meter, SearchHit, SearchOutcome, SearchQuery
 from gateway.pricing import call_price
+from gateway.search_pricing import SearchPrice
 from gateway.security import digest, new_key
 from gateway.upstreams.search.base import scrubbed
 
@@ -73,8 +74,9 @@ def test_decode_checks_schema_model_and_parameters() -> None:
 
 @pytest.mark.parametrize("flag", ["disable_formatting", "raw", "passthrough", "raw_response"])
 def test_formatting_off_keeps_the_upstream_answer_and_shows_raw(flag: str) -> None:
-    codec, price = SearchCodec(), call_price(rows("exa-answer"), results=10, premium=False)
+    codec = SearchCodec()
     outcome = SearchOutcome(HITS, "An answer.", {"answer": "An answer."})
+    price = codec.price(decode({"model": "exa-answer", "query": "q"}), outcome)
     formatted = codec.encode(decode({"model": "exa-answer", "query": "q"}), outcome, price)
     assert formatted["answer"].startswith("An answer.\n\n**Sources**\n1. [One](https://example.com/1)")
     assert "raw" not in formatted and formatted["citations"] == [h.url for h in HITS]
@@ -84,8 +86,37 @@ def test_formatting_off_keeps_the_upstream_answer_and_shows_raw(flag: str) -> No
 
 
 def test_scrubbed_drops_what_names_the_upstream_call() -> None:
-    assert scrubbed({"requestId": "req_x", "request_id": "r", "id": "i", "costDollars": {}, "results": []}) == \
-        {"results": []}
+    assert scrubbed({"requestId": "req_x", "request_id": "r", "id": "i", "costDollars": {}, "results": [],
+                     "scanId": "s", "usage": {}, "credit_usage": 1, "metadata": {"task_url": "u"}}) == {"results": []}
+
+
+def price_of(body: dict[str, object], meter: Meter = Meter()) -> SearchPrice:
+    return SearchCodec().price(decode(body), SearchOutcome((), None, meter=meter))
+
+
+def test_detection_is_priced_per_word() -> None:
+    price = price_of({"model": "gptzero", "query": "one two  three\nfour"})
+    assert (price.usd, price.unit, price.quantity) == (Decimal("0.39") * 4 / 1000, "custom", 4)
+
+
+@pytest.mark.parametrize(("profile", "usd"), [(None, "2.89"), ("manus-1.6-lite", "1.44"), ("manus-1.6-max", "5.25")])
+def test_task_price_is_the_selected_tier(profile: str | None, usd: str) -> None:
+    extra = {"agent_profile": profile} if profile else {}
+    price = price_of({"model": "manus", "query": "q", **extra})
+    assert (price.usd, price.unit, price.quantity) == (Decimal(usd), "request", 1)
+
+
+def test_perplexity_is_priced_by_base_fee_tokens_and_calls() -> None:
+    meter = Meter(input_tokens=100, output_tokens=50, reasoning_tokens=30, citation_tokens=20, search_queries=3)
+    sonar = price_of({"model": "perplexity-sonar", "query": "q", "search_context_size": "medium"}, meter)
+    assert sonar.usd == Decimal("0.019") + Decimal("0.0024") * 150 / 1000
+    assert sonar.counts["input_tokens"] == 100 and sonar.unit == "token" and sonar.quantity == 150
+    deep = price_of({"model": "perplexity-deep-research", "query": "q"}, meter)
+    assert deep.usd == (Decimal("0.0048") * 100 + Decimal("0.019") * 50 + Decimal("0.0048") * 20
+                        + Decimal("0.0072") * 30) / 1000 + Decimal("0.012") * 3
+    adv = price_of({"model": "perplexity-adv-deep-research", "query": "q"}, dataclasses.replace(meter, url_fetches=2))
+    assert adv.usd == (Decimal("0.012") * 100 + Decimal("0.060") * 50) / 1000 + Decimal("0.012") * 3 + \
+        Decimal("0.0012") * 2
 
 
 class FakeAdapter:
@@ -132,8 +163,9 @@ def test_route_answers_and_charges_the_call(served: Served) -> None:
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
-    ({"model": "gptzero", "query": "q"}, 503, "model_unavailable"),
-    ({"model": "perplexity-sonar", "query": "q"}, 503, "model_unavailable"),
+    ({"model": "exa-search", "query": "q", "async": True}, 400, "unsupported_parameter"),
+    ({"model": "perplexity-sonar", "query": "q", "search_context_size": "huge"}, 400, "invalid_parameter"),
+    ({"model": "manus", "query": "q", "agent_profile": "manus-9"}, 400, "invalid_parameter"),
     ({"model": "tavily-search-test", "query": "q"}, 404, "model_not_found"),
     ({"model": "qwen3-max", "query": "q"}, 400, "model_not_supported_on_endpoint"),
     ({"query": "q"}, 400, "missing_parameter"),
