@@ -1,5 +1,5 @@
-"""``POST /v1/search`` in process: the per-call price (D-86), the codec (D-84, D-85), the route with a
-stand-in adapter (admission, charge, no upstream call for a rejection)."""
+"""``POST /v1/search`` in process: the prices (D-86, D-98 – D-100), the codec (D-84, D-85, D-102), the route
+with stand-in adapters (admission, charge, no upstream call for a rejection; the agent task's job, D-99)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from gateway.errors import InvalidRequest, NotFound
 from gateway.formats.search import SearchCodec
 from gateway.ir.search import Meter, SearchHit, SearchOutcome, SearchQuery
 from gateway.pricing import call_price
+from gateway.routes.search import resumer
 from gateway.search_pricing import SearchPrice
 from gateway.security import digest, new_key
 from gateway.upstreams.search.base import scrubbed
+from gateway.upstreams.search.perplexity_chat import without_thinking
 
 CATALOG = load_catalog(load_settings(env={}).catalog_path)
 HITS = (SearchHit("One", "https://example.com/1", snippet="s1"), SearchHit("Two", "https://example.org/2"))
@@ -90,8 +92,8 @@ def test_scrubbed_drops_what_names_the_upstream_call() -> None:
                      "scanId": "s", "usage": {}, "credit_usage": 1, "metadata": {"task_url": "u"}}) == {"results": []}
 
 
-def price_of(body: dict[str, object], meter: Meter = Meter()) -> SearchPrice:
-    return SearchCodec().price(decode(body), SearchOutcome((), None, meter=meter))
+def price_of(body: dict[str, object], meter: Meter | None = None) -> SearchPrice:
+    return SearchCodec().price(decode(body), SearchOutcome((), None, meter=meter or Meter()))
 
 
 def test_detection_is_priced_per_word() -> None:
@@ -174,3 +176,64 @@ def test_route_refuses_without_an_upstream_call(served: Served, body: dict[str, 
     reply = served.client.post("/v1/search", json=body, headers=served.auth)
     assert (reply.status_code, reply.json()["error"]["code"]) == (status, code)
     assert served.fake.calls == []
+
+
+class FakeTask:
+    def __init__(self) -> None:
+        self.submitted: list[SearchQuery] = []
+        self.finished: list[str] = []
+
+    async def submit(self, query: SearchQuery) -> str:
+        self.submitted.append(query)
+        return "task_1"
+
+    async def finish(self, query: SearchQuery, ref: str, interval: float, progress: Any = None) -> SearchOutcome:
+        self.finished.append(ref)
+        return SearchOutcome(HITS, "Done.", {"output": []})
+
+
+@pytest.fixture()
+def tasked(served: Served) -> tuple[Served, FakeTask]:
+    fake = FakeTask()
+    served.client.app.state.gateway.search_tasks = {"manus-1.6": fake}  # type: ignore[attr-defined]
+    return served, fake
+
+
+def test_agent_task_waits_for_its_job_and_charges_the_tier(tasked: tuple[Served, FakeTask]) -> None:
+    served, fake = tasked
+    before = served.store.get_account(served.account_id).balance_nano
+    reply = served.client.post("/v1/search", json={"model": "manus", "query": "q", "agent_profile": "manus-1.6-max"},
+                               headers=served.auth)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["answer"].startswith("Done.\n\n**Sources**") and body["citations"] == [h.url for h in HITS]
+    assert body["usage"] == {"cost": 5.25, "unit": "request", "quantity": 1}
+    assert before - served.store.get_account(served.account_id).balance_nano == 5_250_000_000
+    assert fake.submitted[0].values["agent_profile"] == "manus-1.6-max" and fake.finished == ["task_1"]
+
+
+def test_async_agent_task_is_accepted_and_resumable(tasked: tuple[Served, FakeTask]) -> None:
+    served, _ = tasked
+    reply = served.client.post("/v1/search", json={"model": "manus", "query": "q", "async": True}, headers=served.auth)
+    assert reply.status_code == 202, reply.text
+    accepted = reply.json()
+    assert accepted["type"] == "agent_task" and accepted["polling_url"].endswith(accepted["job_id"])
+    state = served.client.app.state.gateway  # type: ignore[attr-defined]
+    record = state.jobs.jobs.get(served.account_id, accepted["job_id"], int(state.clock.now()))
+    assert record is not None and record.params["request"] == {"model": "manus", "query": "q",
+                                                               "agent_profile": "manus-1.6", "disable_formatting": False}
+    work = resumer(state)(dataclasses.replace(record, upstream_ref="task_9", status="running"))
+    assert work is not None
+    assert resumer(state)(dataclasses.replace(record, params={"request": {"model": "no-such"}})) is None
+
+
+def test_perplexity_answer_drops_its_thinking_unless_raw() -> None:
+    assert without_thinking("<think>hmm\nyes</think>\nThe answer.") == "The answer."
+    codec = SearchCodec()
+    outcome = SearchOutcome(HITS, "<think>x</think> A.", citations=("https://cited.test/1",),
+                            formatted_answer="A.")
+    query = decode({"model": "perplexity-sonar", "query": "q"})
+    body = codec.encode(query, outcome, codec.price(query, outcome))
+    assert body["answer"].startswith("A.\n\n**Sources**") and body["citations"] == ["https://cited.test/1"]
+    raw = decode({"model": "perplexity-sonar", "query": "q", "raw": True})
+    assert codec.encode(raw, outcome, codec.price(raw, outcome))["answer"] == "<think>x</think> A."
