@@ -197,9 +197,9 @@ def expected_cost(model: dict[str, Any], request: dict[str, Any], usage: Any) ->
 
 def usage_is_tokens(body: dict[str, Any], model: dict[str, Any], request: dict[str, Any]) -> None:
     """Rule ``search_token_price``: the counts are there and the cost is their price."""
-    usage = body.get("usage")
     rule = "search_token_price"
-    expect(rule, isinstance(usage, dict), "a usage object", usage)
+    expect(rule, isinstance(body.get("usage"), dict), "a usage object", body.get("usage"))
+    usage: dict[str, Any] = body["usage"]
     counts = _counted(usage)
     holds(rule, counts["input_tokens"] > 0 and counts["output_tokens"] > 0,
           f"input and output tokens counted, got {counts}")
@@ -260,4 +260,4 @@ def citations_listed(body: Any) -> list[str]:
     expect("search_citations_listed", isinstance(cited, list) and len(cited) > 0 and all(
         isinstance(c, str) and c.startswith(("http://", "https://")) for c in cited),
         "a non-empty list of cited http(s) URLs", cited)
-    return list(cited)
+    return [str(c) for c in cited or ()]
