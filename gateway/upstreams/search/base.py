@@ -9,7 +9,7 @@ from gateway.ir.search import SearchOutcome, SearchQuery
 __all__ = ["IDENTIFYING", "SearchAdapter", "count", "items", "number", "scrubbed", "text"]
 
 IDENTIFYING = frozenset({"requestId", "request_id", "id", "costDollars", "response_time", "scanId", "usage",
-                         "credit_usage", "metadata", "task_url", "share_url"})
+                         "credit_usage", "metadata", "task_url", "share_url", "model"})
 """Top-level upstream fields that name the provider's request, its host or its own billing: never shown
 (D-85, D-102)."""
 
