@@ -31,7 +31,7 @@ from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.middleware.limits import RateLimiter
-from gateway.routes import routes, transcriptions, videos
+from gateway.routes import routes, search, transcriptions, videos
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
 from gateway.store.sqlite import SqliteStore
@@ -41,7 +41,7 @@ from gateway.store.sqlite_media import SqliteMediaStore
 from gateway.store.sqlite_responses import SqliteResponseStore
 from gateway.upstreams import build_adapters, build_embedders, build_imagers, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
-from gateway.upstreams.search import build_search_adapters
+from gateway.upstreams.search import build_search_adapters, build_task_adapters
 from gateway.upstreams.transcription import build_transcribers
 from gateway.upstreams.video import build_videos
 from gateway.upstreams.web_search import WebSearch
@@ -118,9 +118,11 @@ def create_app(settings: Settings) -> Starlette:
         video_codec=VideoCodec(),
         transcribers=build_transcribers(settings, http),
         transcription_codec=TranscriptionCodec(),
+        search_tasks=build_task_adapters(settings, http),
     )
     state.resumers[videos.JOB_TYPE] = videos.resumer(state)
     state.resumers[transcriptions.JOB_TYPE] = transcriptions.resumer(state)
+    state.resumers[search.JOB_TYPE] = search.resumer(state)
     if settings.test_mode:
         from gateway.testing import install
 

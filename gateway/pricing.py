@@ -85,13 +85,16 @@ def _in_range(charge: str, results: int) -> bool:
     return match is None or int(match.group(1)) <= results <= int(match.group(2))
 
 
-def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: bool) -> CallPrice:
+def call_price(pricing_rows: list[dict[str, Any]], *, results: int, premium: bool,
+               values: dict[str, Any] | None = None) -> CallPrice:
     """D-86: the per-call row a request selects. Rows priced per call (unit ``request`` or ``tool-call``,
-    ``per: 1``) whose "(a-b results)" range, if any, holds ``results``; among them the first whose label
-    names a premium tier (Advanced, Pro, Deep) when ``premium``, else the first that does not; free when
-    the model has no such row."""
+    ``per: 1``) whose "(a-b results)" range, if any, holds ``results`` and whose ``conditions``, if any, hold
+    for ``values``; among them the first whose label names a premium tier (Advanced, Pro, Deep) when
+    ``premium``, else the first that does not; free when the model has no such row."""
+    held = values or {}
     rows = [r for r in pricing_rows if r.get("unit") in PER_CALL_UNITS and str(r.get("per", 1)) == "1"
-            and r.get("kind", "rate") == "rate" and _in_range(str(r.get("charge", "")), results)]
+            and r.get("kind", "rate") == "rate" and _in_range(str(r.get("charge", "")), results)
+            and all(_condition_holds(held, k, v) for k, v in (r.get("conditions") or {}).items())]
     tiered = [r for r in rows if bool(_PREMIUM.search(str(r.get("charge", "")))) == premium]
     chosen = tiered or rows
     if not chosen:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gateway.upstreams.embeddings import EmbeddingAdapter
     from gateway.upstreams.http import UpstreamHTTP
     from gateway.upstreams.images import ImageAdapter
-    from gateway.upstreams.search import SearchAdapter
+    from gateway.upstreams.search import SearchAdapter, TaskAdapter
     from gateway.upstreams.speech import SpeechAdapter
     from gateway.upstreams.transcription import TranscriptionAdapter
     from gateway.upstreams.video import VideoAdapter
@@ -101,6 +101,8 @@ class GatewayState:
     """Transcription adapters by upstream family (D-115)."""
     transcription_codec: TranscriptionCodec
     """The ``/v1/audio/transcriptions`` format (D-115, D-116)."""
+    search_tasks: dict[str, TaskAdapter]
+    """Search models answered as an upstream task, by the catalog's upstream model (Manus, D-99)."""
 
 
 def state_of(scope: Scope) -> GatewayState:

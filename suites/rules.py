@@ -75,6 +75,7 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
     **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})
        for page in ("exa-search", "exa-answer", "linkup-standard", "perplexity-search", "tavily-search",
+                    "gptzero", "manus", "perplexity-sonar",
                     "gemini-2-5-flash-tts", "gemini-2-5-pro-tts", "gemini-3-1-flash-tts", "glm-tts")},
 }
 """The documentation pages (and their sections) a ``docs:`` source may cite; ``intro`` is the text

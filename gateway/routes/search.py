@@ -1,35 +1,39 @@
 """``POST /v1/search``: decode (spec schema, catalog parameters) → admit → the model's search adapter →
-charge the catalog's per-call price (D-86) → the ``SearchResponse`` body.
+charge its price (D-86, D-98, D-100) → the ``SearchResponse`` body.
 
-Search models of the ``search`` family are served by the adapter registered for their upstream model
-(:mod:`gateway.upstreams.search`); the others (detection, agents, Perplexity's chat-completion models)
-answer 503 ``model_unavailable`` until their styles land (D-84). A client that leaves before the answer
-stops the upstream call and is not billed (D-76).
+Models of the ``search`` family are served by the adapter registered for their upstream model
+(:mod:`gateway.upstreams.search`). A model answered by an upstream task (Manus) runs as an ``agent_task``
+job (D-99): submitted, its task recorded, polled, charged on completion; the request waits for it, or
+answers 202 with ``async: true``; :func:`resumer` continues it after a restart. A model no adapter serves
+answers 503 ``model_unavailable`` (D-84). A client that leaves before a synchronous answer stops the
+upstream call and is not billed (D-76).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import ModelUnavailable
+from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
+from gateway.formats.openai_responses.conversation import account_of
 from gateway.ir.search import SearchQuery
+from gateway.jobs import JobContext, JobOutcome, Resume, Work
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
-from gateway.pricing import call_price
 from gateway.routes.generate import CLIENT_CLOSED, require_json
+from gateway.routes.jobs import answer_job
 from gateway.routes.metering import while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
-from gateway.upstreams.search import SearchAdapter
+from gateway.store.jobs import JobRecord
+from gateway.upstreams.search import SearchAdapter, TaskAdapter
 
-__all__ = ["DEFAULT_RESULTS", "create_search"]
+__all__ = ["JOB_TYPE", "create_search", "resumer"]
 
-DEFAULT_RESULTS = 10
-"""``max_results`` when the request and the catalog leave it out: what selects a results-range price row."""
-_PREMIUM_DEPTHS = frozenset({"advanced", "deep"})
+JOB_TYPE = "agent_task"
 
 
 def _adapter(state: GatewayState, query: SearchQuery) -> SearchAdapter:
@@ -40,11 +44,29 @@ def _adapter(state: GatewayState, query: SearchQuery) -> SearchAdapter:
     return adapter
 
 
-def _results(query: SearchQuery) -> int:
-    if query.max_results is not None:
-        return query.max_results
-    declared = (query.model.parameters.get("max_results") or {}).get("default")
-    return declared if isinstance(declared, int) else DEFAULT_RESULTS
+def _task_adapter(state: GatewayState, query: SearchQuery) -> TaskAdapter | None:
+    model = query.model
+    return state.search_tasks.get(model.upstream_model) if model.upstream_family == "search" else None
+
+
+def _task_work(state: GatewayState, adapter: TaskAdapter, query: SearchQuery, ref: str | None = None) -> Work:
+    async def work(context: JobContext) -> JobOutcome:
+        upstream_ref = ref
+        if upstream_ref is None:
+            upstream_ref = await adapter.submit(query)
+            context.remember(upstream_ref)
+        context.running()
+        outcome = await adapter.finish(query, upstream_ref, state.settings.job_poll_interval, context.progress)
+        price = state.search_codec.price(query, outcome)
+        return JobOutcome(state.search_codec.encode(query, outcome, price), price.usd)
+
+    return work
+
+
+def _task_params(query: SearchQuery) -> dict[str, Any]:
+    """The request a restarted gateway decodes again to resume the task."""
+    declared = {k: v for k, v in query.values.items() if k in ("agent_profile",)}
+    return {"request": {"model": query.model.id, "query": query.query, **declared, "disable_formatting": query.raw}}
 
 
 async def create_search(request: Request) -> Response:
@@ -53,13 +75,37 @@ async def create_search(request: Request) -> Response:
     require_json(request)
     codec = state.search_codec
     query = codec.decode(await request.body(), state.catalog)
+    task = _task_adapter(state, query)
+    if task is not None:
+        admit(request.scope)
+        record = state.jobs.submit(account_of(request.scope), JOB_TYPE, query.model.id,
+                                   _task_work(state, task, query), params=_task_params(query))
+        return await answer_job(request, record, wait=not query.asynchronous)
+    if query.asynchronous:
+        raise InvalidRequest(f"The model '{query.model.id}' answers synchronously; 'async' is for agent tasks.",
+                             code="unsupported_parameter", param="async")
     adapter = _adapter(state, query)
     admit(request.scope)
     outcome = await while_connected(request.receive, adapter.search(query))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)
-    price = call_price(query.model.public.get("pricing_rows") or [], results=_results(query),
-                       premium=query.search_depth in _PREMIUM_DEPTHS)
+    price = codec.price(query, outcome[0])
     charge(request.scope, price.usd)
     body = codec.encode(query, outcome[0], price)
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+
+def resumer(state: GatewayState) -> Resume:
+    """How a restarted gateway continues an agent task: decode its request again, poll its recorded task."""
+
+    def resume(record: JobRecord) -> Work | None:
+        try:
+            query = state.search_codec.decode(json.dumps(record.params.get("request")).encode(), state.catalog)
+        except GatewayError:
+            return None
+        adapter = _task_adapter(state, query)
+        if adapter is None or record.upstream_ref is None:
+            return None
+        return _task_work(state, adapter, query, record.upstream_ref)
+
+    return resume

@@ -37,7 +37,9 @@ control API); and one module per area, each declaring its defects with
                  and a reshaped answer around the upload route, uploads never swept (``state.files``)
 ``embeddings``   ``/v1/embeddings``: the codec (``state.embedding_codec``) and the adapters (``state.embedders``):
                  vectors out of order, base64 not encoded, dimensions dropped, wrong models served
-``search``       ``/v1/search``: the codec (``state.search_codec``) and the search adapters (``state.searches``)
+``search``       ``/v1/search``: the codec (``state.search_codec``), the search and task adapters
+                 (``state.searches``, ``state.search_tasks``) and ``state.jobs.submit`` for agent tasks: detection,
+                 task, citation and token pricing defects besides the search ones
 ``speech``       ``/v1/audio/speech``: the codec (``state.speech_codec``) and the adapters (``state.speakers``):
                  content type, truncated audio, wrong models served, unoffered values forwarded, billing
 ``web_search``   Linkup web search on chat (``state.web_search``): not made, wrong turn, sources withheld, footer

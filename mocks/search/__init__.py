@@ -20,6 +20,9 @@ route                           auth                request → response
                                                     results: [{title, url, snippet, date, last_updated}]}``
 ==============================  ==================  =============================================================
 
+Beside them (D-101): GPTZero detection (:mod:`mocks.search.gptzero`), Manus tasks as an upstream job
+(:mod:`mocks.search.manus`) and Perplexity chat completions (:mod:`mocks.search.perplexity_chat`).
+
 Results are :func:`mocks.search.pages.pages_for` the query (``[[mock:...]]`` directives removed); the
 directives in the query are the family's faults (``status``, ``latency``, ``hang``, ``malformed``,
 ``cut``). Errors use the OpenAI-style envelope with the leak bait; the success bodies carry the request
@@ -32,11 +35,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
 from starlette.routing import Route
 
 from mocks.openai.dialect import OpenAIDialect
 from mocks.provider import ApiError, Call, Family, dumps, endpoint
+from mocks.search import gptzero, manus, perplexity_chat
+from mocks.search.auth import bearer, key_header
 from mocks.search.pages import Page, answer_for, pages_for
 from mocks.wire import JSONDelivery
 
@@ -45,17 +49,8 @@ __all__ = ["routes"]
 Build = Callable[[Call, str, list[Page]], dict[str, Any]]
 
 
-def _api_key(request: Request) -> ApiError | None:
-    if not request.headers.get("x-api-key", "").strip():
-        return ApiError(401, "x-api-key header is required.")
-    return None
-
-
-def _bearer(request: Request) -> ApiError | None:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        return ApiError(401, "Missing or invalid Authorization: Bearer header.")
-    return None
+_api_key = key_header("x-api-key")
+_bearer = bearer
 
 
 def _count(body: dict[str, Any], name: str, default: int) -> int:
@@ -137,4 +132,5 @@ def routes(family: Family) -> list[Route]:
         ("/perplexity/search", _bearer, _handler("query", ("max_results", 10), ("search_domain_filter", ""),
                                                  _perplexity)),
     )
-    return [Route(path, endpoint(family, envelope, auth, handle), methods=["POST"]) for path, auth, handle in table]
+    return [*(Route(path, endpoint(family, envelope, auth, handle), methods=["POST"]) for path, auth, handle in table),
+            *gptzero.routes(family), *manus.routes(family), *perplexity_chat.routes(family)]

@@ -17,4 +17,17 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "search_cost_misreported": (_S + "test_usage_is_the_catalog_per_call_price",),
     "search_upstream_error_passed_through": tuple(f"{_S}test_upstream_failure_in_the_envelope[{f}]"
                                                   for f in ("status:500", "status:401", "malformed:1")),
+    "search_detection_per_request": (_S + "test_detection_gives_a_verdict_priced_per_word",
+                                     _S + "test_other_kinds_debit_their_price[detection]"),
+    "search_detection_dropped": (_S + "test_detection_gives_a_verdict_priced_per_word",),
+    "search_task_result_missing": (_S + "test_agent_task_answers_with_its_sources", _S + "test_async_agent_task_is_a_job"),
+    "search_task_tier_ignored": (_S + "test_agent_task_costs_its_tier",),
+    "search_task_async_ignored": (_S + "test_async_agent_task_is_a_job",),
+    "search_task_failure_hidden": tuple(f"{_S}test_failed_agent_task_in_the_envelope[{outcome}]"
+                                        for outcome in ("fail", "malformed", "hang")),
+    "search_task_not_charged": (_S + "test_other_kinds_debit_their_price[agent]",),
+    "search_citations_dropped": (_S + "test_answers_cite_their_sources",),
+    "search_tokens_not_charged": (_S + "test_token_priced_answers_cost_their_usage",
+                                  _S + "test_other_kinds_debit_their_price[metered]"),
+    "search_context_size_ignored": (_S + "test_token_priced_answers_cost_their_usage",),
 }

@@ -25,7 +25,7 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("post", "/v1/videos/generations"): ("createVideo", {"202"} | GENERATION_ERRORS),
     ("post", "/v1/audio/speech"): ("createSpeech", {"200"} | GENERATION_ERRORS),
     ("post", "/v1/audio/transcriptions"): ("createTranscription", {"202"} | GENERATION_ERRORS),
-    ("post", "/v1/search"): ("createSearch", {"200"} | GENERATION_ERRORS),
+    ("post", "/v1/search"): ("createSearch", {"200", "202"} | GENERATION_ERRORS),
     ("post", "/v1/files/upload"): ("uploadFile", {"200", "400", "401", "413", "429", "500"}),
     ("get", "/v1/jobs/{job_id}"): ("getJob", {"200", "401", "404", "429", "500"}),
     ("get", "/v1/media/{object_id}/{filename}"): ("getMedia", {"200", "403", "404", "429", "500"}),

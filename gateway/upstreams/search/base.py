@@ -6,10 +6,12 @@ from typing import Any, Protocol
 
 from gateway.ir.search import SearchOutcome, SearchQuery
 
-__all__ = ["IDENTIFYING", "SearchAdapter", "items", "number", "scrubbed", "text"]
+__all__ = ["IDENTIFYING", "SearchAdapter", "count", "items", "number", "scrubbed", "text"]
 
-IDENTIFYING = frozenset({"requestId", "request_id", "id", "costDollars", "response_time"})
-"""Top-level upstream fields that name the provider's request or its own billing: never shown."""
+IDENTIFYING = frozenset({"requestId", "request_id", "id", "costDollars", "response_time", "scanId", "usage",
+                         "credit_usage", "metadata", "task_url", "share_url", "model"})
+"""Top-level upstream fields that name the provider's request, its host or its own billing: never shown
+(D-85, D-102)."""
 
 
 class SearchAdapter(Protocol):
@@ -36,4 +38,12 @@ def items(payload: dict[str, Any], name: str) -> list[dict[str, Any]]:
     value = payload.get(name)
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError(f"upstream field {name!r} is not a list of objects")
+    return value
+
+
+def count(item: dict[str, Any], name: str) -> int:
+    """A non-negative integer field, 0 when absent; anything else is an unreadable answer."""
+    value = item.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"upstream field {name!r} is not a count")
     return value
