@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> Starlette:
         transcribers=build_transcribers(settings, http),
         transcription_codec=TranscriptionCodec(),
     )
+    events.find = lambda account_id, run_id: state.jobs.jobs.get(account_id, run_id, int(state.clock.now()))
     state.resumers[videos.JOB_TYPE] = videos.resumer(state)
     state.resumers[transcriptions.JOB_TYPE] = transcriptions.resumer(state)
     if settings.test_mode:

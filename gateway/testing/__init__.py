@@ -47,13 +47,16 @@ control API); and one module per area, each declaring its defects with
 ``jobs``         jobs: ``async`` ignored on images (``state.image_codec``), another account's job read
                  (``state.jobs.jobs``)
 ``media_urls``   signed media URLs: the signer's check (``state.media.signer``)
+``run_events``   the run-events WebSocket: messages duplicated, reordered, stripped of ``occurredAt`` or
+                 dropped (layers around the channel), another account's run found (``state.events.find``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
 Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
 the process or fail the write just before a response's last body message) outermost, and
 :mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
-runs the sweeper).
+runs the sweeper) and :mod:`~gateway.testing.run_hook` (``/__test__/runs`` creates a run whose lifecycle the
+suites time, D-124).
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -89,6 +92,8 @@ from gateway.testing import (
     models,
     proxying,
     responses_state,
+    run_events,
+    run_hook,
     search,
     semantics,
     speech,
@@ -106,7 +111,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                semantics.install, tools.install, responses_state.install, hostile_input.install,
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
-               media_urls.install)
+               media_urls.install, run_events.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
@@ -127,3 +132,4 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     delivery.mount(app)
     control.mount(app, active)
     clock.mount(app, state)
+    run_hook.mount(app)
