@@ -21,6 +21,9 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --probe-limit      EMPIRIO_PROBE_LIMIT      how many listed models to probe when /v1/models is a plain list
     --upstream-timeout EMPIRIO_UPSTREAM_TIMEOUT seconds within which the deployment answers a hung upstream
     --slow-client-bound EMPIRIO_SLOW_CLIENT_BOUND seconds within which it cuts a slow or idle client (30)
+    --ws-url           EMPIRIO_WS_URL           the run-events channel (default: the base URL as ws(s)://…/v1/runs/events)
+    --run-hook         EMPIRIO_RUN_HOOK         a URL answering POST {"outcome", "delay"} with a JobAccepted run of the
+                                                key's account (the reference's /__test__/runs; D-124)
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -53,7 +56,8 @@ from suites import reporting
 from suites import rules as rule_registry
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
-from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.channel import load_channels
+from suites.recorder import Recorder, channel_rows, coverage_percent, coverage_rows, format_table, write_coverage
 from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog
@@ -87,6 +91,10 @@ _OPTIONS: dict[str, str] = {
                         "--mock-upstreams (set automatically when the reference is started locally)",
     "slow_client_bound": "seconds within which the deployment answers or cuts a slow client (a body or head "
                          "trickled, an idle connection); default 30, short when the reference is started locally",
+    "ws_url": "the run-events WebSocket (default: the base URL with ws(s):// and /v1/runs/events; D-124)",
+    "run_hook": "a URL answering POST {\"outcome\": \"completed\"|\"failed\", \"delay\": s} with a JobAccepted run "
+                "of the presented key's account, whose lifecycle the run-events checks time (the reference's "
+                "/__test__/runs, set automatically when it is started locally; D-124)",
     "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
              "decisions); default all against the self-launched reference, documented against --base-url",
 }
@@ -126,6 +134,8 @@ class Target:
     upstream_timeout: float | None = None  # seconds within which a hung upstream is answered
     slow_client_bound: float = SLOW_CLIENT_BOUND  # seconds within which a slow or idle client is cut
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
+    ws_url: str = ""  # the run-events channel (D-124)
+    run_hook: str | None = None  # POST → a run of the key's account with a timed lifecycle (D-124)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -293,7 +303,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
-                        balance_url=_setting(config, "balance_url"))
+                        balance_url=_setting(config, "balance_url"), run_hook=_setting(config, "run_hook"))
         _seconds_options(config, target)
     else:
         from suites.launcher import ReferenceMissing, launch
@@ -309,8 +319,11 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_upstreams=True, test_hooks=bool(local.control_url),
                         mock_control=tuple(local.upstreams.values()),
                         upstream_timeout=local.upstream_timeout, slow_client_bound=local.slow_client_bound,
-                        balance_url=local.balance_url or None)
+                        balance_url=local.balance_url or None,
+                        run_hook=f"{local.control_url}/runs" if local.control_url else None)
         _seconds_options(config, target)
+    target.ws_url = (_setting(config, "ws_url")
+                     or target.base_url.replace("http", "ws", 1) + "/v1/runs/events").rstrip("/")
     config.stash[_TARGET] = target
     config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
     return target
@@ -423,6 +436,7 @@ mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 balance_url = _operator_fixture("balance_url")
 upstream_timeout = _operator_fixture("upstream_timeout")
+run_hook = _operator_fixture("run_hook")
 
 
 @pytest.fixture(scope="session")
@@ -503,9 +517,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"empirio rules: {len(violated)} decision check(s) would have failed (not "
                                     f"applied under --rules documented): {', '.join(sorted(set(violated)))}")
     recorder = config.stash[_RECORDER]
-    if not recorder.statuses and not recorder.events:
+    if not recorder.seen_anything:
         return
-    rows = coverage_rows(load_contract(profile=config.stash[_PROFILE][0]), recorder)
+    rows = _coverage(config, recorder)
     out = Path(_setting(config, "coverage_json") or config.invocation_params.dir / "reports" / "coverage.json")
     write_coverage(out, rows)
     terminalreporter.section("spec coverage")
@@ -520,6 +534,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 _BELOW = pytest.StashKey[tuple[float, float]]()
+
+
+def _coverage(config: pytest.Config, recorder: Recorder) -> list[dict[str, Any]]:
+    """The coverage rows: every operation of the OpenAPI document, then every AsyncAPI channel (D-125)."""
+    profile = config.stash[_PROFILE][0]
+    return coverage_rows(load_contract(profile=profile), recorder) + channel_rows(load_channels(profile=profile),
+                                                                                  recorder)
 
 
 def _environment(config: pytest.Config) -> dict[str, str]:
@@ -557,7 +578,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash[_RECORDER]
     if minimum is None:
         return
-    percent = coverage_percent(coverage_rows(load_contract(profile=session.config.stash[_PROFILE][0]), recorder))
+    percent = coverage_percent(_coverage(session.config, recorder))
     if percent < float(minimum):
         session.config.stash[_BELOW] = (percent, float(minimum))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

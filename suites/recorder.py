@@ -3,7 +3,9 @@ of the spec.
 
 Coverage counts, for every operation of the spec, which documented statuses and which declared
 stream event labels a suite actually received. A 5xx the operation does not document is a *finding*
-(a server error nobody promised), listed apart and never counted as coverage.
+(a server error nobody promised), listed apart and never counted as coverage. For every AsyncAPI
+channel it counts each message sent and received that validated as that message (D-125): rows
+``WS SEND`` and ``WS RECV`` of the channel, in the table and the total.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from suites.channel import RECV, SEND, ChannelContract
 from suites.contract import Contract, Violation
 from suites.exchanges import Exchange
 
-__all__ = ["EXCHANGES_PER_TEST", "Recorder", "coverage_percent", "coverage_rows", "findings", "format_table",
-           "write_coverage"]
+__all__ = ["EXCHANGES_PER_TEST", "Recorder", "channel_rows", "coverage_percent", "coverage_rows", "findings",
+           "format_table", "write_coverage"]
 
 EXCHANGES_PER_TEST = 200
 
@@ -28,6 +31,8 @@ class Recorder:
     violations: list[Violation] = field(default_factory=list)
     statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
     events: Counter[tuple[str, str]] = field(default_factory=Counter)
+    messages: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(channel, ``send`` | ``recv``, message name) → how many validated as that message."""
     exchanges: list[Exchange] = field(default_factory=list)  # of the running test (the plugin clears it)
     upstreams: Any = None  # the mocks' request logs (suites.upstreams.UpstreamLog), when known
 
@@ -36,6 +41,13 @@ class Recorder:
 
     def event(self, operation_id: str, label: str) -> None:
         self.events[(operation_id, label)] += 1
+
+    def message(self, channel: str, direction: str, name: str) -> None:
+        self.messages[(channel, direction, name)] += 1
+
+    @property
+    def seen_anything(self) -> bool:
+        return bool(self.statuses or self.events or self.messages)
 
     def violation(self, violation: Violation) -> None:
         self.violations.append(violation)
@@ -65,31 +77,53 @@ def coverage_rows(contract: Contract, recorder: Recorder) -> list[dict[str, Any]
     return rows
 
 
+def channel_rows(channels: ChannelContract, recorder: Recorder) -> list[dict[str, Any]]:
+    """One row per channel and direction: every message the AsyncAPI document declares, with counts."""
+    rows = []
+    for address, channel in channels.channels.items():
+        for direction, method in ((SEND, "WS SEND"), (RECV, "WS RECV")):
+            names = channel.messages[direction]
+            if names:
+                rows.append({"operation": channel.operations[direction], "method": method, "path": address,
+                             "messages": {n: recorder.messages[(address, direction, n)] for n in names}})
+    return rows
+
+
+def _counted(row: dict[str, Any]) -> list[int]:
+    return [*row.get("statuses", {}).values(), *row.get("events", {}).values(), *row.get("messages", {}).values()]
+
+
 def findings(rows: list[dict[str, Any]]) -> list[str]:
     """Each undocumented 5xx received, as ``operation: status ×count``."""
     return [f"{r['operation']}: {s} ×{n}" for r in rows for s, n in r.get("undocumented_5xx", {}).items()]
 
 
 def coverage_percent(rows: list[dict[str, Any]]) -> float:
-    documented = sum(len(r["statuses"]) + len(r["events"]) for r in rows)
-    seen = sum(sum(1 for n in r["statuses"].values() if n) + sum(1 for n in r["events"].values() if n) for r in rows)
+    documented = sum(len(_counted(r)) for r in rows)
+    seen = sum(sum(1 for n in _counted(r) if n) for r in rows)
     return 100.0 * seen / documented if documented else 100.0
 
 
 def write_coverage(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``coverage.json``: the total, the findings, the operations' rows and the channels' (``messages``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"percent": round(coverage_percent(rows), 2), "findings": findings(rows),
-                                "operations": rows}, indent=2))
+                                "operations": [r for r in rows if "messages" not in r],
+                                "channels": [r for r in rows if "messages" in r]}, indent=2))
 
 
 def format_table(rows: list[dict[str, Any]]) -> list[str]:
     """The coverage table as lines of text: one row per operation, columns as wide as their longest cell."""
     cells = []
     for r in rows:
-        statuses = " ".join(s if n else f"-{s}" for s, n in r["statuses"].items()) or "-"
-        done = sum(1 for n in r["statuses"].values() if n) + sum(1 for n in r["events"].values() if n)
-        total = len(r["statuses"]) + len(r["events"])
-        ev = f"{sum(1 for n in r['events'].values() if n)}/{len(r['events'])}" if r["events"] else "-"
+        if "messages" in r:
+            statuses = f"{r['method']} " + " ".join(m if n else f"-{m}" for m, n in r["messages"].items())
+        else:
+            statuses = " ".join(s if n else f"-{s}" for s, n in r["statuses"].items()) or "-"
+        counted = _counted(r)
+        done, total = sum(1 for n in counted if n), len(counted)
+        events = r.get("events") or r.get("messages") or {}
+        ev = f"{sum(1 for n in events.values() if n)}/{len(events)}" if events else "-"
         found = " ".join(f"{s}×{n}" for s, n in r.get("undocumented_5xx", {}).items()) or "-"
         cells.append((r["operation"], statuses, ev, f"{100 * done / total if total else 100:.1f}", found))
     head = ("operation", "statuses exercised", "stream events", "%", "undocumented 5xx")
@@ -100,7 +134,8 @@ def format_table(rows: list[dict[str, Any]]) -> list[str]:
                 f"{c[4]:<{widths[4]}}").rstrip()
 
     lines = [line(head), *(line(c) for c in cells)]
-    lines.append(f"total spec coverage: {coverage_percent(rows):.1f}%  (-NNN = documented status never seen)")
+    lines.append(f"total spec coverage: {coverage_percent(rows):.1f}%  (-NNN = documented status never seen; "
+                 "WS rows: the channel's messages, -name = never seen)")
     seen = findings(rows)
     if seen:
         lines.append(f"findings: {len(seen)} undocumented 5xx status(es), not coverage: {'; '.join(seen)}")

@@ -42,6 +42,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--mock-control={','.join(deployment.upstreams.values())}",
         "--test-hooks",
         f"--balance-url={deployment.balance_url}",
+        f"--run-hook={deployment.control_url}/runs",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
     )
