@@ -23,7 +23,7 @@ from suites.contract import documented_only, with_decisions
 from suites.rules import Profile
 from suites.rules import profile as _current
 
-__all__ = ["SEND", "RECV", "Channel", "ChannelContract", "load_channels"]
+__all__ = ["RECV", "SEND", "Channel", "ChannelContract", "load_channels"]
 
 _URI = "urn:empirio:asyncapi"
 SEND, RECV = "send", "recv"

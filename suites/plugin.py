@@ -54,10 +54,17 @@ import pytest
 import suites.checks
 from suites import reporting
 from suites import rules as rule_registry
+from suites.channel import load_channels
 from suites.client import ApiClient
 from suites.contract import Contract, load_contract
-from suites.channel import load_channels
-from suites.recorder import Recorder, channel_rows, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.recorder import (
+    Recorder,
+    channel_rows,
+    coverage_percent,
+    coverage_rows,
+    format_table,
+    write_coverage,
+)
 from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog

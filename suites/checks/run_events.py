@@ -5,6 +5,7 @@ validates as one of the channel's messages is the driver's (:mod:`suites.ws`), u
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from suites.checks import cut, expect, fail, holds
@@ -59,7 +60,7 @@ def in_order(messages: list[dict[str, Any]], run_id: str, *, first: str | None =
     if first is not None:
         expect(ORDER, kinds[0] == first, f"{first} first (subscribed while it was current)", kinds)
     ranks = [_RANK.get(k, -1) for k in kinds]
-    holds(ORDER, all(a < b for a, b in zip(ranks, ranks[1:], strict=False)),
+    holds(ORDER, all(a < b for a, b in pairwise(ranks)),
           f"events only moving forward, one per state, got {kinds}")
     ends = [k for k in kinds if k in TERMINAL]
     expect(ORDER, len(ends) == 1 and kinds[-1] in TERMINAL, "exactly one terminal event, the last", kinds)
@@ -68,7 +69,7 @@ def in_order(messages: list[dict[str, Any]], run_id: str, *, first: str | None =
 
 def _epoch(value: Any) -> float | None:
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return None
 
@@ -81,7 +82,7 @@ def agrees(event: dict[str, Any], job: dict[str, Any]) -> None:
     holds(AGREES, when is not None and isinstance(completed, int) and abs(when - completed) <= 1,
           f"occurredAt the job's completed_at ({completed}), got {event.get('occurredAt')!r}")
     if job.get("status") == "completed":
-        output = event.get("output") if isinstance(event.get("output"), dict) else {}
+        output = event["output"] if isinstance(event.get("output"), dict) else {}
         holds(AGREES, output.get("result", job.get("result")) == job.get("result"),
               f"output.result equal to the job's result, got {cut(output.get('result'))}")
     elif job.get("status") == "failed":
