@@ -4,8 +4,8 @@ Requests go through the suites' client, so every response is also held to the sh
 counted for coverage; Schemathesis adds its own checks (server errors, status and content-type
 conformance, negative data rejected, positive data accepted, auth not ignored). An operation whose body
 names a ``model`` is valid or not by the catalog as well as by the schema (a model's own parameters,
-ranges and enums, D-103), so Schemathesis' positive-data check, which knows only the schema, is left out
-for those operations; every other check applies to them. Examples per operation are bounded by
+ranges and enums, D-103), and an uploaded file by its sniffed bytes (D-81), so Schemathesis' positive-data
+check, which knows only the schema, is left out for those operations; every other check applies to them. Examples per operation are bounded by
 ``EMPIRIO_FUZZ_EXAMPLES`` (default 30).
 """
 
@@ -51,15 +51,33 @@ def _operations() -> dict[str, dict[str, Any]]:
             for method, op in item.items() if method in _METHODS}
 
 
-def _names_a_model(operation: dict[str, Any]) -> bool:
-    """Whether a request body of the operation has a ``model`` property."""
-    contents = (_resolved(operation.get("requestBody")) or {}).get("content", {}).values()
-    return any("model" in (_resolved(media.get("schema")) or {}).get("properties", {}) for media in contents)
+def _judged_beyond_schema(operation: dict[str, Any]) -> bool:
+    """Whether a request body of the operation has a ``model`` property (valid by the catalog too, D-103) or
+    is multipart (its file valid by its sniffed bytes, not its declared type, D-81)."""
+    contents = (_resolved(operation.get("requestBody")) or {}).get("content", {})
+    return "multipart/form-data" in contents or any(
+        "model" in (_resolved(media.get("schema")) or {}).get("properties", {}) for media in contents.values())
 
 
 OPERATIONS = tuple(_operations())
 """Every operationId of the contract: all of them are fuzzed."""
-CATALOG_BOUND = frozenset(op_id for op_id, op in _operations().items() if _names_a_model(op))
+BEYOND_SCHEMA = frozenset(op_id for op_id, op in _operations().items() if _judged_beyond_schema(op))
+"""Operations Schemathesis' positive-data check is not applied to: validity there is not the schema's alone."""
+
+
+def _text(value: str) -> str:
+    """``value`` with lone surrogates replaced: multipart names and values are sent as UTF-8."""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _multipart(files: list[tuple[str, tuple[Any, ...]]] | None) -> list[tuple[str, tuple[Any, ...]]] | None:
+    """Schemathesis' multipart fields as httpx takes them: every value as bytes (it generates numbers and
+    strings for non-file fields)."""
+    if files is None:
+        return None
+    def raw(value: Any) -> bytes:
+        return value if isinstance(value, bytes) else _text(value if isinstance(value, str) else str(value)).encode()
+    return [(_text(name), (part[0], raw(part[1]), *part[2:])) for name, part in files]
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +109,8 @@ def test_fuzz(case: Any, api: ApiClient, target: Target) -> None:
         json=kwargs.pop("json", None),
         content=body if isinstance(body, (bytes, str)) else None,
         data=body if isinstance(body, dict) else None,
-        files=kwargs.pop("files", None),
+        files=_multipart(kwargs.pop("files", None)),
     )
-    excluded = [positive_data_acceptance] if case.operation.definition.raw.get("operationId") in CATALOG_BOUND else []
+    response.request.read()
+    excluded = [positive_data_acceptance] if case.operation.definition.raw.get("operationId") in BEYOND_SCHEMA else []
     case.validate_response(response, headers=auth, excluded_checks=excluded)

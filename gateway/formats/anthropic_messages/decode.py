@@ -35,7 +35,8 @@ _OWN = frozenset({"model", "messages", "system", "stream", "metadata", "tools", 
 def _text_of(content: Any, glue: str = "\n") -> str:
     if isinstance(content, str):
         return content
-    return glue.join(b.get("text", "") for b in content or () if b.get("type") == "text")
+    return glue.join(b["text"] for b in content or ()
+                     if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
 
 
 def _media(block: dict[str, Any], where: str) -> MediaPart:
