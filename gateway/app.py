@@ -120,6 +120,7 @@ def create_app(settings: Settings) -> Starlette:
         transcription_codec=TranscriptionCodec(),
         search_tasks=build_task_adapters(settings, http),
     )
+    events.find = lambda account_id, run_id: state.jobs.jobs.get(account_id, run_id, int(state.clock.now()))
     state.resumers[videos.JOB_TYPE] = videos.resumer(state)
     state.resumers[transcriptions.JOB_TYPE] = transcriptions.resumer(state)
     state.resumers[search.JOB_TYPE] = search.resumer(state)

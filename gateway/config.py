@@ -12,13 +12,16 @@
                 first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
     [security]  key_pepper                   HMAC key for stored API-key digests
     [jobs]      timeout (s a job may run before it fails, 1800), poll_interval (s between polls of an upstream job, 2)
+    [runs]      ping_interval (s between pings of a run-events WebSocket, 30), idle_timeout (s before one that
+                follows no unfinished run is closed, 600; D-123)
     [test]      mode, …                      test mode; the table's other keys are read by gateway.testing
     [upstreams.<family>] base_url, api_key   one table per upstream family (defaults: the local mocks)
 
 Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``, ``EMPIRIO_HOST``,
 ``EMPIRIO_PORT``, ``EMPIRIO_PUBLIC_URL``, ``EMPIRIO_JOB_TIMEOUT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
-``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_RUNS_PING_INTERVAL``,
+``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
 D-70 and D-71, the upstream timeouts D-72.
 """
@@ -82,6 +85,8 @@ class Settings:
     public_url: str = ""
     job_timeout: float = 1800.0
     job_poll_interval: float = 2.0
+    runs_ping_interval: float = 30.0
+    runs_idle_timeout: float = 600.0
     test_mode: bool = False
     test_options: dict[str, Any] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
@@ -103,7 +108,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     data: dict[str, Any] = tomllib.loads(Path(path).read_text()) if path else {}
     server, store, catalog = data.get("server", {}), data.get("store", {}), data.get("catalog", {})
     limits, security, test = data.get("limits", {}), data.get("security", {}), data.get("test", {})
-    timeouts, jobs = data.get("timeouts", {}), data.get("jobs", {})
+    timeouts, jobs, runs = data.get("timeouts", {}), data.get("jobs", {}), data.get("runs", {})
 
     upstreams: dict[str, Upstream] = {}
     for family, port in FAMILIES.items():
@@ -141,6 +146,10 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         job_timeout=float(env.get("EMPIRIO_JOB_TIMEOUT", jobs.get("timeout", Settings.job_timeout))),
         job_poll_interval=float(env.get("EMPIRIO_JOB_POLL_INTERVAL",
                                         jobs.get("poll_interval", Settings.job_poll_interval))),
+        runs_ping_interval=float(env.get("EMPIRIO_RUNS_PING_INTERVAL",
+                                         runs.get("ping_interval", Settings.runs_ping_interval))),
+        runs_idle_timeout=float(env.get("EMPIRIO_RUNS_IDLE_TIMEOUT",
+                                        runs.get("idle_timeout", Settings.runs_idle_timeout))),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         test_options={k: v for k, v in test.items() if k != "mode"},
         upstreams=upstreams,

@@ -15,12 +15,14 @@ import yaml
 from gateway.errors import InvalidRequest
 from gateway.resources import spec_file
 
-__all__ = ["RequestSchema", "check_tool_schema", "field_path", "request_properties", "request_schema"]
+__all__ = ["ASYNCAPI_PATH", "RequestSchema", "check_tool_schema", "field_path", "message_schema",
+           "request_properties", "request_schema"]
 
 SPEC_PATH = spec_file("openapi.yaml")
+ASYNCAPI_PATH = spec_file("asyncapi.yaml")
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def _components(path: Path = SPEC_PATH) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["components"])
 
@@ -100,9 +102,9 @@ def _reason(error: _Error) -> str:
 class RequestSchema:
     """One named request schema; :meth:`check` raises a 400 naming the first offending field."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, spec: Path = SPEC_PATH) -> None:
         self.name = name
-        root = {"$ref": f"#/components/schemas/{name}", "components": _components()}
+        root = {"$ref": f"#/components/schemas/{name}", "components": _components(spec)}
         self._validator = jsonschema_rs.Draft202012Validator(root)
 
     def check(self, body: Any, *, missing_code: str = "missing_parameter") -> None:
@@ -128,6 +130,12 @@ def request_properties(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=16)
 def request_schema(name: str) -> RequestSchema:
     return RequestSchema(name)
+
+
+@lru_cache(maxsize=4)
+def message_schema(name: str) -> RequestSchema:
+    """A client message's payload schema of ``specs/asyncapi.yaml`` (the run-events channel)."""
+    return RequestSchema(name, ASYNCAPI_PATH)
 
 
 _KNOWN_DRAFTS = frozenset({

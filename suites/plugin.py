@@ -23,6 +23,9 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --slow-client-bound EMPIRIO_SLOW_CLIENT_BOUND seconds within which it cuts a slow or idle client (30)
     --clock-url        EMPIRIO_CLOCK_URL        the deployment's test clock: POST {"advance": s} moves it forward, its
                                                 sibling .../sweep runs the sweeper (the reference's /__test__/clock)
+    --ws-url           EMPIRIO_WS_URL           the run-events channel (default: the base URL as ws(s)://…/v1/runs/events)
+    --run-hook         EMPIRIO_RUN_HOOK         a URL answering POST {"outcome", "delay"} with a JobAccepted run of the
+                                                key's account (the reference's /__test__/runs; D-124)
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -53,10 +56,18 @@ import pytest
 import suites.checks
 from suites import reporting
 from suites import rules as rule_registry
+from suites.channel import load_channels
 from suites.client import ApiClient
 from suites.clock import TestClock
 from suites.contract import Contract, load_contract
-from suites.recorder import Recorder, coverage_percent, coverage_rows, format_table, write_coverage
+from suites.recorder import (
+    Recorder,
+    channel_rows,
+    coverage_percent,
+    coverage_rows,
+    format_table,
+    write_coverage,
+)
 from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog
@@ -94,6 +105,10 @@ _OPTIONS: dict[str, str] = {
                  "sibling .../sweep, POSTed, runs the retention sweeper); the retention, expiry and sweep checks "
                  "need it (the reference's test-mode /__test__/clock, set automatically when it is started "
                  "locally; D-91, D-131)",
+    "ws_url": "the run-events WebSocket (default: the base URL with ws(s):// and /v1/runs/events; D-124)",
+    "run_hook": "a URL answering POST {\"outcome\": \"completed\"|\"failed\", \"delay\": s} with a JobAccepted run "
+                "of the presented key's account, whose lifecycle the run-events checks time (the reference's "
+                "/__test__/runs, set automatically when it is started locally; D-124)",
     "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
              "decisions); default all against the self-launched reference, documented against --base-url",
 }
@@ -134,6 +149,8 @@ class Target:
     slow_client_bound: float = SLOW_CLIENT_BOUND  # seconds within which a slow or idle client is cut
     clock_url: str | None = None  # POST {"advance": s} moves the deployment's clock; .../sweep sweeps
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
+    ws_url: str = ""  # the run-events channel (D-124)
+    run_hook: str | None = None  # POST → a run of the key's account with a timed lifecycle (D-124)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -301,7 +318,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_upstreams=_flag(config, "mock_upstreams"), test_hooks=_flag(config, "test_hooks"),
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
-                        balance_url=_setting(config, "balance_url"), clock_url=_setting(config, "clock_url"))
+                        balance_url=_setting(config, "balance_url"), clock_url=_setting(config, "clock_url"),
+                        run_hook=_setting(config, "run_hook"))
         _seconds_options(config, target)
     else:
         from suites.launcher import ReferenceMissing, launch
@@ -318,8 +336,11 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_control=tuple(local.upstreams.values()),
                         upstream_timeout=local.upstream_timeout, slow_client_bound=local.slow_client_bound,
                         balance_url=local.balance_url or None,
-                        clock_url=_setting(config, "clock_url") or local.clock_url or None)
+                        clock_url=_setting(config, "clock_url") or local.clock_url or None,
+                        run_hook=f"{local.control_url}/runs" if local.control_url else None)
         _seconds_options(config, target)
+    target.ws_url = (_setting(config, "ws_url")
+                     or target.base_url.replace("http", "ws", 1) + "/v1/runs/events").rstrip("/")
     config.stash[_TARGET] = target
     config.stash[_RECORDER].upstreams = UpstreamLog(target.mock_control) if target.mock_control else None
     return target
@@ -439,6 +460,7 @@ clock_url = _operator_fixture("clock_url")
 def clock(clock_url: str) -> TestClock:
     """The deployment's test clock and sweeper (``--clock-url``); a test using it skips naming the option otherwise."""
     return TestClock(clock_url)
+run_hook = _operator_fixture("run_hook")
 
 
 @pytest.fixture(scope="session")
@@ -519,9 +541,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"empirio rules: {len(violated)} decision check(s) would have failed (not "
                                     f"applied under --rules documented): {', '.join(sorted(set(violated)))}")
     recorder = config.stash[_RECORDER]
-    if not recorder.statuses and not recorder.events:
+    if not recorder.seen_anything:
         return
-    rows = coverage_rows(load_contract(profile=config.stash[_PROFILE][0]), recorder)
+    rows = _coverage(config, recorder)
     out = Path(_setting(config, "coverage_json") or config.invocation_params.dir / "reports" / "coverage.json")
     write_coverage(out, rows)
     terminalreporter.section("spec coverage")
@@ -536,6 +558,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 _BELOW = pytest.StashKey[tuple[float, float]]()
+
+
+def _coverage(config: pytest.Config, recorder: Recorder) -> list[dict[str, Any]]:
+    """The coverage rows: every operation of the OpenAPI document, then every AsyncAPI channel (D-125)."""
+    profile = config.stash[_PROFILE][0]
+    return coverage_rows(load_contract(profile=profile), recorder) + channel_rows(load_channels(profile=profile),
+                                                                                  recorder)
 
 
 def _environment(config: pytest.Config) -> dict[str, str]:
@@ -573,7 +602,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recorder = session.config.stash[_RECORDER]
     if minimum is None:
         return
-    percent = coverage_percent(coverage_rows(load_contract(profile=session.config.stash[_PROFILE][0]), recorder))
+    percent = coverage_percent(_coverage(session.config, recorder))
     if percent < float(minimum):
         session.config.stash[_BELOW] = (percent, float(minimum))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -70,7 +70,7 @@ DOC_PAGES: dict[str, frozenset[str]] = {
     "retrieve-a-model": frozenset({"openapi-specification"}),
     "create-a-chat-completion": frozenset({"openapi-specification"}),
     "create-a-response": frozenset({"openapi-specification"}),
-    "create-an-anthropic-style-message": frozenset({"openapi-specification"}),
+    "create-an-anthropic-style-message": frozenset({"openapi-specification", "asyncapi-specification"}),
     "ai-agent-access": frozenset({"the-bundles", "recommended-agent-setup", "live-source-of-truth-endpoints"}),
     "deepreasoning": frozenset({"at-a-glance", "pricing", "parameters"}),
     **{page: frozenset({"at-a-glance", "pricing", "example-request", "parameters"})

@@ -57,6 +57,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         "--test-hooks",
         f"--balance-url={deployment.balance_url}",
         f"--clock-url={deployment.clock_url}",
+        f"--run-hook={deployment.control_url}/runs",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
         plugins=[_Restarter(deployment)],

@@ -2,7 +2,10 @@
 
 Routing comes first (D-4, D-12): a path or method the API does not have is answered 404/405 by the
 router for anyone, so only requests that match a route are authenticated. ``/healthz``, the signed
-media URLs (D-90) and the test-mode ``/__test__/`` control API need no key. When both headers are sent they must carry the same key. No key → 401 ``missing_api_key``; a malformed,
+media URLs (D-90) and the test-mode ``/__test__/`` control API need no key. When both headers are sent they must carry the same key.
+A WebSocket (the run-events channel, D-122) may also offer its key as the subprotocol ``bearer.<key>``
+(browsers can set no headers); every source carrying a key must carry the same one, and a refusal is one
+``error`` message after the upgrade, then close 4401. No key → 401 ``missing_api_key``; a malformed,
 unknown or revoked key → 401 ``invalid_api_key``. The caller's account and key land in
 ``scope["state"]["auth"]`` for the middleware and routes after this one.
 """
@@ -16,14 +19,16 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.errors import AuthenticationFailed
-from gateway.middleware.errors import send_error
+from gateway.formats.run_events import BEARER_PREFIX, error_message
+from gateway.middleware.errors import refuse_websocket, send_error
 from gateway.security import KEY_PREFIX, MAX_KEY_LENGTH, digest, same_digest
 from gateway.state import GatewayState, state_of
 
-__all__ = ["PUBLIC_PREFIXES", "AuthContext", "AuthMiddleware", "authenticate", "presented_key", "routed"]
+__all__ = ["PUBLIC_PREFIXES", "UNAUTHENTICATED_CLOSE", "AuthContext", "AuthMiddleware", "authenticate", "presented_key", "routed"]
 
 PUBLIC_PREFIXES = ("/healthz", "/__test__/", "/v1/media/")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]+")
+UNAUTHENTICATED_CLOSE = 4401
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,29 @@ def _headers(scope: Scope) -> tuple[str | None, str | None]:
     return authorization, api_key
 
 
+def _protocol_key(scope: Scope) -> str | None:
+    if scope["type"] != "websocket":
+        return None
+    offered = (p for p in scope.get("subprotocols") or () if p.startswith(BEARER_PREFIX))
+    return next((p[len(BEARER_PREFIX):] for p in offered), None)
+
+
 def presented_key(scope: Scope) -> str:
     """The key the request presents, or raise 401."""
+    protocol = _protocol_key(scope)
+    try:
+        key = _header_key(scope)
+    except AuthenticationFailed as error:
+        if protocol and error.code == "missing_api_key":
+            return protocol
+        raise
+    if protocol is not None and protocol != key:
+        raise AuthenticationFailed("The headers and the bearer subprotocol carry different keys.",
+                                   code="invalid_api_key")
+    return key
+
+
+def _header_key(scope: Scope) -> str:
     authorization, api_key = _headers(scope)
     api_key = api_key.strip() if api_key else None
     if authorization is not None and authorization.strip():
@@ -83,14 +109,19 @@ class AuthMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES) or not routed(scope):
+        if scope["type"] not in ("http", "websocket") or scope["path"].startswith(PUBLIC_PREFIXES) \
+                or not routed(scope):
             await self.app(scope, receive, send)
             return
         state = state_of(scope)
         try:
             auth = authenticate(scope, state)
         except AuthenticationFailed as error:
-            await send_error(error, scope, receive, send)
+            if scope["type"] == "websocket":
+                message = error_message(error.code, error.message, None, state.clock.now())
+                await refuse_websocket(scope, receive, send, message, UNAUTHENTICATED_CLOSE)
+            else:
+                await send_error(error, scope, receive, send)
             return
         scope.setdefault("state", {})["auth"] = auth
         await self.app(scope, receive, send)

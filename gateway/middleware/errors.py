@@ -3,7 +3,9 @@ middleware that must answer before routing."""
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,8 +23,9 @@ from gateway.errors import (
     shown,
 )
 from gateway.formats.envelopes import envelope_for_path, render_error
+from gateway.formats.run_events import SUBPROTOCOL
 
-__all__ = ["EXCEPTION_HANDLERS", "error_response", "send_error"]
+__all__ = ["EXCEPTION_HANDLERS", "error_response", "refuse_websocket", "send_error"]
 
 log = logging.getLogger("gateway")
 
@@ -40,6 +43,19 @@ def error_response(error: GatewayError, path: str) -> Response:
 
 async def send_error(error: GatewayError, scope: Scope, receive: Receive, send: Send) -> None:
     await error_response(error, scope["path"])(scope, receive, send)
+
+
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send, message: dict[str, Any],
+                           close_code: int) -> None:
+    """A WebSocket refused after the upgrade (D-122, D-123): accepted (with the channel's subprotocol when
+    offered), one error ``message``, then closed with ``close_code``."""
+    connect = await receive()
+    if connect["type"] != "websocket.connect":
+        return
+    offered = scope.get("subprotocols") or ()
+    await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL if SUBPROTOCOL in offered else None})
+    await send({"type": "websocket.send", "text": json.dumps(message, ensure_ascii=False)})
+    await send({"type": "websocket.close", "code": close_code})
 
 
 async def _gateway_error(request: Request, exc: Exception) -> Response:

@@ -1,9 +1,9 @@
-"""The route table: every HTTP path the gateway serves."""
+"""The route table: every HTTP path the gateway serves, and the run-events WebSocket."""
 
 from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.routes import (
     embeddings,
@@ -14,6 +14,7 @@ from gateway.routes import (
     media,
     models,
     responses,
+    run_events,
     search,
     speech,
     transcriptions,
@@ -60,4 +61,5 @@ def routes() -> list[BaseRoute]:
         Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
         Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),
         Route("/v1/images/generations", images.create_image, methods=["POST"]),
+        WebSocketRoute("/v1/runs/events", run_events.run_events),
     ]

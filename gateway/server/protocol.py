@@ -12,6 +12,9 @@ What it adds to :class:`uvicorn.protocols.http.httptools_impl.HttpToolsProtocol`
 * at most ``connections_per_client`` open connections per client address (429 on the next request);
 * bytes the parser refuses: 400 ``malformed_http`` in the envelope instead of uvicorn's plain text.
 
+The limits end at a WebSocket upgrade (D-123): the timers stop and the connection no longer counts
+against ``connections_per_client`` (the WebSocket protocol that takes the transport over has its own).
+
 A refusal is written by the protocol itself (no ASGI app runs, or the running one sees a disconnect),
 carries ``connection: close``, and the connection lingers half-closed for a moment, discarding what the
 client still sends, so the client reads the answer rather than a reset.
@@ -99,13 +102,21 @@ class GatewayProtocol(HttpToolsProtocol):
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._release()
+        self._cancel_timers()
+        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        self._cancel_timers()
+        self._release()
+        super().handle_websocket_upgrade()
+
+    def _release(self) -> None:
         if self._counted is not None:
             self.clients[self._counted] -= 1
             if self.clients[self._counted] <= 0:
                 del self.clients[self._counted]
             self._counted = None
-        self._cancel_timers()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:

@@ -3,7 +3,9 @@
 uvicorn serves the app with httptools on uvloop; the protocol is :class:`~gateway.server.protocol.GatewayProtocol`
 bound to the app's ``GatewayState.transport``, so the limits in force (whatever wraps that policy) are
 read per connection and request. uvicorn's own ``timeout_keep_alive`` is the keep-alive
-setting; its ``limit_concurrency`` stays off (its refusal is a plain-text 503, D-70).
+setting; its ``limit_concurrency`` stays off (its refusal is a plain-text 503, D-70). WebSockets (the
+run-events channel, D-123): frames of at most 64 KiB (larger closes with 1009), a ping every
+``runs_ping_interval`` seconds and a peer silent as long again closed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from gateway.config import Settings
 from gateway.server.limits import TransportPolicy
 from gateway.server.protocol import GatewayProtocol
 
-__all__ = ["serve", "uvicorn_config"]
+__all__ = ["WS_MAX_FRAME", "serve", "uvicorn_config"]
+
+WS_MAX_FRAME = 64 * 1024
 
 
 def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
@@ -34,6 +38,9 @@ def uvicorn_config(app: Starlette, settings: Settings) -> uvicorn.Config:
         loop="uvloop",
         http=GatewayProtocol.bound(policy),
         timeout_keep_alive=max(1, math.ceil(settings.keep_alive_timeout)),
+        ws_max_size=WS_MAX_FRAME,
+        ws_ping_interval=settings.runs_ping_interval,
+        ws_ping_timeout=settings.runs_ping_interval,
         log_level="warning",
         access_log=False,
     )

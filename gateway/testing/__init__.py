@@ -61,13 +61,16 @@ control API); and one module per area, each declaring its defects with
                  body limit, an upload path left unread
 ``upstream_jobs``  jobs backed by upstream jobs: the job store (``state.jobs.jobs``: failures and deadlines left
                  running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
+``run_events``   the run-events WebSocket: messages duplicated, reordered, stripped of ``occurredAt`` or
+                 dropped (layers around the channel), another account's run found (``state.events.find``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
 Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
 the process or fail the write just before a response's last body message) outermost, and
 :mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
-runs the sweeper).
+runs the sweeper) and :mod:`~gateway.testing.run_hook` (``/__test__/runs`` creates a run whose lifecycle the
+suites time, D-124).
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -104,6 +107,8 @@ from gateway.testing import (
     operation_errors,
     proxying,
     responses_state,
+    run_events,
+    run_hook,
     search,
     semantics,
     speech,
@@ -125,7 +130,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install)
+               upstream_jobs.install, run_events.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
@@ -146,3 +151,4 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     delivery.mount(app)
     control.mount(app, active)
     clock.mount(app, state)
+    run_hook.mount(app)
