@@ -1,12 +1,11 @@
 """Jobs (D-9, D-13, D-89) through ``POST /v1/images/generations`` with ``async: true``: the 202, polling
-``GET /v1/jobs/{job_id}`` to its end (every 2 s against a remote deployment, fast against the mocks), a failed
+``GET /v1/jobs/{job_id}`` to its end (the shared poller of :mod:`suites.jobs`: ``--poll-interval``, ``--job-timeout``), a failed
 job's error, isolation (an unknown id and another account's job are both 404), unguessable ids (D-112),
 polling outside the generation budget (D-3, with ``--rate-limited-key``) and the hour of retention (with
 ``--clock-url``: the deployment's clock is moved past it, D-131)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from suites.client import ApiClient
 from suites.clock import TestClock
 from suites.contract import Contract
 from suites.discovery import Discovery
+from suites.jobs import JobPoller
 from suites.plugin import Target
 
 ENDPOINT = "/v1/images/generations"
@@ -41,18 +41,13 @@ def _submit(api: ApiClient, discovery: Discovery, prompt: str = "a harbour at ni
 
 
 @pytest.mark.rule(jobs.ASYNC_ACCEPTED, jobs.LIFECYCLE)
-def test_async_image_is_polled_to_completion(api: ApiClient, discovery: Discovery, target: Target) -> None:
+def test_async_image_is_polled_to_completion(api: ApiClient, discovery: Discovery, target: Target,
+                                             job_poller: JobPoller) -> None:
     accepted = _submit(api, discovery, "a harbour at night [[mock:fault=latency:300ms]]"
                        if target.mock_upstreams else "a harbour at night")
-    interval, deadline = (0.05 if target.mock_upstreams else 2.0), time.monotonic() + 120
-    seen = [accepted["status"]]
-    while seen[-1] not in ("completed", "failed") and time.monotonic() < deadline:
-        time.sleep(interval)
-        polled = api.get(f"/v1/jobs/{accepted['job_id']}")
-        expect(jobs.LIFECYCLE, polled.status_code == 200, "200 while polling", polled.status_code)
-        job = polled.json()
-        if job["status"] != seen[-1]:
-            seen.append(job["status"])
+    job_poller.seen[accepted["job_id"]] = [accepted["status"]]
+    job = job_poller.until_done(accepted["job_id"])
+    seen = job_poller.seen[accepted["job_id"]]
     holds(jobs.LIFECYCLE, seen[-1] == "completed", f"the job completed, statuses seen {seen}")
     holds(jobs.LIFECYCLE, seen == [s for s in ORDER if s in seen], f"statuses in order, seen {seen}")
     holds(jobs.LIFECYCLE, bool((job.get("result") or {}).get("data")) and job.get("error") is None,
@@ -69,18 +64,6 @@ def test_unknown_and_foreign_jobs_are_404(api: ApiClient, contract: Contract, di
                         code="job_not_found")
 
 
-def _finished(api: ApiClient, job_id: str, target: Target, rule: str) -> dict[str, Any]:
-    """The job once it is completed or failed (polled every 2 s, fast against the mocks)."""
-    interval, deadline = (0.05 if target.mock_upstreams else 2.0), time.monotonic() + 120
-    while True:
-        polled = api.get(f"/v1/jobs/{job_id}")
-        expect(rule, polled.status_code == 200, "200 while polling", f"{polled.status_code}: {polled.text[:300]}")
-        job: dict[str, Any] = polled.json()
-        if job.get("status") in ("completed", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(interval)
-
-
 def _retention(contract: Contract) -> int:
     seconds = contract.spec.get("x-empiriolabs-limits", {}).get("job_retention_seconds")
     if not isinstance(seconds, int):
@@ -90,9 +73,9 @@ def _retention(contract: Contract) -> int:
 
 @pytest.mark.rule(jobs.KEPT, jobs.GONE, jobs.NOT_FOUND)
 def test_a_job_is_kept_for_the_hour_then_404(api: ApiClient, contract: Contract, discovery: Discovery,
-                                             target: Target, clock: TestClock) -> None:
+                                             job_poller: JobPoller, clock: TestClock) -> None:
     retention = _retention(contract)
-    job = _finished(api, _submit(api, discovery)["job_id"], target, jobs.KEPT)
+    job = job_poller.until_done(_submit(api, discovery)["job_id"])
     holds(jobs.KEPT, job["status"] == "completed", f"the job completed: {job.get('status')} {job.get('error')}")
     completed = int(job["completed_at"])
     expect(jobs.KEPT, job.get("expires_at") == completed + retention, f"expires_at = completed_at + {retention}",
@@ -139,9 +122,9 @@ def test_polling_is_outside_the_generation_budget(api: ApiClient, contract: Cont
 
 
 @pytest.mark.rule(jobs.FAILED, "openai_error_envelope")
-def test_a_failed_job_carries_its_error(api: ApiClient, discovery: Discovery, target: Target,
+def test_a_failed_job_carries_its_error(api: ApiClient, discovery: Discovery, job_poller: JobPoller,
                                         mock_upstreams: bool) -> None:
     accepted = _submit(api, discovery, "a harbour at night [[mock:fault=status:500]]")
-    job = _finished(api, accepted["job_id"], target, jobs.FAILED)
+    job = job_poller.until_done(accepted["job_id"])
     error = jobs.failed_job(job, f"job {accepted['job_id']} of an upstream answering 500")
     expect(jobs.FAILED, error.get("code") == "upstream_error", "code upstream_error (D-89)", error.get("code"))
