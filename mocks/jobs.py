@@ -70,6 +70,7 @@ class Job:
     request: dict[str, Any]
     options: JobOptions
     started: float = field(default_factory=time.monotonic)
+    submitted_at: float = field(default_factory=time.time)
 
     @property
     def elapsed(self) -> float:
@@ -111,14 +112,20 @@ class JobBook:
 
 
 def get_endpoint(family: Family, envelope: Envelope, authenticate: Authenticate,
-                 handler: Callable[[Request, dict[str, str]], Awaitable[Response]]
+                 handler: Callable[[Request, dict[str, str]], Awaitable[Response]], book: JobBook | None = None
                  ) -> Callable[[Request], Awaitable[Any]]:
     """A ``GET`` endpoint: logged, authenticated, :class:`ApiError` rendered in ``envelope``; ``handler``
-    gets the request and the headers every answer carries."""
+    gets the request and the headers every answer carries. With ``book``, a request naming one of its jobs in
+    the path is logged with the job's ``job_submitted_at`` (wall-clock seconds): the poll of a job submitted
+    earlier, never a forwarding of what the gateway was answering meanwhile."""
 
     async def run(request: Request) -> Any:
         request_id = family.new_request_id()
-        family.state.record(request, b"", request_id)
+        entry = family.state.record(request, b"", request_id)
+        if book is not None:
+            named = [book.jobs[v] for v in request.path_params.values() if isinstance(v, str) and v in book.jobs]
+            if named:
+                entry["job_submitted_at"] = named[0].submitted_at
         try:
             if (denied := authenticate(request)) is not None:
                 raise denied

@@ -6,6 +6,8 @@ URLs — the self-launched reference's automatically, any other deployment's thr
 and the contract transport stamps every response with its :class:`~suites.exchanges.Exchange` (sent and
 answered times). :func:`not_forwarded` then asserts that no mock received a request while that
 exchange was in flight. Without the mocks' URLs it checks nothing, and the test's other checks still run.
+A logged poll or download of an upstream job submitted before the exchange began (``job_submitted_at``)
+belongs to that earlier job — the deployment keeps polling the jobs of earlier tests — and is not counted.
 
 The comparison uses wall-clock times of two processes: the mocks must run on the harness's machine (or
 one with a synchronised clock); suites run their requests one at a time.
@@ -75,10 +77,12 @@ class UpstreamLog:
         return [e.get("body") or {} for e in sorted(found, key=lambda e: float(e.get("received_at", 0)))]
 
     def during(self, exchange: Exchange) -> list[tuple[str, dict[str, Any]]]:
-        """The upstream requests received while ``exchange`` was in flight."""
-        end = (exchange.answered or exchange.started) + _SLACK
+        """The upstream requests received while ``exchange`` was in flight, less the polls of upstream jobs
+        submitted before it began."""
+        start, end = exchange.started - _SLACK, (exchange.answered or exchange.started) + _SLACK
         return [(url, e) for url, e in self.received()
-                if exchange.started - _SLACK <= float(e.get("received_at", 0)) <= end]
+                if start <= float(e.get("received_at", 0)) <= end
+                and float(e.get("job_submitted_at", start)) >= start]
 
 
 def forwarded(response: httpx.Response | Any) -> list[dict[str, Any]] | None:

@@ -109,5 +109,5 @@ def routes(family: Family) -> list[Route]:
         return Response(dumps(_state(family, job)), media_type="application/json", headers=headers)
 
     return [Route("/v1/transcriptions", endpoint(family, dialect, dialect.authenticate, submit), methods=["POST"]),
-            Route("/v1/transcriptions/{job_id}", get_endpoint(family, dialect, dialect.authenticate, poll),
+            Route("/v1/transcriptions/{job_id}", get_endpoint(family, dialect, dialect.authenticate, poll, book),
                   methods=["GET"])]

@@ -90,4 +90,4 @@ def routes(family: Family) -> list[Route]:
         return Response(dumps(_task(family, job)), media_type="application/json", headers=headers)
 
     return [Route("/manus/v1/tasks", endpoint(family, dialect, auth, create), methods=["POST"]),
-            Route("/manus/v1/tasks/{task_id}", get_endpoint(family, dialect, auth, task), methods=["GET"])]
+            Route("/manus/v1/tasks/{task_id}", get_endpoint(family, dialect, auth, task, book), methods=["GET"])]

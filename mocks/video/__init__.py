@@ -84,7 +84,7 @@ def routes(family: Family) -> list[Route]:
                         headers=headers)
 
     return [Route("/v1/videos", endpoint(family, dialect, dialect.authenticate, submit), methods=["POST"]),
-            Route("/v1/videos/{video_id}", get_endpoint(family, dialect, dialect.authenticate, poll),
+            Route("/v1/videos/{video_id}", get_endpoint(family, dialect, dialect.authenticate, poll, book),
                   methods=["GET"]),
-            Route("/v1/videos/{video_id}/content", get_endpoint(family, dialect, dialect.authenticate, content),
+            Route("/v1/videos/{video_id}/content", get_endpoint(family, dialect, dialect.authenticate, content, book),
                   methods=["GET"])]

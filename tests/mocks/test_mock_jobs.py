@@ -121,3 +121,12 @@ def test_an_unknown_job_directive_is_400(kind: str, job_client: httpx.Client) ->
             else {"model": "whisper-1", "audio": _wav(0.5), "prompt": "[[mock:job=explode]]"})
     response = job_client.post(path, json=body)
     assert response.status_code == 400 and "explode" in response.text
+
+
+def test_a_poll_is_logged_with_when_its_job_was_submitted(kind: str, job_client: httpx.Client) -> None:
+    before = time.time()
+    job_id = _submit(job_client, kind)
+    _state(job_client, kind, job_id)
+    submitted, polled = job_client.get("/__mock__/requests").json()["requests"][-2:]
+    assert "job_submitted_at" not in submitted
+    assert polled["method"] == "GET" and before <= polled["job_submitted_at"] <= polled["received_at"]

@@ -21,6 +21,7 @@ from suites import ROOT
 from suites.checks import CheckFailure
 from suites.client import ApiClient
 from suites.contract import load_contract
+from suites.exchanges import Exchange
 from suites.launcher import Deployment
 from suites.recorder import Recorder, coverage_rows, format_table
 from suites.transport import ContractTransport
@@ -219,3 +220,23 @@ def test_a_leak_is_named_even_when_the_test_fails_on_the_status(pytester: pytest
                                  ("*test_wrong_status: AssertionError: contract violations in responses this test "
                                  "received (*): createChatCompletion → 500: leak: provider API host in the body*"
                                  "OpenAI request id*the test's own check: AssertionError: expected 502, got 500*")])
+
+
+class _FixedLog(UpstreamLog):
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        super().__init__(["http://127.0.0.1:9"])
+        self.entries = entries
+
+    def received(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(self.control_urls[0], e) for e in self.entries]
+
+
+def test_polls_of_jobs_submitted_earlier_are_not_the_exchanges_forwarding() -> None:
+    exchange = Exchange("POST", "http://gw/v1/files/upload", [], b"", started=100.0, answered=101.0)
+    earlier_poll = {"method": "GET", "path": "/v1/transcriptions/tr_1", "received_at": 100.5,
+                    "job_submitted_at": 90.0}
+    new_job_poll = {**earlier_poll, "job_submitted_at": 100.2}
+    forwarded_call = {"method": "POST", "path": "/v1/chat/completions", "received_at": 100.7}
+    before = {**forwarded_call, "received_at": 99.0}
+    log = _FixedLog([earlier_poll, new_job_poll, forwarded_call, before])
+    assert [e for _, e in log.during(exchange)] == [new_job_poll, forwarded_call]
