@@ -1,5 +1,6 @@
-"""Refuse request bodies over ``max_body_bytes`` (on the paths that carry a file, ``POST /v1/files/upload`` and
-``POST /v1/audio/transcriptions``: the upload cap plus its framing allowance, D-82, D-115) with 413 in the
+"""Refuse request bodies over ``max_body_bytes`` (a multipart body on the paths that carry a file,
+``POST /v1/files/upload`` and ``POST /v1/audio/transcriptions``: the upload cap plus its framing allowance,
+D-82, D-115; a JSON body there is held to ``max_body_bytes`` like any other, D-137) with 413 in the
 endpoint's envelope.
 
 A declared ``Content-Length`` over the limit is refused before the body is read; a chunked body is
@@ -19,7 +20,12 @@ from gateway.state import state_of
 __all__ = ["FILE_PATHS", "BodyLimitMiddleware"]
 
 FILE_PATHS = frozenset({UPLOAD_PATH, TRANSCRIPTIONS_PATH})
-"""Paths whose body is a file: limited by the upload cap, not ``max_body_bytes``."""
+"""Paths whose multipart body carries a file: limited by the upload cap, not ``max_body_bytes``."""
+
+
+def _multipart(scope: Scope) -> bool:
+    return any(name == b"content-type" and value.lower().startswith(b"multipart/form-data")
+               for name, value in scope["headers"])
 
 
 class BodyLimitMiddleware:
@@ -31,7 +37,8 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         state = state_of(scope)
-        limit = state.intake.body_limit if scope["path"] in FILE_PATHS else state.settings.max_body_bytes
+        file_body = scope["path"] in FILE_PATHS and _multipart(scope)
+        limit = state.intake.body_limit if file_body else state.settings.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await send_error(_too_large(limit), scope, receive, send)

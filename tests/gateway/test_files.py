@@ -170,3 +170,19 @@ def test_stored_files_resolve_for_their_account_only(tmp_path: Path) -> None:
         resolve_files(_chat_request("claude-haiku-4-5-20251001", {"type": "image_url", "image_url": {"url": bmp.path}}),
                       store, "acct_a", 150)
     assert caught.value.code == "unsupported_file_type"
+
+
+def test_a_json_transcription_is_held_to_the_json_limit(tmp_path: Path) -> None:
+    """D-137: the upload cap covers a multipart file part; a JSON body on the same path is held to
+    ``max_body_bytes`` (it was let through to the upload cap and answered 202)."""
+    settings = dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db", max_upload_bytes=CAP * 4,
+                                   max_body_bytes=CAP)
+    app = create_app(settings)
+    store = app.state.gateway.store
+    key = new_key()
+    store.add_key(store.create_account("acme", 10**12).id, digest(key, store.pepper()), "k")
+    body = json.dumps({"model": "whisper-1", "audio_url": "https://example.com/a.wav"}).encode()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/v1/audio/transcriptions", content=body + b" " * (CAP + 1 - len(body)),
+                               headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "request_too_large", response.text
