@@ -42,7 +42,7 @@ FINISHES = "job_finishes"
 TERMINAL = frozenset({"completed", "failed"})
 REMOTE_POLL_INTERVAL, MOCK_POLL_INTERVAL = 2.0, 0.1
 REMOTE_JOB_TIMEOUT = 900.0
-MOCK_MARGIN = 10.0
+MOCK_MARGIN = 4.0
 RESTART_SKIP = ("needs a deployment the suites can restart: the self-launched reference, or a plugin implementing "
                 "pytest_empirio_restart for the one given by --base-url")
 

@@ -8,7 +8,6 @@ Runs are made as D-124 says: through ``--run-hook`` when given (the self-launche
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from suites.channel import ChannelContract, load_channels
 from suites.checks import expect, fail, run_events
 from suites.client import ApiClient
 from suites.discovery import Discovery
+from suites.jobs import JobPoller
 from suites.plugin import Target
 from suites.recorder import Recorder
 from suites.ws import Closed, HandshakeRefused, RunEventsSocket, open_channel
@@ -27,8 +27,6 @@ IMAGES = "/v1/images/generations"
 UNKNOWN = "job_NoSuchRunAtAll0123456789"
 PHASE = 0.6
 """Seconds a hook run stays queued, then running."""
-WAIT = 60.0
-"""Seconds to wait for a run's next event, or for its job to finish."""
 QUIET = 0.7
 """Seconds of quiet after a terminal event within which nothing more may come."""
 
@@ -94,57 +92,47 @@ def _run(target: Target, api: ApiClient, discovery: Discovery, *, outcome: str =
     return _image_run(api, discovery, key, prompt), False
 
 
-def _finished(api: ApiClient, job_id: str, key: str | None = None) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT
-    while True:
-        response = api.get(f"/v1/jobs/{job_id}", key=key)
-        if response.status_code != 200:
-            pytest.fail(f"GET /v1/jobs/{job_id} answered {response.status_code}")
-        job: dict[str, Any] = response.json()
-        if job.get("status") in ("completed", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
-
-
-def _follow(socket: RunEventsSocket, run_id: str) -> list[dict[str, Any]]:
-    """Everything received until the run's terminal event, and then for :data:`QUIET` seconds."""
-    got = socket.collect(lambda seen: run_events.terminal(seen, run_id), WAIT)
+def _follow(socket: RunEventsSocket, run_id: str, wait: float) -> list[dict[str, Any]]:
+    """Everything received until the run's terminal event (each message within ``wait`` s of the last: the
+    job timeout, ``--job-timeout``), and then for :data:`QUIET` seconds."""
+    got = socket.collect(lambda seen: run_events.terminal(seen, run_id), wait)
     return got + socket.collect(lambda seen: False, QUIET)
 
 
-def _follows_to_the_end(target: Target, api: ApiClient, discovery: Discovery, connect: Any, outcome: str) -> None:
+def _follows_to_the_end(target: Target, api: ApiClient, discovery: Discovery, connect: Any, job_poller: JobPoller,
+                        outcome: str) -> None:
     accepted, timed = _run(target, api, discovery, outcome=outcome)
     run_id = accepted["job_id"]
     socket = connect(headers=_bearer(target.api_key))
     socket.subscribe(run_id)
-    messages = _follow(socket, run_id)
+    messages = _follow(socket, run_id, job_poller.timeout)
     expect(run_events.ORDER, bool(messages) and messages[0].get("type") == "subscribed", "subscribed first",
            [m.get("type") for m in messages[:3]])
     last = run_events.in_order(messages, run_id, first="run.queued" if timed else None)
     expect(run_events.ORDER, last.get("type") == f"run.{outcome}", f"run.{outcome}", last.get("type"))
-    run_events.agrees(last, _finished(api, run_id))
+    run_events.agrees(last, job_poller.until_done(run_id))
 
 
 @pytest.mark.rule(run_events.MESSAGES, run_events.ORDER, run_events.AGREES)
 def test_a_run_is_followed_from_queued_to_one_terminal_event(target: Target, api: ApiClient, discovery: Discovery,
-                                                             connect: Any) -> None:
-    _follows_to_the_end(target, api, discovery, connect, "completed")
+                                                             connect: Any, job_poller: JobPoller) -> None:
+    _follows_to_the_end(target, api, discovery, connect, job_poller, "completed")
 
 
 @pytest.mark.rule(run_events.MESSAGES, run_events.ORDER, run_events.AGREES)
 def test_a_failed_run_ends_with_run_failed(target: Target, api: ApiClient, discovery: Discovery,
-                                           connect: Any) -> None:
-    _follows_to_the_end(target, api, discovery, connect, "failed")
+                                           connect: Any, job_poller: JobPoller) -> None:
+    _follows_to_the_end(target, api, discovery, connect, job_poller, "failed")
 
 
 @pytest.mark.rule(run_events.MESSAGES, run_events.LATE, run_events.AGREES)
 def test_a_late_subscriber_gets_the_terminal_event(target: Target, api: ApiClient, discovery: Discovery,
-                                                   connect: Any) -> None:
+                                                   connect: Any, job_poller: JobPoller) -> None:
     accepted, _ = _run(target, api, discovery)
-    job = _finished(api, accepted["job_id"])
+    job = job_poller.until_done(accepted["job_id"])
     socket = connect(headers=_bearer(target.api_key))
     socket.subscribe(accepted["job_id"], docs_form=True)
-    messages = _follow(socket, accepted["job_id"])
+    messages = _follow(socket, accepted["job_id"], job_poller.timeout)
     events = run_events.run_messages(messages, accepted["job_id"])
     expect(run_events.LATE, [e.get("type") for e in events] == [f"run.{job['status']}"],
            f"the terminal event run.{job['status']} alone", [e.get("type") for e in events])
