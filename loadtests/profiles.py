@@ -25,7 +25,7 @@ from locust import HttpUser, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.rpc import Message
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.discovery import CHAT_PATH, chat_body, cheapest_model, estimate, keys_from, probe, sample_of
 from loadtests.samples import Sample
@@ -35,10 +35,20 @@ __all__ = ["PROFILES", "GatewayUser"]
 
 PROFILES = ("steady", "burst", "tpm", "multikey", "multiaccount")
 SAMPLE = "empirio_sample"
+STOP = "empirio_stop"
+DRAINED = "empirio_drained"
+DRAIN_TIMEOUT = 65.0
 DOCUMENTED_TPM = 2_000_000
-STOP_GRACE = 1.0
 
 _samples: list[Sample] = []
+_drained: set[str] = set()
+
+
+class _Traffic:
+    """This process's users: whether they still send, and how many requests are in flight."""
+
+    stopping = False
+    in_flight = 0
 
 
 def _options(parser: LocustArgumentParser) -> None:
@@ -55,8 +65,8 @@ def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--max-requests", type=int, default=1000, help="requests after which the run stops")
     parser.add_argument("--load", type=float, default=0.5,
                         help="steady, multiaccount: the share of each limit offered per window")
-    parser.add_argument("--backoff", type=float, default=0.0,
-                        help="seconds a user waits after a 429 (default: a twentieth of the window)")
+    parser.add_argument("--backoff", type=float, default=1.0,
+                        help="seconds a user waits after a 429")
     parser.add_argument("--max-error-rate", type=float, default=0.0, help="multiaccount: errors allowed (0-1)")
     parser.add_argument("--max-p95-ms", type=float, default=2000.0, help="multiaccount: the p95 allowed")
 
@@ -88,16 +98,44 @@ def _plan(environment: Environment) -> dict[str, Any]:
         body = chat_body(model["id"], 16)
     return {"profile": options.load_profile, "keys": keys, "rpm": rpm, "tpm": tpm, "body": body,
             "tokens": estimate(body), "pace": users / rate if options.load_profile in ("steady", "multiaccount") else 0,
-            "backoff": options.backoff or options.window / 20}
+            "backoff": options.backoff}
 
 
 def _on_init(environment: Environment, **_: Any) -> None:
-    if environment.runner is not None and not isinstance(environment.runner, WorkerRunner):
-        environment.runner.register_message(SAMPLE, _receive)
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(STOP, _stop_sending)
+    elif runner is not None:
+        runner.register_message(SAMPLE, _receive)
+        runner.register_message(DRAINED, _receive_drained)
 
 
 def _receive(environment: Environment, msg: Message, **_: Any) -> None:
     _samples.append(Sample.from_json(msg.data))
+
+
+def _receive_drained(environment: Environment, msg: Message, **_: Any) -> None:
+    _drained.add(str(msg.node_id))
+
+
+def _drain() -> None:
+    _Traffic.stopping = True
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while _Traffic.in_flight and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+
+
+def _stop_sending(environment: Environment, msg: Message, **_: Any) -> None:
+    """A worker told to stop: no new request; once those in flight are answered (their samples sent), it
+    says so to the master."""
+
+    def drain_then_report() -> None:
+        _drain()
+        runner = environment.runner
+        assert runner is not None
+        runner.send_message(DRAINED, None)
+
+    gevent.spawn(drain_then_report)
 
 
 def _on_start(environment: Environment, **_: Any) -> None:
@@ -106,8 +144,9 @@ def _on_start(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
     assert options is not None
     _samples.clear()
+    _drained.clear()
+    _Traffic.stopping = False
     options.empirio_plan = json.dumps(_plan(environment))
-    environment.stop_timeout = max(environment.stop_timeout or 0.0, 30.0)
     gevent.spawn(_stop_when_done, environment, time.monotonic() + options.duration, options.max_requests)
 
 
@@ -116,8 +155,14 @@ def _stop_when_done(environment: Environment, deadline: float, max_requests: int
         gevent.sleep(0.1)
     runner = environment.runner
     assert runner is not None
-    runner.stop()
-    gevent.sleep(STOP_GRACE)
+    if isinstance(runner, MasterRunner):
+        workers = runner.worker_count
+        runner.send_message(STOP, None)
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while len(_drained) < workers and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+    else:
+        _drain()
     runner.quit()
 
 
@@ -130,13 +175,19 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         environment.process_exit_code = 1
         return
     total = environment.stats.total
-    elapsed = max(1e-9, (total.last_request_timestamp or time.time()) - total.start_time)
     latency = Latency(total.get_response_time_percentile(0.5), total.get_response_time_percentile(0.95),
-                      total.get_response_time_percentile(0.99), total.num_requests / elapsed)
+                      total.get_response_time_percentile(0.99), _throughput(_samples))
     thresholds = Thresholds(plan["rpm"], plan["tpm"], options.window, options.max_error_rate, options.max_p95_ms)
     failures = judge(plan["profile"], list(_samples), thresholds, latency)
     _report(plan, latency, failures)
     environment.process_exit_code = 1 if failures else 0
+
+
+def _throughput(samples: list[Sample]) -> float:
+    """Answers per second over the run, from the first send to the last answer."""
+    if not samples:
+        return 0.0
+    return len(samples) / max(1e-9, max(s.received for s in samples) - min(s.sent for s in samples))
 
 
 def _report(plan: dict[str, Any], latency: Latency, failures: list[str]) -> None:
@@ -172,12 +223,23 @@ class GatewayUser(HttpUser):
         self.refused = False
 
     def wait_time(self) -> float:
+        if _Traffic.stopping:
+            return 1.0
         if self.plan["pace"]:
             return max(0.0, self.last_started + float(self.plan["pace"]) - time.monotonic())
         return float(self.plan["backoff"]) if self.refused else 0.0
 
     @task
     def chat(self) -> None:
+        if _Traffic.stopping:
+            return
+        _Traffic.in_flight += 1
+        try:
+            self._chat()
+        finally:
+            _Traffic.in_flight -= 1
+
+    def _chat(self) -> None:
         index = self.turn % len(self.plan["keys"])
         self.turn += 1
         self.last_started = time.monotonic()
@@ -190,7 +252,7 @@ class GatewayUser(HttpUser):
             if answer.status_code == 200 or (self.refused and self.plan["profile"] in ("burst", "tpm", "multikey")):
                 answer.success()
             else:
-                answer.failure(f"{answer.status_code}")
+                answer.failure(f"status {answer.status_code}" if answer.status_code else repr(answer.error))
         sample = sample_of(sent, received, answer.status_code, answer.headers, index, self.plan["tokens"])
         runner = self.environment.runner
         assert runner is not None

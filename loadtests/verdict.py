@@ -35,7 +35,7 @@ def _unexpected(samples: list[Sample], allowed: set[int]) -> list[str]:
     other = sorted({s.status for s in samples} - allowed)
     if not other:
         return []
-    counts = ", ".join(f"{status}: {sum(s.status == status for s in samples)}" for status in other)
+    counts = ", ".join(f"{status or 'no answer'}: {sum(s.status == status for s in samples)}" for status in other)
     return [f"unexpected statuses ({counts}); only {sorted(allowed)} are expected"]
 
 
