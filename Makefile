@@ -10,12 +10,12 @@ SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junit
 # tests/ runs on this many pytest-xdist workers, each with its own reference deployment (the CI machine has 2 cores)
 TEST_WORKERS ?= 2
 
-.PHONY: setup lint conformance test profiles report bench clean
+.PHONY: setup lint conformance test profiles report bench load clean
 
 $(PYSTAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,reference,frameworks]'
+	$(PY) -m pip install -q -e '.[dev,reference,frameworks,load]'
 	touch $@
 
 $(NODESTAMP): package.json package-lock.json
@@ -59,6 +59,13 @@ report: $(NODESTAMP)
 bench: setup
 	$(PY) loadtests/ttft.py
 
+## make load PROFILE=burst BASE_URL=... API_KEY=... [WORKERS=2] [LOAD_ARGS=...]: one Locust profile, headless,
+## its verdict the exit code, its report reports/locust/$(PROFILE).html
+PROFILE ?= burst
+WORKERS ?= 0
+load: setup
+	$(PY) -m loadtests $(PROFILE) --base-url $(BASE_URL) --api-key "$(API_KEY)" --workers $(WORKERS) $(LOAD_ARGS)
+
 clean:
 	rm -rf $(REPORTS)/allure-results $(REPORTS)/html $(REPORTS)/junit $(REPORTS)/coverage*.json \
-		$(REPORTS)/suites-documented.log
+		$(REPORTS)/suites-documented.log $(REPORTS)/locust

@@ -28,7 +28,7 @@ from locust.rpc import Message
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.discovery import CHAT_PATH, chat_body, cheapest_model, estimate, keys_from, probe, sample_of
-from loadtests.samples import Sample
+from loadtests.samples import Sample, windows
 from loadtests.verdict import Latency, Thresholds, judge
 
 __all__ = ["PROFILES", "GatewayUser"]
@@ -98,7 +98,7 @@ def _plan(environment: Environment) -> dict[str, Any]:
         body = chat_body(model["id"], 16)
     return {"profile": options.load_profile, "keys": keys, "rpm": rpm, "tpm": tpm, "body": body,
             "tokens": estimate(body), "pace": users / rate if options.load_profile in ("steady", "multiaccount") else 0,
-            "backoff": options.backoff}
+            "backoff": options.backoff, "window": options.window}
 
 
 def _on_init(environment: Environment, **_: Any) -> None:
@@ -198,6 +198,10 @@ def _report(plan: dict[str, Any], latency: Latency, failures: list[str]) -> None
           f"limit {plan['rpm']} requests / {plan['tpm']} tokens per window, model {plan['body']['model']}; "
           f"p50 {latency.p50:.0f} ms, p95 {latency.p95:.0f} ms, p99 {latency.p99:.0f} ms, "
           f"{latency.requests_per_second:.1f} requests/s", flush=True)
+    if plan["profile"] in ("burst", "multikey", "tpm") and _samples:
+        cut = windows(list(_samples), plan["window"], max(s.sent for s in _samples))
+        print(f"empirio {plan['profile']} windows of {plan['window']:g} s (admitted/refused): "
+              + ", ".join(f"{w.admitted}/{w.refused}{'' if w.complete else ' (partial)'}" for w in cut), flush=True)
     for failure in failures:
         print(f"empirio {plan['profile']} FAILED: {failure}", flush=True)
     if not failures:

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("locust", reason="the Locust profiles need the load extra: pip install -e '.[load]'")
+
 from fake_gateway import Fake, serve
 
 from suites import ROOT
