@@ -8,6 +8,7 @@ processes. Options it does not know (``--rpm``, ``--window``, ``--duration``, ``
 from __future__ import annotations
 
 import argparse
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def command(profile: str, base_url: str, rest: list[str], *, html: Path, role: s
     """The ``locust`` command line of one process (``role``: ``""`` alone, ``master`` or ``worker``)."""
     args = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--load-profile", profile, "--host", base_url]
     if role == "worker":
-        return [*args, "--worker", "--master-host", "127.0.0.1", *rest]
+        return [*args, "--worker", "--master-host", "127.0.0.1", "--loglevel", "WARNING", *rest]
     users = [] if any(a in ("-u", "--users") or a.startswith("--users=") for a in rest) \
         else ["-u", str(DEFAULT_USERS[profile]), "-r", str(DEFAULT_USERS[profile])]
     return [*args, "--headless", "--only-summary", "--html", str(html), *users, *rest]
@@ -56,8 +57,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

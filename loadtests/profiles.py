@@ -71,15 +71,19 @@ def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--max-p95-ms", type=float, default=2000.0, help="multiaccount: the p95 allowed")
 
 
+class Unplannable(Exception):
+    """The run cannot start (no key, no limit reported…); the message says what to pass."""
+
+
 def _plan(environment: Environment) -> dict[str, Any]:
     """Keys, model, limits and pacing, decided once by the master (or the local runner)."""
     options = environment.parsed_options
     assert options is not None and environment.host
     keys = keys_from(options.api_key, options.key_file)
     if not keys:
-        raise SystemExit("no API key: pass --api-key, EMPIRIO_API_KEY or --key-file")
+        raise Unplannable("no API key: pass --api-key, EMPIRIO_API_KEY or --key-file")
     if options.load_profile in ("multikey", "multiaccount") and len(keys) < 2:
-        raise SystemExit(f"the {options.load_profile} profile needs several keys (--api-key K1,K2 or --key-file)")
+        raise Unplannable(f"the {options.load_profile} profile needs several keys (--api-key K1,K2 or --key-file)")
     keys = keys if options.load_profile in ("multikey", "multiaccount") else keys[:1]
     with httpx.Client(base_url=environment.host, timeout=30) as client:
         model: dict[str, Any] = {"id": options.model} if options.model else cheapest_model(client, keys[0])
@@ -87,7 +91,7 @@ def _plan(environment: Environment) -> dict[str, Any]:
     _samples.extend(probes)
     rpm = options.rpm or min((p.limit_requests for p in probes if p.limit_requests), default=0)
     if not rpm:
-        raise SystemExit("the deployment reports no x-ratelimit-limit-requests: pass --rpm")
+        raise Unplannable("the deployment reports no x-ratelimit-limit-requests: pass --rpm")
     tpm = options.tpm or min((p.limit_tokens for p in probes if p.limit_tokens), default=DOCUMENTED_TPM)
     users = max(1, int(options.num_users or 1))
     rate = options.load * rpm / options.window * (len(keys) if options.load_profile == "multiaccount" else 1)
@@ -146,8 +150,13 @@ def _on_start(environment: Environment, **_: Any) -> None:
     _samples.clear()
     _drained.clear()
     _Traffic.stopping = False
-    options.empirio_plan = json.dumps(_plan(environment))
-    gevent.spawn(_stop_when_done, environment, time.monotonic() + options.duration, options.max_requests)
+    try:
+        plan = _plan(environment)
+    except (Unplannable, httpx.HTTPError, RuntimeError, OSError) as problem:
+        plan = {"profile": options.load_profile, "error": str(problem) or type(problem).__name__}
+    options.empirio_plan = json.dumps(plan)
+    duration = 0.0 if "error" in plan else options.duration
+    gevent.spawn(_stop_when_done, environment, time.monotonic() + duration, options.max_requests)
 
 
 def _stop_when_done(environment: Environment, deadline: float, max_requests: int) -> None:
@@ -171,7 +180,8 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         return
     options = environment.parsed_options
     plan = json.loads(getattr(options, "empirio_plan", "{}") or "{}")
-    if not plan:
+    if not plan or "error" in plan:
+        print(f"empirio {options.load_profile} FAILED: {plan.get('error', 'the run never started')}", flush=True)
         environment.process_exit_code = 1
         return
     total = environment.stats.total
@@ -222,9 +232,12 @@ class GatewayUser(HttpUser):
         options = self.environment.parsed_options
         assert options is not None
         self.plan: dict[str, Any] = json.loads(options.empirio_plan)
+        self.refused = False
+        if "error" in self.plan:
+            _Traffic.stopping = True
+            return
         self.turn = random.randrange(len(self.plan["keys"]))
         self.last_started = time.monotonic()
-        self.refused = False
 
     def wait_time(self) -> float:
         if _Traffic.stopping:
