@@ -56,8 +56,9 @@ def cheapest_model(client: httpx.Client, key: str) -> dict[str, Any]:
 
 
 def chat_body(model: str, max_tokens: int, prompt_tokens: int = 0) -> dict[str, Any]:
-    """A chat request asking for ``max_tokens``, its prompt padded to about ``prompt_tokens`` tokens."""
-    padding = " ".join(["load"] * max(0, prompt_tokens - 8))
+    """A chat request asking for ``max_tokens``, its prompt padded to about ``prompt_tokens`` tokens (at
+    :data:`CHARS_PER_TOKEN` characters a token)."""
+    padding = " ".join(["load"] * max(0, (CHARS_PER_TOKEN * prompt_tokens - 8) // 5))
     content = f"Say ok. {padding}".strip()
     return {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": content}]}
 

@@ -96,10 +96,8 @@ def _plan(environment: Environment) -> dict[str, Any]:
     users = max(1, int(options.num_users or 1))
     rate = options.load * rpm / options.window * (len(keys) if options.load_profile == "multiaccount" else 1)
     heavy = math.ceil(2 * tpm / rpm)
-    ceiling = model.get("max_output_tokens") or heavy
-    body = chat_body(model["id"], min(heavy, int(ceiling)), max(0, heavy - int(ceiling)))
-    if options.load_profile != "tpm":
-        body = chat_body(model["id"], 16)
+    room = int(model.get("context_window") or heavy + 64) - 64
+    body = chat_body(model["id"], 16, min(heavy, room) if options.load_profile == "tpm" else 0)
     return {"profile": options.load_profile, "keys": keys, "rpm": rpm, "tpm": tpm, "body": body,
             "tokens": estimate(body), "pace": users / rate if options.load_profile in ("steady", "multiaccount") else 0,
             "backoff": options.backoff, "window": options.window}
@@ -238,6 +236,8 @@ class GatewayUser(HttpUser):
             return
         self.turn = random.randrange(len(self.plan["keys"]))
         self.last_started = time.monotonic()
+        if self.plan["pace"]:
+            gevent.sleep(random.uniform(0, float(self.plan["pace"])))
 
     def wait_time(self) -> float:
         if _Traffic.stopping:
