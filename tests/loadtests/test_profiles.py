@@ -1,23 +1,26 @@
 """The Locust profiles end to end: ``python -m loadtests`` against the reference (distributed, a master and
-two workers) and against a tiny fake gateway that is exact, or admits everything (thresholds must fail)."""
+two workers) and against a tiny fake gateway that is exact, or admits everything (thresholds must fail).
+Locust is only run here, never imported: importing it would monkey-patch the test process with gevent."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("locust", reason="the Locust profiles need the load extra: pip install -e '.[load]'")
-
 from fake_gateway import Fake, serve
 
 from suites import ROOT
 from suites.launcher import Deployment
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(importlib.util.find_spec("locust") is None,
+                       reason="the Locust profiles need the load extra: pip install -e '.[load]'"),
+]
 
 
 def _run(profile: str, base_url: str, keys: list[str], reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,6 +49,40 @@ def test_burst_distributed_against_the_reference(deployment: Deployment, tmp_pat
     assert "{200: 50, 429: " in _verdict(run)
     report = tmp_path / "burst.html"
     assert report.is_file() and "/v1/chat/completions" in report.read_text()
+
+
+def _account(deployment: Deployment, name: str, keys: int = 1, *limits: str) -> list[str]:
+    account = _admin(deployment, "provision", "--name", name, "--credits", "100")
+    if limits:
+        _admin(deployment, "set-limits", "--account", account["account_id"], *limits)
+    more = [_admin(deployment, "create-key", "--account", account["account_id"]) for _ in range(keys - 1)]
+    return [account["api_key"], *(k["api_key"] for k in more)]
+
+
+@pytest.mark.parametrize("profile", ["steady", "multikey", "multiaccount", "tpm"])
+def test_the_other_profiles_pass_against_the_reference(profile: str, deployment: Deployment,
+                                                       tmp_path: Path) -> None:
+    """Fresh accounts at the default 50 requests per minute (the tpm one at 20,000 tokens), one process."""
+    match profile:
+        case "multikey":
+            keys = _account(deployment, "locust-multikey", 2)
+        case "multiaccount":
+            keys = [_account(deployment, f"locust-multiaccount-{i}")[0] for i in range(3)]
+        case "tpm":
+            keys = _account(deployment, "locust-tpm", 1, "--tpm", "20000")
+        case _:
+            keys = _account(deployment, "locust-steady")
+    run = _run(profile, deployment.base_url, keys, tmp_path, "--duration", "4")
+    if profile == "tpm" and "sends no x-ratelimit-limit-tokens" in _verdict(run):
+        pytest.skip("the reference sends no token headers yet (issue 11 item 2): the tpm profile fails, saying so")
+    assert run.returncode == 0, _verdict(run) or (run.stdout + run.stderr)[-4000:]
+    assert f"empirio {profile} PASSED" in _verdict(run)
+
+
+def test_a_run_that_cannot_start_fails_saying_why(tmp_path: Path) -> None:
+    run = _run("multikey", "http://127.0.0.1:9", ["only-one"], tmp_path)
+    assert run.returncode == 1
+    assert "the multikey profile needs several keys" in _verdict(run)
 
 
 def test_burst_fails_when_everything_is_admitted(tmp_path: Path) -> None:
