@@ -99,6 +99,17 @@ def _token_refusals(samples: list[Sample], t: Thresholds) -> list[str]:
     return failures
 
 
+def _steady(samples: list[Sample], t: Thresholds) -> list[str]:
+    refused = sum(s.status == 429 for s in samples)
+    if not refused:
+        return []
+    text = f"{refused} of {len(samples)} requests refused 429 under the limit"
+    first = min(samples, key=lambda s: s.sent)
+    if first.remaining_requests is not None and first.remaining_requests + 1 < t.rpm:
+        text += f" (the budget was not fresh: {first.remaining_requests + 1} requests were left at the start)"
+    return [text]
+
+
 def judge(profile: str, samples: list[Sample], t: Thresholds, latency: Latency | None = None) -> list[str]:
     """The thresholds ``profile`` failed (empty: passed)."""
     if not samples:
@@ -106,9 +117,7 @@ def judge(profile: str, samples: list[Sample], t: Thresholds, latency: Latency |
     stopped = max(s.sent for s in samples)
     match profile:
         case "steady":
-            refused = sum(s.status == 429 for s in samples)
-            return ([f"{refused} of {len(samples)} requests refused 429 under the limit"] if refused else []) \
-                + _unexpected(samples, {200, 429})
+            return _steady(samples, t) + _unexpected(samples, {200, 429})
         case "burst" | "multikey":
             what = "the account's limit" if profile == "multikey" else "the limit"
             return (_unexpected(samples, {200, 429}) + _retry_after(samples)

@@ -51,3 +51,10 @@ def test_multiaccount_holds_error_rate_and_p95() -> None:
     samples = [_at(0), _at(1), _at(2, 429)]
     failures = judge("multiaccount", samples, LIMIT, Latency(10, 80, 90, 3.0))
     assert failures == ["error rate 33.33% (1 of 3, 429s included) over 0.00%", "p95 80 ms over 50 ms"]
+
+
+def test_steady_fails_on_a_429_and_says_when_the_budget_was_spent_before() -> None:
+    samples = [_at(0, remaining_requests=0), _at(1, 429, remaining_requests=0)]
+    assert judge("steady", samples, LIMIT) == [
+        "1 of 2 requests refused 429 under the limit (the budget was not fresh: 1 requests were left at the start)"]
+    assert judge("steady", [_at(0, remaining_requests=2), _at(1)], LIMIT) == []
