@@ -16,7 +16,7 @@ from pathlib import Path
 __all__ = ["command", "main"]
 
 LOCUSTFILE = Path(__file__).with_name("profiles.py")
-DEFAULT_USERS = {"steady": 2, "burst": 10, "tpm": 5, "multikey": 10, "multiaccount": 20}
+DEFAULT_USERS = {"steady": 2, "burst": 5, "tpm": 5, "multikey": 6, "multiaccount": 20}
 
 
 def command(profile: str, base_url: str, rest: list[str], *, html: Path, role: str = "") -> list[str]:
