@@ -28,7 +28,7 @@ async def create_embedding(request: Request) -> Response:
     adapter = state.embedders.get(embedding.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{embedding.model.id}' is not available on this deployment.")
-    admit(request.scope)
+    await admit(request.scope)
     outcome = await while_connected(request.receive, adapter.embed(embedding))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)
