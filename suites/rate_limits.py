@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from suites.chat import chat_body
-from suites.discovery import CHAT
 from suites.client import ApiClient
+from suites.discovery import CHAT
 
 __all__ = ["LimitsAccount", "Shot", "admitted", "burst", "fresh", "shoot"]
 
@@ -49,7 +49,7 @@ Send = Callable[[str], httpx.Response]
 
 def chat_sender(api: ApiClient, model: dict[str, object]) -> Send:
     """A small Chat Completions request with the given key, never retried on a 429."""
-    body = chat_body(model, max_completion_tokens=MAX_TOKENS)  # type: ignore[arg-type]
+    body = chat_body(model, max_completion_tokens=MAX_TOKENS)
     return lambda key: api.post(CHAT, json=body, key=key, retry_429=False)
 
 
@@ -61,14 +61,14 @@ def shoot(send: Send, key: str) -> Shot:
 
 def burst(send: Send, key: str, count: int) -> list[Shot]:
     """``count`` requests released together from as many threads."""
-    start, shots = threading.Barrier(count), [None] * count
-    lock = threading.Lock()
+    start, lock = threading.Barrier(count), threading.Lock()
+    shots: list[Shot | None] = [None] * count
 
     def one(i: int) -> None:
         start.wait()
         shot = shoot(send, key)
         with lock:
-            shots[i] = shot  # type: ignore[call-overload]
+            shots[i] = shot
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for thread in threads:

@@ -144,6 +144,22 @@ def test_a_token_estimate_over_the_budget_is_refused_before_the_upstream(
            "a small request after the refused one is admitted", (after.status, after.response.text[:200]))
 
 
+@pytest.mark.rule("rate_limit_reconciled")
+def test_a_finished_request_keeps_only_the_tokens_it_used(account: LimitsAccount, api: ApiClient,
+                                                          discovery: Discovery) -> None:
+    model = need(discovery.plain_chat_model(), "chat model")
+    tokens = _limit(shoot(chat_sender(api, model), account.key), "tokens")
+    fresh(account)
+    ask = tokens * 6 // 10  # two such reservations do not fit in the budget, two such answers do
+    for stream in (False, True):
+        for i in (1, 2):
+            body = chat_body(model, "Answer in one word: yes or no?", max_completion_tokens=ask, stream=stream)
+            response, text = _read(api, CHAT, body, account.key)
+            expect("rate_limit_reconciled", response.status_code == 200,
+                   f"request {i} ({'stream' if stream else 'non-stream'}) reserving {ask} of {tokens} tokens, "
+                   "the one before it finished", (response.status_code, text[:200]))
+
+
 @pytest.mark.rule("rate_limit_per_account")
 def test_keys_of_one_account_share_one_budget(account: LimitsAccount, send: Send, limits_second_key: str,
                                               other_account_key: str) -> None:

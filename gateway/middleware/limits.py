@@ -3,8 +3,9 @@ D-139 – D-142).
 
 A counted request is admitted by its route (:func:`gateway.middleware.gate.admit`) once decoded; this
 middleware adds the admission's ``x-ratelimit-*`` headers (and ``anthropic-ratelimit-*`` on
-``/v1/messages``) to the response head, streams included, and once the response ended reconciles the
-reserved tokens with what the route reported through :func:`spent` (nothing reported: nothing used). An
+``/v1/messages``) to the response head, streams included, and reconciles the reserved tokens with what the route reported through
+:func:`spent` (nothing reported: nothing used) just before the last body message, or once the app returned
+without sending one. An
 authenticated auxiliary request (catalog reads, job polls, uploads, stored-Responses reads) is admitted
 to the account's auxiliary budget before its route runs and released when answered with a 4xx.
 """
@@ -28,6 +29,7 @@ __all__ = ["ADMISSION", "LimitsMiddleware", "budget_of", "duration", "headers", 
 ADMISSION = "rate_admission"
 """Where the route's :class:`~gateway.limits.base.Admission` is kept in ``scope["state"]``."""
 _SPENT = "rate_spent_tokens"
+_RECONCILED = "rate_reconciled"
 MESSAGES_PATH = "/v1/messages"
 
 
@@ -115,6 +117,8 @@ class LimitsMiddleware:
             if message["type"] == "http.response.start" and admission is not None:
                 extra = [(k.encode(), v.encode()) for k, v in headers(admission.usage, scope["path"]).items()]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                await self._reconcile(scope)  # before the last byte: the client's next request sees it
             await send(message)
 
         try:
@@ -126,8 +130,9 @@ class LimitsMiddleware:
     async def _reconcile(scope: Scope) -> None:
         state = scope.get("state", {})
         admission: Admission | None = state.get(ADMISSION)
-        if admission is None or not admission.reserved:
+        if admission is None or not admission.reserved or state.get(_RECONCILED):
             return
+        state[_RECONCILED] = True
         used = state.pop(_SPENT, 0)
         if used != admission.reserved:
             await state_of(scope).limiter.reconcile(admission, used)

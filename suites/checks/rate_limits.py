@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 
@@ -23,6 +23,8 @@ register("rate_limit_sliding", "decision:D-3",
          "a rolling window: never more than the limit in any window span, across boundaries too (D-145)")
 register("rate_limit_tokens_reserved", "decision:D-3",
          "a request whose token estimate passes the token budget is refused before any upstream call")
+register("rate_limit_reconciled", "decision:D-3",
+         "a finished request's reservation is replaced by what it used, so the budget is not held by estimates")
 register("rate_limit_per_account", "docs:rate-limits-and-api-keys#rate-limit-behavior",
          "all keys of an account share one budget; another account's is its own")
 register("rate_limit_headers", "decision:D-4",
@@ -79,7 +81,7 @@ def anthropic_headers(response: httpx.Response, where: str) -> None:
         value = response.headers.get(name, "")
         if name.endswith("-reset"):
             try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                parsed = datetime.fromisoformat(value)
             except ValueError:
                 fail("rate_limit_anthropic_headers", f"{where}: {name} {value!r} is not an RFC 3339 time")
                 continue
@@ -87,12 +89,6 @@ def anthropic_headers(response: httpx.Response, where: str) -> None:
                   f"{where}: {name} {value!r} has no time zone")
         else:
             holds("rate_limit_anthropic_headers", value.isdigit(), f"{where}: {name} {value!r} is not a number")
-
-
-def anthropic_reset_after(response: httpx.Response, name: str) -> float:
-    """Seconds from now until the instant of ``name`` (an RFC 3339 reset header)."""
-    at = datetime.fromisoformat(response.headers[name].replace("Z", "+00:00"))
-    return (at - datetime.now(UTC)).total_seconds()
 
 
 def retry_after_seconds(response: httpx.Response, window: float) -> int:
