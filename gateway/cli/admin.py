@@ -37,6 +37,16 @@ def _usd(text: str) -> Decimal:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError("a window is a positive number of seconds")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     admin = sub.add_parser("admin", help="manage accounts, keys and credits")
     commands = admin.add_subparsers(dest="admin_command", required=True)
@@ -59,7 +69,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--account", required=True)
     p.add_argument("--rpm", type=int)
     p.add_argument("--tpm", type=int)
-    p.add_argument("--window", type=float, help="seconds of the rolling window (default 60)")
+    p.add_argument("--window", type=_seconds, help="seconds of the rolling window (default 60)")
     commands.add_parser("list-accounts")
 
 
