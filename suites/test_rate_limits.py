@@ -113,18 +113,23 @@ def test_simultaneous_requests_admit_exactly_the_limit(account: LimitsAccount, s
 @pytest.mark.rule("rate_limit_sliding")
 def test_no_burst_across_a_window_edge(account: LimitsAccount, send: Send) -> None:
     limit = _limit(shoot(send, account.key))
-    fresh(account)
-    shots = burst(send, account.key, limit)
-    deadline = time.monotonic() + 2 * account.window
-    while time.monotonic() < deadline:
-        probe = shoot(send, account.key)
-        shots.append(probe)
-        if probe.status == 200:
-            break
-        time.sleep(account.window / 30)
-    shots += burst(send, account.key, limit)
-    checks.at_most_limit_in_any_window(admitted(shots), limit, account.window, rule="rate_limit_sliding",
-                                       what="a burst, a probe until admitted, another burst")
+    first: float | None = None
+    for _ in range(2):  # the second round half a window out of phase: a fixed edge cannot hide behind both
+        fresh(account)
+        if first is not None:
+            time.sleep((account.window / 2 - (time.monotonic() - first)) % account.window)
+        shots = burst(send, account.key, limit)
+        first = first if first is not None else min(s.sent for s in shots)
+        deadline = time.monotonic() + 2 * account.window
+        while time.monotonic() < deadline:
+            probe = shoot(send, account.key)
+            shots.append(probe)
+            if probe.status == 200:
+                break
+            time.sleep(account.window / 30)
+        shots += burst(send, account.key, limit)
+        checks.at_most_limit_in_any_window(admitted(shots), limit, account.window, rule="rate_limit_sliding",
+                                           what="a burst, a probe until admitted, another burst")
 
 
 @pytest.mark.rule("rate_limit_tokens_reserved", "rate_limit_429", "rejected_by_gateway")
