@@ -60,8 +60,7 @@ def _limit(shot: Shot, dimension: str = "requests") -> int:
     return int(value)
 
 
-def _spend(send: Send, key: str, *, cap: int = 1000) -> tuple[list[Shot], Shot]:
-    """Requests one after another until the first 429: (the admitted ones, the refusal)."""
+def _spend_once(send: Send, key: str, cap: int) -> tuple[list[Shot], Shot]:
     shots: list[Shot] = []
     for _ in range(cap):
         shot = shoot(send, key)
@@ -73,10 +72,21 @@ def _spend(send: Send, key: str, *, cap: int = 1000) -> tuple[list[Shot], Shot]:
     pytest.fail(f"no 429 after {cap} requests")
 
 
+def _spend(send: Send, account: LimitsAccount, key: str | None = None, *, cap: int = 1000) -> tuple[list[Shot], Shot]:
+    """Requests one after another until the first 429: (the admitted ones, the refusal). Spending that took
+    longer than the window (a loaded machine) proves nothing about one window: it is tried again."""
+    for _ in range(3):
+        shots, refused = _spend_once(send, key or account.key, cap)
+        if not shots or refused.answered - shots[0].sent < account.window:
+            return shots, refused
+        fresh(account)
+    pytest.fail(f"spending the budget took longer than the {account.window:g} s window three times")
+
+
 @pytest.mark.rule("rate_limit_exact", "rate_limit_429", "rate_limit_retry_after", "rate_limit_retry_after_ms",
                   "error_code")
 def test_exactly_the_limit_then_429(account: LimitsAccount, send: Send, contract: Contract) -> None:
-    shots, refused = _spend(send, account.key)
+    shots, refused = _spend(send, account)
     limit = _limit(shots[0])
     expect("rate_limit_exact", len(shots) == limit,
            f"exactly the limit of {limit} admitted in one window before the 429", len(shots))
@@ -88,7 +98,7 @@ def test_exactly_the_limit_then_429(account: LimitsAccount, send: Send, contract
 
 @pytest.mark.rule("rate_limit_window_moves", "rate_limit_retry_after")
 def test_admitted_again_once_the_window_moved(account: LimitsAccount, send: Send) -> None:
-    _, refused = _spend(send, account.key)
+    _, refused = _spend(send, account)
     wait = checks.retry_after_seconds(refused.response, account.window)
     ms = refused.response.headers.get("retry-after-ms", "")
     time.sleep((int(ms) / 1000 if ms.isdigit() else wait) + 0.05)
@@ -100,12 +110,15 @@ def test_admitted_again_once_the_window_moved(account: LimitsAccount, send: Send
 @pytest.mark.rule("rate_limit_concurrent", "rate_limit_exact")
 def test_simultaneous_requests_admit_exactly_the_limit(account: LimitsAccount, send: Send) -> None:
     limit = _limit(shoot(send, account.key))
-    fresh(account)
-    shots = burst(send, account.key, 2 * limit)
-    statuses = sorted(s.status for s in shots)
-    span = max(s.answered for s in shots) - min(s.sent for s in shots)
+    for _ in range(3):  # a burst slower than the window (a loaded machine) cannot be judged: try again
+        fresh(account)
+        shots = burst(send, account.key, 2 * limit)
+        span = max(s.answered for s in shots) - min(s.sent for s in shots)
+        if span < account.window:
+            break
     holds("rate_limit_concurrent", span < account.window,
           f"the burst took {span:.2f} s, longer than the {account.window:g} s window: exactness cannot be judged")
+    statuses = sorted(s.status for s in shots)
     expect("rate_limit_concurrent", statuses == [200] * limit + [429] * limit,
            f"{2 * limit} simultaneous requests: exactly {limit} answered 200, the rest 429", statuses)
 
@@ -168,7 +181,7 @@ def test_a_finished_request_keeps_only_the_tokens_it_used(account: LimitsAccount
 @pytest.mark.rule("rate_limit_per_account")
 def test_keys_of_one_account_share_one_budget(account: LimitsAccount, send: Send, limits_second_key: str,
                                               other_account_key: str) -> None:
-    shots, _ = _spend(send, account.key)
+    shots, _ = _spend(send, account)
     second = shoot(send, limits_second_key)
     expect("rate_limit_per_account", second.status == 429,
            f"another key of the account is refused once the first spent the {len(shots)} requests",
@@ -180,7 +193,7 @@ def test_keys_of_one_account_share_one_budget(account: LimitsAccount, send: Send
 
 @pytest.mark.rule("rate_limit_remaining", "rate_limit_headers")
 def test_remaining_decreases_and_reset_is_plausible(account: LimitsAccount, send: Send) -> None:
-    shots, _ = _spend(send, account.key)
+    shots, _ = _spend(send, account)
     limit = _limit(shots[0])
     seen = [checks.ratelimit_headers(s.response, f"admitted request {i + 1}") for i, s in enumerate(shots)]
     remaining = [h.get("x-ratelimit-remaining-requests") for h in seen]
@@ -238,7 +251,7 @@ def test_429_on_messages_is_anthropic_rate_limit_error(account: LimitsAccount, a
     def send(key: str) -> Any:
         return anthropic_stream.create(api, body, key=key, retry_429=False)
 
-    _, refused = _spend(send, account.key)
+    _, refused = _spend(send, account)
     error = errors.anthropic_error(refused.response, contract, status=429)
     expect("rate_limit_anthropic_429", error.get("type") == "rate_limit_error",
            "the 429 on /v1/messages is Anthropic's rate_limit_error", error)
