@@ -15,7 +15,7 @@ from suites.chat import chat_body
 from suites.client import ApiClient
 from suites.discovery import CHAT
 
-__all__ = ["LimitsAccount", "Shot", "admitted", "burst", "fresh", "shoot"]
+__all__ = ["STALE_CONNECTION", "LimitsAccount", "Shot", "admitted", "burst", "fresh", "shoot"]
 
 MAX_TOKENS = 16
 """The output limit of the suite's requests: small, so their token reservation never spends the budget."""
@@ -53,9 +53,18 @@ def chat_sender(api: ApiClient, model: dict[str, object]) -> Send:
     return lambda key: api.post(CHAT, json=body, key=key, retry_429=False)
 
 
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""What a keep-alive connection the server closed while idle gives (the checks sleep for about a window,
+as long as a keep-alive timeout): the request never reached the gateway and is sent once more."""
+
+
 def shoot(send: Send, key: str) -> Shot:
     sent = time.monotonic()
-    response = send(key)
+    try:
+        response = send(key)
+    except STALE_CONNECTION:
+        sent = time.monotonic()
+        response = send(key)
     return Shot(sent, time.monotonic(), response)
 
 

@@ -26,6 +26,7 @@ from suites.discovery import CHAT, Discovery
 from suites.plugin import Target
 from suites.rate_limits import (
     MAX_TOKENS,
+    STALE_CONNECTION,
     LimitsAccount,
     Send,
     Shot,
@@ -210,9 +211,15 @@ def test_remaining_decreases_and_reset_is_plausible(account: LimitsAccount, send
 
 def _read(api: ApiClient, path: str, body: dict[str, Any], key: str, **kwargs: Any) -> tuple[Any, str]:
     """The response of a stream read to its end (its head is what is checked), and its text."""
-    with api.stream("POST", path, json=body, key=key, retry_429=False, **kwargs) as response:
-        text = b"".join(response.iter_bytes()).decode("utf-8", "replace")
-    return response, text
+    for attempt in (1, 2):
+        try:
+            with api.stream("POST", path, json=body, key=key, retry_429=False, **kwargs) as response:
+                text = b"".join(response.iter_bytes()).decode("utf-8", "replace")
+            return response, text
+        except STALE_CONNECTION:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @pytest.mark.rule("rate_limit_headers", "rate_limit_anthropic_headers")
