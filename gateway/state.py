@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from gateway.formats.videos import VideoCodec
     from gateway.jobs import JobRunner, Resume
     from gateway.jobs.events import RunEvents
+    from gateway.limits.base import Limiter
     from gateway.media import Media
     from gateway.media.sweeper import Sweeper
-    from gateway.middleware.limits import Limiter
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.files import FileStore

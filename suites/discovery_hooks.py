@@ -28,7 +28,7 @@ __all__ = ["session_discovery"]
 
 _CATALOG_OPERATIONS = ("listModels", "retrieveModel")
 _KEY_OPTIONS = ("second_key", "revoked_key", "zero_credit_key", "rate_limited_key", "other_account_key",
-                "test_hooks")
+                "test_hooks", "limits_key", "limits_second_key")
 
 
 @dataclass

@@ -7,7 +7,9 @@ and ``python -m mocks``, and the mock families come from ``python -m mocks famil
 
 The deployment provisions its own accounts through the gateway's admin CLI: a funded account with two
 keys (and limits high enough that the suites never throttle themselves), a key revoked right after
-creation, an account with no credits, and an account limited to 1 request per minute (for the 429 checks).
+creation, an account with no credits, an account limited to 1 request per minute (for the 429 checks), and
+an account of :data:`LIMITS_REQUESTS` requests and :data:`LIMITS_TOKENS` tokens per :data:`LIMITS_WINDOW`
+seconds with two keys (the rate-limit suite's, D-142).
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ UPSTREAM_TIMEOUT_BOUND = 6.0
 
 SLOW_CLIENT_BOUND = 5.0
 """Seconds within which it cuts a slow or idle client (``--slow-client-bound``)."""
+
+LIMITS_REQUESTS, LIMITS_TOKENS, LIMITS_WINDOW = 6, 20_000, 3.0
+"""The rate-limit suite's account (D-142): a small budget over a short window, so exactness is seen in seconds."""
 
 INSTALL_HINT = "pip install 'empirio-conformance[reference]'"
 
@@ -125,6 +130,9 @@ class Deployment:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     rate_limited_key: str = ""
     other_account_key: str = ""
+    limits_key: str = ""
+    limits_second_key: str = ""
+    limits_window: float = LIMITS_WINDOW
     upstream_timeout: float = UPSTREAM_TIMEOUT_BOUND
     slow_client_bound: float = SLOW_CLIENT_BOUND
     balance_url: str = ""
@@ -242,6 +250,11 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         other = _admin(env, workdir, "provision", "--name", "other-account", "--credits", "1000", "--label", "other")
         _admin(env, workdir, "set-limits", "--account", other["account_id"], "--rpm", "100000", "--tpm", "1000000000")
 
+        limits = _admin(env, workdir, "provision", "--name", "rate-limits", "--credits", "1000", "--label", "limits")
+        _admin(env, workdir, "set-limits", "--account", limits["account_id"], "--rpm", str(LIMITS_REQUESTS),
+               "--tpm", str(LIMITS_TOKENS), "--window", str(LIMITS_WINDOW))
+        limits_second = _admin(env, workdir, "create-key", "--account", limits["account_id"], "--label", "limits-2")
+
         gateway_log = workdir / "gateway.log"
         gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)
         deployment.processes.append(gateway)
@@ -259,6 +272,7 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     deployment.zero_credit_key = broke["api_key"]
     deployment.rate_limited_key = limited["api_key"]
     deployment.other_account_key = other["api_key"]
+    deployment.limits_key, deployment.limits_second_key = limits["api_key"], limits_second["api_key"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
     deployment.clock_url = f"{base_url}/__test__/clock" if test_mode else ""

@@ -9,6 +9,10 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --zero-credit-key  EMPIRIO_ZERO_CREDIT_KEY  a key of an account with no credits
     --rate-limited-key EMPIRIO_RATE_LIMITED_KEY a key of an account limited to 1 request per minute
     --other-account-key EMPIRIO_OTHER_ACCOUNT_KEY a funded key of another account (isolation of stored state)
+    --limits-key       EMPIRIO_LIMITS_KEY       a key of an account whose rate-limit budget the limits suite may spend
+    --limits-second-key EMPIRIO_LIMITS_SECOND_KEY another key of that account (the budget is shared)
+    --limits-window    EMPIRIO_LIMITS_WINDOW    that account's rate-limit window in seconds (D-142)
+    --real-time-limits EMPIRIO_REAL_TIME_LIMITS=1 (flag) the limits account has the documented 60 s window
     --balance-url      EMPIRIO_BALANCE_URL      a URL answering GET with {"balance_usd": "..."}, the balance of the
                                                 key in Authorization (the reference's /__test__/balance)
     --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
@@ -84,6 +88,11 @@ _OPTIONS: dict[str, str] = {
     "zero_credit_key": "an API key of an account with no credits",
     "rate_limited_key": "an API key of an account limited to 1 request per minute",
     "other_account_key": "a funded API key of another account (stored responses are per account)",
+    "limits_key": "an API key of an account whose rate-limit budget the limits suite may spend (a small budget "
+                  "keeps it fast; D-142)",
+    "limits_second_key": "another API key of the --limits-key account (keys of one account share one budget)",
+    "limits_window": "the --limits-key account's rate-limit window in seconds (the reference's test account: 3; "
+                     "without it, --real-time-limits means the documented 60 s)",
     "mock_control": "base URLs of the mock upstreams, comma-separated, whose request logs "
                     "(GET /__mock__/requests) prove a rejection never reached an upstream (set automatically "
                     "when the reference is started locally)",
@@ -116,6 +125,8 @@ _OPTIONS: dict[str, str] = {
 _FLAGS: dict[str, str] = {
     "mock_upstreams": "the deployment's upstreams are this project's mocks, so [[mock:...]] directives work "
                       "(set automatically when the reference is started locally)",
+    "real_time_limits": "the --limits-key account has the documented 60-second window: the limits suite runs "
+                        "in real time (minutes; its tests are marked slow)",
     "test_hooks": "the deployment honours the test header x-empirio-test (set automatically when the "
                   "reference is started locally)",
 }
@@ -151,6 +162,10 @@ class Target:
     ineffective: dict[str, str] = field(default_factory=dict)  # option → why it was given but does nothing
     ws_url: str = ""  # the run-events channel (D-124)
     run_hook: str | None = None  # POST → a run of the key's account with a timed lifecycle (D-124)
+    limits_key: str | None = None  # an account whose rate-limit budget the limits suite spends (D-142)
+    limits_second_key: str | None = None  # another key of that account
+    limits_window: float | None = None  # that account's window in seconds
+    real_time_limits: bool = False  # its window is the documented 60 s
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -194,6 +209,7 @@ def _setting(config: pytest.Config, name: str) -> str | None:
 _MARKERS = (
     "needs(option): the test needs an operator-supplied option; it skips naming it when absent",
     "rule(*names): the rules (suites.rules) a test checks; their sources decide whether --rules runs it",
+    "slow: takes minutes against a deployment (e.g. the rate limits in real time)",
 )
 
 
@@ -319,7 +335,10 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
                         balance_url=_setting(config, "balance_url"), clock_url=_setting(config, "clock_url"),
-                        run_hook=_setting(config, "run_hook"))
+                        run_hook=_setting(config, "run_hook"),
+                        limits_key=_setting(config, "limits_key"),
+                        limits_second_key=_setting(config, "limits_second_key"),
+                        real_time_limits=_flag(config, "real_time_limits"))
         _seconds_options(config, target)
     else:
         from suites.launcher import ReferenceMissing, launch
@@ -337,7 +356,9 @@ def _resolve_target(config: pytest.Config) -> Target:
                         upstream_timeout=local.upstream_timeout, slow_client_bound=local.slow_client_bound,
                         balance_url=local.balance_url or None,
                         clock_url=_setting(config, "clock_url") or local.clock_url or None,
-                        run_hook=f"{local.control_url}/runs" if local.control_url else None)
+                        run_hook=f"{local.control_url}/runs" if local.control_url else None,
+                        limits_key=local.limits_key or None, limits_second_key=local.limits_second_key or None,
+                        limits_window=local.limits_window)
         _seconds_options(config, target)
     target.ws_url = (_setting(config, "ws_url")
                      or target.base_url.replace("http", "ws", 1) + "/v1/runs/events").rstrip("/")
@@ -366,6 +387,11 @@ def _seconds_options(config: pytest.Config, target: Target) -> None:
         target.upstream_timeout = upstream_timeout
     if slow_client_bound is not None:
         target.slow_client_bound = slow_client_bound
+    limits_window = _seconds(config, "limits_window")
+    if limits_window is not None:
+        target.limits_window = limits_window
+    elif target.real_time_limits and target.limits_window is None:
+        target.limits_window = 60.0
 
 
 def session_target(config: pytest.Config) -> Target:
@@ -449,6 +475,8 @@ revoked_key = _operator_fixture("revoked_key")
 zero_credit_key = _operator_fixture("zero_credit_key")
 rate_limited_key = _operator_fixture("rate_limited_key")
 other_account_key = _operator_fixture("other_account_key")
+limits_key = _operator_fixture("limits_key")
+limits_second_key = _operator_fixture("limits_second_key")
 mock_upstreams = _operator_fixture("mock_upstreams")
 test_hooks = _operator_fixture("test_hooks")
 balance_url = _operator_fixture("balance_url")

@@ -5,7 +5,9 @@
     provision --name N [--credits USD]           an account and one key, in one step
     top-up --account ID --amount USD             add credits
     revoke-key --key ID                          revoke a key
-    set-limits --account ID [--rpm N] [--tpm N]  per-account rate limits (defaults 50 RPM, 2,000,000 TPM)
+    set-limits --account ID [--rpm N] [--tpm N] [--window S]
+                                                 per-account rate limits: requests and tokens per window of S
+                                                 seconds (defaults 50, 2,000,000, 60; D-142)
     list-accounts                                accounts with balances and keys
 """
 
@@ -35,6 +37,16 @@ def _usd(text: str) -> Decimal:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError("a window is a positive number of seconds")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     admin = sub.add_parser("admin", help="manage accounts, keys and credits")
     commands = admin.add_subparsers(dest="admin_command", required=True)
@@ -57,6 +69,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--account", required=True)
     p.add_argument("--rpm", type=int)
     p.add_argument("--tpm", type=int)
+    p.add_argument("--window", type=_seconds, help="seconds of the rolling window (default 60)")
     commands.add_parser("list-accounts")
 
 
@@ -83,8 +96,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 account = store.top_up(args.account, usd_to_nano(args.amount))
                 out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
             case "set-limits":
-                account = store.set_limits(args.account, rpm=args.rpm, tpm=args.tpm)
-                out = {"account_id": account.id, "rpm": account.rpm, "tpm": account.tpm}
+                account = store.set_limits(args.account, rpm=args.rpm, tpm=args.tpm, window=args.window)
+                out = {"account_id": account.id, "rpm": account.rpm, "tpm": account.tpm, "window": account.window}
             case "revoke-key":
                 key = store.revoke_key(args.key)
                 out = {"key_id": key.id, "revoked_at": key.revoked_at}
@@ -96,6 +109,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         "balance_usd": str(nano_to_usd(a.balance_nano)),
                         "rpm": a.rpm,
                         "tpm": a.tpm,
+                        "window": a.window,
                         "keys": [{"key_id": k.id, "label": k.label, "revoked": k.revoked_at is not None}
                                  for k in store.list_keys(a.id)],
                     }

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import yaml
 
+from gateway.limits.base import AUXILIARY_SUFFIX
 from gateway.schemas import SPEC_PATH
 
 __all__ = ["AUXILIARY_SUFFIX", "auxiliary", "auxiliary_rpm"]
-
-AUXILIARY_SUFFIX = ":auxiliary"
-"""The limiter counts an account's auxiliary requests under its id with this suffix."""
 
 
 @lru_cache(maxsize=1)

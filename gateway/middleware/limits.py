@@ -1,86 +1,104 @@
-"""Per-account rate limits (default 50 requests per rolling minute), shared by all keys of an account.
+"""Rate-limit headers, token reconciliation and the auxiliary budget around the app (D-3, D-4, D-136,
+D-139 – D-142).
 
-:class:`RateLimiter` is process-local here; the multi-instance issue replaces it behind the same
-interface. Counted requests get ``x-ratelimit-*-requests`` headers, a refused one a 429 with
-``retry-after``. :class:`LimitsMiddleware` also holds the auxiliary operations (catalog reads, job polls,
-uploads, stored-Responses reads) to the account's auxiliary budget (D-3, D-136): a request is refused 429
-when the budget is spent, and counted once answered with anything but a 4xx.
+A counted request is admitted by its route (:func:`gateway.middleware.gate.admit`) once decoded; this
+middleware adds the admission's ``x-ratelimit-*`` headers (and ``anthropic-ratelimit-*`` on
+``/v1/messages``) to the response head, streams included, and reconciles the reserved tokens with what the route reported through
+:func:`spent` (nothing reported: nothing used) just before the last body message, or once the app returned
+without sending one. An
+authenticated auxiliary request (catalog reads, job polls, uploads, stored-Responses reads) is admitted
+to the account's auxiliary budget before its route runs and released when answered with a 4xx.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections import deque
-from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import RateLimited
-from gateway.middleware.auxiliary import AUXILIARY_SUFFIX, auxiliary, auxiliary_rpm
+from gateway.limits.base import AUXILIARY_SUFFIX, Admission, Budget, Refused, Usage
+from gateway.middleware.auxiliary import auxiliary, auxiliary_rpm
 from gateway.middleware.errors import send_error
 from gateway.state import state_of
+from gateway.store import Account
 
-__all__ = ["Limiter", "LimitsMiddleware", "RateLimiter", "Verdict"]
+__all__ = ["ADMISSION", "LimitsMiddleware", "budget_of", "duration", "headers", "refusal", "spent"]
 
-WINDOW = 60.0
+ADMISSION = "rate_admission"
+"""Where the route's :class:`~gateway.limits.base.Admission` is kept in ``scope["state"]``."""
+_SPENT = "rate_spent_tokens"
+_RECONCILED = "rate_reconciled"
+MESSAGES_PATH = "/v1/messages"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    limit: int
-    remaining: int
-    reset_seconds: float
+def spent(scope: Scope, tokens: int) -> None:
+    """Record the tokens this request actually used (input + output), reconciled when the response ends."""
+    scope.setdefault("state", {})[_SPENT] = max(0, tokens)
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "x-ratelimit-limit-requests": str(self.limit),
-            "x-ratelimit-remaining-requests": str(self.remaining),
-            "x-ratelimit-reset-requests": f"{max(1, math.ceil(self.reset_seconds))}s",
+
+def duration(seconds: float) -> str:
+    """A Go-style duration of ``seconds`` rounded up to the millisecond (D-140): ``12ms``, ``3s``, ``1m0.5s``."""
+    ms = max(0, math.ceil(seconds * 1000 - 1e-6))
+    if ms < 1000:
+        return f"{ms}ms"
+    minutes, rest = divmod(ms, 60_000)
+    secs = f"{rest // 1000}" if rest % 1000 == 0 else f"{rest / 1000:.3f}".rstrip("0")
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def _rfc3339(seconds: float) -> str:
+    at = datetime.now(UTC) + timedelta(milliseconds=math.ceil(seconds * 1000))
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def headers(usage: Usage, path: str) -> dict[str, str]:
+    """The rate-limit headers describing ``usage``; the Anthropic set too on ``/v1/messages`` (D-4)."""
+    budget = usage.budget
+    out = {
+        "x-ratelimit-limit-requests": str(budget.requests),
+        "x-ratelimit-remaining-requests": str(usage.requests_remaining),
+        "x-ratelimit-reset-requests": duration(usage.requests_reset),
+        "x-ratelimit-limit-tokens": str(budget.tokens),
+        "x-ratelimit-remaining-tokens": str(usage.tokens_remaining),
+        "x-ratelimit-reset-tokens": duration(usage.tokens_reset),
+    }
+    if path == MESSAGES_PATH:
+        out |= {
+            "anthropic-ratelimit-requests-limit": str(budget.requests),
+            "anthropic-ratelimit-requests-remaining": str(usage.requests_remaining),
+            "anthropic-ratelimit-requests-reset": _rfc3339(usage.requests_reset),
+            "anthropic-ratelimit-tokens-limit": str(budget.tokens),
+            "anthropic-ratelimit-tokens-remaining": str(usage.tokens_remaining),
+            "anthropic-ratelimit-tokens-reset": _rfc3339(usage.tokens_reset),
         }
+    return out
 
 
-class Limiter(Protocol):
-    """Admits one request of an account allowed ``rpm`` requests per minute, or raises 429."""
+def refusal(refused: Refused, path: str) -> RateLimited:
+    """The 429 of a refusal: the usage headers, ``retry-after`` (whole seconds, rounded up) and
+    ``retry-after-ms`` (D-141)."""
+    budget, wait = refused.usage.budget, max(refused.retry_after, 0.001)
+    if refused.dimension == "tokens":
+        message = f"Rate limit of {budget.tokens} tokens per {budget.window:g} s exceeded. Retry with backoff."
+    else:
+        message = f"Rate limit of {budget.requests} requests per {budget.window:g} s exceeded. Retry with backoff."
+    return RateLimited(message, headers={
+        **headers(refused.usage, path),
+        "retry-after": str(math.ceil(wait - 1e-9)),
+        "retry-after-ms": str(math.ceil(wait * 1000 - 1e-6)),
+    })
 
-    def admit(self, account_id: str, rpm: int) -> Verdict: ...
 
-    def check(self, account_id: str, rpm: int) -> None:
-        """Raise 429 when the account has no request left in the window, counting nothing."""
-
-
-class RateLimiter:
-    """A sliding log of request times per account (a :class:`Limiter`)."""
-
-    def __init__(self) -> None:
-        self._log: dict[str, deque[float]] = {}
-
-    def _window(self, account_id: str, rpm: int, now: float) -> deque[float]:
-        log = self._log.setdefault(account_id, deque())
-        while log and log[0] <= now - WINDOW:
-            log.popleft()
-        if len(log) >= rpm:
-            verdict = Verdict(rpm, 0, log[0] + WINDOW - now)
-            raise RateLimited(
-                f"Rate limit of {rpm} requests per minute exceeded. Retry with backoff.",
-                headers={**verdict.headers(), "retry-after": str(max(1, math.ceil(verdict.reset_seconds)))},
-            )
-        return log
-
-    def check(self, account_id: str, rpm: int) -> None:
-        self._window(account_id, rpm, time.monotonic())
-
-    def admit(self, account_id: str, rpm: int) -> Verdict:
-        now = time.monotonic()
-        log = self._window(account_id, rpm, now)
-        log.append(now)
-        return Verdict(rpm, rpm - len(log), log[0] + WINDOW - now)
+def budget_of(account: Account) -> Budget:
+    """The account's generation budget."""
+    return Budget(account.rpm, account.tpm, account.window)
 
 
 class LimitsMiddleware:
-    """Adds the verdict's headers to the response of a counted request; holds an authenticated auxiliary
-    request to the account's auxiliary budget."""
+    """Adds an admission's headers to the response head and reconciles its tokens when the response ended;
+    holds an authenticated auxiliary request to the account's auxiliary budget."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -95,13 +113,29 @@ class LimitsMiddleware:
             return
 
         async def send_with_headers(message: Message) -> None:
-            verdict = scope.get("state", {}).get("rate_verdict")
-            if message["type"] == "http.response.start" and verdict is not None:
-                extra = [(k.encode(), v.encode()) for k, v in verdict.headers().items()]
+            admission = scope.get("state", {}).get(ADMISSION)
+            if message["type"] == "http.response.start" and admission is not None:
+                extra = [(k.encode(), v.encode()) for k, v in headers(admission.usage, scope["path"]).items()]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                await self._reconcile(scope)  # before the last byte: the client's next request sees it
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            await self._reconcile(scope)
+
+    @staticmethod
+    async def _reconcile(scope: Scope) -> None:
+        state = scope.get("state", {})
+        admission: Admission | None = state.get(ADMISSION)
+        if admission is None or not admission.reserved or state.get(_RECONCILED):
+            return
+        state[_RECONCILED] = True
+        used = state.pop(_SPENT, 0)
+        if used != admission.reserved:
+            await state_of(scope).limiter.reconcile(admission, used)
 
     async def _auxiliary(self, account_id: str, scope: Scope, receive: Receive, send: Send) -> None:
         state = state_of(scope)
@@ -109,19 +143,23 @@ class LimitsMiddleware:
         if account is None:
             await self.app(scope, receive, send)
             return
-        key, rpm = account.id + AUXILIARY_SUFFIX, auxiliary_rpm(account.rpm)
+        budget = Budget(auxiliary_rpm(account.rpm), 0, account.window)
         try:
-            state.limiter.check(key, rpm)
-        except RateLimited as refused:
-            await send_error(refused, scope, receive, send)
+            admission = await state.limiter.admit(account.id + AUXILIARY_SUFFIX, budget)
+        except Refused as refused:
+            await send_error(refusal(refused, scope["path"]), scope, receive, send)
             return
+        status = 0
 
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and not 400 <= message["status"] < 500:
-                try:
-                    state.limiter.admit(key, rpm)
-                except RateLimited:
-                    pass  # requests in flight together may overshoot by their number; the next is refused
+        async def watching_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
 
-        await self.app(scope, receive, counting_send)
+        try:
+            await self.app(scope, receive, watching_send)
+        finally:
+            if 400 <= status < 500:
+                await state.limiter.release(admission)
+

@@ -12,8 +12,9 @@ from starlette.responses import Response
 from gateway.errors import ModelUnavailable
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
+from gateway.middleware.limits import spent
 from gateway.routes.generate import CLIENT_CLOSED, require_json
-from gateway.routes.metering import while_connected
+from gateway.routes.metering import estimate_tokens, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 
@@ -28,11 +29,12 @@ async def create_embedding(request: Request) -> Response:
     adapter = state.embedders.get(embedding.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{embedding.model.id}' is not available on this deployment.")
-    admit(request.scope)
+    await admit(request.scope, estimate_tokens(sum(len(text) for text in embedding.inputs)))
     outcome = await while_connected(request.receive, adapter.embed(embedding))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)
     result = outcome[0]
     charge(request.scope, embedding.cost(result.prompt_tokens))
+    spent(request.scope, result.prompt_tokens)
     body = state.embedding_codec.encode(embedding, result)
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")

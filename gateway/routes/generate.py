@@ -29,7 +29,8 @@ from gateway.ir import ChatRequest, StreamEvent
 from gateway.ir.defaults import with_defaults
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
-from gateway.routes.metering import Meter, while_connected
+from gateway.middleware.limits import spent
+from gateway.routes.metering import Meter, reservation, tokens_of, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
@@ -85,7 +86,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         if conversation is not None:
             conversation.resume(request.scope, ir)
         resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
-        admit(request.scope)
+        await admit(request.scope, reservation(ir))
         adapter = state.web_search.around(adapter, ir)
         if not ir.stream:
             outcome = await while_connected(request.receive, adapter.complete(ir))
@@ -93,6 +94,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
                 return Response(status_code=CLIENT_CLOSED)
             result = outcome[0]
             charge(request.scope, ir.cost(result.usage))
+            spent(request.scope, tokens_of(result.usage))
             body = codec.encode(ir, result)
             if conversation is not None:
                 conversation.keep(request.scope, ir, body)
@@ -131,6 +133,7 @@ async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, fir
         if meter.usage is not None or not failed:
             cost, estimated = meter.cost()
             charge(request.scope, cost, estimated=estimated)
+        spent(request.scope, tokens_of(meter.usage or meter.estimate()))
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()

@@ -49,7 +49,7 @@ async def create_image(request: Request) -> Response:
     adapter = state.imagers.get(image.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{image.model.id}' is not available on this deployment.")
-    admit(request.scope)
+    await admit(request.scope)
     account_id = request.scope["state"]["auth"].account_id
     work = image_work(state, codec, adapter, image, codec.price(image), account_id)
     record = state.jobs.submit(account_id, JOB_TYPE, image.model.id, work,

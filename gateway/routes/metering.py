@@ -17,7 +17,7 @@ from starlette.types import Receive
 
 from gateway.ir import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, Usage, UsageReport
 
-__all__ = ["CHARS_PER_TOKEN", "Meter", "estimate_tokens", "request_chars", "while_connected"]
+__all__ = ["CHARS_PER_TOKEN", "Meter", "estimate_tokens", "request_chars", "reservation", "tokens_of", "while_connected"]
 
 CHARS_PER_TOKEN = 4
 T = TypeVar("T")
@@ -32,6 +32,18 @@ def request_chars(request: ChatRequest) -> int:
     """Characters of the request's text: every message's content, sent-back reasoning and tool-call arguments."""
     return sum(len(m.content) + len(m.reasoning or "") + sum(len(c.arguments) for c in m.tool_calls)
                for m in request.messages)
+
+
+def reservation(request: ChatRequest) -> int:
+    """The tokens reserved at admission (D-3, D-143): the prompt's estimate plus the output limit the
+    request asked for (or the catalog's default), else the model's ``max_output_tokens``."""
+    limit = request.max_output_tokens or request.model.public.get("max_output_tokens") or 0
+    return estimate_tokens(request_chars(request)) + (limit if isinstance(limit, int) else 0)
+
+
+def tokens_of(usage: Usage) -> int:
+    """What a finished request counts against the token budget: input plus output tokens."""
+    return usage.input_tokens + usage.output_tokens
 
 
 def _text(event: StreamEvent) -> str:

@@ -77,7 +77,7 @@ async def create_search(request: Request) -> Response:
     query = codec.decode(await request.body(), state.catalog)
     task = _task_adapter(state, query)
     if task is not None:
-        admit(request.scope)
+        await admit(request.scope)
         record = state.jobs.submit(account_of(request.scope), JOB_TYPE, query.model.id,
                                    _task_work(state, task, query), params=_task_params(query))
         return await answer_job(request, record, wait=not query.asynchronous)
@@ -85,7 +85,7 @@ async def create_search(request: Request) -> Response:
         raise InvalidRequest(f"The model '{query.model.id}' answers synchronously; 'async' is for agent tasks.",
                              code="unsupported_parameter", param="async")
     adapter = _adapter(state, query)
-    admit(request.scope)
+    await admit(request.scope)
     outcome = await while_connected(request.receive, adapter.search(query))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)

@@ -27,7 +27,7 @@ async def create_speech(request: Request) -> Response:
     adapter = state.speakers.get(speech.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{speech.model.id}' is not available on this deployment.")
-    admit(request.scope)
+    await admit(request.scope)
     outcome = await while_connected(request.receive, adapter.speak(speech))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)

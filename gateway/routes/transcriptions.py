@@ -103,7 +103,7 @@ async def create_transcription(request: Request) -> Response:
         raise ModelUnavailable(f"The model '{transcription.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
     transcription = _with_file(state, transcription, account_id)
-    admit(request.scope)
+    await admit(request.scope)
     record = state.jobs.submit(account_id, JOB_TYPE, transcription.model.id, _work(state, adapter, transcription),
                                params=transcription.params())
     return accepted(request, record)

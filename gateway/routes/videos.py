@@ -65,7 +65,7 @@ async def create_video(request: Request) -> Response:
         raise ModelUnavailable(f"The model '{video.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
     video = _resolved(state, video, account_id)
-    admit(request.scope)
+    await admit(request.scope)
     record = state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
                                params=video.params())
     return accepted(request, record)

@@ -29,6 +29,8 @@ def nano_to_usd(nano: int) -> Decimal:
 
 DEFAULT_RPM = 50
 DEFAULT_TPM = 2_000_000
+DEFAULT_WINDOW = 60.0
+"""Seconds of the rolling window the budgets are counted over (D-3; per account, D-142)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Account:
     created_at: int
     rpm: int = DEFAULT_RPM
     tpm: int = DEFAULT_TPM
+    window: float = DEFAULT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class AccountStore(Protocol):
     def charges(self, state: str | None = None) -> list[Charge]:
         """The journal, oldest first (only ``state`` when given)."""
 
-    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account: ...
+    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None,
+                   window: float | None = None) -> Account: ...
 
     def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey: ...
 

@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     balance_nano INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     rpm INTEGER NOT NULL DEFAULT 50,
-    tpm INTEGER NOT NULL DEFAULT 2000000
+    tpm INTEGER NOT NULL DEFAULT 2000000,
+    window_seconds REAL NOT NULL DEFAULT 60
 );
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -56,7 +57,14 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._pepper = pepper.encode() if pepper else self._stored_pepper()
+
+    def _migrate(self) -> None:
+        """Columns added after a store was first created (D-142: the window per account)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(accounts)")}
+        if "window_seconds" not in columns:
+            self._db.execute("ALTER TABLE accounts ADD COLUMN window_seconds REAL NOT NULL DEFAULT 60")
 
     def _stored_pepper(self) -> bytes:
         self._db.execute(
@@ -81,12 +89,12 @@ class SqliteStore:
 
     def get_account(self, account_id: str) -> Account | None:
         row = self._db.execute(
-            "SELECT id, name, balance_nano, created_at, rpm, tpm FROM accounts WHERE id = ?", (account_id,)
+            "SELECT id, name, balance_nano, created_at, rpm, tpm, window_seconds FROM accounts WHERE id = ?", (account_id,)
         ).fetchone()
         return Account(*row) if row else None
 
     def list_accounts(self) -> list[Account]:
-        rows = self._db.execute("SELECT id, name, balance_nano, created_at, rpm, tpm FROM accounts ORDER BY created_at")
+        rows = self._db.execute("SELECT id, name, balance_nano, created_at, rpm, tpm, window_seconds FROM accounts ORDER BY created_at")
         return [Account(*row) for row in rows]
 
     def top_up(self, account_id: str, amount_nano: int) -> Account:
@@ -138,8 +146,9 @@ class SqliteStore:
                                 (state,) if state else ())
         return [Charge(*row) for row in rows]
 
-    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None) -> Account:
-        for column, value in (("rpm", rpm), ("tpm", tpm)):
+    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None,
+                   window: float | None = None) -> Account:
+        for column, value in (("rpm", rpm), ("tpm", tpm), ("window_seconds", window)):
             if value is not None:
                 self._db.execute(f"UPDATE accounts SET {column} = ? WHERE id = ?", (value, account_id))
         account = self.get_account(account_id)

@@ -63,6 +63,9 @@ control API); and one module per area, each declaring its defects with
                  running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``run_events``   the run-events WebSocket: messages duplicated, reordered, stripped of ``occurredAt`` or
                  dropped (layers around the channel), another account's run found (``state.events.find``)
+``limits``       the rate limits: the limiter (``state.limiter``: per key, fixed windows, no or partial
+                 reservation, never reconciled, an await between decision and record, a window that never
+                 moves, remaining frozen) and layers stripping the limit headers or reshaping the 429
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -101,6 +104,7 @@ from gateway.testing import (
     hostile_input,
     images,
     jobs,
+    limits,
     media,
     media_urls,
     models,
@@ -130,7 +134,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install, run_events.install)
+               upstream_jobs.install, run_events.install, limits.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

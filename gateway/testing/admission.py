@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from gateway.middleware.limits import Limiter, Verdict
+from gateway.limits.base import Admission, Budget, Limiter, Usage
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
 
@@ -27,13 +27,19 @@ class _Limiter:
     def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
         self._limiter, self._active = limiter, active
 
-    def admit(self, account_id: str, rpm: int) -> Verdict:
-        unlimited = self._active.on(CHAT_RATE_LIMIT_IGNORED.name)
-        return self._limiter.admit(account_id, _UNLIMITED_RPM if unlimited else rpm)
+    async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
+        if self._active.on(CHAT_RATE_LIMIT_IGNORED.name):
+            budget = Budget(_UNLIMITED_RPM, _UNLIMITED_RPM, budget.window)
+        return await self._limiter.admit(key, budget, tokens)
 
-    def check(self, account_id: str, rpm: int) -> None:
-        unlimited = self._active.on(CHAT_RATE_LIMIT_IGNORED.name)
-        self._limiter.check(account_id, _UNLIMITED_RPM if unlimited else rpm)
+    async def reconcile(self, admission: Admission, tokens: int) -> Usage:
+        return await self._limiter.reconcile(admission, tokens)
+
+    async def release(self, admission: Admission) -> None:
+        await self._limiter.release(admission)
+
+    async def close(self) -> None:
+        await self._limiter.close()
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

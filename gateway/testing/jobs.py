@@ -93,7 +93,7 @@ def _poll_counted(app: ASGIApp) -> ASGIApp:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith("/v1/jobs/") \
                 and scope.get("state", {}).get("auth") is not None:
             try:
-                admit(scope)
+                await admit(scope)
             except GatewayError as error:
                 await send_error(error, scope, receive, send)
                 return

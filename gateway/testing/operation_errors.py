@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.middleware.auxiliary import AUXILIARY_SUFFIX
-from gateway.middleware.limits import Limiter, Verdict
+from gateway.limits.base import AUXILIARY_SUFFIX, Admission, Budget, Limiter, Usage
 from gateway.state import GatewayState
 from gateway.testing.asgi import Reply, json_body, layer, rewrite_response
 from gateway.testing.registry import ActiveDefects, Defect, defect
@@ -154,15 +153,19 @@ class _Limiter:
     def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
         self._limiter, self._active = limiter, active
 
-    def _rpm(self, account_id: str, rpm: int) -> int:
-        ignored = self._active.on(AUXILIARY_BUDGET_IGNORED.name) and account_id.endswith(AUXILIARY_SUFFIX)
-        return _UNLIMITED if ignored else rpm
+    async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
+        if self._active.on(AUXILIARY_BUDGET_IGNORED.name) and key.endswith(AUXILIARY_SUFFIX):
+            budget = Budget(_UNLIMITED, budget.tokens, budget.window)
+        return await self._limiter.admit(key, budget, tokens)
 
-    def admit(self, account_id: str, rpm: int) -> Verdict:
-        return self._limiter.admit(account_id, self._rpm(account_id, rpm))
+    async def reconcile(self, admission: Admission, tokens: int) -> Usage:
+        return await self._limiter.reconcile(admission, tokens)
 
-    def check(self, account_id: str, rpm: int) -> None:
-        self._limiter.check(account_id, self._rpm(account_id, rpm))
+    async def release(self, admission: Admission) -> None:
+        await self._limiter.release(admission)
+
+    async def close(self) -> None:
+        await self._limiter.close()
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
