@@ -25,12 +25,12 @@ from gateway.formats.transcriptions import TranscriptionCodec
 from gateway.formats.videos import VideoCodec
 from gateway.jobs import JobRunner
 from gateway.jobs.events import RunEvents
+from gateway.limits import build_limiter, close_limiter
 from gateway.media import Media, Signer
 from gateway.media.sweeper import Sweeper
 from gateway.middleware import build_stack
 from gateway.middleware.credits import check_credits
 from gateway.middleware.errors import EXCEPTION_HANDLERS
-from gateway.middleware.limits import RateLimiter
 from gateway.routes import routes, search, transcriptions, videos
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
@@ -54,6 +54,7 @@ log = logging.getLogger("gateway")
 def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
     http = UpstreamHTTP(settings)
+    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> Starlette:
         sweeping.cancel()
         await state.jobs.close()
         await http.close()
+        await close_limiter(limiter)
 
     app = Starlette(
         routes=routes(),
@@ -92,7 +94,7 @@ def create_app(settings: Settings) -> Starlette:
         http=http,
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),
-        limiter=RateLimiter(),
+        limiter=limiter,
         credit_check=check_credits,
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},

@@ -1,0 +1,197 @@
+"""The Redis limiter (gateway/limits/redis.py) against a private redis-server: exact under concurrency from
+independent clients (two instances), sliding at the window's boundary in real time, tokens reserved,
+reconciled and released, a refusal recording nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+from redis.asyncio import Redis
+
+from gateway.limits.base import Admission, Budget, Refused
+from gateway.limits.redis import RedisLimiter, keys_of
+
+T = TypeVar("T")
+
+
+def _run(redis_url: str, scenario: Callable[[RedisLimiter, RedisLimiter], Awaitable[T]]) -> T:
+    """``scenario`` with two limiters on separate connection pools, as two gateway instances have."""
+    async def main() -> T:
+        first, second = RedisLimiter.from_url(redis_url), RedisLimiter.from_url(redis_url)
+        try:
+            return await scenario(first, second)
+        finally:
+            await first.close()
+            await second.close()
+    return asyncio.run(main())
+
+
+def _key() -> str:
+    return f"acct_{uuid.uuid4().hex[:12]}"
+
+
+async def _try(limiter: RedisLimiter, key: str, budget: Budget, tokens: int = 0) -> Admission | Refused:
+    try:
+        return await limiter.admit(key, budget, tokens)
+    except Refused as refused:
+        return refused
+
+
+def test_two_instances_admit_exactly_the_budget(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=50, tokens=0, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> list[Admission | Refused]:
+        return await asyncio.gather(*[_try(a if i % 2 else b, key, budget) for i in range(200)])
+
+    outcomes = _run(redis_url, scenario)
+    admitted = [o for o in outcomes if isinstance(o, Admission)]
+    refused = [o for o in outcomes if isinstance(o, Refused)]
+    assert len(admitted) == 50 and len(refused) == 150
+    assert sorted(a.usage.requests_remaining for a in admitted) == list(range(50))
+    assert len({a.ticket for a in admitted}) == 50
+    assert all(r.dimension == "requests" and 0 < r.retry_after <= 60 for r in refused)
+
+
+def test_token_budget_is_exact_under_concurrency(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=1000, tokens=10_000, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> list[Admission | Refused]:
+        return await asyncio.gather(*[_try(a if i % 2 else b, key, budget, 300) for i in range(100)])
+
+    outcomes = _run(redis_url, scenario)
+    admitted = [o for o in outcomes if isinstance(o, Admission)]
+    assert len(admitted) == 33  # 33 × 300 = 9,900 ≤ 10,000 < 34 × 300
+    assert min(a.usage.tokens_remaining for a in admitted) == 100
+    assert all(o.dimension == "tokens" for o in outcomes if isinstance(o, Refused))
+
+
+def test_an_estimate_over_the_whole_budget_waits_a_window(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=10, tokens=1000, window=30)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> Refused | Admission:
+        return await _try(a, key, budget, 1001)
+
+    refused = _run(redis_url, scenario)
+    assert isinstance(refused, Refused) and refused.dimension == "tokens" and refused.retry_after == 30
+
+
+def test_the_window_slides_at_its_boundary(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=2, tokens=0, window=1.0)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> None:
+        first = await a.admit(key, budget)
+        await asyncio.sleep(0.5)
+        await b.admit(key, budget)
+        refused = await _try(a, key, budget)
+        assert isinstance(refused, Refused) and 0.3 < refused.retry_after <= 0.55, refused
+        assert 0.9 < first.usage.requests_reset <= 1.001  # boundary included: free 1 µs after
+        await asyncio.sleep(refused.retry_after / 2)
+        assert isinstance(await _try(b, key, budget), Refused)  # still inside the first one's window
+        await asyncio.sleep(refused.retry_after / 2 + 0.02)
+        again = await b.admit(key, budget)  # the first left the window: exactly one slot free
+        assert again.usage.requests_remaining == 0
+        assert isinstance(await _try(a, key, budget), Refused)
+
+    _run(redis_url, scenario)
+
+
+def test_no_burst_across_a_boundary(redis_url: str) -> None:
+    """Whatever the phase, no span of one window holds more than the budget."""
+    key, budget = _key(), Budget(requests=5, tokens=0, window=1.0)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> list[float]:
+        loop, times = asyncio.get_running_loop(), []
+        end = loop.time() + 2.5
+        while loop.time() < end:
+            outcome = await _try(a if len(times) % 2 else b, key, budget)
+            if isinstance(outcome, Admission):
+                times.append(loop.time())
+            await asyncio.sleep(0.01)
+        return times
+
+    times = _run(redis_url, scenario)
+    assert len(times) >= 10
+    for i, start in enumerate(times):
+        assert sum(1 for t in times[i:] if t - start < 0.98) <= 5  # client-side times, a little slack
+
+
+def test_reconcile_replaces_the_reservation(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=10, tokens=1000, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> None:
+        admission = await a.admit(key, budget, 800)
+        assert admission.reserved == 800 and admission.usage.tokens_remaining == 200
+        assert isinstance(await _try(b, key, budget, 300), Refused)
+        usage = await b.reconcile(admission, 150)
+        assert usage.tokens_remaining == 850 and usage.requests_remaining == 9
+        assert (await b.admit(key, budget, 300)).usage.tokens_remaining == 550
+        over = await a.reconcile(admission, 900)  # the real usage may exceed the estimate
+        assert over.tokens_remaining == 0
+
+    _run(redis_url, scenario)
+
+
+def test_release_removes_the_admission(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=1, tokens=100, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> None:
+        admission = await a.admit(key, budget, 60)
+        assert isinstance(await _try(b, key, budget), Refused)
+        await b.release(admission)
+        again = await b.admit(key, budget, 100)
+        assert again.usage.requests_remaining == 0 and again.usage.tokens_remaining == 0
+        await a.release(admission)  # twice: a no-op, the other entry stays
+        assert isinstance(await _try(a, key, budget), Refused)
+
+    _run(redis_url, scenario)
+
+
+def test_a_refusal_records_nothing(redis_url: str) -> None:
+    key, budget = _key(), Budget(requests=3, tokens=100, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> tuple[int, int]:
+        await a.admit(key, budget, 90)
+        for _ in range(5):
+            assert isinstance(await _try(b, key, budget, 20), Refused)
+        client: Redis = Redis.from_url(redis_url)
+        try:
+            log, tokens = keys_of(key)
+            count, total = await client.zcard(log), int(await client.hget(tokens, "!total") or 0)
+            assert 0 < await client.pttl(log) <= 61_000
+        finally:
+            await client.aclose()
+        return count, total
+
+    assert _run(redis_url, scenario) == (1, 90)
+
+
+def test_the_auxiliary_budget_has_no_token_dimension(redis_url: str) -> None:
+    key, budget = _key() + ":auxiliary", Budget(requests=2, tokens=0, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> None:
+        first = await a.admit(key, budget, 5000)
+        assert first.usage.tokens_remaining == 0 and first.usage.requests_remaining == 1
+        await b.admit(key, budget)
+        refused = await _try(a, key, budget)
+        assert isinstance(refused, Refused) and refused.dimension == "requests"
+
+    _run(redis_url, scenario)
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_scripts_survive_a_flushed_script_cache(redis_url: str, restart: bool) -> None:
+    key, budget = _key(), Budget(requests=5, tokens=0, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> int:
+        await a.admit(key, budget)
+        if restart:
+            client: Redis = Redis.from_url(redis_url)
+            await client.script_flush()
+            await client.aclose()
+        return (await b.admit(key, budget)).usage.requests_remaining
+
+    assert _run(redis_url, scenario) == 3
