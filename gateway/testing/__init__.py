@@ -63,6 +63,8 @@ control API); and one module per area, each declaring its defects with
                  running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``run_events``   the run-events WebSocket: messages duplicated, reordered, stripped of ``occurredAt`` or
                  dropped (layers around the channel), another account's run found (``state.events.find``)
+``redis_limits``  the shared limiter: bypassed by a process-local one (``state.limiter``; caught by two
+                 instances sharing one Redis, ``tests/gateway/test_redis_instances.py``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -106,6 +108,7 @@ from gateway.testing import (
     models,
     operation_errors,
     proxying,
+    redis_limits,
     responses_state,
     run_events,
     run_hook,
@@ -130,7 +133,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install, run_events.install)
+               upstream_jobs.install, run_events.install, redis_limits.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from tests.defects import (
     models,
     operation_errors,
     proxying,
+    redis_limits,
     responses_codec,
     responses_state,
     run_events,
@@ -44,7 +45,7 @@ __all__ = ["CAUGHT_BY"]
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
           files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
-          transcriptions, upstream_jobs, run_events)
+          transcriptions, upstream_jobs, run_events, redis_limits)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
