@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 __all__ = ["RedisServer", "RedisUnavailable", "redis_unavailable"]
 
@@ -58,11 +59,22 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> RedisServer:
-        """Start the server and wait for ``PING``; :class:`RedisUnavailable` says why it could not."""
+    def start(self, timeout: float = 10.0, attempts: int = 3) -> Self:
+        """Start the server and wait for ``PING`` (on another free port if the one picked was taken
+        meanwhile); :class:`RedisUnavailable` says why it could not."""
         problem = redis_unavailable()
         if problem is not None:
             raise RedisUnavailable(problem)
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout)
+            except RedisUnavailable:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> Self:
         self.workdir = Path(tempfile.mkdtemp(prefix="empirio-redis-"))
         self.port = _free_port()
         log = self.workdir / "redis.log"
@@ -91,7 +103,7 @@ class RedisServer:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> RedisServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

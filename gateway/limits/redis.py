@@ -17,7 +17,7 @@ from redis.commands.core import AsyncScript
 
 from gateway.limits.base import Admission, Budget, Refused, Usage
 
-__all__ = ["ADMIT", "PREFIX", "RELEASE", "RECONCILE", "RedisLimiter", "keys_of"]
+__all__ = ["ADMIT", "PREFIX", "RECONCILE", "RELEASE", "RedisLimiter", "budget_args", "decide", "keys_of", "usage_of"]
 
 PREFIX = "empirio:limits:"
 

@@ -5,15 +5,26 @@ reconciled and released, a refusal recording nothing."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from redis.asyncio import Redis
+from starlette.testclient import TestClient
 
+from gateway.app import create_app
+from gateway.config import load_settings
+from gateway.errors import RateLimited
+from gateway.limits import build_limiter, close_limiter
 from gateway.limits.base import Admission, Budget, Refused
 from gateway.limits.redis import RedisLimiter, keys_of
+from gateway.limits.redis_bridge import RedisRequestLimiter
+from gateway.middleware.limits import RateLimiter
+from gateway.security import digest, new_key
+from suites.launcher import free_ports
 
 T = TypeVar("T")
 
@@ -104,7 +115,7 @@ def test_no_burst_across_a_boundary(redis_url: str) -> None:
     key, budget = _key(), Budget(requests=5, tokens=0, window=1.0)
 
     async def scenario(a: RedisLimiter, b: RedisLimiter) -> list[float]:
-        loop, times = asyncio.get_running_loop(), []
+        loop, times = asyncio.get_running_loop(), list[float]()
         end = loop.time() + 2.5
         while loop.time() < end:
             outcome = await _try(a if len(times) % 2 else b, key, budget)
@@ -195,3 +206,50 @@ def test_scripts_survive_a_flushed_script_cache(redis_url: str, restart: bool) -
         return (await b.admit(key, budget)).usage.requests_remaining
 
     assert _run(redis_url, scenario) == 3
+
+
+def test_the_setting_chooses_the_limiter(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text('[limits]\nredis_url = "redis://127.0.0.1:1/0"\n')
+    assert load_settings(config, env={}).redis_url == "redis://127.0.0.1:1/0"
+    assert load_settings(config, env={"EMPIRIO_REDIS_URL": "redis://h:2/1"}).redis_url == "redis://h:2/1"
+    assert isinstance(build_limiter(load_settings(env={})), RateLimiter)
+    limiter = build_limiter(load_settings(config, env={}))
+    assert isinstance(limiter, RedisRequestLimiter)
+    asyncio.run(close_limiter(limiter))  # never connected: nothing to release, no error
+
+
+def test_the_request_interface_on_redis(redis_url: str) -> None:
+    """What admission calls today (gateway/limits/redis_bridge.py): ``check`` counts nothing, a refusal is
+    429 with ``retry-after``, and two bridges (two instances) share the count."""
+    first, second, key = RedisRequestLimiter(redis_url), RedisRequestLimiter(redis_url), _key()
+    try:
+        for _ in range(3):
+            first.check(key, 2)
+        assert first.admit(key, 2).remaining == 1
+        assert second.admit(key, 2).remaining == 0
+        with pytest.raises(RateLimited) as refused:
+            second.check(key, 2)
+        assert 0 < int(refused.value.headers["retry-after"]) <= 60
+        with pytest.raises(RateLimited):
+            first.admit(key, 2)
+    finally:
+        asyncio.run(close_limiter(first))
+        asyncio.run(close_limiter(second))
+
+
+def test_an_unreachable_redis_fails_closed(tmp_path: Path) -> None:
+    """D-153: no Redis, no admission — a 500 ``internal_error`` in the envelope, naming no host."""
+    closed = f"redis://127.0.0.1:{free_ports(1)[0]}/0"
+    app = create_app(dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db", redis_url=closed))
+    store = app.state.gateway.store
+    key = new_key()
+    account = store.create_account("a", 10**12)
+    store.add_key(account.id, digest(key, store.pepper()), "k")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        chat = client.post("/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
+                           json={"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]})
+        models = client.get("/v1/models", headers={"authorization": f"Bearer {key}"})
+    for response in (chat, models):
+        assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+        assert closed.split("//")[1].split("/")[0] not in response.text
