@@ -3,7 +3,10 @@ deployment's limiter (``state.limiter``) bypassed by one that lives in this proc
 
 from __future__ import annotations
 
-from gateway.middleware.limits import Limiter, RateLimiter, Verdict
+import dataclasses
+from typing import Any, cast
+
+from gateway.limits import build_limiter
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
 
@@ -16,21 +19,17 @@ LIMITER_PER_PROCESS = defect(
 
 
 class _Limiter:
-    """The deployment's limiter, or this process's own while the defect is on."""
+    """Forwards every call to the deployment's limiter or, while the defect is on, to the embedded default
+    a gateway without ``redis_url`` would build (whatever interface admission calls)."""
 
-    def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
-        self._limiter, self._local, self._active = limiter, RateLimiter(), active
+    def __init__(self, shared: object, local: object, active: ActiveDefects) -> None:
+        self._shared, self._local, self._active = shared, local, active
 
-    def _current(self) -> Limiter:
-        return self._local if self._active.on(LIMITER_PER_PROCESS.name) else self._limiter
-
-    def admit(self, account_id: str, rpm: int) -> Verdict:
-        return self._current().admit(account_id, rpm)
-
-    def check(self, account_id: str, rpm: int) -> None:
-        self._current().check(account_id, rpm)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._local if self._active.on(LIMITER_PER_PROCESS.name) else self._shared, name)
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the limiter."""
-    state.limiter = _Limiter(state.limiter, active)
+    local = build_limiter(dataclasses.replace(state.settings, redis_url=""))
+    state.limiter = cast(Any, _Limiter(state.limiter, local, active))
