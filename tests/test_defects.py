@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,8 +19,8 @@ import pytest
 
 from gateway.testing import DEFECTS
 from suites import ROOT
-from suites.launcher import Deployment
-from tests.defects import CAUGHT_BY
+from suites.launcher import Deployment, launch
+from tests.defects import CAUGHT_BY, NEEDS_INSTANCES
 
 
 class _Restarter:
@@ -58,6 +59,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--balance-url={deployment.balance_url}",
         f"--clock-url={deployment.clock_url}",
         f"--run-hook={deployment.control_url}/runs",
+        f"--instance-urls={','.join(deployment.instance_urls[1:])}",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
         plugins=[_Restarter(deployment)],
@@ -77,12 +79,6 @@ def _outcomes(recorder: pytest.HookRecorder) -> dict[str, str]:
     return outcomes
 
 
-def _suite_checks(node_ids: tuple[str, ...]) -> list[str]:
-    """The suite checks among ``node_ids``; the others are project tests under ``tests/`` that launch their own
-    deployment with the defect on (one this single-instance deployment cannot reproduce, e.g. two instances)."""
-    return [node_id for node_id in node_ids if not node_id.startswith("tests/")]
-
-
 def _matching(outcomes: dict[str, str], node_id: str) -> dict[str, str]:
     return {k: v for k, v in outcomes.items() if k == node_id or k.startswith(node_id + "[")}
 
@@ -93,15 +89,28 @@ def defect_switch(control: httpx.Client) -> Iterator[httpx.Client]:
     control.put("/defects", json={"active": []}).raise_for_status()
 
 
+@contextmanager
+def _two_instances(request: pytest.FixtureRequest, defects: tuple[str, ...] = ()) -> Iterator[Deployment]:
+    """A fresh reference of two gateway instances on one store and one Redis (its budgets unspent), with
+    ``defects`` on in both; the test skips, saying why, when no redis-server can start."""
+    started = launch(test_mode=True, instances=2, redis_url=request.getfixturevalue("redis_url"), defects=defects)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.mark.usefixtures("suite_dependencies")
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Deployment,
-                          defect_switch: httpx.Client, tmp_path: Path) -> None:
-    defect, caught_by = DEFECTS[name], _suite_checks(CAUGHT_BY[name])
-    if not caught_by:
-        pytest.skip(f"proven by {', '.join(CAUGHT_BY[name])}, which launches its own deployment with it on")
-    defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
-    outcomes = _outcomes(_run_checks(pytester, deployment, caught_by, tmp_path))
+                          defect_switch: httpx.Client, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    defect, caught_by = DEFECTS[name], CAUGHT_BY[name]
+    if name in NEEDS_INSTANCES:
+        with _two_instances(request, (name,)) as instances:
+            outcomes = _outcomes(_run_checks(pytester, instances, list(caught_by), tmp_path))
+    else:
+        defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
+        outcomes = _outcomes(_run_checks(pytester, deployment, list(caught_by), tmp_path))
     for node_id in caught_by:
         seen = _matching(outcomes, node_id)
         assert seen, f"{node_id} did not run (outcomes: {outcomes})"
@@ -112,8 +121,21 @@ def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Depl
 def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment: Deployment,
                                            defect_switch: httpx.Client, tmp_path: Path) -> None:
     defect_switch.put("/defects", json={"active": []}).raise_for_status()
-    node_ids = sorted({node_id for caught_by in CAUGHT_BY.values() for node_id in _suite_checks(caught_by)})
-    outcomes = _outcomes(_run_checks(pytester, deployment, node_ids, tmp_path))
+    node_ids = sorted({node_id for name, caught_by in CAUGHT_BY.items() if name not in NEEDS_INSTANCES
+                       for node_id in caught_by})
+    _assert_pass(_outcomes(_run_checks(pytester, deployment, node_ids, tmp_path)), node_ids)
+
+
+@pytest.mark.usefixtures("suite_dependencies")
+def test_instance_checks_pass_without_defects(pytester: pytest.Pytester, tmp_path: Path,
+                                              request: pytest.FixtureRequest) -> None:
+    """The checks of the defects only several instances show pass on two reference instances on one Redis."""
+    node_ids = sorted({node_id for name in NEEDS_INSTANCES for node_id in CAUGHT_BY[name]})
+    with _two_instances(request) as instances:
+        _assert_pass(_outcomes(_run_checks(pytester, instances, node_ids, tmp_path)), node_ids)
+
+
+def _assert_pass(outcomes: dict[str, str], node_ids: list[str]) -> None:
     for node_id in node_ids:
         seen = _matching(outcomes, node_id)
         outcomes_seen = set(seen.values())
@@ -134,15 +156,6 @@ def test_control_api_reports_defects(control: httpx.Client) -> None:
 def test_unknown_defect_is_refused(control: httpx.Client) -> None:
     response = control.put("/defects", json={"active": ["no_such_defect"]})
     assert response.status_code == 400 and "no_such_defect" in response.text
-
-
-def test_project_tests_named_by_defects_exist() -> None:
-    """A defect proven by a test under ``tests/`` names a test function that exists."""
-    named = {node_id for caught_by in CAUGHT_BY.values() for node_id in caught_by if node_id.startswith("tests/")}
-    for node_id in named:
-        path, function = node_id.split("::")[0], node_id.split("::")[1].split("[")[0]
-        tree = ast.parse((ROOT / path).read_text())
-        assert any(isinstance(n, ast.FunctionDef) and n.name == function for n in tree.body), node_id
 
 
 def test_every_suite_test_is_named_by_a_defect() -> None:

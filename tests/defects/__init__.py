@@ -40,7 +40,7 @@ from tests.defects import (
     web_search,
 )
 
-__all__ = ["CAUGHT_BY"]
+__all__ = ["CAUGHT_BY", "NEEDS_INSTANCES"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
@@ -61,3 +61,6 @@ def _merged() -> dict[str, tuple[str, ...]]:
 
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = _merged()
+
+NEEDS_INSTANCES: frozenset[str] = redis_limits.INSTANCES
+"""Defects proven against two reference instances sharing one store and one Redis (``--instance-urls``)."""
