@@ -9,9 +9,20 @@ from __future__ import annotations
 import inspect
 
 from gateway.config import Settings
+from gateway.limits import base
 from gateway.middleware.limits import Limiter, RateLimiter
 
-__all__ = ["build_limiter", "close_limiter"]
+__all__ = ["build_limiter", "close_limiter", "shared_limiter"]
+
+
+def shared_limiter(settings: Settings) -> base.Limiter | None:
+    """The :class:`gateway.limits.base.Limiter` in Redis that ``[limits] redis_url`` names, else ``None``
+    (the embedded default applies)."""
+    if not settings.redis_url:
+        return None
+    from gateway.limits.redis import RedisLimiter
+
+    return RedisLimiter.from_url(settings.redis_url)
 
 
 def build_limiter(settings: Settings) -> Limiter:
@@ -19,7 +30,7 @@ def build_limiter(settings: Settings) -> Limiter:
 
     Admission still calls the synchronous request-only interface, so a Redis URL gets
     :class:`gateway.limits.redis_bridge.RedisRequestLimiter`; once admission awaits
-    :class:`gateway.limits.base.Limiter` this returns :class:`gateway.limits.redis.RedisLimiter`."""
+    :class:`gateway.limits.base.Limiter` this becomes ``shared_limiter(settings) or`` the embedded default."""
     if settings.redis_url:
         from gateway.limits.redis_bridge import RedisRequestLimiter
 

@@ -17,9 +17,12 @@ from redis.commands.core import AsyncScript
 
 from gateway.limits.base import Admission, Budget, Refused, Usage
 
-__all__ = ["ADMIT", "PREFIX", "RECONCILE", "RELEASE", "RedisLimiter", "budget_args", "decide", "keys_of", "usage_of"]
+__all__ = ["ADMIT", "PREFIX", "RECONCILE", "RELEASE", "TIMEOUT", "RedisLimiter", "budget_args", "decide", "keys_of", "usage_of"]
 
 PREFIX = "empirio:limits:"
+
+TIMEOUT = 2.0
+"""Seconds a connection to Redis, or a script's answer, may take before the admission fails (D-153)."""
 
 _MICRO = 1_000_000
 
@@ -163,9 +166,10 @@ class RedisLimiter:
         self._release: AsyncScript = client.register_script(RELEASE)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = PREFIX) -> RedisLimiter:
-        """A limiter on the Redis at ``url`` (``redis://host:port/db``); connects on first use."""
-        return cls(Redis.from_url(url), prefix=prefix)
+    def from_url(cls, url: str, *, prefix: str = PREFIX, timeout: float = TIMEOUT) -> RedisLimiter:
+        """A limiter on the Redis at ``url`` (``redis://host:port/db``); connects on first use, and a call
+        the server does not answer within ``timeout`` seconds fails (D-153)."""
+        return cls(Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout), prefix=prefix)
 
     async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
         ticket = uuid.uuid4().hex

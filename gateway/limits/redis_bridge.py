@@ -14,7 +14,7 @@ from redis import Redis
 
 from gateway.errors import RateLimited
 from gateway.limits.base import Budget, Refused
-from gateway.limits.redis import ADMIT, PREFIX, budget_args, decide, keys_of
+from gateway.limits.redis import ADMIT, PREFIX, TIMEOUT, budget_args, decide, keys_of
 from gateway.middleware.limits import WINDOW, Verdict
 
 __all__ = ["RedisRequestLimiter"]
@@ -24,7 +24,7 @@ class RedisRequestLimiter:
     """A :class:`gateway.middleware.limits.Limiter` counting requests in Redis, shared by every instance."""
 
     def __init__(self, url: str, *, prefix: str = PREFIX) -> None:
-        self._client: Redis = Redis.from_url(url)
+        self._client: Redis = Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
         self._prefix = prefix
         self._admit = self._client.register_script(ADMIT)
 

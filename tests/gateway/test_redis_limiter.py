@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.errors import RateLimited
-from gateway.limits import build_limiter, close_limiter
+from gateway.limits import build_limiter, close_limiter, shared_limiter
 from gateway.limits.base import Admission, Budget, Refused
 from gateway.limits.redis import RedisLimiter, keys_of
 from gateway.limits.redis_bridge import RedisRequestLimiter
@@ -257,3 +257,17 @@ def test_an_unreachable_redis_fails_closed(tmp_path: Path) -> None:
     for response in (chat, models):
         assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
         assert closed.split("//")[1].split("/")[0] not in response.text
+
+
+def test_the_shared_limiter_of_the_settings(redis_url: str) -> None:
+    assert shared_limiter(load_settings(env={})) is None
+    limiter = shared_limiter(load_settings(env={"EMPIRIO_REDIS_URL": redis_url}))
+    assert isinstance(limiter, RedisLimiter)
+
+    async def scenario() -> int:
+        try:
+            return (await limiter.admit(_key(), Budget(3, 0, 60))).usage.requests_remaining
+        finally:
+            await limiter.close()
+
+    assert asyncio.run(scenario()) == 2
