@@ -12,14 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.commands.core import AsyncScript
 
 from gateway.limits.base import Admission, Budget, Refused, Usage
 
-__all__ = ["ADMIT", "PREFIX", "RECONCILE", "RELEASE", "TIMEOUT", "RedisLimiter", "budget_args", "decide", "keys_of", "usage_of"]
+__all__ = ["ADMIT", "CONNECTIONS", "PREFIX", "RECONCILE", "RELEASE", "TIMEOUT", "RedisLimiter", "budget_args", "decide", "keys_of", "usage_of"]
 
 PREFIX = "empirio:limits:"
+
+CONNECTIONS = 32
+"""Connections one limiter (one gateway process) keeps to Redis; a script takes well under a millisecond."""
 
 TIMEOUT = 2.0
 """Seconds a connection to Redis, or a script's answer, may take before the admission fails (D-153)."""
@@ -167,9 +170,12 @@ class RedisLimiter:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = PREFIX, timeout: float = TIMEOUT) -> RedisLimiter:
-        """A limiter on the Redis at ``url`` (``redis://host:port/db``); connects on first use, and a call
-        the server does not answer within ``timeout`` seconds fails (D-153)."""
-        return cls(Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout), prefix=prefix)
+        """A limiter on the Redis at ``url`` (``redis://host:port/db``) over at most :data:`CONNECTIONS`
+        connections (more admissions at once wait for one); connects on first use, and a call that gets no
+        connection or answer within ``timeout`` seconds fails (D-153)."""
+        pool = BlockingConnectionPool.from_url(url, max_connections=CONNECTIONS, timeout=timeout,
+                                               socket_timeout=timeout, socket_connect_timeout=timeout)
+        return cls(Redis.from_pool(pool), prefix=prefix)
 
     async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
         ticket = uuid.uuid4().hex

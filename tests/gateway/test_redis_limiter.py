@@ -20,7 +20,7 @@ from gateway.config import load_settings
 from gateway.errors import RateLimited
 from gateway.limits import build_limiter, close_limiter, shared_limiter
 from gateway.limits.base import Admission, Budget, Refused
-from gateway.limits.redis import RedisLimiter, keys_of
+from gateway.limits.redis import CONNECTIONS, RedisLimiter, keys_of
 from gateway.limits.redis_bridge import RedisRequestLimiter
 from gateway.middleware.limits import RateLimiter
 from gateway.security import digest, new_key
@@ -271,3 +271,14 @@ def test_the_shared_limiter_of_the_settings(redis_url: str) -> None:
             await limiter.close()
 
     assert asyncio.run(scenario()) == 2
+
+
+def test_more_admissions_at_once_than_connections(redis_url: str) -> None:
+    """One process's burst larger than its connection pool waits for connections instead of failing."""
+    key, budget = _key(), Budget(requests=100, tokens=0, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> list[Admission | Refused]:
+        return await asyncio.gather(*[_try(a, key, budget) for _ in range(CONNECTIONS * 10)])
+
+    outcomes = _run(redis_url, scenario)
+    assert sum(isinstance(o, Admission) for o in outcomes) == 100
