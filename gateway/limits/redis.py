@@ -48,6 +48,22 @@ if #gone > 0 then
   redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. cutoff)
 end
 local function add(n) if n ~= 0 then redis.call('HINCRBY', spent, '!total', n) end end
+local function walk(newest_first, visit)
+  local start = 0
+  while true do
+    local page
+    if newest_first then page = redis.call('ZREVRANGE', log, start, start + 99, 'WITHSCORES')
+    else page = redis.call('ZRANGE', log, start, start + 99, 'WITHSCORES') end
+    if #page == 0 then return end
+    local tickets = {}
+    for i = 1, #page, 2 do tickets[#tickets + 1] = page[i] end
+    local held = redis.call('HMGET', spent, unpack(tickets))
+    for i = 1, #tickets do
+      if visit(tonumber(page[2 * i]), tonumber(held[i]) or 0) then return end
+    end
+    start = start + 100
+  end
+end
 local function total() return tonumber(redis.call('HGET', spent, '!total') or '0') end
 local function usage()
   local count, sum = redis.call('ZCARD', log), total()
@@ -57,13 +73,10 @@ local function usage()
     requests_reset = tonumber(newest[2]) + window - now + 1
   end
   if sum > 0 then
-    for i = 0, count - 1 do
-      local entry = redis.call('ZREVRANGE', log, i, i, 'WITHSCORES')
-      if tonumber(redis.call('HGET', spent, entry[1]) or '0') > 0 then
-        tokens_reset = tonumber(entry[2]) + window - now + 1
-        break
-      end
-    end
+    walk(true, function(at, held)
+      if held > 0 then tokens_reset = at + window - now + 1 return true end
+      return false
+    end)
   end
   local tokens_left = 0
   if max_tokens > 0 then tokens_left = math.max(0, max_tokens - sum) end
@@ -92,11 +105,11 @@ if max_tokens > 0 and sum + tokens > max_tokens then
   local wait = window
   if tokens <= max_tokens then
     local need, freed = sum + tokens - max_tokens, 0
-    for i = 0, count - 1 do
-      local entry = redis.call('ZRANGE', log, i, i, 'WITHSCORES')
-      freed = freed + tonumber(redis.call('HGET', spent, entry[1]) or '0')
-      if freed >= need then wait = tonumber(entry[2]) + window - now + 1 break end
-    end
+    walk(false, function(at, held)
+      freed = freed + held
+      if freed >= need then wait = at + window - now + 1 return true end
+      return false
+    end)
   end
   if dimension == '' then dimension = 'tokens' end
   retry = math.max(retry, wait)

@@ -282,3 +282,21 @@ def test_more_admissions_at_once_than_connections(redis_url: str) -> None:
 
     outcomes = _run(redis_url, scenario)
     assert sum(isinstance(o, Admission) for o in outcomes) == 100
+
+
+def test_token_waits_and_resets_over_many_entries(redis_url: str) -> None:
+    """The scripts page through the log: the wait for tokens is the entry that frees enough, the reset the
+    newest entry holding tokens, past the first page of entries."""
+    key, budget = _key(), Budget(requests=1000, tokens=1000, window=60)
+
+    async def scenario(a: RedisLimiter, b: RedisLimiter) -> None:
+        first = await a.admit(key, budget, 500)
+        for _ in range(250):
+            await b.admit(key, budget, 2)
+        refused = await _try(a, key, budget, 10)  # 1000 held: the first entry must leave
+        assert isinstance(refused, Refused) and refused.dimension == "tokens"
+        assert abs(refused.retry_after - first.usage.requests_reset) < 1, (refused.retry_after, first.usage)
+        last = (await a.admit(key, budget)).usage  # no tokens: the newest holding tokens is the one before
+        assert last.tokens_reset < last.requests_reset and last.tokens_remaining == 0
+
+    _run(redis_url, scenario)
