@@ -1,10 +1,12 @@
 """Several instances of one deployment (``--instance-urls``, e.g. a load balancer's backends) enforce one
 rate limit per account between them (D-4): once one instance refuses an account's request, every other
-refuses it too until the window moves. Uses the 1-request-per-minute account (``--rate-limited-key``)."""
+refuses it too until the window moves, and simultaneous requests spread over them admit no more than the
+limit. Uses the 1-request-per-minute account (``--rate-limited-key``)."""
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,3 +46,23 @@ def test_instances_share_one_limit(api: ApiClient, discovery: Discovery, rate_li
     finally:
         for other in others:
             other.close()
+
+
+@pytest.mark.rule(instances.EXACT_ACROSS)
+def test_simultaneous_requests_across_instances(api: ApiClient, discovery: Discovery, rate_limited_key: str,
+                                                instance_urls: tuple[str, ...],
+                                                contract_transport: ContractTransport) -> None:
+    """Two requests per instance at once, on the 1-request-per-minute account: at most one admitted."""
+    body = chat_body(need(discovery.plain_chat_model(), "chat model"), max_completion_tokens=5)
+    clients = [api, *(ApiClient(url, api.api_key, contract_transport) for url in instance_urls)]
+    try:
+        for client in clients:  # warm every instance (connections, caches) so the requests below meet at once
+            status_is("valid_request_200", complete(client, body), 200)
+        with ThreadPoolExecutor(max_workers=2 * len(clients)) as pool:
+            futures = [(client.base_url, pool.submit(complete, client, body, key=rate_limited_key, retry_429=False))
+                       for client in clients for _ in range(2)]
+            answers = [(url, future.result().status_code) for url, future in futures]
+        instances.at_most_the_limit(1, answers)
+    finally:
+        for client in clients[1:]:
+            client.close()

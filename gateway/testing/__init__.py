@@ -63,8 +63,8 @@ control API); and one module per area, each declaring its defects with
                  running, failed jobs charged, recovery finding nothing) and the resumers (``state.resumers``)
 ``run_events``   the run-events WebSocket: messages duplicated, reordered, stripped of ``occurredAt`` or
                  dropped (layers around the channel), another account's run found (``state.events.find``)
-``redis_limits``  the shared limiter: bypassed by a process-local one (``state.limiter``; shown only by two
-                 instances sharing one Redis, ``--instance-urls``)
+``redis_limits``  the shared limiter (``state.limiter``): bypassed by a process-local one, or checked then
+                 recorded in two steps (shown only by two instances sharing one Redis, ``--instance-urls``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "limiter_per_process": ("suites/test_rate_limit_instances.py::test_instances_share_one_limit",),
+    "limiter_read_then_write": ("suites/test_rate_limit_instances.py::test_simultaneous_requests_across_instances",),
 }
 
 INSTANCES = frozenset(CAUGHT_BY)
