@@ -70,11 +70,11 @@ local function usage()
   local requests_reset, tokens_reset = 0, 0
   if count > 0 then
     local newest = redis.call('ZREVRANGE', log, 0, 0, 'WITHSCORES')
-    requests_reset = tonumber(newest[2]) + window - now + 1
+    requests_reset = tonumber(newest[2]) + window - now
   end
   if sum > 0 then
     walk(true, function(at, held)
-      if held > 0 then tokens_reset = at + window - now + 1 return true end
+      if held > 0 then tokens_reset = at + window - now return true end
       return false
     end)
   end
@@ -98,7 +98,7 @@ if count >= max_requests then
     retry = window
   else
     local nth = redis.call('ZRANGE', log, count - max_requests, count - max_requests, 'WITHSCORES')
-    retry = tonumber(nth[2]) + window - now + 1
+    retry = tonumber(nth[2]) + window - now
   end
 end
 if max_tokens > 0 and sum + tokens > max_tokens then
@@ -107,7 +107,7 @@ if max_tokens > 0 and sum + tokens > max_tokens then
     local need, freed = sum + tokens - max_tokens, 0
     walk(false, function(at, held)
       freed = freed + held
-      if freed >= need then wait = at + window - now + 1 return true end
+      if freed >= need then wait = at + window - now return true end
       return false
     end)
   end
