@@ -35,8 +35,8 @@ local window = tonumber(ARGV[1])
 local max_requests, max_tokens = tonumber(ARGV[2]), tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local cutoff = now - window
-local gone = redis.call('ZRANGEBYSCORE', log, '-inf', '(' .. cutoff)
+local cutoff = now - window  -- formatted with %d below: '..' would round it to 14 digits (100 µs)
+local gone = redis.call('ZRANGEBYSCORE', log, '-inf', string.format('(%d', cutoff))
 if #gone > 0 then
   local freed = 0
   for i = 1, #gone, 1000 do
@@ -45,7 +45,7 @@ if #gone > 0 then
     redis.call('HDEL', spent, unpack(chunk))
   end
   if freed ~= 0 then redis.call('HINCRBY', spent, '!total', -freed) end
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. cutoff)
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', string.format('(%d', cutoff))
 end
 local function add(n) if n ~= 0 then redis.call('HINCRBY', spent, '!total', n) end end
 local function walk(newest_first, visit)
