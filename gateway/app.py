@@ -25,7 +25,7 @@ from gateway.formats.transcriptions import TranscriptionCodec
 from gateway.formats.videos import VideoCodec
 from gateway.jobs import JobRunner
 from gateway.jobs.events import RunEvents
-from gateway.limits.memory import MemoryLimiter
+from gateway.limits import build_limiter
 from gateway.media import Media, Signer
 from gateway.media.sweeper import Sweeper
 from gateway.middleware import build_stack
@@ -54,6 +54,7 @@ log = logging.getLogger("gateway")
 def create_app(settings: Settings) -> Starlette:
     """A ready-to-serve ASGI app for ``settings``."""
     http = UpstreamHTTP(settings)
+    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,7 +94,7 @@ def create_app(settings: Settings) -> Starlette:
         http=http,
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),
-        limiter=MemoryLimiter(),
+        limiter=limiter,
         credit_check=check_credits,
         responses=responses,
         conversations={"openai_responses": ResponsesConversation(responses)},

@@ -7,7 +7,9 @@
     [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
     [limits]    max_body_bytes; max_upload_bytes (per uploaded file, 25 MiB, D-82); max_header_bytes (request line and header names and values, 32 KiB),
-                max_headers (100), connections_per_client (open connections per client address, 256)
+                max_headers (100), connections_per_client (open connections per client address, 256);
+                redis_url (redis://host:port/db: the rate limits live in this Redis, shared by every instance
+                pointing at it; unset: in this process, D-151)
     [timeouts]  connect, read (seconds between upstream bytes), total (seconds per upstream call),
                 first_byte (s to the upstream's answer head, 60), idle (s between upstream stream bytes, 60)
     [security]  key_pepper                   HMAC key for stored API-key digests
@@ -21,7 +23,7 @@ Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``
 ``EMPIRIO_PORT``, ``EMPIRIO_PUBLIC_URL``, ``EMPIRIO_JOB_TIMEOUT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
 ``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_RUNS_PING_INTERVAL``,
-``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_REDIS_URL``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
 D-70 and D-71, the upstream timeouts D-72.
 """
@@ -87,6 +89,7 @@ class Settings:
     job_poll_interval: float = 2.0
     runs_ping_interval: float = 30.0
     runs_idle_timeout: float = 600.0
+    redis_url: str = ""
     test_mode: bool = False
     test_options: dict[str, Any] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
@@ -150,6 +153,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
                                          runs.get("ping_interval", Settings.runs_ping_interval))),
         runs_idle_timeout=float(env.get("EMPIRIO_RUNS_IDLE_TIMEOUT",
                                         runs.get("idle_timeout", Settings.runs_idle_timeout))),
+        redis_url=env.get("EMPIRIO_REDIS_URL", limits.get("redis_url", "")),
         test_mode=_truthy(env["EMPIRIO_TEST_MODE"]) if "EMPIRIO_TEST_MODE" in env else bool(test.get("mode")),
         test_options={k: v for k, v in test.items() if k != "mode"},
         upstreams=upstreams,

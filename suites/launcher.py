@@ -140,6 +140,9 @@ class Deployment:
     clock_url: str = ""
     """Test mode: the gateway's movable clock (what ``--clock-url`` takes; D-91)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    instance_urls: list[str] = field(default_factory=list)
+    """Every gateway instance's base URL (``base_url`` first); more than one share the store and the limiter."""
+    instance_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
         """Start the gateway again on the same port and store, after its process ended (or ending it);
@@ -157,9 +160,9 @@ class Deployment:
         _wait_healthy(f"{self.base_url}/healthz", process, log)
 
     def stop(self) -> None:
-        for process in self.processes:
+        for process in [*self.instance_processes, *self.processes]:
             process.terminate()
-        for process in self.processes:
+        for process in [*self.instance_processes, *self.processes]:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -206,9 +209,12 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, *, append: bool = Fa
         return subprocess.Popen([sys.executable, *args], env=env, cwd=log.parent, stdout=sink, stderr=subprocess.STDOUT)
 
 
-def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployment:
+def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: int = 1,
+           redis_url: str = "") -> Deployment:
     """A running reference deployment; call :meth:`Deployment.stop` when done.
 
+    ``instances`` gateway processes share its SQLite store (``Deployment.instance_urls``); with ``redis_url``
+    they share one rate limiter in that Redis (``EMPIRIO_REDIS_URL``), else each limits on its own.
     Raises :class:`ReferenceMissing` (one line) when the ``reference`` extra is not installed."""
     problem = reference_missing()
     if problem is not None:
@@ -216,7 +222,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
     workdir = Path(tempfile.mkdtemp(prefix="empirio-"))
     env = _reference_env()
     families = _families(env, workdir)
-    *ports, gateway_port = free_ports(len(families) + 1)
+    *ports, gateway_port = free_ports(len(families) + instances)
+    ports, instance_ports = ports[:len(families)], ports[len(families):]
     mock_ports = dict(zip(families, ports, strict=True))
     env.update({
         "EMPIRIO_DB": str(workdir / "gateway.db"),
@@ -224,6 +231,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         "EMPIRIO_DEFECTS": ",".join(defects),
         "PYTHONUNBUFFERED": "1",
     })
+    if redis_url:
+        env["EMPIRIO_REDIS_URL"] = redis_url
     env.setdefault("EMPIRIO_READ_TIMEOUT", READ_TIMEOUT_SECONDS)
     for name, value in TRANSPORT_ENV.items():
         env.setdefault(name, value)
@@ -262,6 +271,13 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = ()) -> Deployme
         for port in mock_ports.values():
             _wait_healthy(f"http://127.0.0.1:{port}/health", mocks, mocks_log)
         _wait_healthy(f"{base_url}/healthz", gateway, gateway_log)
+        deployment.instance_urls.append(base_url)
+        for number, port in enumerate(instance_ports, start=2):
+            log = workdir / f"gateway-{number}.log"
+            instance = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)], env, log)
+            deployment.instance_processes.append(instance)
+            _wait_healthy(f"http://127.0.0.1:{port}/healthz", instance, log)
+            deployment.instance_urls.append(f"http://127.0.0.1:{port}")
     except BaseException:
         deployment.stop()
         raise

@@ -30,6 +30,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --ws-url           EMPIRIO_WS_URL           the run-events channel (default: the base URL as ws(s)://…/v1/runs/events)
     --run-hook         EMPIRIO_RUN_HOOK         a URL answering POST {"outcome", "delay"} with a JobAccepted run of the
                                                 key's account (the reference's /__test__/runs; D-124)
+    --instance-urls    EMPIRIO_INSTANCE_URLS    base URLs of the deployment's other instances (comma-separated), which
+                                                share its store and rate limits (the reference's on one Redis)
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -118,6 +120,9 @@ _OPTIONS: dict[str, str] = {
     "run_hook": "a URL answering POST {\"outcome\": \"completed\"|\"failed\", \"delay\": s} with a JobAccepted run "
                 "of the presented key's account, whose lifecycle the run-events checks time (the reference's "
                 "/__test__/runs, set automatically when it is started locally; D-124)",
+    "instance_urls": "base URLs of the deployment's other instances, comma-separated, serving the same accounts "
+                     "behind the same store and rate limiter (a load balancer's backends); the check that one rate "
+                     "limit holds across instances needs them (the reference's two instances on one Redis)",
     "rules": "which rules to check: documented (the docs and the upstream APIs) or all (adds this project's "
              "decisions); default all against the self-launched reference, documented against --base-url",
 }
@@ -166,6 +171,7 @@ class Target:
     limits_second_key: str | None = None  # another key of that account
     limits_window: float | None = None  # that account's window in seconds
     real_time_limits: bool = False  # its window is the documented 60 s
+    instance_urls: tuple[str, ...] = ()  # the deployment's other instances (same accounts, store and limits)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -340,6 +346,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         limits_second_key=_setting(config, "limits_second_key"),
                         real_time_limits=_flag(config, "real_time_limits"))
         _seconds_options(config, target)
+        target.instance_urls = tuple(u.strip().rstrip("/") for u in (_setting(config, "instance_urls") or "").split(",")
+                                     if u.strip())
     else:
         from suites.launcher import ReferenceMissing, launch
 
@@ -482,6 +490,7 @@ test_hooks = _operator_fixture("test_hooks")
 balance_url = _operator_fixture("balance_url")
 upstream_timeout = _operator_fixture("upstream_timeout")
 clock_url = _operator_fixture("clock_url")
+instance_urls = _operator_fixture("instance_urls")
 
 
 @pytest.fixture

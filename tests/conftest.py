@@ -66,3 +66,17 @@ def suite_dependencies() -> list[str]:
             continue
         loaded.append(name)
     return loaded
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A private ``redis-server`` for the session (tests.services); skips saying why when none can start."""
+    from tests.services import RedisServer, RedisUnavailable
+
+    server = RedisServer()
+    try:
+        server.start()
+    except RedisUnavailable as why:
+        pytest.skip(f"no Redis for the multi-instance tests: {why}")
+    yield server.url
+    server.stop()

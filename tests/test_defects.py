@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,8 +19,8 @@ import pytest
 
 from gateway.testing import DEFECTS
 from suites import ROOT
-from suites.launcher import Deployment
-from tests.defects import CAUGHT_BY
+from suites.launcher import Deployment, launch
+from tests.defects import CAUGHT_BY, NEEDS_INSTANCES
 
 
 class _Restarter:
@@ -61,6 +62,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--balance-url={deployment.balance_url}",
         f"--clock-url={deployment.clock_url}",
         f"--run-hook={deployment.control_url}/runs",
+        f"--instance-urls={','.join(deployment.instance_urls[1:])}",
         "--rules=all",
         f"--coverage-json={tmp / 'coverage.json'}",
         plugins=[_Restarter(deployment)],
@@ -90,13 +92,28 @@ def defect_switch(control: httpx.Client) -> Iterator[httpx.Client]:
     control.put("/defects", json={"active": []}).raise_for_status()
 
 
+@contextmanager
+def _two_instances(request: pytest.FixtureRequest, defects: tuple[str, ...] = ()) -> Iterator[Deployment]:
+    """A fresh reference of two gateway instances on one store and one Redis (its budgets unspent), with
+    ``defects`` on in both; the test skips, saying why, when no redis-server can start."""
+    started = launch(test_mode=True, instances=2, redis_url=request.getfixturevalue("redis_url"), defects=defects)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.mark.usefixtures("suite_dependencies")
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Deployment,
-                          defect_switch: httpx.Client, tmp_path: Path) -> None:
+                          defect_switch: httpx.Client, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     defect, caught_by = DEFECTS[name], CAUGHT_BY[name]
-    defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
-    outcomes = _outcomes(_run_checks(pytester, deployment, list(caught_by), tmp_path))
+    if name in NEEDS_INSTANCES:
+        with _two_instances(request, (name,)) as instances:
+            outcomes = _outcomes(_run_checks(pytester, instances, list(caught_by), tmp_path))
+    else:
+        defect_switch.put("/defects", json={"active": [name]}).raise_for_status()
+        outcomes = _outcomes(_run_checks(pytester, deployment, list(caught_by), tmp_path))
     for node_id in caught_by:
         seen = _matching(outcomes, node_id)
         assert seen, f"{node_id} did not run (outcomes: {outcomes})"
@@ -107,8 +124,21 @@ def test_defect_is_caught(name: str, pytester: pytest.Pytester, deployment: Depl
 def test_named_checks_pass_without_defects(pytester: pytest.Pytester, deployment: Deployment,
                                            defect_switch: httpx.Client, tmp_path: Path) -> None:
     defect_switch.put("/defects", json={"active": []}).raise_for_status()
-    node_ids = sorted({node_id for caught_by in CAUGHT_BY.values() for node_id in caught_by})
-    outcomes = _outcomes(_run_checks(pytester, deployment, node_ids, tmp_path))
+    node_ids = sorted({node_id for name, caught_by in CAUGHT_BY.items() if name not in NEEDS_INSTANCES
+                       for node_id in caught_by})
+    _assert_pass(_outcomes(_run_checks(pytester, deployment, node_ids, tmp_path)), node_ids)
+
+
+@pytest.mark.usefixtures("suite_dependencies")
+def test_instance_checks_pass_without_defects(pytester: pytest.Pytester, tmp_path: Path,
+                                              request: pytest.FixtureRequest) -> None:
+    """The checks of the defects only several instances show pass on two reference instances on one Redis."""
+    node_ids = sorted({node_id for name in NEEDS_INSTANCES for node_id in CAUGHT_BY[name]})
+    with _two_instances(request) as instances:
+        _assert_pass(_outcomes(_run_checks(pytester, instances, node_ids, tmp_path)), node_ids)
+
+
+def _assert_pass(outcomes: dict[str, str], node_ids: list[str]) -> None:
     for node_id in node_ids:
         seen = _matching(outcomes, node_id)
         outcomes_seen = set(seen.values())

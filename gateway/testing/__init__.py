@@ -66,6 +66,8 @@ control API); and one module per area, each declaring its defects with
 ``limits``       the rate limits: the limiter (``state.limiter``: per key, fixed windows, no or partial
                  reservation, never reconciled, an await between decision and record, a window that never
                  moves, remaining frozen) and layers stripping the limit headers or reshaping the 429
+``redis_limits``  the shared limiter (``state.limiter``): bypassed by a process-local one, or checked then
+                 recorded in two steps (shown only by two instances sharing one Redis, ``--instance-urls``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
 
@@ -110,6 +112,7 @@ from gateway.testing import (
     models,
     operation_errors,
     proxying,
+    redis_limits,
     responses_state,
     run_events,
     run_hook,
@@ -134,7 +137,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install, run_events.install, limits.install)
+               upstream_jobs.install, run_events.install, limits.install, redis_limits.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from tests.defects import (
     models,
     operation_errors,
     proxying,
+    redis_limits,
     responses_codec,
     responses_state,
     run_events,
@@ -40,12 +41,12 @@ from tests.defects import (
     web_search,
 )
 
-__all__ = ["CAUGHT_BY"]
+__all__ = ["CAUGHT_BY", "NEEDS_INSTANCES"]
 
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
           files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
-          transcriptions, upstream_jobs, run_events, limits)
+          transcriptions, upstream_jobs, run_events, limits, redis_limits)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
@@ -61,3 +62,6 @@ def _merged() -> dict[str, tuple[str, ...]]:
 
 
 CAUGHT_BY: dict[str, tuple[str, ...]] = _merged()
+
+NEEDS_INSTANCES: frozenset[str] = redis_limits.INSTANCES
+"""Defects proven against two reference instances sharing one store and one Redis (``--instance-urls``)."""
