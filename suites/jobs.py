@@ -19,7 +19,6 @@ hook (a ``conftest.py`` of the operator's), else the restart checks skip saying 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from suites.checks import cut, expect, fail
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.launcher import JOB_TIMEOUT_SECONDS
-from suites.plugin import Target, session_target
+from suites.plugin import Target, seconds_option, session_target
 from suites.rules import register
 
 __all__ = ["ACCEPTED", "FINISHES", "TERMINAL", "JobPoller", "job_poller", "restart"]
@@ -80,20 +79,6 @@ def pytest_empirio_restart(config: pytest.Config) -> bool | None:
         return None
     local.restart_gateway()
     return True
-
-
-def _seconds(config: pytest.Config, name: str) -> float | None:
-    value = (config.getoption(f"empirio_{name}") or os.environ.get(f"EMPIRIO_{name.upper()}")
-             or config.getini(f"empirio_{name}"))
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise pytest.UsageError(f"--{name.replace('_', '-')} {value!r}: a number of seconds") from None
-    if seconds <= 0:
-        raise pytest.UsageError(f"--{name.replace('_', '-')} {value!r}: a positive number of seconds")
-    return seconds
 
 
 @dataclass
@@ -162,8 +147,8 @@ def _documented_interval(contract: Contract) -> float:
 @pytest.fixture
 def job_poller(api: ApiClient, contract: Contract, pytestconfig: pytest.Config, target: Target) -> JobPoller:
     """A :class:`JobPoller` on the session's client, with ``--poll-interval`` and ``--job-timeout``."""
-    interval = _seconds(pytestconfig, "poll_interval")
-    timeout = _seconds(pytestconfig, "job_timeout")
+    interval = seconds_option(pytestconfig, "poll_interval")
+    timeout = seconds_option(pytestconfig, "job_timeout")
     mocked = target.mock_upstreams
     if interval is None:
         interval = MOCK_POLL_INTERVAL if mocked else _documented_interval(contract)

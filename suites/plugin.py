@@ -78,7 +78,7 @@ from suites.rules import PROFILES, Profile, decision_skip_reason, rules_of
 from suites.transport import ContractTransport
 from suites.upstreams import UpstreamLog
 
-__all__ = ["Target", "session_recorder", "session_target"]
+__all__ = ["Target", "seconds_option", "session_recorder", "session_target"]
 
 pytest_plugins = ["suites.discovery_hooks", "suites.hostile", "suites.jobs"]
 
@@ -375,7 +375,8 @@ def _resolve_target(config: pytest.Config) -> Target:
     return target
 
 
-def _seconds(config: pytest.Config, name: str) -> float | None:
+def seconds_option(config: pytest.Config, name: str) -> float | None:
+    """The option ``name`` (or its environment variable or ini key) as positive seconds, ``None`` unset."""
     value = _setting(config, name)
     if value is None:
         return None
@@ -390,12 +391,12 @@ def _seconds(config: pytest.Config, name: str) -> float | None:
 
 def _seconds_options(config: pytest.Config, target: Target) -> None:
     """``--upstream-timeout`` and ``--slow-client-bound``, when given, over the target's own."""
-    upstream_timeout, slow_client_bound = _seconds(config, "upstream_timeout"), _seconds(config, "slow_client_bound")
+    upstream_timeout, slow_client_bound = seconds_option(config, "upstream_timeout"), seconds_option(config, "slow_client_bound")
     if upstream_timeout is not None:
         target.upstream_timeout = upstream_timeout
     if slow_client_bound is not None:
         target.slow_client_bound = slow_client_bound
-    limits_window = _seconds(config, "limits_window")
+    limits_window = seconds_option(config, "limits_window")
     if limits_window is not None:
         target.limits_window = limits_window
     elif target.real_time_limits and target.limits_window is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from gateway.limits.base import Admission, Budget, Limiter, Usage
+from gateway.limits.base import Admission, Budget
 from gateway.state import GatewayState
+from gateway.testing.limiter_layer import LimiterLayer
 from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
@@ -21,25 +22,13 @@ CHAT_RATE_LIMIT_IGNORED = defect(
 _UNLIMITED_RPM = 1_000_000_000
 
 
-class _Limiter:
+class _Limiter(LimiterLayer):
     """The rate limiter, counting against an unreachable limit while the defect is on."""
-
-    def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
-        self._limiter, self._active = limiter, active
 
     async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
         if self._active.on(CHAT_RATE_LIMIT_IGNORED.name):
             budget = Budget(_UNLIMITED_RPM, _UNLIMITED_RPM, budget.window)
         return await self._limiter.admit(key, budget, tokens)
-
-    async def reconcile(self, admission: Admission, tokens: int) -> Usage:
-        return await self._limiter.reconcile(admission, tokens)
-
-    async def release(self, admission: Admission) -> None:
-        await self._limiter.release(admission)
-
-    async def close(self) -> None:
-        await self._limiter.close()
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

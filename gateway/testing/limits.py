@@ -12,9 +12,10 @@ import math
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.limits.base import Admission, Budget, Limiter, Usage
+from gateway.limits.base import Admission, Budget, Usage
 from gateway.state import GatewayState
 from gateway.testing.asgi import Reply, layer, rewrite_response
+from gateway.testing.limiter_layer import LimiterLayer
 from gateway.testing.registry import ActiveDefects, defect
 
 __all__ = ["install"]
@@ -42,11 +43,8 @@ _OVER_ADMIT_PAUSE = 0.05
 _KEY_ID: contextvars.ContextVar[str] = contextvars.ContextVar("limits_defect_key_id", default="")
 
 
-class _Limiter:
+class _Limiter(LimiterLayer):
     """The limiter, miscounting as the defects that are on say."""
-
-    def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
-        self._limiter, self._active = limiter, active
 
     def _on(self, name: str) -> bool:
         return self._active.on(name)
@@ -89,12 +87,6 @@ class _Limiter:
         if self._on(LIMITS_NEVER_RECONCILED.name):
             return admission.usage
         return await self._limiter.reconcile(admission, tokens)
-
-    async def release(self, admission: Admission) -> None:
-        await self._limiter.release(admission)
-
-    async def close(self) -> None:
-        await self._limiter.close()
 
 
 @layer(LIMITS_PER_KEY, at="authenticated")

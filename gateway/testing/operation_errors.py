@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.limits.base import AUXILIARY_SUFFIX, Admission, Budget, Limiter, Usage
+from gateway.limits.base import AUXILIARY_SUFFIX, Admission, Budget
 from gateway.state import GatewayState
 from gateway.testing.asgi import Reply, json_body, layer, rewrite_response
+from gateway.testing.limiter_layer import LimiterLayer
 from gateway.testing.registry import ActiveDefects, Defect, defect
 
 __all__ = ["install"]
@@ -147,25 +148,13 @@ _declare(JOB_ID_SHAPE_500, _odd_job_id, _job_shape_500)
 _UNLIMITED = 1_000_000_000
 
 
-class _Limiter:
+class _Limiter(LimiterLayer):
     """The limiter, the auxiliary budgets unlimited while :data:`AUXILIARY_BUDGET_IGNORED` is on."""
-
-    def __init__(self, limiter: Limiter, active: ActiveDefects) -> None:
-        self._limiter, self._active = limiter, active
 
     async def admit(self, key: str, budget: Budget, tokens: int = 0) -> Admission:
         if self._active.on(AUXILIARY_BUDGET_IGNORED.name) and key.endswith(AUXILIARY_SUFFIX):
             budget = Budget(_UNLIMITED, budget.tokens, budget.window)
         return await self._limiter.admit(key, budget, tokens)
-
-    async def reconcile(self, admission: Admission, tokens: int) -> Usage:
-        return await self._limiter.reconcile(admission, tokens)
-
-    async def release(self, admission: Admission) -> None:
-        await self._limiter.release(admission)
-
-    async def close(self) -> None:
-        await self._limiter.close()
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
