@@ -3,11 +3,11 @@ D-139 – D-142).
 
 A counted request is admitted by its route (:func:`gateway.middleware.gate.admit`) once decoded; this
 middleware adds the admission's ``x-ratelimit-*`` headers (and ``anthropic-ratelimit-*`` on
-``/v1/messages``) to the response head, streams included, and reconciles the reserved tokens with what the route reported through
-:func:`spent` (nothing reported: nothing used) just before the last body message, or once the app returned
-without sending one. An
-authenticated auxiliary request (catalog reads, job polls, uploads, stored-Responses reads) is admitted
-to the account's auxiliary budget before its route runs and released when answered with a 4xx.
+``/v1/messages``) to the response head, streams included, and reconciles the reserved tokens with what the
+route reported through :func:`spent` (nothing reported: nothing used) just before the last body message, or
+once the app returned without sending one. An authenticated auxiliary request (catalog reads, job polls,
+uploads, stored-Responses reads) is admitted to the account's auxiliary budget before its route runs and
+released when answered with a 4xx.
 """
 
 from __future__ import annotations
