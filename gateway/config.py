@@ -4,7 +4,9 @@
                 http://host:port, D-92); header_timeout (s to receive a request's head, 10), body_timeout (s of
                 silence in a body, and the grace before body_min_rate applies, 10), body_min_rate (bytes/s
                 a body must average, 1024), keep_alive (s an idle keep-alive connection stays open, 5)
-    [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db)
+    [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db);
+                url (postgresql://user@host:port/db: accounts, keys, ledger, jobs, responses, files and media
+                live in this PostgreSQL, shared by every instance pointing at it; unset: the SQLite file, D-167)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
     [limits]    max_body_bytes; max_upload_bytes (per uploaded file, 25 MiB, D-82); max_header_bytes (request line and header names and values, 32 KiB),
                 max_headers (100), connections_per_client (open connections per client address, 256);
@@ -23,7 +25,7 @@ Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``
 ``EMPIRIO_PORT``, ``EMPIRIO_PUBLIC_URL``, ``EMPIRIO_JOB_TIMEOUT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
 ``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_RUNS_PING_INTERVAL``,
-``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_REDIS_URL``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_REDIS_URL``, ``EMPIRIO_DATABASE_URL``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
 D-70 and D-71, the upstream timeouts D-72.
 """
@@ -68,6 +70,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     db_path: Path = Path("empirio.db")
+    database_url: str = ""
     catalog_path: Path = field(default_factory=catalog_file)
     max_body_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -126,6 +129,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         host=env.get("EMPIRIO_HOST", server.get("host", "127.0.0.1")),
         port=int(env.get("EMPIRIO_PORT", server.get("port", 8080))),
         db_path=Path(env.get("EMPIRIO_DB", store.get("path", "empirio.db"))),
+        database_url=env.get("EMPIRIO_DATABASE_URL", store.get("url", "")),
         catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", catalog_file()))),
         max_body_bytes=int(limits.get("max_body_bytes", Settings.max_body_bytes)),
         max_upload_bytes=int(env.get("EMPIRIO_MAX_UPLOAD_BYTES", limits.get("max_upload_bytes", Settings.max_upload_bytes))),

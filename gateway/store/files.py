@@ -35,16 +35,16 @@ class StoredFile:
 
 
 class FileStore(Protocol):
-    def put(self, record: StoredFile, data: bytes) -> None: ...
+    async def put(self, record: StoredFile, data: bytes) -> None: ...
 
-    def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
+    async def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
         """The account's live file whose id or ``bunny://`` path is ``reference``, or ``None``."""
         ...
 
-    def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
+    async def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
         """The bytes of the account's live file ``file_id``."""
         ...
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         """Remove expired files; how many."""
         ...

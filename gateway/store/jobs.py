@@ -49,18 +49,18 @@ class JobRecord:
 
 
 class JobStore(Protocol):
-    def put(self, record: JobRecord) -> None:
+    async def put(self, record: JobRecord) -> None:
         """Insert or replace the job's row."""
         ...
 
-    def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
+    async def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
         """The account's job ``job_id`` while retained, or ``None``."""
         ...
 
-    def unfinished(self) -> list[JobRecord]:
+    async def unfinished(self) -> list[JobRecord]:
         """Every queued or running job (start-up recovery)."""
         ...
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         """Remove jobs past their retention; how many."""
         ...

@@ -27,12 +27,12 @@ class MediaObject:
 
 
 class MediaStore(Protocol):
-    def put(self, record: MediaObject, data: bytes) -> None: ...
+    async def put(self, record: MediaObject, data: bytes) -> None: ...
 
-    def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
+    async def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
         """The live object ``object_id`` and its bytes, or ``None``."""
         ...
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         """Delete objects past their retention; how many."""
         ...

@@ -42,20 +42,20 @@ class StoredResponse:
 
 
 class ResponseStore(Protocol):
-    def put(self, record: StoredResponse) -> None: ...
+    async def put(self, record: StoredResponse) -> None: ...
 
-    def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
+    async def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
         """The live record, or ``None`` (unknown, another account's, deleted or expired)."""
         ...
 
-    def delete(self, account_id: str, response_id: str, now: int) -> bool:
+    async def delete(self, account_id: str, response_id: str, now: int) -> bool:
         """Whether a live record was deleted."""
         ...
 
-    def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
+    async def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
         """An input or output item of one of the account's live records, by item id."""
         ...
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         """Remove expired records; how many."""
         ...

@@ -76,10 +76,10 @@ class SqliteStore:
     def pepper(self) -> bytes:
         return self._pepper
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    def create_account(self, name: str, balance_nano: int = 0) -> Account:
+    async def create_account(self, name: str, balance_nano: int = 0) -> Account:
         account = Account(f"acct_{secrets.token_hex(8)}", name, balance_nano, int(time.time()))
         self._db.execute(
             "INSERT INTO accounts (id, name, balance_nano, created_at) VALUES (?, ?, ?, ?)",
@@ -87,36 +87,36 @@ class SqliteStore:
         )
         return account
 
-    def get_account(self, account_id: str) -> Account | None:
+    async def get_account(self, account_id: str) -> Account | None:
         row = self._db.execute(
             "SELECT id, name, balance_nano, created_at, rpm, tpm, window_seconds FROM accounts WHERE id = ?", (account_id,)
         ).fetchone()
         return Account(*row) if row else None
 
-    def list_accounts(self) -> list[Account]:
+    async def list_accounts(self) -> list[Account]:
         rows = self._db.execute("SELECT id, name, balance_nano, created_at, rpm, tpm, window_seconds FROM accounts ORDER BY created_at")
         return [Account(*row) for row in rows]
 
-    def top_up(self, account_id: str, amount_nano: int) -> Account:
+    async def top_up(self, account_id: str, amount_nano: int) -> Account:
         cursor = self._db.execute(
             "UPDATE accounts SET balance_nano = balance_nano + ? WHERE id = ?", (amount_nano, account_id)
         )
         if cursor.rowcount != 1:
             raise StoreError(f"no account {account_id}")
-        account = self.get_account(account_id)
+        account = await self.get_account(account_id)
         assert account is not None
         return account
 
-    def debit(self, account_id: str, amount_nano: int) -> None:
+    async def debit(self, account_id: str, amount_nano: int) -> None:
         self._db.execute(_DEBIT, (amount_nano, account_id))
 
-    def hold(self, request_id: str, account_id: str, amount_nano: int) -> None:
+    async def hold(self, request_id: str, account_id: str, amount_nano: int) -> None:
         self._db.execute(
             "INSERT OR IGNORE INTO charges (request_id, account_id, amount_nano, created_at) VALUES (?, ?, ?, ?)",
             (request_id, account_id, amount_nano, int(time.time())),
         )
 
-    def settle(self, request_id: str) -> bool:
+    async def settle(self, request_id: str) -> bool:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             row = self._db.execute(
@@ -131,33 +131,33 @@ class SqliteStore:
             raise
         return row is not None
 
-    def void(self, request_id: str) -> bool:
+    async def void(self, request_id: str) -> bool:
         return self._db.execute(_RESOLVE, ("void", int(time.time()), request_id)).rowcount == 1
 
-    def void_pending(self) -> list[Charge]:
-        pending = self.charges("pending")
+    async def void_pending(self) -> list[Charge]:
+        pending = await self.charges("pending")
         for charge in pending:
-            self.void(charge.request_id)
+            await self.void(charge.request_id)
         return pending
 
-    def charges(self, state: str | None = None) -> list[Charge]:
+    async def charges(self, state: str | None = None) -> list[Charge]:
         query = "SELECT request_id, account_id, amount_nano, state, created_at, resolved_at FROM charges"
         rows = self._db.execute(f"{query} WHERE state = ? ORDER BY created_at, rowid" if state else f"{query} ORDER BY created_at, rowid",
                                 (state,) if state else ())
         return [Charge(*row) for row in rows]
 
-    def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None,
+    async def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None,
                    window: float | None = None) -> Account:
         for column, value in (("rpm", rpm), ("tpm", tpm), ("window_seconds", window)):
             if value is not None:
                 self._db.execute(f"UPDATE accounts SET {column} = ? WHERE id = ?", (value, account_id))
-        account = self.get_account(account_id)
+        account = await self.get_account(account_id)
         if account is None:
             raise StoreError(f"no account {account_id}")
         return account
 
-    def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
-        if self.get_account(account_id) is None:
+    async def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
+        if await self.get_account(account_id) is None:
             raise StoreError(f"no account {account_id}")
         live = self._db.execute(
             "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL", (account_id,)
@@ -171,14 +171,14 @@ class SqliteStore:
         )
         return key
 
-    def find_key(self, digest: str) -> ApiKey | None:
+    async def find_key(self, digest: str) -> ApiKey | None:
         row = self._db.execute(
             "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys WHERE digest = ?",
             (digest,),
         ).fetchone()
         return ApiKey(*row) if row else None
 
-    def list_keys(self, account_id: str) -> list[ApiKey]:
+    async def list_keys(self, account_id: str) -> list[ApiKey]:
         rows = self._db.execute(
             "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys "
             "WHERE account_id = ? ORDER BY created_at",
@@ -186,7 +186,7 @@ class SqliteStore:
         )
         return [ApiKey(*row) for row in rows]
 
-    def revoke_key(self, key_id: str) -> ApiKey:
+    async def revoke_key(self, key_id: str) -> ApiKey:
         cursor = self._db.execute(
             "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (int(time.time()), key_id)
         )

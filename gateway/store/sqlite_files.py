@@ -41,27 +41,27 @@ class SqliteFileStore:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    def put(self, record: StoredFile, data: bytes) -> None:
+    async def put(self, record: StoredFile, data: bytes) -> None:
         self._db.execute(
             f"INSERT INTO files ({_COLUMNS}, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.id, record.account_id, record.path, record.filename, record.content_type, record.bytes,
              record.purpose, record.created_at, record.expires_at, data),
         )
 
-    def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
+    async def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM files WHERE (id = ? OR path = ?) AND account_id = ? AND expires_at > ?",
             (reference, reference, account_id, now),
         ).fetchone()
         return _record(row) if row else None
 
-    def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
+    async def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
         row = self._db.execute("SELECT data FROM files WHERE id = ? AND account_id = ? AND expires_at > ?",
                                (file_id, account_id, now)).fetchone()
         return bytes(row[0]) if row else None
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         return self._db.execute("DELETE FROM files WHERE expires_at <= ?", (now,)).rowcount

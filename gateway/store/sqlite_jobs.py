@@ -60,10 +60,10 @@ class SqliteJobStore:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    def put(self, record: JobRecord) -> None:
+    async def put(self, record: JobRecord) -> None:
         self._db.execute(
             f"INSERT OR REPLACE INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.id, record.account_id, record.type, record.model, record.status, record.created_at,
@@ -71,18 +71,18 @@ class SqliteJobStore:
              _dumps(record.error), _dumps(record.params), record.upstream_ref),
         )
 
-    def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
+    async def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE id = ? AND account_id = ? AND (expires_at IS NULL OR expires_at > ?)",
             (job_id, account_id, now),
         ).fetchone()
         return _record(row) if row else None
 
-    def unfinished(self) -> list[JobRecord]:
+    async def unfinished(self) -> list[JobRecord]:
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at").fetchall()
         return [_record(row) for row in rows]
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         return self._db.execute("DELETE FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?",
                                 (now,)).rowcount

@@ -33,20 +33,20 @@ class SqliteMediaStore:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    def put(self, record: MediaObject, data: bytes) -> None:
+    async def put(self, record: MediaObject, data: bytes) -> None:
         self._db.execute(
             f"INSERT INTO media ({_COLUMNS}, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (record.id, record.account_id, record.filename, record.content_type, record.bytes, record.created_at,
              record.expires_at, data),
         )
 
-    def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
+    async def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
         row = self._db.execute(f"SELECT {_COLUMNS}, data FROM media WHERE id = ? AND expires_at > ?",
                                (object_id, now)).fetchone()
         return (MediaObject(*row[:-1]), bytes(row[-1])) if row else None
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         return self._db.execute("DELETE FROM media WHERE expires_at <= ?", (now,)).rowcount

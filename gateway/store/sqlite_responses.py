@@ -48,10 +48,10 @@ class SqliteResponseStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._db.close()
 
-    def put(self, record: StoredResponse) -> None:
+    async def put(self, record: StoredResponse) -> None:
         items = [*record.input_items, *record.response.get("output", ())]
         with self._db:
             self._db.execute("BEGIN")
@@ -65,19 +65,19 @@ class SqliteResponseStore:
                 [(item["id"], record.account_id, record.id, json.dumps(item)) for item in items if item.get("id")],
             )
 
-    def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
+    async def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM responses WHERE id = ? AND account_id = ? AND expires_at > ?",
             (response_id, account_id, now),
         ).fetchone()
         return _record(row) if row else None
 
-    def delete(self, account_id: str, response_id: str, now: int) -> bool:
+    async def delete(self, account_id: str, response_id: str, now: int) -> bool:
         cursor = self._db.execute("DELETE FROM responses WHERE id = ? AND account_id = ? AND expires_at > ?",
                                   (response_id, account_id, now))
         return cursor.rowcount == 1
 
-    def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
+    async def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT i.item FROM response_items i JOIN responses r ON r.id = i.response_id "
             "WHERE i.account_id = ? AND i.item_id = ? AND r.account_id = ? AND r.expires_at > ? "
@@ -86,5 +86,5 @@ class SqliteResponseStore:
         ).fetchone()
         return dict(json.loads(row[0])) if row else None
 
-    def purge(self, now: int) -> int:
+    async def purge(self, now: int) -> int:
         return self._db.execute("DELETE FROM responses WHERE expires_at <= ?", (now,)).rowcount
