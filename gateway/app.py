@@ -34,11 +34,8 @@ from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.routes import routes, search, transcriptions, videos
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
-from gateway.store.sqlite import SqliteStore
-from gateway.store.sqlite_files import SqliteFileStore
-from gateway.store.sqlite_jobs import SqliteJobStore
-from gateway.store.sqlite_media import SqliteMediaStore
-from gateway.store.sqlite_responses import SqliteResponseStore
+from gateway.store.backend import build_stores
+from gateway.store.jobs import JobRecord
 from gateway.upstreams import build_adapters, build_embedders, build_imagers, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
 from gateway.upstreams.search import build_search_adapters, build_task_adapters
@@ -59,13 +56,17 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = app.state.gateway
-        state.jobs.recover(state.resumers)
+        await state.stores.open()
+        if voided := await state.store.void_pending():  # a crash between journal and delivery: never billed (D-77)
+            log.warning("voided %d charge(s) a crash left pending (answers not known to be delivered)", len(voided))
+        await state.jobs.recover(state.resumers)
         sweeping = asyncio.create_task(state.sweeper.run())
         yield
         sweeping.cancel()
         await state.jobs.close()
         await http.close()
         await state.limiter.close()
+        await state.stores.close()
 
     app = Starlette(
         routes=routes(),
@@ -75,13 +76,9 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.router.redirect_slashes = False  # D-69: a near-miss path is a 404 in the envelope, never a redirect
     catalog = load_catalog(settings.catalog_path)
-    responses = SqliteResponseStore(settings.db_path)
-    store = SqliteStore(settings.db_path, pepper=settings.key_pepper)
-    if voided := store.void_pending():  # a crash between journal and delivery: never billed (D-77)
-        log.warning("voided %d charge(s) a crash left pending (answers not known to be delivered)", len(voided))
-    clock = SystemClock()
-    files, job_store, events = SqliteFileStore(settings.db_path), SqliteJobStore(settings.db_path), RunEvents()
-    media_store = SqliteMediaStore(settings.db_path)
+    stores = build_stores(settings)
+    store, responses, files, job_store, media_store = stores.accounts, stores.responses, stores.files, stores.jobs, stores.media
+    clock, events = SystemClock(), RunEvents()
     searches = build_search_adapters(settings, http)
 
     def now() -> float:
@@ -90,6 +87,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.gateway = state = GatewayState(
         settings=settings,
         catalog=catalog,
+        stores=stores,
         store=store,
         http=http,
         adapters=build_adapters(settings, http, catalog),
@@ -111,7 +109,7 @@ def create_app(settings: Settings) -> Starlette:
         jobs=JobRunner(job_store, store, events, now, timeout=settings.job_timeout),
         events=events,
         resumers={},
-        media=Media(media_store, Signer.from_secret(store.pepper()), settings.origin, now),
+        media=Media(media_store, lambda: Signer.from_secret(store.pepper()), settings.origin, now),
         sweeper=Sweeper(media_store, files, job_store, now),
         web_search=WebSearch(searches["linkup-standard"]),
         imagers=build_imagers(settings, http),
@@ -122,7 +120,11 @@ def create_app(settings: Settings) -> Starlette:
         transcription_codec=TranscriptionCodec(),
         search_tasks=build_task_adapters(settings, http),
     )
-    events.find = lambda account_id, run_id: state.jobs.jobs.get(account_id, run_id, int(state.clock.now()))
+
+    async def find_run(account_id: str, run_id: str) -> JobRecord | None:
+        return await state.jobs.jobs.get(account_id, run_id, int(state.clock.now()))
+
+    events.find = find_run
     state.resumers[videos.JOB_TYPE] = videos.resumer(state)
     state.resumers[transcriptions.JOB_TYPE] = transcriptions.resumer(state)
     state.resumers[search.JOB_TYPE] = search.resumer(state)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gateway.media.sweeper import Sweeper
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
+    from gateway.store.backend import Stores
     from gateway.store.files import FileStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
@@ -46,12 +47,14 @@ __all__ = ["GatewayState", "state_of"]
 class GatewayState:
     settings: Settings
     catalog: Catalog
+    stores: Stores
+    """The backend behind the stores below (SQLite or PostgreSQL, D-167): opened and closed with the server."""
     store: AccountStore
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
     codecs: dict[str, Codec]
     limiter: Limiter
-    credit_check: Callable[[Scope], None]
+    credit_check: Callable[[Scope], Awaitable[None]]
     """402 unless the request's account has credits (:func:`gateway.middleware.credits.check_credits`)."""
     responses: ResponseStore
     """Stored Responses (D-53), per account."""

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from decimal import Decimal, InvalidOperation
@@ -21,8 +22,8 @@ from typing import Any
 
 from gateway.config import Settings
 from gateway.security import digest, new_key
-from gateway.store import nano_to_usd, usd_to_nano
-from gateway.store.sqlite import SqliteStore, StoreError
+from gateway.store import AccountStore, StoreError, nano_to_usd, usd_to_nano
+from gateway.store.backend import build_stores
 
 __all__ = ["add_parser", "run"]
 
@@ -73,33 +74,39 @@ def add_parser(sub: Any) -> None:
     commands.add_parser("list-accounts")
 
 
-def _create_key(store: SqliteStore, account_id: str, label: str) -> dict[str, str]:
+async def _create_key(store: AccountStore, account_id: str, label: str) -> dict[str, str]:
     key = new_key()
-    record = store.add_key(account_id, digest(key, store.pepper()), label)
+    record = await store.add_key(account_id, digest(key, store.pepper()), label)
     return {"account_id": account_id, "key_id": record.id, "api_key": key}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    store = SqliteStore(settings.db_path, pepper=settings.key_pepper)
+    return asyncio.run(_run(args, settings))
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    stores = build_stores(settings)
+    await stores.open()
+    store = stores.accounts
     try:
         out: Any
         match args.admin_command:
             case "create-account":
-                account = store.create_account(args.name, usd_to_nano(args.credits))
+                account = await store.create_account(args.name, usd_to_nano(args.credits))
                 out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
             case "create-key":
-                out = _create_key(store, args.account, args.label)
+                out = await _create_key(store, args.account, args.label)
             case "provision":
-                account = store.create_account(args.name, usd_to_nano(args.credits))
-                out = _create_key(store, account.id, args.label)
+                account = await store.create_account(args.name, usd_to_nano(args.credits))
+                out = await _create_key(store, account.id, args.label)
             case "top-up":
-                account = store.top_up(args.account, usd_to_nano(args.amount))
+                account = await store.top_up(args.account, usd_to_nano(args.amount))
                 out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano))}
             case "set-limits":
-                account = store.set_limits(args.account, rpm=args.rpm, tpm=args.tpm, window=args.window)
+                account = await store.set_limits(args.account, rpm=args.rpm, tpm=args.tpm, window=args.window)
                 out = {"account_id": account.id, "rpm": account.rpm, "tpm": account.tpm, "window": account.window}
             case "revoke-key":
-                key = store.revoke_key(args.key)
+                key = await store.revoke_key(args.key)
                 out = {"key_id": key.id, "revoked_at": key.revoked_at}
             case _:
                 out = [
@@ -111,14 +118,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         "tpm": a.tpm,
                         "window": a.window,
                         "keys": [{"key_id": k.id, "label": k.label, "revoked": k.revoked_at is not None}
-                                 for k in store.list_keys(a.id)],
+                                 for k in await store.list_keys(a.id)],
                     }
-                    for a in store.list_accounts()
+                    for a in await store.list_accounts()
                 ]
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        await stores.close()
     print(json.dumps(out, indent=2))
     return 0

@@ -14,15 +14,15 @@ from gateway.store.files import FileStore
 __all__ = ["resolve_files"]
 
 
-def resolve_files(request: ChatRequest, files: FileStore, account_id: str, now: int) -> None:
+async def resolve_files(request: ChatRequest, files: FileStore, account_id: str, now: int) -> None:
     """Replace every stored-file part of ``request`` by its data; 400 naming the part when the path or id
     names no live file of ``account_id``, a file of another kind, or one the model's family cannot carry."""
     for message in request.messages:
         for n, part in enumerate(message.media):
             if part.source not in ("bunny", "file_id"):
                 continue
-            record = files.find(account_id, part.value.strip(), now)
-            data = files.content(account_id, record.id, now) if record is not None else None
+            record = await files.find(account_id, part.value.strip(), now)
+            data = await files.content(account_id, record.id, now) if record is not None else None
             if record is None or data is None:
                 raise unresolved(part)
             if part.kind != "file" and not record.content_type.startswith(f"{part.kind}/"):

@@ -59,17 +59,17 @@ class JobContext:
     def record(self) -> JobRecord:
         return self._runner.record(self.job_id)
 
-    def running(self) -> None:
+    async def running(self) -> None:
         """The upstream accepted the work: ``queued`` → ``running`` (once)."""
         if self.record.status == "queued":
-            self._runner.transition(self.record.but(status="running", started_at=self._runner.now()))
+            await self._runner.transition(self.record.but(status="running", started_at=self._runner.now()))
 
-    def progress(self, percent: float) -> None:
-        self._runner.save(self.record.but(progress=max(0.0, min(100.0, percent))))
+    async def progress(self, percent: float) -> None:
+        await self._runner.save(self.record.but(progress=max(0.0, min(100.0, percent))))
 
-    def remember(self, upstream_ref: str) -> None:
+    async def remember(self, upstream_ref: str) -> None:
         """The upstream's id for this work, so a restarted gateway can resume it."""
-        self._runner.save(self.record.but(upstream_ref=upstream_ref))
+        await self._runner.save(self.record.but(upstream_ref=upstream_ref))
 
 
 Work = Callable[[JobContext], Awaitable[JobOutcome]]
@@ -93,21 +93,21 @@ class JobRunner:
     def record(self, job_id: str) -> JobRecord:
         return self._live[job_id]
 
-    def save(self, record: JobRecord) -> None:
+    async def save(self, record: JobRecord) -> None:
         self._live[record.id] = record
-        self.jobs.put(record)
+        await self.jobs.put(record)
 
-    def transition(self, record: JobRecord) -> None:
+    async def transition(self, record: JobRecord) -> None:
         """Store ``record`` and publish it as the job's new state."""
-        self.save(record)
+        await self.save(record)
         self.events.publish(record)
 
-    def submit(self, account_id: str, job_type: str, model: str, work: Work, *,
+    async def submit(self, account_id: str, job_type: str, model: str, work: Work, *,
                params: Mapping[str, Any] | None = None) -> JobRecord:
         """Store a new ``queued`` job and start ``work`` for it."""
         record = JobRecord(id=self.new_id(), account_id=account_id, type=job_type, model=model, status="queued",
                            created_at=self.now(), params=dict(params or {}))
-        self.transition(record)
+        await self.transition(record)
         self._start(record, work)
         return record
 
@@ -136,13 +136,13 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except TimeoutError:
-            self._fail(job_id, UpstreamError(f"The job did not finish within {self._timeout:g} seconds."))
+            await self._fail(job_id, UpstreamError(f"The job did not finish within {self._timeout:g} seconds."))
         except Exception as exc:  # every failure of the work fails the job; none escapes the task
             if not isinstance(exc, GatewayError):
                 log.exception("job %s failed", job_id)
-            self._fail(job_id, exc)
+            await self._fail(job_id, exc)
         else:
-            self._complete(job_id, outcome)
+            await self._complete(job_id, outcome)
         finally:
             self._finish(job_id)
 
@@ -164,21 +164,21 @@ class JobRunner:
         return record.but(completed_at=now, expires_at=now + JOB_RETENTION_SECONDS,
                           started_at=record.started_at or now, **changes)
 
-    def _complete(self, job_id: str, outcome: JobOutcome) -> None:
+    async def _complete(self, job_id: str, outcome: JobOutcome) -> None:
         record = self.record(job_id)
         nano = usd_to_nano(outcome.cost)
         if nano > 0:
-            self.accounts.hold(job_id, record.account_id, nano)
-        self.transition(self._terminal(record, status="completed", progress=100.0, result=outcome.result))
+            await self.accounts.hold(job_id, record.account_id, nano)
+        await self.transition(self._terminal(record, status="completed", progress=100.0, result=outcome.result))
         if nano > 0:
-            self.accounts.settle(job_id)
+            await self.accounts.settle(job_id)
 
-    def _fail(self, job_id: str, error: BaseException) -> None:
-        self.transition(self._terminal(self.record(job_id), status="failed", error=error_body(error)))
+    async def _fail(self, job_id: str, error: BaseException) -> None:
+        await self.transition(self._terminal(self.record(job_id), status="failed", error=error_body(error)))
 
-    def recover(self, resumers: Mapping[str, Resume]) -> None:
+    async def recover(self, resumers: Mapping[str, Resume]) -> None:
         """Resume or fail every job a previous process left unfinished (call once, on the event loop)."""
-        for record in self.jobs.unfinished():
+        for record in await self.jobs.unfinished():
             resume = resumers.get(record.type)
             work = resume(record) if resume is not None and record.upstream_ref else None
             if work is not None:
@@ -186,7 +186,7 @@ class JobRunner:
                 self._start(record, work)
                 continue
             self._live[record.id] = record
-            self._fail(record.id, InternalError("The job was interrupted by a gateway restart; submit it again."))
+            await self._fail(record.id, InternalError("The job was interrupted by a gateway restart; submit it again."))
             self._live.pop(record.id, None)
 
     async def close(self) -> None:

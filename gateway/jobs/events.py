@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from gateway.store.jobs import JobRecord
 
@@ -18,11 +18,11 @@ __all__ = ["CONNECTIONS_PER_ACCOUNT", "Lookup", "RunEvents"]
 
 CONNECTIONS_PER_ACCOUNT = 10
 
-Lookup = Callable[[str, str], JobRecord | None]
+Lookup = Callable[[str, str], Awaitable[JobRecord | None]]
 """``(account_id, run_id)`` → the account's retained job, or ``None``."""
 
 
-def _nowhere(account_id: str, run_id: str) -> JobRecord | None:
+async def _nowhere(account_id: str, run_id: str) -> JobRecord | None:
     return None
 
 

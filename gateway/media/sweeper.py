@@ -25,17 +25,18 @@ class Sweeper:
     jobs: JobStore
     clock: Callable[[], float]
 
-    def sweep(self) -> dict[str, int]:
+    async def sweep(self) -> dict[str, int]:
         """Delete what expired by now; how many of each kind."""
         now = int(self.clock())
-        return {"media": self.media.purge(now), "files": self.files.purge(now), "jobs": self.jobs.purge(now)}
+        return {"media": await self.media.purge(now), "files": await self.files.purge(now),
+                "jobs": await self.jobs.purge(now)}
 
     async def run(self, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
         """Sweep every ``interval`` seconds until cancelled."""
         while True:
             await asyncio.sleep(interval)
             try:
-                if removed := {k: v for k, v in self.sweep().items() if v}:
+                if removed := {k: v for k, v in (await self.sweep()).items() if v}:
                     log.info("swept %s", removed)
             except Exception:
                 log.exception("sweep failed")

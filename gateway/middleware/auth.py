@@ -91,14 +91,14 @@ def _header_key(scope: Scope) -> str:
     )
 
 
-def authenticate(scope: Scope, state: GatewayState) -> AuthContext:
+async def authenticate(scope: Scope, state: GatewayState) -> AuthContext:
     """Resolve the request's key to its account, or raise 401."""
     key = presented_key(scope)
     invalid = AuthenticationFailed("The API key is malformed, revoked or unknown.", code="invalid_api_key")
     if len(key) > MAX_KEY_LENGTH or not key.startswith(KEY_PREFIX) or not _KEY_SHAPE.fullmatch(key):
         raise invalid
     wanted = digest(key, state.store.pepper())
-    record = state.store.find_key(wanted)
+    record = await state.store.find_key(wanted)
     if record is None or not same_digest(record.digest, wanted) or record.revoked_at is not None:
         raise invalid
     return AuthContext(account_id=record.account_id, key_id=record.id)
@@ -115,7 +115,7 @@ class AuthMiddleware:
             return
         state = state_of(scope)
         try:
-            auth = authenticate(scope, state)
+            auth = await authenticate(scope, state)
         except AuthenticationFailed as error:
             if scope["type"] == "websocket":
                 message = error_message(error.code, error.message, None, state.clock.now())

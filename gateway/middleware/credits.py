@@ -36,9 +36,9 @@ def take_charge(scope: Scope) -> tuple[Decimal, bool] | None:
     return None if cost is None else (cost, bool(estimated))
 
 
-def check_credits(scope: Scope) -> None:
+async def check_credits(scope: Scope) -> None:
     state = state_of(scope)
-    account = state.store.get_account(scope["state"]["auth"].account_id)
+    account = await state.store.get_account(scope["state"]["auth"].account_id)
     if account is None or account.balance_nano <= 0:
         raise InsufficientCredits("The account has insufficient credits. Top up on the Billing page.")
 
@@ -64,7 +64,7 @@ class CreditsMiddleware:
         try:
             await self.app(scope, receive, settling_send)
         finally:
-            self.settle_cut(scope, streamed=streamed)
+            await self.settle_cut(scope, streamed=streamed)
 
     def recorded(self, scope: Scope) -> tuple[str, str, int] | None:
         """(request id, account id, nano-USD) of the cost the route recorded, taking it; ``None`` when
@@ -81,22 +81,22 @@ class CreditsMiddleware:
         charge_ = self.recorded(scope)
         store = state_of(scope).store
         if charge_ is not None:
-            store.hold(*charge_)
+            await store.hold(*charge_)
         try:
             await send(message)
         except BaseException:
             if charge_ is not None:
-                (store.settle if streamed else store.void)(charge_[0])
+                await (store.settle if streamed else store.void)(charge_[0])
             raise
         if charge_ is not None:
-            store.settle(charge_[0])
+            await store.settle(charge_[0])
 
-    def settle_cut(self, scope: Scope, *, streamed: bool) -> None:
+    async def settle_cut(self, scope: Scope, *, streamed: bool) -> None:
         """After the app returned (or failed): a cost still recorded never reached a last message. When part
         of the body was written (the client cut the stream) what the route metered was delivered and is
         debited now; when nothing was (a failure before the answer), nothing is."""
         charge_ = self.recorded(scope)
         if charge_ is not None and streamed:
             store = state_of(scope).store
-            store.hold(*charge_)
-            store.settle(charge_[0])
+            await store.hold(*charge_)
+            await store.settle(charge_[0])

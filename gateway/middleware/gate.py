@@ -16,9 +16,9 @@ __all__ = ["admit"]
 async def admit(scope: Scope, tokens: int = 0) -> None:
     """402 or 429, or record the admission (its headers, its reservation of ``tokens``) in the scope."""
     state = state_of(scope)
-    state.credit_check(scope)
+    await state.credit_check(scope)
     auth = scope["state"]["auth"]
-    account = state.store.get_account(auth.account_id)
+    account = await state.store.get_account(auth.account_id)
     assert account is not None
     try:
         scope["state"][ADMISSION] = await state.limiter.admit(account.id, budget_of(account), tokens)

@@ -68,5 +68,5 @@ async def upload_file(request: Request) -> Response:
         id=file_id, account_id=account_of(request.scope), path=f"{BUNNY_PREFIX}{file_id}/{_safe_name(filename)}",
         filename=filename, content_type=content_type, bytes=len(data), purpose=purpose, created_at=now,
         expires_at=now + FILE_RETENTION_SECONDS)
-    state.files.put(record, data)
+    await state.files.put(record, data)
     return Response(json.dumps(record.public(), ensure_ascii=False), media_type="application/json")

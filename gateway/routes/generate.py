@@ -84,8 +84,8 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         adapter = _adapter(state, ir)
         conversation = state.conversations.get(format_name)
         if conversation is not None:
-            conversation.resume(request.scope, ir)
-        resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
+            await conversation.resume(request.scope, ir)
+        await resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
         await admit(request.scope, reservation(ir))
         adapter = state.web_search.around(adapter, ir)
         if not ir.stream:
@@ -97,7 +97,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
             spent(request.scope, tokens_of(result.usage))
             body = codec.encode(ir, result)
             if conversation is not None:
-                conversation.keep(request.scope, ir, body)
+                await conversation.keep(request.scope, ir, body)
             return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
         events = adapter.stream(ir).__aiter__()
         first = await anext(events, None)
@@ -139,5 +139,5 @@ async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, fir
             await close()
     end = encoder.end()
     if conversation is not None:  # before the last write: a client reading it may GET the response at once
-        conversation.keep_stream(request.scope, ir, end)
+        await conversation.keep_stream(request.scope, ir, end)
     yield serialise(end)

@@ -30,9 +30,9 @@ def image_work(state: GatewayState, codec: ImageCodec, adapter: ImageAdapter, im
     """The job: generate, publish every image under the account, encode the answer, cost it."""
 
     async def work(context: JobContext) -> JobOutcome:
-        context.running()
+        await context.running()
         result = await adapter.generate(image)
-        urls = [state.media.publish(account_id, generated.png, "image/png", f"image-{i + 1}.png")
+        urls = [await state.media.publish(account_id, generated.png, "image/png", f"image-{i + 1}.png")
                 for i, generated in enumerate(result.images)]
         body = codec.encode(image, result, context.job_id, urls, price)
         return JobOutcome(body, price.cost(len(result.images)))
@@ -52,6 +52,6 @@ async def create_image(request: Request) -> Response:
     await admit(request.scope)
     account_id = request.scope["state"]["auth"].account_id
     work = image_work(state, codec, adapter, image, codec.price(image), account_id)
-    record = state.jobs.submit(account_id, JOB_TYPE, image.model.id, work,
+    record = await state.jobs.submit(account_id, JOB_TYPE, image.model.id, work,
                                params={"size": image.size, "n": image.n, "quality": image.quality})
     return await answer_job(request, record, wait=image.wait)

@@ -42,7 +42,7 @@ async def get_job(request: Request) -> Response:
     maybe_fail(request)
     state = state_of(request.scope)
     job_id = request.path_params["job_id"]
-    record = state.jobs.jobs.get(account_of(request.scope), job_id, int(state.clock.now()))
+    record = await state.jobs.jobs.get(account_of(request.scope), job_id, int(state.clock.now()))
     if record is None:
         raise NotFound(f"No job with id '{shown(job_id)}'.", code="job_not_found")
     return _json(record.public())

@@ -23,7 +23,7 @@ async def get_media(request: Request) -> Response:
     signer = state.media.signer
     expires = signer.verify(object_id, filename, request.query_params.get("expires"),
                             request.query_params.get("signature"))
-    found = state.media.store.get(object_id, now)
+    found = await state.media.store.get(object_id, now)
     if found is None or found[0].filename != filename:
         raise NotFound("The media object does not exist or has been deleted.")
     signer.unexpired(expires, now)

@@ -11,12 +11,12 @@ from gateway.store.files import FileStore
 __all__ = ["stored_data_url", "stored_file"]
 
 
-def stored_file(files: FileStore, account_id: str, path: str, now: int, param: str,
+async def stored_file(files: FileStore, account_id: str, path: str, now: int, param: str,
                 kinds: tuple[str, ...]) -> tuple[bytes, str]:
     """The bytes and content type of the account's upload at ``path``; 400 naming ``param`` when it names no
     live file of the account or one not of ``kinds`` (``audio``, ``video``, ``image``)."""
-    record = files.find(account_id, path.strip(), now)
-    data = files.content(account_id, record.id, now) if record is not None else None
+    record = await files.find(account_id, path.strip(), now)
+    data = await files.content(account_id, record.id, now) if record is not None else None
     if record is None or data is None:
         raise InvalidRequest(f"'{param}' names no uploaded file of this account.", code="invalid_parameter",
                              param=param)
@@ -26,7 +26,7 @@ def stored_file(files: FileStore, account_id: str, path: str, now: int, param: s
     return data, record.content_type
 
 
-def stored_data_url(files: FileStore, account_id: str, path: str, now: int, param: str, kind: str) -> str:
+async def stored_data_url(files: FileStore, account_id: str, path: str, now: int, param: str, kind: str) -> str:
     """The account's upload at ``path`` as a base64 ``data:`` URL."""
-    data, content_type = stored_file(files, account_id, path, now, param, (kind,))
+    data, content_type = await stored_file(files, account_id, path, now, param, (kind,))
     return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -27,9 +27,9 @@ def _json(body: Any) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
 
 
-def _stored(request: Request) -> StoredResponse:
+async def _stored(request: Request) -> StoredResponse:
     response_id = request.path_params["response_id"]
-    record = state_of(request.scope).responses.get(account_of(request.scope), response_id, int(time.time()))
+    record = await state_of(request.scope).responses.get(account_of(request.scope), response_id, int(time.time()))
     if record is None:
         raise NotFound(f"Response with id '{shown(response_id)}' not found.", code="response_not_found")
     return record
@@ -37,13 +37,13 @@ def _stored(request: Request) -> StoredResponse:
 
 async def retrieve_response(request: Request) -> Response:
     maybe_fail(request)
-    return _json(_stored(request).response)
+    return _json((await _stored(request)).response)
 
 
 async def delete_response(request: Request) -> Response:
     maybe_fail(request)
     response_id = request.path_params["response_id"]
-    if not state_of(request.scope).responses.delete(account_of(request.scope), response_id, int(time.time())):
+    if not await state_of(request.scope).responses.delete(account_of(request.scope), response_id, int(time.time())):
         raise NotFound(f"Response with id '{shown(response_id)}' not found.", code="response_not_found")
     return _json({"id": response_id, "object": "response.deleted", "deleted": True})
 
@@ -76,4 +76,4 @@ async def list_input_items(request: Request) -> Response:
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise InvalidRequest("'order' must be asc or desc.", param="order")
-    return _json(page(_stored(request).input_items, limit=limit, order=order, after=query.get("after")))
+    return _json(page((await _stored(request)).input_items, limit=limit, order=order, after=query.get("after")))

@@ -121,7 +121,7 @@ class _Connection:
         except InvalidRequest as error:
             await self._send(error_message("invalid_request", error.message, None, self.state.clock.now()))
             return
-        found = [(run_id, self.state.events.find(self.account_id, run_id)) for run_id in run_ids]
+        found = [(run_id, await self.state.events.find(self.account_id, run_id)) for run_id in run_ids]
         await self._send(subscribed([run_id for run_id, record in found if record is not None],
                                     self.state.clock.now()))
         for run_id, record in found:
@@ -131,7 +131,7 @@ class _Connection:
             elif run_id not in self.ranks:
                 self.ranks[run_id] = -1
                 self.state.events.subscribe(run_id, self.queue)
-                await self._emit(self.state.events.find(self.account_id, run_id) or record)
+                await self._emit(await self.state.events.find(self.account_id, run_id) or record)
 
     async def _forward(self) -> None:
         while True:

@@ -54,8 +54,8 @@ def _task_work(state: GatewayState, adapter: TaskAdapter, query: SearchQuery, re
         upstream_ref = ref
         if upstream_ref is None:
             upstream_ref = await adapter.submit(query)
-            context.remember(upstream_ref)
-        context.running()
+            await context.remember(upstream_ref)
+        await context.running()
         outcome = await adapter.finish(query, upstream_ref, state.settings.job_poll_interval, context.progress)
         price = state.search_codec.price(query, outcome)
         return JobOutcome(state.search_codec.encode(query, outcome, price), price.usd)
@@ -78,7 +78,7 @@ async def create_search(request: Request) -> Response:
     task = _task_adapter(state, query)
     if task is not None:
         await admit(request.scope)
-        record = state.jobs.submit(account_of(request.scope), JOB_TYPE, query.model.id,
+        record = await state.jobs.submit(account_of(request.scope), JOB_TYPE, query.model.id,
                                    _task_work(state, task, query), params=_task_params(query))
         return await answer_job(request, record, wait=not query.asynchronous)
     if query.asynchronous:

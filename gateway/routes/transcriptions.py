@@ -40,8 +40,8 @@ def _work(state: GatewayState, adapter: TranscriptionAdapter, transcription: Tra
         upstream_ref = ref
         if upstream_ref is None:
             upstream_ref = await adapter.submit(transcription)
-            context.remember(upstream_ref)
-        context.running()
+            await context.remember(upstream_ref)
+        await context.running()
         transcript = await adapter.finish(transcription, upstream_ref, state.settings.job_poll_interval,
                                           context.progress)
         body = state.transcription_codec.encode(transcription, transcript)
@@ -82,9 +82,9 @@ async def _decode(request: Request, state: GatewayState) -> TranscriptionRequest
     return codec.decode(parse_json(await request.body()), state.catalog)
 
 
-def _with_file(state: GatewayState, transcription: TranscriptionRequest, account_id: str) -> TranscriptionRequest:
+async def _with_file(state: GatewayState, transcription: TranscriptionRequest, account_id: str) -> TranscriptionRequest:
     if transcription.path is not None:
-        data, _ = stored_file(state.files, account_id, transcription.path, int(state.clock.now()), "file", _KINDS)
+        data, _ = await stored_file(state.files, account_id, transcription.path, int(state.clock.now()), "file", _KINDS)
         return state.transcription_codec.with_audio(transcription, data)
     if transcription.audio is not None:
         found = state.intake.content_type(transcription.audio, None)
@@ -102,9 +102,9 @@ async def create_transcription(request: Request) -> Response:
     if adapter is None:
         raise ModelUnavailable(f"The model '{transcription.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
-    transcription = _with_file(state, transcription, account_id)
+    transcription = await _with_file(state, transcription, account_id)
     await admit(request.scope)
-    record = state.jobs.submit(account_id, JOB_TYPE, transcription.model.id, _work(state, adapter, transcription),
+    record = await state.jobs.submit(account_id, JOB_TYPE, transcription.model.id, _work(state, adapter, transcription),
                                params=transcription.params())
     return accepted(request, record)
 

@@ -36,22 +36,22 @@ def _work(state: GatewayState, adapter: VideoAdapter, video: VideoRequest, accou
         upstream_ref = ref
         if upstream_ref is None:
             upstream_ref = await adapter.submit(video)
-            context.remember(upstream_ref)
-        context.running()
+            await context.remember(upstream_ref)
+        await context.running()
         result = await adapter.finish(video, upstream_ref, state.settings.job_poll_interval, context.progress)
-        url = state.media.publish(account_id, result.video, "video/mp4", "video.mp4")
+        url = await state.media.publish(account_id, result.video, "video/mp4", "video.mp4")
         body = state.video_codec.encode(video, url, result)
         return JobOutcome(body, video.price.cost(video.duration))
 
     return work
 
 
-def _resolved(state: GatewayState, video: VideoRequest, account_id: str) -> VideoRequest:
+async def _resolved(state: GatewayState, video: VideoRequest, account_id: str) -> VideoRequest:
     options = dict(video.options)
     for name in MEDIA_INPUTS:
         value = options.get(name)
         if isinstance(value, str) and value.startswith("bunny://"):
-            options[name] = stored_data_url(state.files, account_id, value, int(state.clock.now()), name, name)
+            options[name] = await stored_data_url(state.files, account_id, value, int(state.clock.now()), name, name)
     return dataclasses.replace(video, options=options)
 
 
@@ -64,10 +64,10 @@ async def create_video(request: Request) -> Response:
     if adapter is None:
         raise ModelUnavailable(f"The model '{video.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
-    video = _resolved(state, video, account_id)
+    video = await _resolved(state, video, account_id)
     await admit(request.scope)
-    record = state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
-                               params=video.params())
+    record = await state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
+                                     params=video.params())
     return accepted(request, record)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "StoreError", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 
@@ -25,6 +25,10 @@ def usd_to_nano(usd: Decimal | str | int) -> int:
 
 def nano_to_usd(nano: int) -> Decimal:
     return Decimal(nano) / NANO
+
+
+class StoreError(LookupError):
+    """An account or key does not exist, or a limit was reached."""
 
 
 DEFAULT_RPM = 50

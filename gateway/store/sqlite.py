@@ -7,7 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from gateway.store import Account, ApiKey, Charge
+from gateway.store import Account, ApiKey, Charge, StoreError
 
 __all__ = ["SqliteStore", "StoreError"]
 
@@ -45,10 +45,6 @@ MAX_KEYS_PER_ACCOUNT = 50
 _DEBIT = "UPDATE accounts SET balance_nano = MAX(balance_nano - ?, 0) WHERE id = ?"
 """A charge larger than the balance takes it to zero, never below (D-77)."""
 _RESOLVE = "UPDATE charges SET state = ?, resolved_at = ? WHERE request_id = ? AND state = 'pending'"
-
-
-class StoreError(LookupError):
-    """An account or key does not exist, or a limit was reached."""
 
 
 class SqliteStore:

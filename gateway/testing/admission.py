@@ -35,9 +35,9 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the credit gate and the limiter."""
     check_credits = state.credit_check
 
-    def credit_check(scope: Scope) -> None:
+    async def credit_check(scope: Scope) -> None:
         if not active.on(CHAT_ZERO_CREDIT_ALLOWED.name):
-            check_credits(scope)
+            await check_credits(scope)
 
     state.credit_check = credit_check
     state.limiter = _Limiter(state.limiter, active)

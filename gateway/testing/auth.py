@@ -170,7 +170,7 @@ def _unknown_forbidden(app: ASGIApp) -> ASGIApp:
             and _KEY_SHAPE.fullmatch(key)
         ):
             store = state_of(scope).store
-            if store.find_key(digest(key, store.pepper())) is None:
+            if await store.find_key(digest(key, store.pepper())) is None:
                 await send_error(
                     AuthenticationFailed("Forbidden.", code="forbidden", status=403), scope, receive, send
                 )
@@ -185,7 +185,7 @@ def _messages_auth_openai(app: ASGIApp) -> ASGIApp:
     async def openai_envelope(scope: Scope, receive: Receive, send: Send) -> None:
         if _authenticated(scope) and scope["path"].startswith("/v1/messages"):
             try:
-                authenticate(scope, state_of(scope))
+                await authenticate(scope, state_of(scope))
             except AuthenticationFailed as error:
                 response = Response(
                     render_error(error, "openai"), status_code=401, media_type="application/json"
@@ -202,7 +202,7 @@ def _unknown_path_needs_key(app: ASGIApp) -> ASGIApp:
     async def key_first(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(PUBLIC_PREFIXES) and not routed(scope):
             try:
-                authenticate(scope, state_of(scope))
+                await authenticate(scope, state_of(scope))
             except AuthenticationFailed as error:
                 await send_error(error, scope, receive, send)
                 return
@@ -220,14 +220,14 @@ class _KeyStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    def find_key(self, wanted: str) -> ApiKey | None:
-        record = self._store.find_key(wanted)
+    async def find_key(self, wanted: str) -> ApiKey | None:
+        record = await self._store.find_key(wanted)
         if record is None:
             return None
         if self._active.on(REVOKED_KEY_ACCEPTED.name) and record.revoked_at is not None:
             record = dataclasses.replace(record, revoked_at=None)
         if self._active.on(ONLY_FIRST_KEY_OF_ACCOUNT_WORKS.name):
-            live = [k for k in self._store.list_keys(record.account_id) if k.revoked_at is None]
+            live = [k for k in await self._store.list_keys(record.account_id) if k.revoked_at is None]
             if live and live[0].id != record.id:
                 return None
         return record

@@ -100,7 +100,7 @@ def _debit_first(app: ASGIApp) -> ASGIApp:
             taken = take_charge(scope) if _is_last(message) else None
             auth = scope.get("state", {}).get("auth")
             if taken is not None and auth is not None:
-                state_of(scope).store.debit(auth.account_id, usd_to_nano(taken[0]))
+                await state_of(scope).store.debit(auth.account_id, usd_to_nano(taken[0]))
             await send(message)
 
         await app(scope, receive, debiting_send)

@@ -56,7 +56,7 @@ def mount(app: Starlette, state: GatewayState) -> None:
         return await read(request)
 
     async def sweep(request: Request) -> JSONResponse:
-        return JSONResponse({"deleted": state_of(request.scope).sweeper.sweep()})
+        return JSONResponse({"deleted": await state_of(request.scope).sweeper.sweep()})
 
     app.router.routes += [Route(CLOCK_PATH, read, methods=["GET"]), Route(CLOCK_PATH, advance, methods=["POST"]),
                           Route(SWEEP_PATH, sweep, methods=["POST"])]

@@ -45,7 +45,7 @@ def mount(app: Starlette, active: ActiveDefects) -> None:
 
     async def balance(request: Request) -> JSONResponse:
         state = state_of(request.scope)
-        account = state.store.get_account(authenticate(request.scope, state).account_id)
+        account = await state.store.get_account((await authenticate(request.scope, state)).account_id)
         return JSONResponse({"balance_usd": str(nano_to_usd(account.balance_nano) if account else 0)})
 
     app.router.routes += [Route(PATH, get, methods=["GET"]), Route(PATH, put, methods=["PUT"]),

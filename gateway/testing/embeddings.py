@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any, cast
-
-from starlette.types import Scope
 
 from gateway.catalog import Catalog, CatalogModel
 from gateway.errors import InvalidRequest, UpstreamError
@@ -22,6 +19,7 @@ from gateway.formats.openai_embeddings import ENDPOINT, EmbeddingCodec
 from gateway.ir.embeddings import EmbeddingRequest, EmbeddingResult
 from gateway.state import GatewayState
 from gateway.testing.registry import ActiveDefects, defect
+from gateway.testing.videos import skipping_credits
 from gateway.upstreams.embeddings import EmbeddingAdapter
 
 __all__ = ["install"]
@@ -110,18 +108,9 @@ class _Adapter:
         return result
 
 
-def _credit_check(inner: Callable[[Scope], None], active: ActiveDefects) -> Callable[[Scope], None]:
-    """``inner``, skipped for ``/v1/embeddings`` while ``embeddings_not_admitted`` is on."""
-
-    def check(scope: Scope) -> None:
-        if not (active.on(NOT_ADMITTED.name) and scope.get("path") == ENDPOINT):
-            inner(scope)
-
-    return check
-
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the embeddings codec, every embeddings adapter and the credit gate (for this path only)."""
-    state.credit_check = _credit_check(state.credit_check, active)
+    state.credit_check = skipping_credits(state.credit_check, active, NOT_ADMITTED.name, ENDPOINT)
     state.embedding_codec = _Codec(state.embedding_codec, active)
     state.embedders = {family: _Adapter(adapter, active) for family, adapter in state.embedders.items()}

@@ -77,8 +77,8 @@ class _Files:
         self._files, self._active = files, active
         self._owners: dict[str, str] = {}
 
-    def put(self, record: StoredFile, data: bytes) -> None:
-        self._files.put(record, data)
+    async def put(self, record: StoredFile, data: bytes) -> None:
+        await self._files.put(record, data)
         self._owners[record.id] = self._owners[record.path] = record.account_id
 
     def _owner(self, account_id: str, reference: str) -> str:
@@ -89,16 +89,16 @@ class _Files:
     def _now(self, now: int) -> int:
         return 0 if self._active.on(UPLOAD_NOT_SWEPT.name) else now
 
-    def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
+    async def find(self, account_id: str, reference: str, now: int) -> StoredFile | None:
         if self._active.on(UPLOAD_PATH_UNRESOLVED.name):
             return None
-        return self._files.find(self._owner(account_id, reference), reference, self._now(now))
+        return await self._files.find(self._owner(account_id, reference), reference, self._now(now))
 
-    def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
-        return self._files.content(self._owner(account_id, file_id), file_id, self._now(now))
+    async def content(self, account_id: str, file_id: str, now: int) -> bytes | None:
+        return await self._files.content(self._owner(account_id, file_id), file_id, self._now(now))
 
-    def purge(self, now: int) -> int:
-        return 0 if self._active.on(UPLOAD_NOT_SWEPT.name) else self._files.purge(now)
+    async def purge(self, now: int) -> int:
+        return 0 if self._active.on(UPLOAD_NOT_SWEPT.name) else await self._files.purge(now)
 
 
 def _upload(scope: Scope) -> bool:
@@ -110,7 +110,7 @@ def _charged(app: ASGIApp) -> ASGIApp:
     async def billed(scope: Scope, receive: Receive, send: Send) -> None:
         auth = scope.get("state", {}).get("auth")
         if _upload(scope) and auth is not None:
-            account = state_of(scope).store.get_account(auth.account_id)
+            account = await state_of(scope).store.get_account(auth.account_id)
             if account is not None and account.balance_nano <= 0:
                 await send_error(InsufficientCredits("Top up your credits to use the API."), scope, receive, send)
                 return

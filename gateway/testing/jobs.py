@@ -65,26 +65,26 @@ class _Store:
         self.inner, self.active = inner, active
         self.owners: dict[str, str] = {}
 
-    def put(self, record: JobRecord) -> None:
+    async def put(self, record: JobRecord) -> None:
         self.owners[record.id] = record.account_id
         if self.active.on(FAILURE_UNSHAPED.name) and record.error is not None:
             record = record.but(error={"detail": record.error.get("message"), "status": "failed"})
-        self.inner.put(record)
+        await self.inner.put(record)
 
-    def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
+    async def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
         if self.active.on(FOREIGN_VISIBLE.name):
             account_id = self.owners.get(job_id, account_id)
-        found = self.inner.get(account_id, job_id, 0 if self.active.on(RETENTION_NOT_ENFORCED.name) else now)
+        found = await self.inner.get(account_id, job_id, 0 if self.active.on(RETENTION_NOT_ENFORCED.name) else now)
         if found is not None and found.completed_at is not None and self.active.on(RETENTION_SHORT.name) \
                 and now >= found.completed_at + _SHORT_RETENTION:
             return None
         return found
 
-    def unfinished(self) -> list[JobRecord]:
-        return self.inner.unfinished()
+    async def unfinished(self) -> list[JobRecord]:
+        return await self.inner.unfinished()
 
-    def purge(self, now: int) -> int:
-        return 0 if self.active.on(RETENTION_NOT_ENFORCED.name) else self.inner.purge(now)
+    async def purge(self, now: int) -> int:
+        return 0 if self.active.on(RETENTION_NOT_ENFORCED.name) else await self.inner.purge(now)
 
 
 @layer(POLL_COUNTED, at="authenticated")

@@ -57,17 +57,17 @@ class _Store:
     def __init__(self, inner: MediaStore, active: ActiveDefects) -> None:
         self.inner, self.active = inner, active
 
-    def put(self, record: MediaObject, data: bytes) -> None:
-        self.inner.put(record, data)
+    async def put(self, record: MediaObject, data: bytes) -> None:
+        await self.inner.put(record, data)
 
-    def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
-        found = self.inner.get(object_id, 0 if self.active.on(NOT_SWEPT.name) else now)
+    async def get(self, object_id: str, now: int) -> tuple[MediaObject, bytes] | None:
+        found = await self.inner.get(object_id, 0 if self.active.on(NOT_SWEPT.name) else now)
         if found is None and self.active.on(SWEPT_500.name):
             raise LookupError(f"media object {object_id} has no row")
         return found
 
-    def purge(self, now: int) -> int:
-        return 0 if self.active.on(NOT_SWEPT.name) else self.inner.purge(now)
+    async def purge(self, now: int) -> int:
+        return 0 if self.active.on(NOT_SWEPT.name) else await self.inner.purge(now)
 
 
 def install(state: GatewayState, active: ActiveDefects) -> None:

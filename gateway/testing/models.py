@@ -141,7 +141,7 @@ def _listing_billed(app: ASGIApp) -> ASGIApp:
     async def billed(scope: Scope, receive: Receive, send: Send) -> None:
         auth = scope.get("state", {}).get("auth")
         if _listing(scope) and auth is not None:
-            account = state_of(scope).store.get_account(auth.account_id)
+            account = await state_of(scope).store.get_account(auth.account_id)
             if account is not None and account.balance_nano <= 0:
                 await send_error(
                     InsufficientCredits("Top up your credits to use the API."), scope, receive, send

@@ -61,25 +61,25 @@ class _PatchedStore:
     def _account(self, account_id: str) -> str:
         return _SHARED if self.active.on(NOT_ISOLATED.name) else account_id
 
-    def put(self, record: StoredResponse) -> None:
+    async def put(self, record: StoredResponse) -> None:
         if self.active.on(STORED_DIFFERS.name):
             changed = {**record.response, "created_at": record.response.get("created_at", 0) + 1, "metadata": {}}
             record = dataclasses.replace(record, response=changed)
-        self.inner.put(dataclasses.replace(record, account_id=self._account(record.account_id)))
+        await self.inner.put(dataclasses.replace(record, account_id=self._account(record.account_id)))
 
-    def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
-        return self.inner.get(self._account(account_id), response_id, now)
+    async def get(self, account_id: str, response_id: str, now: int) -> StoredResponse | None:
+        return await self.inner.get(self._account(account_id), response_id, now)
 
-    def delete(self, account_id: str, response_id: str, now: int) -> bool:
+    async def delete(self, account_id: str, response_id: str, now: int) -> bool:
         if self.active.on(DELETE_KEEPS.name):
-            return self.get(account_id, response_id, now) is not None
-        return self.inner.delete(self._account(account_id), response_id, now)
+            return await self.get(account_id, response_id, now) is not None
+        return await self.inner.delete(self._account(account_id), response_id, now)
 
-    def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
-        return self.inner.find_item(self._account(account_id), item_id, now)
+    async def find_item(self, account_id: str, item_id: str, now: int) -> dict[str, Any] | None:
+        return await self.inner.find_item(self._account(account_id), item_id, now)
 
-    def purge(self, now: int) -> int:
-        return self.inner.purge(now)
+    async def purge(self, now: int) -> int:
+        return await self.inner.purge(now)
 
 
 class _PatchedConversation:
@@ -88,19 +88,19 @@ class _PatchedConversation:
     def __init__(self, inner: Conversation, store: ResponseStore, active: ActiveDefects) -> None:
         self.inner, self.store, self.active = inner, store, active
 
-    def _strip_references(self, scope: Scope, own: ResponsesRequest) -> None:
+    async def _strip_references(self, scope: Scope, own: ResponsesRequest) -> None:
         if self.active.on(REFERENCE_IGNORED.name):
             own.items = [i for i in own.items if i.get("type") != "item_reference"]
         elif self.active.on(UNKNOWN_REFERENCE_DROPPED.name):
             account = account_of(scope)
             own.items = [i for i in own.items if i.get("type") != "item_reference"
-                         or self.store.find_item(account, str(i.get("id")), _now()) is not None]
+                         or await self.store.find_item(account, str(i.get("id")), _now()) is not None]
 
-    def resume(self, scope: Scope, request: ChatRequest) -> None:
+    async def resume(self, scope: Scope, request: ChatRequest) -> None:
         assert isinstance(request, ResponsesRequest)
-        self._strip_references(scope, request)
+        await self._strip_references(scope, request)
         try:
-            self.inner.resume(scope, request)
+            await self.inner.resume(scope, request)
         except InvalidRequest as error:
             if error.code == "previous_response_not_found" and self.active.on(PREVIOUS_404.name):
                 raise NotFound(error.message, code="response_not_found") from None
@@ -109,23 +109,23 @@ class _PatchedConversation:
             request.context = []
             request.messages = messages_of(request.instructions, request.items)
         if self.active.on(INSTRUCTIONS_CARRIED.name) and request.previous_response_id is not None:
-            previous = self.store.get(account_of(scope), request.previous_response_id, _now())
+            previous = await self.store.get(account_of(scope), request.previous_response_id, _now())
             carried = (previous.response.get("instructions") if previous else None) or ""
             at = 1 if request.instructions else 0
             if carried:
                 request.messages.insert(at, Message("system", str(carried)))
 
-    def keep(self, scope: Scope, request: ChatRequest, response: dict[str, Any] | None) -> None:
+    async def keep(self, scope: Scope, request: ChatRequest, response: dict[str, Any] | None) -> None:
         if self.active.on(STORE_FALSE_KEPT.name) and isinstance(request, ResponsesRequest):
             request.store = True
-        self.inner.keep(scope, request, response)
+        await self.inner.keep(scope, request, response)
 
-    def keep_stream(self, scope: Scope, request: ChatRequest, frames: Sequence[Frame]) -> None:
+    async def keep_stream(self, scope: Scope, request: ChatRequest, frames: Sequence[Frame]) -> None:
         if self.active.on(STREAM_NOT_KEPT.name):
             return
         if self.active.on(STORE_FALSE_KEPT.name) and isinstance(request, ResponsesRequest):
             request.store = True
-        self.inner.keep_stream(scope, request, frames)
+        await self.inner.keep_stream(scope, request, frames)
 
 
 def _now() -> int:

@@ -163,10 +163,10 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
         owners[record.id] = record.account_id
         publish(record)
 
-    def finding(account_id: str, run_id: str) -> JobRecord | None:
+    async def finding(account_id: str, run_id: str) -> JobRecord | None:
         if active.on(FOREIGN_STREAMED.name):
             account_id = owners.get(run_id, account_id)
-        return find(account_id, run_id)
+        return await find(account_id, run_id)
 
     events.publish = remembering  # type: ignore[method-assign]
     events.find = finding

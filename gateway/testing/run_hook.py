@@ -33,7 +33,7 @@ MAX_DELAY = 60.0
 def _work(outcome: str, delay: float) -> Work:
     async def work(context: JobContext) -> JobOutcome:
         await asyncio.sleep(delay)
-        context.running()
+        await context.running()
         await asyncio.sleep(delay)
         if outcome == "failed":
             raise UpstreamError("The model provider returned an error.")
@@ -62,9 +62,9 @@ def mount(app: Starlette) -> None:
 
     async def create(request: Request) -> Response:
         state = state_of(request.scope)
-        account_id = authenticate(request.scope, state).account_id
+        account_id = (await authenticate(request.scope, state)).account_id
         outcome, delay = _request(await request.body())
-        record = state.jobs.submit(account_id, "transcription", MODEL, _work(outcome, delay))
+        record = await state.jobs.submit(account_id, "transcription", MODEL, _work(outcome, delay))
         return accepted(request, record)
 
     app.router.routes += [Route(RUNS_PATH, create, methods=["POST"])]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -199,7 +199,7 @@ class _Task:
         return await self.inner.submit(query)
 
     async def finish(self, query: SearchQuery, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> SearchOutcome:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> SearchOutcome:
         if not self.active.on(TASK_FAILURE_HIDDEN.name):
             outcome = await self.inner.finish(query, ref, interval, progress)
         else:
@@ -216,16 +216,16 @@ def _free_tasks(state: GatewayState, active: ActiveDefects) -> None:
     """``state.jobs.submit`` completing agent tasks at no cost while the defect is on."""
     submit = state.jobs.submit
 
-    def patched(account_id: str, job_type: str, model: str, work: Work, *,
-                params: Mapping[str, Any] | None = None) -> JobRecord:
+    async def patched(account_id: str, job_type: str, model: str, work: Work, *,
+                      params: Mapping[str, Any] | None = None) -> JobRecord:
         if job_type != JOB_TYPE:
-            return submit(account_id, job_type, model, work, params=params)
+            return await submit(account_id, job_type, model, work, params=params)
 
         async def free(context: JobContext) -> JobOutcome:
             outcome = await work(context)
             return JobOutcome(outcome.result, Decimal(0)) if active.on(TASK_NOT_CHARGED.name) else outcome
 
-        return submit(account_id, job_type, model, free, params=params)
+        return await submit(account_id, job_type, model, free, params=params)
 
     state.jobs.submit = patched  # type: ignore[method-assign]
 

@@ -43,25 +43,25 @@ class _Store:
         self.inner, self.accounts, self.active = inner, accounts, active
         self.charged: set[str] = set()
 
-    def put(self, record: JobRecord) -> None:
+    async def put(self, record: JobRecord) -> None:
         cause = _upstream_failure(record)
         if (cause == "failure" and self.active.on(STUCK_AFTER_FAILURE.name)) or (
                 cause == "deadline" and self.active.on(HANG_NEVER_TIMES_OUT.name)):
             return
         if record.status == "failed" and self.active.on(FAILED_CHARGED.name) and record.id not in self.charged:
             self.charged.add(record.id)
-            self.accounts.hold(record.id, record.account_id, _CHARGE)
-            self.accounts.settle(record.id)
-        self.inner.put(record)
+            await self.accounts.hold(record.id, record.account_id, _CHARGE)
+            await self.accounts.settle(record.id)
+        await self.inner.put(record)
 
-    def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
-        return self.inner.get(account_id, job_id, now)
+    async def get(self, account_id: str, job_id: str, now: int) -> JobRecord | None:
+        return await self.inner.get(account_id, job_id, now)
 
-    def unfinished(self) -> list[JobRecord]:
-        return [] if self.active.on(STUCK_AFTER_RESTART.name) else self.inner.unfinished()
+    async def unfinished(self) -> list[JobRecord]:
+        return [] if self.active.on(STUCK_AFTER_RESTART.name) else await self.inner.unfinished()
 
-    def purge(self, now: int) -> int:
-        return self.inner.purge(now)
+    async def purge(self, now: int) -> int:
+        return await self.inner.purge(now)
 
 
 def _resumer(inner: Resume, active: ActiveDefects) -> Resume:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import Scope
@@ -53,13 +53,13 @@ def serving_catalog(catalog: Catalog, endpoint: str) -> Catalog:
     return _Serving(**{f.name: getattr(catalog, f.name) for f in dataclasses.fields(catalog)})
 
 
-def skipping_credits(inner: Callable[[Scope], None], active: ActiveDefects, name: str,
-                     path: str) -> Callable[[Scope], None]:
+def skipping_credits(inner: Callable[[Scope], Awaitable[None]], active: ActiveDefects, name: str,
+                     path: str) -> Callable[[Scope], Awaitable[None]]:
     """``inner``, skipped for ``path`` while defect ``name`` is on."""
 
-    def check(scope: Scope) -> None:
+    async def check(scope: Scope) -> None:
         if not (active.on(name) and scope.get("path") == path):
-            inner(scope)
+            await inner(scope)
 
     return check
 
@@ -109,7 +109,7 @@ class _Adapter:
         return await self.inner.submit(request)
 
     async def finish(self, request: VideoRequest, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> VideoResult:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> VideoResult:
         try:
             return await self.inner.finish(request, ref, interval, progress)
         except UpstreamError as error:

@@ -21,7 +21,7 @@ def scrubbed(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def poll(fetch: Callable[[], Awaitable[dict[str, Any]]], interval: float, *, done: frozenset[str],
-               failed: frozenset[str], progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+               failed: frozenset[str], progress: Callable[[float], Awaitable[None]] | None = None) -> dict[str, Any]:
     """The upstream job's state once its ``status`` is in ``done``; :class:`UpstreamError` once it is in
     ``failed`` (its message never passed on)."""
     while True:
@@ -32,5 +32,5 @@ async def poll(fetch: Callable[[], Awaitable[dict[str, Any]]], interval: float, 
         if status in failed:
             raise UpstreamError(FAILED)
         if progress is not None and isinstance(state.get("progress"), (int, float)):
-            progress(float(state["progress"]))
+            await progress(float(state["progress"]))
         await asyncio.sleep(interval)

@@ -9,7 +9,7 @@ fails the same way.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from gateway.config import Settings, Upstream
@@ -29,7 +29,7 @@ class TranscriptionAdapter(Protocol):
         ...
 
     async def finish(self, request: TranscriptionRequest, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> Transcript:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> Transcript:
         """Wait for the upstream job ``ref``; its transcript."""
         ...
 
@@ -64,7 +64,7 @@ class TranscriptionUpstream:
         return ref
 
     async def finish(self, request: TranscriptionRequest, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> Transcript:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> Transcript:
         state = await poll(lambda: self.http.get_json(self.upstream, f"/v1/transcriptions/{ref}", self.headers),
                            interval, done=frozenset({"completed"}), failed=frozenset({"error", "failed"}),
                            progress=progress)

@@ -7,7 +7,7 @@ which must be an MP4 whose ``mvhd`` lasts the requested seconds (±0.5 s), else 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from gateway.config import Settings, Upstream
@@ -29,7 +29,7 @@ class VideoAdapter(Protocol):
         ...
 
     async def finish(self, request: VideoRequest, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> VideoResult:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> VideoResult:
         """Wait for the upstream job ``ref`` and fetch its video."""
         ...
 
@@ -53,7 +53,7 @@ class VideoUpstream:
         return ref
 
     async def finish(self, request: VideoRequest, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> VideoResult:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> VideoResult:
         path = f"/v1/videos/{ref}"
         state = await poll(lambda: self.http.get_json(self.upstream, path, self.headers), interval,
                            done=frozenset({"completed"}), failed=frozenset({"failed", "cancelled", "expired"}),

@@ -14,6 +14,7 @@ from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.middleware.auxiliary import auxiliary, auxiliary_rpm
 from gateway.security import digest, new_key
+from tests.blocking import blocking
 
 
 @pytest.mark.parametrize(("method", "path", "held"), [
@@ -33,7 +34,7 @@ def test_the_budget_scales_with_the_request_budget() -> None:
 @pytest.fixture()
 def limited(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db"))
-    store = app.state.gateway.store
+    store = blocking(app.state.gateway.store)
     key = new_key()
     account = store.create_account("limited", 10**12)
     store.add_key(account.id, digest(key, store.pepper()), "k")

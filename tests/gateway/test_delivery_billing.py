@@ -18,6 +18,7 @@ import pytest
 
 from gateway.store import Charge
 from gateway.store.sqlite import SqliteStore
+from tests.blocking import blocking
 from mocks.text import split
 from suites.launcher import Deployment, launch
 
@@ -28,6 +29,9 @@ INPUT_RATE, OUTPUT_RATE = Decimal("0.52") / 1_000_000, Decimal("2.60") / 1_000_0
 @pytest.fixture(scope="module")
 def own() -> Iterator[Deployment]:
     started = launch(test_mode=True)
+    # the first answer of a fresh gateway is slow (about 0.7 s here); the timing tests below start warm
+    httpx.post(f"{started.base_url}/v1/chat/completions", json=_body("Warm-up."), timeout=30,
+               headers={"authorization": f"Bearer {started.api_key}"}).raise_for_status()
     yield started
     started.stop()
 
@@ -39,7 +43,7 @@ def _balance(deployment: Deployment) -> Decimal:
 
 
 def _charges(deployment: Deployment) -> list[Charge]:
-    store = SqliteStore(Path(deployment.env["EMPIRIO_DB"]))
+    store = blocking(SqliteStore(Path(deployment.env["EMPIRIO_DB"])))
     try:
         return store.charges()
     finally:
@@ -127,7 +131,7 @@ def test_delivered_answer_is_billed_once(own: Deployment) -> None:
     assert before - _balance(own) == _cost(usage["prompt_tokens"], usage["completion_tokens"])
     [charge] = [c for c in _charges(own) if c.request_id == request_id]
     assert charge.state == "settled"
-    store = SqliteStore(Path(own.env["EMPIRIO_DB"]))
+    store = blocking(SqliteStore(Path(own.env["EMPIRIO_DB"])))
     try:
         assert store.settle(request_id) is False
     finally:
@@ -170,7 +174,7 @@ def test_debit_before_delivery_defect_bills_the_crash(own: Deployment) -> None:
 
 
 def test_store_settles_once_voids_and_never_goes_negative(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.db")
+    store = blocking(SqliteStore(tmp_path / "s.db"))
     account = store.create_account("a", 100)
     store.hold("req_1", account.id, 30)
     store.hold("req_1", account.id, 999)  # a second hold of the same request is ignored

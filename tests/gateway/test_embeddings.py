@@ -23,6 +23,7 @@ from gateway.formats.openai_embeddings import OpenAIEmbeddings
 from gateway.ir.embeddings import EmbeddingRequest, EmbeddingResult
 from gateway.security import digest, new_key
 from gateway.upstreams.embeddings import EmbeddingsAdapter
+from tests.blocking import blocking
 
 UPSTREAM = Upstream("http://embeddings.invalid", "sk-upstream-secret")
 
@@ -111,10 +112,10 @@ def served(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], _Embedd
     embedder = _Embedder()
     state.embedders = {"embeddings": embedder}
     key = new_key()
-    account = state.store.create_account("acme", 10**12)
-    state.store.add_key(account.id, digest(key, state.store.pepper()), "k")
+    account = blocking(state.store).create_account("acme", 10**12)
+    blocking(state.store).add_key(account.id, digest(key, blocking(state.store).pepper()), "k")
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, {"authorization": f"Bearer {key}"}, embedder, lambda: state.store.get_account(account.id)
+        yield client, {"authorization": f"Bearer {key}"}, embedder, lambda: blocking(state.store).get_account(account.id)
 
 
 def test_the_route_answers_in_order_and_charges_the_token_price(

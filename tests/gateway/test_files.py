@@ -24,6 +24,7 @@ from gateway.ir import ChatRequest
 from gateway.security import digest, new_key
 from gateway.store.files import StoredFile
 from gateway.store.sqlite_files import SqliteFileStore
+from tests.blocking import blocking, run
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 WAV = b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + b"\x00" * 28
@@ -35,7 +36,7 @@ CAP = 4096
 def gateway(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     settings = dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db", max_upload_bytes=CAP)
     app = create_app(settings)
-    store = app.state.gateway.store
+    store = blocking(app.state.gateway.store)
     keys = []
     for name, balance in (("acme", 10**12), ("broke", 0)):
         key = new_key()
@@ -65,8 +66,8 @@ def test_an_upload_answers_the_stored_file(gateway: tuple[TestClient, dict[str, 
     assert str(body["id"]).startswith("file_") and body["filename"] == "my photo.png"
     assert str(body["path"]).startswith("bunny://") and " " not in str(body["path"])
     state = client.app.state.gateway  # type: ignore[attr-defined]
-    owner = next(a for a in state.store.list_accounts() if a.name == "acme")
-    assert state.files.find(owner.id, body["path"], int(body["created_at"]) + 1).content_type == found
+    owner = next(a for a in blocking(state.store).list_accounts() if a.name == "acme")
+    assert blocking(state.files).find(owner.id, body["path"], int(body["created_at"]) + 1).content_type == found
 
 
 @pytest.mark.parametrize(("data", "claimed"), [
@@ -107,7 +108,7 @@ def test_uploads_are_free_and_need_a_key(gateway: tuple[TestClient, dict[str, st
 
 
 def test_files_belong_to_their_account(tmp_path: Path) -> None:
-    store = SqliteFileStore(tmp_path / "f.db")
+    store = blocking(SqliteFileStore(tmp_path / "f.db"))
     record = StoredFile("file_x", "acct_a", "bunny://uploads/file_x/a.png", "a.png", "image/png", 3, None, 100, 200)
     store.put(record, b"abc")
     assert store.find("acct_a", record.path, 150) == record and store.find("acct_a", "file_x", 150) == record
@@ -148,27 +149,28 @@ def _chat_request(model: str, part: dict[str, object]) -> ChatRequest:
 def test_stored_files_resolve_for_their_account_only(tmp_path: Path) -> None:
     """D-83: a bunny:// path or file id of the account becomes inline data of the stored type; another
     account's, an unknown one, a file of another kind or one the family cannot carry is a 400 naming the part."""
-    store = SqliteFileStore(tmp_path / "f.db")
+    store = blocking(SqliteFileStore(tmp_path / "f.db"))
     png = StoredFile("file_p", "acct_a", "bunny://uploads/file_p/a.png", "a.png", "image/png", len(PNG), None, 100, 900)
     wav = StoredFile("file_w", "acct_a", "bunny://uploads/file_w/a.wav", "a.wav", "audio/wav", len(WAV), None, 100, 900)
     store.put(png, PNG)
     store.put(wav, WAV)
     image = {"type": "image_url", "image_url": {"url": png.path}}
     request = _chat_request("qwen3-5-omni-flash", image)
-    resolve_files(request, store, "acct_a", 150)
+    run(resolve_files(request, store.inner, "acct_a", 150))
     part = request.messages[0].media[0]
     assert (part.source, part.media_type, base64.b64decode(part.value)) == ("data", "image/png", PNG)
     for account, url, model, code in (("acct_b", png.path, "qwen3-5-omni-flash", "invalid_parameter"),
                                       ("acct_a", "bunny://uploads/nope.png", "qwen3-5-omni-flash", "invalid_parameter"),
                                       ("acct_a", wav.path, "qwen3-5-omni-flash", "invalid_parameter")):
         with pytest.raises(InvalidRequest) as caught:
-            resolve_files(_chat_request(model, {"type": "image_url", "image_url": {"url": url}}), store, account, 150)
+            run(resolve_files(_chat_request(model, {"type": "image_url", "image_url": {"url": url}}), store.inner, account,
+                              150))
         assert (caught.value.code, caught.value.param) == (code, "messages[0].content[1]")
     bmp = StoredFile("file_b", "acct_a", "bunny://uploads/file_b/a.bmp", "a.bmp", "image/bmp", 2, None, 100, 900)
     store.put(bmp, b"BM")
     with pytest.raises(InvalidRequest) as caught:
-        resolve_files(_chat_request("claude-haiku-4-5-20251001", {"type": "image_url", "image_url": {"url": bmp.path}}),
-                      store, "acct_a", 150)
+        run(resolve_files(_chat_request("claude-haiku-4-5-20251001", {"type": "image_url", "image_url": {"url": bmp.path}}),
+                          store.inner, "acct_a", 150))
     assert caught.value.code == "unsupported_file_type"
 
 
@@ -178,7 +180,7 @@ def test_a_json_transcription_is_held_to_the_json_limit(tmp_path: Path) -> None:
     settings = dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db", max_upload_bytes=CAP * 4,
                                    max_body_bytes=CAP)
     app = create_app(settings)
-    store = app.state.gateway.store
+    store = blocking(app.state.gateway.store)
     key = new_key()
     store.add_key(store.create_account("acme", 10**12).id, digest(key, store.pepper()), "k")
     body = json.dumps({"model": "whisper-1", "audio_url": "https://example.com/a.wav"}).encode()

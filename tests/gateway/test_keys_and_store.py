@@ -4,6 +4,7 @@ import pytest
 
 from gateway.security import KEY_PREFIX, digest, new_key, same_digest
 from gateway.store.sqlite import MAX_KEYS_PER_ACCOUNT, SqliteStore, StoreError
+from tests.blocking import blocking
 
 
 def test_keys_are_prefixed_and_random() -> None:
@@ -20,7 +21,7 @@ def test_digest_depends_on_pepper_and_compares_in_constant_time() -> None:
 
 
 def test_store_keeps_digests_not_keys(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.db")
+    store = blocking(SqliteStore(tmp_path / "s.db"))
     account = store.create_account("acme", 5_000_000_000)
     key = new_key()
     record = store.add_key(account.id, digest(key, store.pepper()), "prod")
@@ -34,13 +35,13 @@ def test_store_keeps_digests_not_keys(tmp_path: Path) -> None:
 
 
 def test_pepper_survives_reopening(tmp_path: Path) -> None:
-    first = SqliteStore(tmp_path / "s.db").pepper()
-    assert SqliteStore(tmp_path / "s.db").pepper() == first
-    assert SqliteStore(tmp_path / "s.db", pepper="configured").pepper() == b"configured"
+    first = blocking(SqliteStore(tmp_path / "s.db")).pepper()
+    assert blocking(SqliteStore(tmp_path / "s.db")).pepper() == first
+    assert blocking(SqliteStore(tmp_path / "s.db", pepper="configured")).pepper() == b"configured"
 
 
 def test_fifty_live_keys_per_account(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.db")
+    store = blocking(SqliteStore(tmp_path / "s.db"))
     account = store.create_account("acme")
     keys = [store.add_key(account.id, f"d{i}") for i in range(MAX_KEYS_PER_ACCOUNT)]
     with pytest.raises(StoreError):

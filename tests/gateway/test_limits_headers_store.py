@@ -10,6 +10,7 @@ import pytest
 from gateway.limits.base import Budget, Refused, Usage
 from gateway.middleware.limits import duration, headers, refusal
 from gateway.store.sqlite import SqliteStore
+from tests.blocking import blocking
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
@@ -48,7 +49,7 @@ def test_the_window_is_stored_per_account_and_added_to_an_old_store(tmp_path: Pa
     old.execute("INSERT INTO accounts (id, name, created_at) VALUES ('acct_old', 'old', 0)")
     old.commit()
     old.close()
-    store = SqliteStore(db)
+    store = blocking(SqliteStore(db))
     try:
         account = store.get_account("acct_old")
         assert account is not None and (account.rpm, account.tpm, account.window) == (50, 2_000_000, 60.0)

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.store.media import MediaObject
+from tests.blocking import blocking
 
 
 @pytest.fixture()
@@ -32,7 +33,7 @@ def _path(url: str) -> tuple[str, dict[str, str]]:
 
 def test_a_published_object_is_served_by_its_signed_url_only(served: tuple[TestClient, Any]) -> None:
     client, state = served
-    url = state.media.publish("acct_1", b"\x89PNG\r\n\x1a\nrest", "image/png", "out 1.png")
+    url = blocking(state.media).publish("acct_1", b"\x89PNG\r\n\x1a\nrest", "image/png", "out 1.png")
     assert url.startswith("https://media.example.test/v1/media/med_")
     path, query = _path(url)
     good = client.get(path, params=query)
@@ -48,11 +49,11 @@ def test_a_published_object_is_served_by_its_signed_url_only(served: tuple[TestC
 
 def test_the_url_expires_after_seven_days_and_the_object_is_swept_after_thirty(served: tuple[TestClient, Any]) -> None:
     client, state = served
-    path, query = _path(state.media.publish("acct_1", b"RIFF....WAVE", "audio/wav", "a.wav"))
+    path, query = _path(blocking(state.media).publish("acct_1", b"RIFF....WAVE", "audio/wav", "a.wav"))
     client.post("/__test__/clock", json={"advance": 7 * 86400 + 1})
     expired = client.get(path, params=query)
     assert expired.status_code == 403 and expired.json()["error"]["code"] == "url_expired"
-    fresh_path, fresh = _path(state.media.url(state.media.store.get(path.split("/")[3], int(state.clock.now()))[0]))
+    fresh_path, fresh = _path(state.media.url(blocking(state.media.store).get(path.split("/")[3], int(state.clock.now()))[0]))
     assert client.get(fresh_path, params=fresh).status_code == 200
     client.post("/__test__/clock", json={"advance": 23 * 86400})
     swept = client.post("/__test__/sweep").json()["deleted"]
@@ -65,7 +66,7 @@ def test_the_url_expires_after_seven_days_and_the_object_is_swept_after_thirty(s
 def test_signature_then_existence_then_expiry(served: tuple[TestClient, Any]) -> None:
     """D-111: a swept object's own (long expired) URL is 404; an unsigned one is still 403."""
     client, state = served
-    path, query = _path(state.media.publish("acct_1", b"RIFF....WAVE", "audio/wav", "a.wav"))
+    path, query = _path(blocking(state.media).publish("acct_1", b"RIFF....WAVE", "audio/wav", "a.wav"))
     client.post("/__test__/clock", json={"advance": 30 * 86400 + 1})
     client.post("/__test__/sweep")
     gone = client.get(path, params=query)

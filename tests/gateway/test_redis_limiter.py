@@ -23,6 +23,7 @@ from gateway.limits.memory import MemoryLimiter
 from gateway.limits.redis import CONNECTIONS, RedisLimiter, keys_of
 from gateway.security import digest, new_key
 from suites.launcher import free_ports
+from tests.blocking import blocking
 
 T = TypeVar("T")
 
@@ -225,7 +226,7 @@ def test_an_unreachable_redis_fails_closed(tmp_path: Path) -> None:
     """D-153: no Redis, no admission — a 500 ``internal_error`` in the envelope, naming no host."""
     closed = f"redis://127.0.0.1:{free_ports(1)[0]}/0"
     app = create_app(dataclasses.replace(load_settings(env={}), db_path=tmp_path / "g.db", redis_url=closed))
-    store = app.state.gateway.store
+    store = blocking(app.state.gateway.store)
     key = new_key()
     account = store.create_account("a", 10**12)
     store.add_key(account.id, digest(key, store.pepper()), "k")

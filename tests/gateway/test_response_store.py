@@ -18,6 +18,7 @@ from gateway.formats.openai_responses.decode import ResponsesRequest, decode_res
 from gateway.routes.responses import page
 from gateway.store.responses import RETENTION_SECONDS, StoredResponse
 from gateway.store.sqlite_responses import SqliteResponseStore
+from tests.blocking import Blocking, blocking
 
 NOW = 1_800_000_000
 
@@ -33,17 +34,17 @@ def _record(rid: str = "resp_1", account: str = "acct_a", created: int = NOW) ->
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqliteResponseStore:
-    return SqliteResponseStore(tmp_path / "gateway.db")
+def store(tmp_path: Path) -> Blocking[SqliteResponseStore]:
+    return blocking(SqliteResponseStore(tmp_path / "gateway.db"))
 
 
-def test_a_stored_response_comes_back_as_stored(store: SqliteResponseStore) -> None:
+def test_a_stored_response_comes_back_as_stored(store: Blocking[SqliteResponseStore]) -> None:
     record = _record()
     store.put(record)
     assert store.get("acct_a", "resp_1", NOW) == record
 
 
-def test_another_account_sees_nothing(store: SqliteResponseStore) -> None:
+def test_another_account_sees_nothing(store: Blocking[SqliteResponseStore]) -> None:
     store.put(_record())
     assert store.get("acct_b", "resp_1", NOW) is None
     assert store.find_item("acct_b", "msg_out_resp_1", NOW) is None
@@ -51,7 +52,7 @@ def test_another_account_sees_nothing(store: SqliteResponseStore) -> None:
     assert store.get("acct_a", "resp_1", NOW) is not None
 
 
-def test_retention_is_thirty_days_and_enforced(store: SqliteResponseStore) -> None:
+def test_retention_is_thirty_days_and_enforced(store: Blocking[SqliteResponseStore]) -> None:
     assert RETENTION_SECONDS == 30 * 24 * 3600
     store.put(_record())
     assert store.get("acct_a", "resp_1", NOW + RETENTION_SECONDS - 1) is not None
@@ -61,7 +62,7 @@ def test_retention_is_thirty_days_and_enforced(store: SqliteResponseStore) -> No
     assert store.purge(NOW + RETENTION_SECONDS) == 1
 
 
-def test_delete_removes_the_response_and_its_items(store: SqliteResponseStore) -> None:
+def test_delete_removes_the_response_and_its_items(store: Blocking[SqliteResponseStore]) -> None:
     store.put(_record())
     assert store.delete("acct_a", "resp_1", NOW) is True
     assert store.get("acct_a", "resp_1", NOW) is None
@@ -69,7 +70,7 @@ def test_delete_removes_the_response_and_its_items(store: SqliteResponseStore) -
     assert store.delete("acct_a", "resp_1", NOW) is False
 
 
-def test_items_are_found_by_id(store: SqliteResponseStore) -> None:
+def test_items_are_found_by_id(store: Blocking[SqliteResponseStore]) -> None:
     store.put(_record())
     found = store.find_item("acct_a", "msg_out_resp_1", NOW)
     assert found is not None and found["content"][0]["text"] == "Paris."
@@ -77,8 +78,8 @@ def test_items_are_found_by_id(store: SqliteResponseStore) -> None:
 
 
 def test_state_is_shared_by_two_instances_over_one_database(tmp_path: Path) -> None:
-    SqliteResponseStore(tmp_path / "shared.db").put(_record())
-    assert SqliteResponseStore(tmp_path / "shared.db").get("acct_a", "resp_1", NOW) is not None
+    blocking(SqliteResponseStore(tmp_path / "shared.db")).put(_record())
+    assert blocking(SqliteResponseStore(tmp_path / "shared.db")).get("acct_a", "resp_1", NOW) is not None
 
 
 # -- the conversation step ---------------------------------------------------------------------------------
@@ -98,10 +99,10 @@ def _request(**fields: Any) -> ResponsesRequest:
 
 
 def test_previous_response_id_prepends_the_conversation_without_its_instructions(
-        store: SqliteResponseStore) -> None:
+        store: Blocking[SqliteResponseStore]) -> None:
     store.put(_record())
     request = _request(previous_response_id="resp_1", instructions="Answer in French.")
-    ResponsesConversation(store, clock=lambda: NOW).resume(_scope(), request)
+    blocking(ResponsesConversation(store.inner, clock=lambda: NOW)).resume(_scope(), request)
     assert [(m.role, m.content) for m in request.messages] == [
         ("system", "Answer in French."), ("user", "Capital of France?"), ("assistant", "Paris."),
         ("user", "And Germany?")]
@@ -109,19 +110,19 @@ def test_previous_response_id_prepends_the_conversation_without_its_instructions
 
 @pytest.mark.parametrize("account", ["acct_b", "acct_a-expired"])
 def test_a_foreign_or_expired_previous_response_is_400_previous_response_not_found(
-        store: SqliteResponseStore, account: str) -> None:
+        store: Blocking[SqliteResponseStore], account: str) -> None:
     store.put(_record())
     clock = NOW + RETENTION_SECONDS if account.endswith("expired") else NOW
     with pytest.raises(InvalidRequest) as caught:
-        ResponsesConversation(store, clock=lambda: clock).resume(_scope(account.removesuffix("-expired")),
+        blocking(ResponsesConversation(store.inner, clock=lambda: clock)).resume(_scope(account.removesuffix("-expired")),
                                                                   _request(previous_response_id="resp_1"))
     assert (caught.value.code, caught.value.param) == ("previous_response_not_found", "previous_response_id")
     assert caught.value.message == "Previous response with id 'resp_1' not found."
 
 
-def test_item_references_resolve_or_name_the_item(store: SqliteResponseStore) -> None:
+def test_item_references_resolve_or_name_the_item(store: Blocking[SqliteResponseStore]) -> None:
     store.put(_record())
-    conversation = ResponsesConversation(store, clock=lambda: NOW)
+    conversation = blocking(ResponsesConversation(store.inner, clock=lambda: NOW))
     request = _request(input=[{"type": "item_reference", "id": "msg_out_resp_1"}, {"role": "user", "content": "More?"}])
     conversation.resume(_scope(), request)
     assert [(m.role, m.content) for m in request.messages] == [("assistant", "Paris."), ("user", "More?")]
@@ -131,8 +132,8 @@ def test_item_references_resolve_or_name_the_item(store: SqliteResponseStore) ->
     assert caught.value.param == "input[1]" and caught.value.message.startswith("Invalid request at 'input[1]'")
 
 
-def test_store_false_keeps_nothing_and_a_finished_response_is_kept(store: SqliteResponseStore) -> None:
-    conversation = ResponsesConversation(store, clock=lambda: NOW)
+def test_store_false_keeps_nothing_and_a_finished_response_is_kept(store: Blocking[SqliteResponseStore]) -> None:
+    conversation = blocking(ResponsesConversation(store.inner, clock=lambda: NOW))
     body = {"id": "resp_new", "status": "completed", "created_at": NOW, "output": []}
     conversation.keep(_scope(), _request(store=False), body)
     assert store.get("acct_a", "resp_new", NOW) is None

@@ -28,6 +28,7 @@ from gateway.server.run import uvicorn_config
 from gateway.state import GatewayState
 from gateway.store.jobs import JobRecord
 from suites.launcher import free_ports
+from tests.blocking import blocking
 
 BODY_TIMEOUT = 0.5
 IDLE = 1.5
@@ -46,7 +47,7 @@ class Served:
     def publish(self, record: JobRecord, *, store: bool = True) -> None:
         """Store ``record`` and publish it on the server's loop, as the job runner does."""
         if store:
-            self.state.jobs.jobs.put(record)
+            blocking(self.state.jobs.jobs).put(record)
         loop = self.server.loop  # type: ignore[attr-defined]
         loop.call_soon_threadsafe(self.state.events.publish, record)
 
@@ -62,8 +63,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     keys = []
     for name in ("acme", "other"):
         key = new_key()
-        account = state.store.create_account(name, 10**12)
-        state.store.add_key(account.id, digest(key, state.store.pepper()), "k")
+        account = blocking(state.store).create_account(name, 10**12)
+        blocking(state.store).add_key(account.id, digest(key, blocking(state.store).pepper()), "k")
         keys.append((key, account.id))
     server = uvicorn.Server(uvicorn_config(app, settings))
 
@@ -114,7 +115,7 @@ def _job(served: Served, job_id: str, account_id: str | None = None) -> JobRecor
 
 def test_a_subscriber_follows_a_run_forward_to_one_terminal_event(served: Served) -> None:
     queued = _job(served, "job_follow")
-    served.state.jobs.jobs.put(queued)
+    blocking(served.state.jobs.jobs).put(queued)
     with _open(served) as ws:
         ws.send(json.dumps({"type": "subscribe", "runIds": ["job_follow"]}))
         assert _recv(ws)["runIds"] == ["job_follow"]
@@ -141,7 +142,7 @@ def test_a_subscriber_follows_a_run_forward_to_one_terminal_event(served: Served
 
 
 def test_unknown_and_foreign_runs_are_answered_run_not_found(served: Served) -> None:
-    served.state.jobs.jobs.put(_job(served, "job_theirs", account_id="acct_someone_else"))
+    blocking(served.state.jobs.jobs).put(_job(served, "job_theirs", account_id="acct_someone_else"))
     with _open(served) as ws:
         ws.send(json.dumps({"type": "subscribe", "runIds": ["job_nope", "job_theirs"]}))
         assert _recv(ws)["runIds"] == []

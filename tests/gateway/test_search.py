@@ -25,6 +25,7 @@ from gateway.search_pricing import SearchPrice
 from gateway.security import digest, new_key
 from gateway.upstreams.search.base import scrubbed
 from gateway.upstreams.search.perplexity_chat import without_thinking
+from tests.blocking import blocking
 
 CATALOG = load_catalog(load_settings(env={}).catalog_path)
 HITS = (SearchHit("One", "https://example.com/1", snippet="s1"), SearchHit("Two", "https://example.org/2"))
@@ -145,7 +146,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     state = app.state.gateway
     fake = FakeAdapter()
     state.searches = {name: fake for name in state.searches}
-    store = state.store
+    store = blocking(state.store)
     account = store.create_account("acme", 10**12)
     key = new_key()
     store.add_key(account.id, digest(key, store.pepper()), "k")
@@ -219,7 +220,7 @@ def test_async_agent_task_is_accepted_and_resumable(tasked: tuple[Served, FakeTa
     accepted = reply.json()
     assert accepted["type"] == "agent_task" and accepted["polling_url"].endswith(accepted["job_id"])
     state = served.client.app.state.gateway  # type: ignore[attr-defined]
-    record = state.jobs.jobs.get(served.account_id, accepted["job_id"], int(state.clock.now()))
+    record = blocking(state.jobs.jobs).get(served.account_id, accepted["job_id"], int(state.clock.now()))
     assert record is not None and record.params["request"] == {"model": "manus", "query": "q",
                                                                "agent_profile": "manus-1.6", "disable_formatting": False}
     work = resumer(state)(dataclasses.replace(record, upstream_ref="task_9", status="running"))

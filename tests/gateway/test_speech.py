@@ -23,6 +23,7 @@ from gateway.ir.speech import SpeechRequest, SpeechResult
 from gateway.security import digest, new_key
 from gateway.upstreams.speech import SpeechUpstream
 from mocks.audio import samples, wav
+from tests.blocking import blocking
 
 UPSTREAM = Upstream("http://audio.invalid", "sk-upstream-secret")
 AUDIO = wav(samples("Hello from the lighthouse."))
@@ -88,10 +89,10 @@ def served(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], _Speake
     speaker = _Speaker()
     state.speakers = {"audio": speaker}
     key = new_key()
-    account = state.store.create_account("acme", 10**12)
-    state.store.add_key(account.id, digest(key, state.store.pepper()), "k")
+    account = blocking(state.store).create_account("acme", 10**12)
+    blocking(state.store).add_key(account.id, digest(key, blocking(state.store).pepper()), "k")
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, {"authorization": f"Bearer {key}"}, speaker, lambda: state.store.get_account(account.id)
+        yield client, {"authorization": f"Bearer {key}"}, speaker, lambda: blocking(state.store).get_account(account.id)
 
 
 def test_the_route_answers_the_audio_and_charges_it(

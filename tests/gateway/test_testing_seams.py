@@ -13,6 +13,7 @@ from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.security import digest, new_key
 from suites import ROOT
+from tests.blocking import blocking
 
 _ALLOWED = {"gateway/app.py"}
 """The one place that installs the patches in test mode (and refuses them outside it)."""
@@ -33,7 +34,7 @@ def test_production_modules_have_no_defect_branches() -> None:
 def _client(tmp_path: Path, *, test_mode: bool) -> Iterator[tuple[TestClient, str]]:
     db = tmp_path / ("test.db" if test_mode else "prod.db")
     app = create_app(dataclasses.replace(load_settings(env={}), db_path=db, test_mode=test_mode))
-    store = app.state.gateway.store
+    store = blocking(app.state.gateway.store)
     key = new_key()
     store.add_key(store.create_account("acme", 10**12).id, digest(key, store.pepper()), "k")
     with TestClient(app, raise_server_exceptions=False) as client:

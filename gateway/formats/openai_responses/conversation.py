@@ -44,14 +44,14 @@ class ResponsesConversation:
     def _now(self) -> int:
         return int(self.clock())
 
-    def resume(self, scope: Scope, request: ChatRequest) -> None:
+    async def resume(self, scope: Scope, request: ChatRequest) -> None:
         """Resolve ``previous_response_id`` and ``item_reference`` items of ``request`` (a 400 naming the
         field when one is not a live item of the request's account)."""
         own = _own(request)
         account, now = account_of(scope), self._now()
         changed = False
         if own.previous_response_id is not None:
-            previous = self.store.get(account, own.previous_response_id, now)
+            previous = await self.store.get(account, own.previous_response_id, now)
             if previous is None:
                 raise InvalidRequest(f"Previous response with id '{own.previous_response_id}' not found.",
                                      code="previous_response_not_found", param="previous_response_id")
@@ -59,7 +59,7 @@ class ResponsesConversation:
         for n, item in enumerate(own.items):
             if item.get("type") != "item_reference":
                 continue
-            found = self.store.find_item(account, str(item.get("id")), now)
+            found = await self.store.find_item(account, str(item.get("id")), now)
             if found is None:
                 raise InvalidRequest(f"Invalid request at 'input[{n}]': no stored item with id '{item.get('id')}' "
                                      f"(item_reference names an input or output item of a stored response).",
@@ -69,20 +69,20 @@ class ResponsesConversation:
             own.messages = messages_of(own.instructions, [*own.context, *own.items])
             check_media(own.model, own.messages)
 
-    def keep(self, scope: Scope, request: ChatRequest, response: dict[str, Any] | None) -> None:
+    async def keep(self, scope: Scope, request: ChatRequest, response: dict[str, Any] | None) -> None:
         """Store ``response`` (the Response object as returned) if the request asks and it finished."""
         own = _own(request)
         if not own.store or response is None or response.get("status") not in KEPT_STATUSES:
             return
         created = int(response.get("created_at") or self._now())
-        self.store.purge(self._now())
-        self.store.put(StoredResponse(
+        await self.store.purge(self._now())
+        await self.store.put(StoredResponse(
             id=str(response["id"]), account_id=account_of(scope), response=response, input_items=own.items,
             context=[*own.context, *own.items], created_at=created, expires_at=created + RETENTION_SECONDS,
         ))
 
-    def keep_stream(self, scope: Scope, request: ChatRequest, frames: Sequence[Frame]) -> None:
+    async def keep_stream(self, scope: Scope, request: ChatRequest, frames: Sequence[Frame]) -> None:
         """Store the terminal event's Response of a stream that ended normally."""
         for frame in frames:
             if frame.event in _TERMINAL and isinstance(frame.data, dict):
-                self.keep(scope, request, frame.data.get("response"))
+                await self.keep(scope, request, frame.data.get("response"))

@@ -5,7 +5,7 @@ text is unreadable and fails the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from gateway.config import Upstream
@@ -27,7 +27,7 @@ class TaskAdapter(Protocol):
         ...
 
     async def finish(self, query: SearchQuery, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> SearchOutcome:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> SearchOutcome:
         """Wait for the upstream task ``ref`` and read its output."""
         ...
 
@@ -64,7 +64,7 @@ class ManusAdapter:
         return ref
 
     async def finish(self, query: SearchQuery, ref: str, interval: float,
-                     progress: Callable[[float], None] | None = None) -> SearchOutcome:
+                     progress: Callable[[float], Awaitable[None]] | None = None) -> SearchOutcome:
         path = f"/manus/v1/tasks/{ref}"
         state = await poll(lambda: self.http.get_json(self.upstream, path, self.headers), interval,
                            done=frozenset({"completed"}), failed=frozenset({"failed", "cancelled"}), progress=progress)
