@@ -296,7 +296,7 @@ def _response(response_id: str = "resp_1", account: str = "acct_a", created: int
               output_id: str = "msg_1") -> StoredResponse:
     response = {"id": response_id, "object": "response", "status": "completed", "created_at": created,
                 "output": [{"id": output_id, "type": "message", "role": "assistant",
-                            "content": [{"type": "output_text", "text": "hi ✓"}]}],
+                            "content": [{"type": "output_text", "text": "hi ✓ \u0000"}]}],
                 "usage": {"input_tokens": 3, "output_tokens": 2}}
     items = [{"id": "in_1", "type": "message", "role": "user", "content": "hello"}, {"type": "no_id"}]
     return StoredResponse(response_id, account, response, items, [{"type": "message", "content": "before"}],
@@ -511,3 +511,18 @@ async def test_start_up_leaves_the_charges_of_running_instances_pending(postgres
         assert await _balance(starting, account) == 900
     finally:
         await starting.close()
+
+
+async def test_the_store_url_setting_selects_postgres(postgres_database: str) -> None:
+    from gateway.config import load_settings
+    from gateway.store.backend import build_stores
+    from gateway.store.postgres import PostgresAccountStore
+
+    chosen = build_stores(load_settings(env={"EMPIRIO_DATABASE_URL": postgres_database, "EMPIRIO_KEY_PEPPER": "p"}))
+    assert isinstance(chosen.accounts, PostgresAccountStore)
+    await chosen.open()
+    try:
+        assert chosen.accounts.pepper() == b"p"
+        assert await chosen.accounts.list_accounts() == []
+    finally:
+        await chosen.close()
