@@ -30,7 +30,7 @@ def postgres_stores(url: str, *, pepper: str = "") -> Stores:
         try:
             await accounts.open()
         except BaseException:
-            await database.close()
+            await close()
             raise
 
     async def close() -> None:

@@ -72,6 +72,8 @@ class PostgresAccountStore:
 
     async def open(self) -> None:
         """Load (or create, once) the stored pepper and take this instance's liveness lock."""
+        if self._liveness is not None:
+            return
         self._pepper = self._configured or await self._stored_pepper()
         self._liveness = await self._db.connect()
         while True:
