@@ -43,6 +43,7 @@ SELECT count(*) FROM settled
 _VOID_ORPHANS = f"""
 UPDATE charges SET state = 'void', resolved_at = $1 WHERE state = 'pending' AND holder NOT IN (
     SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = $2 AND objsubid = 2
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ) RETURNING {_CHARGE}, seq
 """
 """Void the pending charges whose instance no longer holds its liveness lock."""
@@ -166,9 +167,12 @@ class PostgresAccountStore:
         return _account(row)
 
     async def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
+        """Live keys are counted under the account row's lock (``FOR NO KEY UPDATE``: key additions queue,
+        holds' foreign-key checks do not)."""
         key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None)
         async with self._db.pool.acquire() as connection, connection.transaction():
-            if await connection.fetchval("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", account_id) is None:
+            locked = await connection.fetchval("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", account_id)
+            if locked is None:
                 raise StoreError(f"no account {account_id}")
             live = await connection.fetchval(
                 "SELECT count(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id)
