@@ -7,12 +7,16 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from suites import ROOT
 from suites.launcher import Deployment, launch
+
+if TYPE_CHECKING:
+    from tests.services import PostgresServer
 
 pytest_plugins = ["pytester"]
 
@@ -80,3 +84,31 @@ def redis_url() -> Iterator[str]:
         pytest.skip(f"no Redis for the multi-instance tests: {why}")
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL for the session (tests.services); skips saying why when none can start."""
+    from tests.services import PostgresServer, PostgresUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as why:
+        pytest.skip(f"no PostgreSQL for the multi-instance tests: {why}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The session server's ``postgres`` database (shared by every test that uses it)."""
+    return postgres_server.url
+
+
+@pytest.fixture
+def postgres_database(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh empty database on the session's server, dropped after the test: no rows from other tests."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

@@ -1,0 +1,132 @@
+"""The PostgreSQL schema as an ordered list of migrations, each applied once (D-168).
+
+:func:`migrate` takes a transaction-scoped advisory lock, so instances starting together apply each
+migration once, in order: the first migrates, the others wait for its commit and find nothing left to do.
+``schema_migrations`` records what was applied; a migration is never edited once released, only followed.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+__all__ = ["MIGRATIONS", "MIGRATION_LOCK", "migrate"]
+
+MIGRATION_LOCK = 0x656D_7069_7269_6F01
+"""The advisory lock key (bigint) every instance takes before migrating."""
+
+_V1 = """
+CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE accounts (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    balance_nano bigint NOT NULL DEFAULT 0,
+    created_at bigint NOT NULL,
+    rpm bigint NOT NULL DEFAULT 50,
+    tpm bigint NOT NULL DEFAULT 2000000,
+    window_seconds double precision NOT NULL DEFAULT 60,
+    seq bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id),
+    digest text NOT NULL UNIQUE,
+    label text NOT NULL DEFAULT '',
+    created_at bigint NOT NULL,
+    revoked_at bigint,
+    seq bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX api_keys_account ON api_keys (account_id);
+CREATE TABLE charges (
+    request_id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id),
+    amount_nano bigint NOT NULL,
+    state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'settled', 'void')),
+    created_at bigint NOT NULL,
+    resolved_at bigint,
+    holder integer NOT NULL DEFAULT 0,
+    seq bigint GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX charges_pending ON charges (state) WHERE state = 'pending';
+CREATE TABLE jobs (
+    id text PRIMARY KEY,
+    account_id text NOT NULL,
+    type text NOT NULL,
+    model text NOT NULL,
+    status text NOT NULL,
+    created_at bigint NOT NULL,
+    started_at bigint,
+    completed_at bigint,
+    expires_at bigint,
+    progress double precision,
+    result json,
+    error json,
+    params json NOT NULL,
+    upstream_ref text
+);
+CREATE INDEX jobs_status ON jobs (status);
+CREATE INDEX jobs_expiry ON jobs (expires_at);
+CREATE TABLE responses (
+    id text PRIMARY KEY,
+    account_id text NOT NULL,
+    response json NOT NULL,
+    input_items json NOT NULL,
+    context json NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+);
+CREATE INDEX responses_expiry ON responses (expires_at);
+CREATE TABLE response_items (
+    item_id text NOT NULL,
+    account_id text NOT NULL,
+    response_id text NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    item json NOT NULL,
+    PRIMARY KEY (account_id, item_id, response_id)
+);
+CREATE INDEX response_items_response ON response_items (response_id);
+CREATE TABLE files (
+    id text PRIMARY KEY,
+    account_id text NOT NULL,
+    path text NOT NULL UNIQUE,
+    filename text NOT NULL,
+    content_type text NOT NULL,
+    bytes bigint NOT NULL,
+    purpose text,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    data bytea NOT NULL
+);
+CREATE INDEX files_expiry ON files (expires_at);
+CREATE TABLE media (
+    id text PRIMARY KEY,
+    account_id text NOT NULL,
+    filename text NOT NULL,
+    content_type text NOT NULL,
+    bytes bigint NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    data bytea NOT NULL
+);
+CREATE INDEX media_expiry ON media (expires_at);
+"""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+"""``(version, SQL)`` in the order they apply; append only."""
+
+
+async def migrate(connection: asyncpg.Connection | PoolConnectionProxy) -> list[int]:
+    """Apply the migrations ``schema_migrations`` lacks, in one transaction; the versions applied."""
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        done = {row["version"] for row in await connection.fetch("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, sql in MIGRATIONS:
+            if version in done:
+                continue
+            await connection.execute(sql)
+            await connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+            applied.append(version)
+        return applied
