@@ -18,9 +18,9 @@ import pytest
 
 from gateway.store import Charge
 from gateway.store.sqlite import SqliteStore
-from tests.blocking import blocking
 from mocks.text import split
 from suites.launcher import Deployment, launch
+from tests.blocking import blocking
 
 MODEL = "mistral-medium-3-1"
 INPUT_RATE, OUTPUT_RATE = Decimal("0.52") / 1_000_000, Decimal("2.60") / 1_000_000
