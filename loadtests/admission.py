@@ -181,9 +181,8 @@ def _end_to_end(deployments: dict[str, Deployment], requests: int) -> dict[str, 
 
 def _micro_table(times: dict[str, tuple[list[float], list[float]]], cycles: int) -> list[str]:
     off = statistics.median([a + r for a, r in zip(*times["off"], strict=True)])
-    lines = [f"the limiter alone: {cycles} admit + reconcile cycles each, in µs",
-             f"  {'limiter':<10}{'admit p50':>11}{'admit p99':>11}{'reconcile p50':>15}{'reconcile p99':>15}"
-             f"{'cycle p50':>11}{'added':>9}"]
+    head = f"  {'limiter':<10}{'admit p50':>11}{'admit p99':>11}{'reconcile p50':>15}{'reconcile p99':>15}"
+    lines = [f"the limiter alone: {cycles} admit + reconcile cycles each, in µs", f"{head}{'cycle p50':>11}{'added':>9}"]
     for name, (admits, reconciles) in times.items():
         cycle = statistics.median([a + r for a, r in zip(admits, reconciles, strict=True)])
         added = "-" if name == "off" else f"{cycle - off:+.1f}"
@@ -194,10 +193,10 @@ def _micro_table(times: dict[str, tuple[list[float], list[float]]], cycles: int)
 
 def _end_to_end_table(targets: dict[str, _Target], requests: int) -> list[str]:
     off50, off99 = statistics.median(targets["off"].times), p99(targets["off"].times)
-    lines = [f"through the gateway: {requests} non-streaming chat requests each, interleaved, in ms "
-             f"(log: admissions in the account's {BENCH_WINDOW:g} s window, median)",
-             f"  {'limits':<10}{'p50':>8}{'p99':>8}{'added p50':>11}{'added p99':>11}{'ratio p50':>11}"
-             f"{'ratio p99':>11}{'log':>6}"]
+    title = (f"through the gateway: {requests} non-streaming chat requests each, interleaved, in ms "
+             f"(log: admissions in the account's {BENCH_WINDOW:g} s window, median)")
+    head = f"  {'limits':<10}{'p50':>8}{'p99':>8}{'added p50':>11}{'added p99':>11}{'ratio p50':>11}"
+    lines = [title, f"{head}{'ratio p99':>11}{'log':>6}"]
     for name, target in targets.items():
         p50, p99_ = statistics.median(target.times), p99(target.times)
         lines.append(f"  {name:<10}{p50:>8.2f}{p99_:>8.2f}{p50 - off50:>+11.3f}{p99_ - off99:>+11.3f}"
