@@ -10,7 +10,7 @@ SUITE_REPORTS := --alluredir=$(REPORTS)/allure-results --clean-alluredir --junit
 # tests/ runs on this many pytest-xdist workers, each with its own reference deployment (the CI machine has 2 cores)
 TEST_WORKERS ?= 2
 
-.PHONY: setup lint conformance test profiles report bench load clean
+.PHONY: setup lint conformance test profiles report bench bench-admission load clean
 
 $(PYSTAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +55,15 @@ profiles: setup
 report: $(NODESTAMP)
 	npx --no-install allure generate $(REPORTS)/allure-results --output $(REPORTS)/html
 
-## make bench: time to first token through the gateway vs straight to its upstream (prints a ratio)
+## make bench: time to first token through the gateway vs straight to its upstream (prints a ratio), then
+## the cost of admission (make bench-admission)
 bench: setup
 	$(PY) loadtests/ttft.py
+	$(PY) -m loadtests.admission
+
+## make bench-admission: the rate limiter's added latency, embedded and on Redis, vs the limits off (ratios)
+bench-admission: setup
+	$(PY) -m loadtests.admission
 
 ## make load PROFILE=burst BASE_URL=... API_KEY=... [WORKERS=2] [LOAD_ARGS=...]: one Locust profile, headless,
 ## its verdict the exit code, its report reports/locust/$(PROFILE).html

@@ -75,7 +75,8 @@ Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empi
 the process or fail the write just before a response's last body message) outermost, and
 :mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
 runs the sweeper) and :mod:`~gateway.testing.run_hook` (``/__test__/runs`` creates a run whose lifecycle the
-suites time, D-124).
+suites time, D-124). Options of the ``[test]`` table other than ``defects``: ``limits = "off"``
+(:mod:`~gateway.testing.limits_off`, a benchmark's baseline without admission, D-176).
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
 patch there, and list the suite checks that must catch it in ``tests/defects/<area>.py`` (``CAUGHT_BY``).
@@ -107,6 +108,7 @@ from gateway.testing import (
     images,
     jobs,
     limits,
+    limits_off,
     media,
     media_urls,
     models,
@@ -152,6 +154,7 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     """Wrap ``app``'s and ``state``'s seams and mount the control API; :func:`requested` defects start on."""
     active = ActiveDefects()
     active.set(requested(state.settings, env))
+    limits_off.install(state)
     for install_area in _INSTALLERS:
         install_area(state, active)
     asgi.mount(app, active)
