@@ -34,7 +34,7 @@ from gateway.limits.base import Budget, Limiter
 from gateway.limits.memory import MemoryLimiter
 from gateway.limits.redis import RedisLimiter
 from suites.launcher import Deployment, launch
-from tests.services import RedisServer, redis_unavailable
+from suites.servers import RedisServer, redis_unavailable
 
 __all__ = ["main"]
 

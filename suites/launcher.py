@@ -29,7 +29,9 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["REFERENCE_MODULES", "SLOW_CLIENT_BOUND", "UPSTREAM_TIMEOUT_BOUND", "Deployment", "ReferenceMissing", "free_ports", "launch", "reference_missing"]
+from suites.servers import PostgresServer, PostgresUnavailable, RedisServer, RedisUnavailable
+
+__all__ = ["REFERENCE_MODULES", "SLOW_CLIENT_BOUND", "UPSTREAM_TIMEOUT_BOUND", "Deployment", "ReferenceMissing", "SharedServersMissing", "free_ports", "launch", "reference_missing"]
 
 REFERENCE_MODULES = ("gateway", "mocks", "starlette", "uvicorn", "aiohttp")
 """What self-launch runs: the reference's packages and their server stack (the ``reference`` extra)."""
@@ -143,6 +145,8 @@ class Deployment:
     instance_urls: list[str] = field(default_factory=list)
     """Every gateway instance's base URL (``base_url`` first); more than one share the store and the limiter."""
     instance_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    servers: list[RedisServer | PostgresServer] = field(default_factory=list)
+    """The private Redis and PostgreSQL a ``shared`` launch started (stopped with the deployment)."""
 
     def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
         """Start the gateway again on the same port and store, after its process ended (or ending it);
@@ -167,6 +171,25 @@ class Deployment:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for server in self.servers:
+            server.stop()
+
+
+class SharedServersMissing(ReferenceMissing):
+    """A ``shared`` launch could not start its Redis or PostgreSQL; the message says why."""
+
+
+def _shared_servers() -> list[RedisServer | PostgresServer]:
+    """A started private Redis, then PostgreSQL."""
+    started: list[RedisServer | PostgresServer] = []
+    try:
+        started.append(RedisServer().start())
+        started.append(PostgresServer().start())
+    except (RedisUnavailable, PostgresUnavailable) as exc:
+        for server in started:
+            server.stop()
+        raise SharedServersMissing(f"a shared deployment needs Redis and PostgreSQL: {exc}") from None
+    return started
 
 
 def free_ports(count: int) -> list[int]:
@@ -210,15 +233,20 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, *, append: bool = Fa
 
 
 def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: int = 1,
-           redis_url: str = "") -> Deployment:
+           redis_url: str = "", database_url: str = "", shared: bool = False) -> Deployment:
     """A running reference deployment; call :meth:`Deployment.stop` when done.
 
-    ``instances`` gateway processes share its SQLite store (``Deployment.instance_urls``); with ``redis_url``
-    they share one rate limiter in that Redis (``EMPIRIO_REDIS_URL``), else each limits on its own.
+    ``instances`` gateway processes share its store (``Deployment.instance_urls``): the SQLite file, or the
+    PostgreSQL at ``database_url`` (``EMPIRIO_DATABASE_URL``); with ``redis_url`` they share one rate limiter
+    in that Redis (``EMPIRIO_REDIS_URL``), else each limits on its own. ``shared`` starts a private Redis and
+    PostgreSQL on loopback for them (:mod:`suites.servers`; :class:`SharedServersMissing` says why it cannot).
     Raises :class:`ReferenceMissing` (one line) when the ``reference`` extra is not installed."""
     problem = reference_missing()
     if problem is not None:
         raise ReferenceMissing(problem)
+    servers = _shared_servers() if shared else []
+    if servers:
+        redis_url, database_url = servers[0].url, servers[1].url
     workdir = Path(tempfile.mkdtemp(prefix="empirio-"))
     env = _reference_env()
     families = _families(env, workdir)
@@ -233,6 +261,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
     })
     if redis_url:
         env["EMPIRIO_REDIS_URL"] = redis_url
+    if database_url:
+        env["EMPIRIO_DATABASE_URL"] = database_url
     env.setdefault("EMPIRIO_READ_TIMEOUT", READ_TIMEOUT_SECONDS)
     for name, value in TRANSPORT_ENV.items():
         env.setdefault(name, value)
@@ -242,7 +272,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
 
     deployment = Deployment("", "", "", "", "", "", workdir,
-                            upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()}, env=env)
+                            upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()}, env=env,
+                            servers=servers)
     try:
         mocks_log = workdir / "mocks.log"
         mocks = _spawn(["-m", "mocks", "serve", *[f"--port={f}={p}" for f, p in mock_ports.items()]], env, mocks_log)

@@ -16,7 +16,7 @@ from suites import ROOT
 from suites.launcher import Deployment, launch
 
 if TYPE_CHECKING:
-    from tests.services import PostgresServer
+    from suites.servers import PostgresServer
 
 pytest_plugins = ["pytester"]
 
@@ -74,8 +74,8 @@ def suite_dependencies() -> list[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A private ``redis-server`` for the session (tests.services); skips saying why when none can start."""
-    from tests.services import RedisServer, RedisUnavailable
+    """A private ``redis-server`` for the session (suites.servers); skips saying why when none can start."""
+    from suites.servers import RedisServer, RedisUnavailable
 
     server = RedisServer()
     try:
@@ -88,8 +88,8 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """A private PostgreSQL for the session (tests.services); skips saying why when none can start."""
-    from tests.services import PostgresServer, PostgresUnavailable
+    """A private PostgreSQL for the session (suites.servers); skips saying why when none can start."""
+    from suites.servers import PostgresServer, PostgresUnavailable
 
     server = PostgresServer()
     try:

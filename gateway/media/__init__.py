@@ -70,7 +70,8 @@ class Media:
 
     def __init__(self, store: MediaStore, signer: Callable[[], Signer], public_url: str,
                  clock: Callable[[], float]) -> None:
-        self.store, self._signer = store, signer
+        self.store, self.make_signer = store, signer
+        """Makes the signer on first use (a test seam may wrap it)."""
         self._signed: Signer | None = None
         self._origin, self._clock = public_url.rstrip("/"), clock
 
@@ -78,12 +79,8 @@ class Media:
     def signer(self) -> Signer:
         """Made on first use: its key derives from the store's secret, known once the store is open."""
         if self._signed is None:
-            self._signed = self._signer()
+            self._signed = self.make_signer()
         return self._signed
-
-    @signer.setter
-    def signer(self, signer: Signer) -> None:
-        self._signed = signer
 
     def url(self, record: MediaObject) -> str:
         expires = int(self._clock()) + URL_LIFETIME_SECONDS

@@ -72,5 +72,6 @@ class _Store:
 
 def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap the media signer and the media store (the route's and the sweeper's)."""
-    state.media.signer = _Signer(state.media.signer, active, lambda: state.clock.now())  # type: ignore[assignment]
+    make = state.media.make_signer
+    state.media.make_signer = lambda: _Signer(make(), active, lambda: state.clock.now())  # type: ignore[assignment,return-value]
     state.media.store = state.sweeper.media = _Store(state.media.store, active)

@@ -1,4 +1,5 @@
-"""Servers the project's tests start themselves: ``redis-server`` and PostgreSQL on free loopback ports.
+"""Servers the harness can start itself: ``redis-server`` and PostgreSQL on free loopback ports (for a self-launched
+reference of several instances sharing them, and for the project's tests).
 
 :class:`RedisServer` runs the Debian (or any ``PATH``) ``redis-server`` with no persistence in a temporary
 directory and waits for ``PING``; :func:`redis_unavailable` says in one line why one cannot start here.
