@@ -32,6 +32,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
                                                 key's account (the reference's /__test__/runs; D-124)
     --instance-urls    EMPIRIO_INSTANCE_URLS    base URLs of the deployment's other instances (comma-separated), which
                                                 share its store and rate limits (the reference's on one Redis)
+    --launch-shared    EMPIRIO_LAUNCH_SHARED    without --base-url: self-launch two reference instances sharing a
+                                                private Redis (limits) and PostgreSQL (store) on loopback
     --rules            EMPIRIO_RULES            ``documented`` (docs and upstream-API rules) or ``all`` (adds
                                                 our decisions); default ``all`` against the self-launched
                                                 reference, ``documented`` against any --base-url
@@ -128,6 +130,10 @@ _OPTIONS: dict[str, str] = {
 }
 
 _FLAGS: dict[str, str] = {
+    "launch_shared": "without --base-url: self-launch the reference as two gateway instances sharing one private "
+                     "Redis (the rate limits) and one private PostgreSQL (the store), started on loopback for the "
+                     "session; the other instance becomes --instance-urls (without redis-server or PostgreSQL it "
+                     "launches one instance and says why)",
     "mock_upstreams": "the deployment's upstreams are this project's mocks, so [[mock:...]] directives work "
                       "(set automatically when the reference is started locally)",
     "real_time_limits": "the --limits-key account has the documented 60-second window: the limits suite runs "
@@ -291,7 +297,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     base_url = _setting(config, "base_url")
     profile, why = config.stash[_PROFILE]
-    return [f"empirio target: {base_url or 'reference gateway + mocks, started locally'}",
+    local = ("two reference gateway instances on a private Redis and PostgreSQL + mocks, started locally"
+             if _flag(config, "launch_shared") else "reference gateway + mocks, started locally")
+    return [f"empirio target: {base_url or local}",
             f"empirio rules: {profile} ({why})"]
 
 
@@ -349,10 +357,14 @@ def _resolve_target(config: pytest.Config) -> Target:
         target.instance_urls = tuple(u.strip().rstrip("/") for u in (_setting(config, "instance_urls") or "").split(",")
                                      if u.strip())
     else:
-        from suites.launcher import ReferenceMissing, launch
+        from suites.launcher import ReferenceMissing, SharedServersMissing, launch
 
         try:
-            local = launch()
+            try:
+                local = launch(instances=2, shared=True) if _flag(config, "launch_shared") else launch()
+            except SharedServersMissing as exc:
+                config.issue_config_time_warning(pytest.PytestConfigWarning(f"{exc}; launching one instance"), 2)
+                local = launch()
         except ReferenceMissing as exc:
             raise pytest.UsageError(str(exc)) from None
         target = Target(local.base_url, local.api_key, local.second_key, local.revoked_key,
@@ -367,6 +379,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         run_hook=f"{local.control_url}/runs" if local.control_url else None,
                         limits_key=local.limits_key or None, limits_second_key=local.limits_second_key or None,
                         limits_window=local.limits_window)
+        target.instance_urls = tuple(local.instance_urls[1:])
         _seconds_options(config, target)
     target.ws_url = (_setting(config, "ws_url")
                      or target.base_url.replace("http", "ws", 1) + "/v1/runs/events").rstrip("/")
