@@ -72,6 +72,9 @@ def _options(parser: LocustArgumentParser) -> None:
                         help="seconds a user waits after a 429")
     parser.add_argument("--max-error-rate", type=float, default=0.0, help="multiaccount: errors allowed (0-1)")
     parser.add_argument("--max-p95-ms", type=float, default=2000.0, help="multiaccount: the p95 allowed")
+    parser.add_argument("--instance-urls", default="", env_var="EMPIRIO_INSTANCE_URLS",
+                        help="the deployment's other instances (comma-separated): requests alternate between "
+                             "--host and these, so one limit is judged across them")
 
 
 class Unplannable(Exception):
@@ -104,7 +107,12 @@ def _plan(environment: Environment) -> dict[str, Any]:
     paced = options.load_profile in ("steady", "multiaccount")
     return {"profile": options.load_profile, "keys": keys, "rpm": rpm, "tpm": tpm, "body": body,
             "tokens": estimate(body), "pace": users / rate if paced else 0, "backoff": options.backoff,
-            "window": options.window}
+            "window": options.window, "hosts": _hosts(environment.host, options.instance_urls)}
+
+
+def _hosts(host: str, instance_urls: str) -> list[str]:
+    """Every instance's base URL, ``host`` first."""
+    return [host.rstrip("/"), *(u.strip().rstrip("/") for u in instance_urls.split(",") if u.strip())]
 
 
 def _on_init(environment: Environment, **_: Any) -> None:
@@ -266,7 +274,9 @@ class GatewayUser(HttpUser):
         self.last_started = time.monotonic()
         sent = time.time()
         headers = {"authorization": f"Bearer {self.plan['keys'][index]}"}
-        with self.client.post(CHAT_PATH, json=self.plan["body"], headers=headers, catch_response=True,
+        hosts = self.plan["hosts"]
+        url = hosts[self.turn % len(hosts)] + CHAT_PATH
+        with self.client.post(url, json=self.plan["body"], headers=headers, catch_response=True,
                               timeout=60, name=CHAT_PATH) as answer:
             received = time.time()
             self.refused = answer.status_code == 429

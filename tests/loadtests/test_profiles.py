@@ -8,13 +8,14 @@ import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_gateway import Fake, serve
 
 from suites import ROOT
-from suites.launcher import Deployment
+from suites.launcher import Deployment, SharedServersMissing, launch
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -121,3 +122,44 @@ def test_profiles_pass_against_an_exact_limiter(profile: str, keys: list[str], a
         run = _run(profile, url, keys, tmp_path, *args)
     assert run.returncode == 0, _verdict(run) or (run.stdout + run.stderr)[-4000:]
     assert f"empirio {profile} PASSED" in _verdict(run)
+
+
+@pytest.fixture(scope="module")
+def two_instances() -> Iterator[Deployment]:
+    """Two reference instances sharing a private Redis and PostgreSQL; skips saying why when either cannot start."""
+    try:
+        started = launch(test_mode=True, instances=2, shared=True)
+    except SharedServersMissing as exc:
+        pytest.skip(str(exc))
+    yield started
+    started.stop()
+
+
+@pytest.mark.parametrize("profile", ["burst", "multikey"])
+def test_profiles_hold_across_two_instances_on_redis_and_postgres(profile: str, two_instances: Deployment,
+                                                                  tmp_path: Path) -> None:
+    """One master and two workers alternate their requests between both instances: one account's 50
+    requests per window are admitted in all (burst), shared by its keys (multikey), never 50 per instance."""
+    keys = _account(two_instances, f"locust-two-{profile}", 2 if profile == "multikey" else 1)
+    run = _run(profile, two_instances.base_url, keys, tmp_path, "--workers", "2", "--duration", "4",
+               "--instance-urls", ",".join(two_instances.instance_urls[1:]))
+    assert run.returncode == 0, _verdict(run) or (run.stdout + run.stderr)[-4000:]
+    assert f"empirio {profile} PASSED" in _verdict(run)
+    if profile == "burst":
+        assert "{200: 50, 429: " in _verdict(run)
+
+
+def test_burst_catches_a_limiter_per_instance() -> None:
+    """With the ``limiter_per_process`` defect each instance limits on its own: the same burst, alternating
+    between the two, admits more than the account's 50 and the profile fails."""
+    try:
+        deployment = launch(test_mode=True, instances=2, shared=True, defects=("limiter_per_process",))
+    except SharedServersMissing as exc:
+        pytest.skip(str(exc))
+    try:
+        keys = _account(deployment, "locust-per-instance")
+        run = _run("burst", deployment.base_url, keys, deployment.workdir, "--workers", "2", "--duration", "4",
+                   "--instance-urls", ",".join(deployment.instance_urls[1:]))
+    finally:
+        deployment.stop()
+    assert run.returncode != 0 and "empirio burst FAILED" in _verdict(run), _verdict(run)
