@@ -39,14 +39,15 @@ test: lint
 	$(MAKE) --no-print-directory profiles
 
 ## make profiles: the suites under both rule profiles at once, each against its own reference on free ports:
-## all against two instances sharing a private Redis and PostgreSQL, documented against one on the embedded default
+## all against one instance on the embedded default, documented (what any deployment gets) against two instances
+## sharing a private Redis and PostgreSQL
 ## (a suite run mostly waits on paced streams and upstream timeouts); the documented run's output follows
 ## the other's, and the target fails if either run failed
 profiles: setup
 	@mkdir -p $(REPORTS)
-	@$(PY) -m pytest suites/ -q --rules documented --junitxml=$(REPORTS)/junit/suites-documented.xml \
+	@$(PY) -m pytest suites/ -q --rules documented --launch-shared --junitxml=$(REPORTS)/junit/suites-documented.xml \
 		--coverage-json=$(REPORTS)/coverage-documented.json >$(REPORTS)/suites-documented.log 2>&1 & documented=$$!; \
-	$(PY) -m pytest suites/ --launch-shared $(SUITE_REPORTS); all=$$?; \
+	$(PY) -m pytest suites/ $(SUITE_REPORTS); all=$$?; \
 	wait $$documented; status=$$?; \
 	echo "=== pytest suites/ --rules documented (ran alongside; also in $(REPORTS)/suites-documented.log)"; \
 	cat $(REPORTS)/suites-documented.log; \
