@@ -57,13 +57,42 @@ def _ping(port: int) -> bool:
         return False
 
 
-class RedisServer:
-    """A private ``redis-server`` on ``127.0.0.1``: :meth:`start`, :attr:`url`, :meth:`stop`."""
+class _Server:
+    """One server process on a free loopback port, in a temporary directory removed when it stops."""
+
+    stop_signal = signal.SIGTERM
+    """What asks the process to end (before it is killed, 10 s later)."""
 
     def __init__(self) -> None:
         self.port = 0
         self.workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(self.stop_signal)
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+
+class RedisServer(_Server):
+    """A private ``redis-server`` on ``127.0.0.1``: :meth:`start`, :attr:`url`, :meth:`stop`."""
 
     @property
     def url(self) -> str:
@@ -102,24 +131,6 @@ class RedisServer:
         self.stop()
         raise RedisUnavailable(f"redis-server did not answer PING on port {self.port} within {timeout}s")
 
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        self._process = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
-
 
 class PostgresUnavailable(RuntimeError):
     """PostgreSQL's binaries are missing, cannot run here, or the server did not accept connections."""
@@ -157,19 +168,20 @@ def postgres_unavailable() -> str | None:
     return None
 
 
-class PostgresServer:
+class PostgresServer(_Server):
     """A private PostgreSQL on ``127.0.0.1``: :meth:`start`, :attr:`url`, :meth:`create_database`, :meth:`stop`.
 
-    Durability is off (``fsync``, ``synchronous_commit``, ``full_page_writes``): the cluster is thrown away.
+    Durability is off (``fsync``, ``synchronous_commit``, ``full_page_writes``): the cluster is thrown away;
+    it stops by fast shutdown (``SIGINT``: clients still connected are cut off).
     """
 
+    stop_signal = signal.SIGINT
+
     def __init__(self) -> None:
-        self.port = 0
-        self.workdir: Path | None = None
+        super().__init__()
         self.bin: Path | None = None
         self.started_in = 0.0
         """Seconds ``initdb`` plus start-up took."""
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -247,22 +259,3 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         self.sql(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[-1]} WITH (FORCE)")
 
-    def stop(self) -> None:
-        """Fast shutdown (``SIGINT``: clients still connected are cut off), then remove the cluster."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGINT)
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._process = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
