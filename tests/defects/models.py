@@ -12,14 +12,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "available_flag_inconsistent": (_MODELS + "test_list_models_conforms",),
     "colon_ids_not_routed": (_MODELS + "test_model_ids_with_a_colon_resolve",),
     "unknown_model_200": (_MODELS + "test_unknown_model_is_404_model_not_found",),
-    "model_pricing_missing": (
-        _MODELS + "test_list_models_conforms",
-        "suites/test_schemathesis.py::test_fuzz",
-    ),
-    "list_object_missing": (
-        _MODELS + "test_list_models_conforms",
-        "suites/test_schemathesis.py::test_fuzz",
-    ),
+    "model_pricing_missing": (_MODELS + "test_list_models_conforms",),
+    "list_object_missing": (_MODELS + "test_list_models_conforms",),
     "available_filter_ignored": (_MODELS + "test_available_filter_lists_only_available_models",),
     "model_detail_drops_parameters": (_MODELS + "test_retrieve_matches_list_entry",),
     "model_detail_wrong_id": (_MODELS + "test_retrieve_matches_list_entry",),
