@@ -42,6 +42,7 @@ from gateway.upstreams.search import build_search_adapters, build_task_adapters
 from gateway.upstreams.transcription import build_transcribers
 from gateway.upstreams.video import build_videos
 from gateway.upstreams.web_search import WebSearch
+from gateway.usage import UsageLog
 
 __all__ = ["create_app"]
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         await state.jobs.close()
         await http.close()
         await state.limiter.close()
+        await state.usage_log.close()
         await state.stores.close()
 
     app = Starlette(
@@ -119,6 +121,7 @@ def create_app(settings: Settings) -> Starlette:
         transcribers=build_transcribers(settings, http),
         transcription_codec=TranscriptionCodec(),
         search_tasks=build_task_adapters(settings, http),
+        usage_log=UsageLog(stores.usage),
     )
 
     async def find_run(account_id: str, run_id: str) -> JobRecord | None:

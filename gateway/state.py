@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gateway.upstreams.transcription import TranscriptionAdapter
     from gateway.upstreams.video import VideoAdapter
     from gateway.upstreams.web_search import WebSearch
+    from gateway.usage import UsageLog
 
 __all__ = ["GatewayState", "state_of"]
 
@@ -106,6 +107,8 @@ class GatewayState:
     """The ``/v1/audio/transcriptions`` format (D-115, D-116)."""
     search_tasks: dict[str, TaskAdapter]
     """Search models answered as an upstream task, by the catalog's upstream model (Manus, D-99)."""
+    usage_log: UsageLog
+    """Every authenticated call, queued and written in batches (D-203); read by ``GET /v1/usage``."""
 
 
 def state_of(scope: Scope) -> GatewayState:

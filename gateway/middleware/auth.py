@@ -6,7 +6,8 @@ media URLs (D-90) and the test-mode ``/__test__/`` control API need no key. When
 A WebSocket (the run-events channel, D-122) may also offer its key as the subprotocol ``bearer.<key>``
 (browsers can set no headers); every source carrying a key must carry the same one, and a refusal is one
 ``error`` message after the upgrade, then close 4401. No key → 401 ``missing_api_key``; a malformed,
-unknown or revoked key → 401 ``invalid_api_key``. The caller's account and key land in
+unknown, revoked or expired key (its ``expires_at`` reached on the gateway's clock, D-200) → 401
+``invalid_api_key``. The caller's account and key land in
 ``scope["state"]["auth"]`` for the middleware and routes after this one.
 """
 
@@ -94,12 +95,12 @@ def _header_key(scope: Scope) -> str:
 async def authenticate(scope: Scope, state: GatewayState) -> AuthContext:
     """Resolve the request's key to its account, or raise 401."""
     key = presented_key(scope)
-    invalid = AuthenticationFailed("The API key is malformed, revoked or unknown.", code="invalid_api_key")
+    invalid = AuthenticationFailed("The API key is malformed, revoked, expired or unknown.", code="invalid_api_key")
     if len(key) > MAX_KEY_LENGTH or not key.startswith(KEY_PREFIX) or not _KEY_SHAPE.fullmatch(key):
         raise invalid
     wanted = digest(key, state.store.pepper())
     record = await state.store.find_key(wanted)
-    if record is None or not same_digest(record.digest, wanted) or record.revoked_at is not None:
+    if record is None or not same_digest(record.digest, wanted) or not record.live(state.clock.now()):
         raise invalid
     return AuthContext(account_id=record.account_id, key_id=record.id)
 

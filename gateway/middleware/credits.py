@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.errors import InsufficientCredits
 from gateway.state import state_of
 from gateway.store import usd_to_nano
+from gateway.usage import note_cost
 
 __all__ = ["CreditsMiddleware", "charge", "check_credits", "take_charge"]
 
@@ -27,6 +28,7 @@ def charge(scope: Scope, usd: Decimal, *, estimated: bool = False) -> None:
     :class:`CreditsMiddleware`."""
     state = scope.setdefault("state", {})
     state[_COST], state[_ESTIMATED] = usd, estimated
+    note_cost(scope, usd)  # the usage log's copy (D-203)
 
 
 def take_charge(scope: Scope) -> tuple[Decimal, bool] | None:

@@ -18,6 +18,7 @@ from gateway.routes import (
     search,
     speech,
     transcriptions,
+    usage,
     videos,
 )
 from gateway.routes.generate import generation_route
@@ -61,5 +62,6 @@ def routes() -> list[BaseRoute]:
         Route("/v1/jobs/{job_id:anytext}", jobs.get_job, methods=["GET"]),
         Route("/v1/media/{object_id}/{filename}", media.get_media, methods=["GET"]),
         Route("/v1/images/generations", images.create_image, methods=["POST"]),
+        Route("/v1/usage", usage.list_usage, methods=["GET"]),
         WebSocketRoute("/v1/runs/events", run_events.run_events),
     ]

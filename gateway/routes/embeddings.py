@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.errors import ModelUnavailable
+from gateway.ir import Usage
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.middleware.limits import spent
@@ -17,6 +18,7 @@ from gateway.routes.generate import CLIENT_CLOSED, require_json
 from gateway.routes.metering import estimate_tokens, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
+from gateway.usage import record_usage
 
 __all__ = ["create_embedding"]
 
@@ -26,6 +28,7 @@ async def create_embedding(request: Request) -> Response:
     maybe_fail(request)
     require_json(request)
     embedding = state.embedding_codec.decode(await request.body(), state.catalog)
+    record_usage(request.scope, model=embedding.model.id)
     adapter = state.embedders.get(embedding.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{embedding.model.id}' is not available on this deployment.")
@@ -36,5 +39,6 @@ async def create_embedding(request: Request) -> Response:
     result = outcome[0]
     charge(request.scope, embedding.cost(result.prompt_tokens))
     spent(request.scope, result.prompt_tokens)
+    record_usage(request.scope, Usage(input_tokens=result.prompt_tokens))
     body = state.embedding_codec.encode(embedding, result)
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")

@@ -34,6 +34,7 @@ from gateway.routes.metering import Meter, reservation, tokens_of, while_connect
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
+from gateway.usage import record_usage
 
 __all__ = ["CLIENT_CLOSED", "generation_route", "require_json"]
 
@@ -81,6 +82,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         require_json(request)
         codec = state.codecs[format_name]
         ir = with_defaults(codec.decode(await request.body(), state.catalog))
+        record_usage(request.scope, model=ir.model.id)
         adapter = _adapter(state, ir)
         conversation = state.conversations.get(format_name)
         if conversation is not None:
@@ -94,6 +96,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
                 return Response(status_code=CLIENT_CLOSED)
             result = outcome[0]
             charge(request.scope, ir.cost(result.usage))
+            record_usage(request.scope, result.usage)
             spent(request.scope, tokens_of(result.usage))
             body = codec.encode(ir, result)
             if conversation is not None:
@@ -134,6 +137,7 @@ async def _frames(request: Request, ir: ChatRequest, encoder: StreamEncoder, fir
             cost, estimated = meter.cost()
             charge(request.scope, cost, estimated=estimated)
         spent(request.scope, tokens_of(meter.usage or meter.estimate()))
+        record_usage(request.scope, meter.usage or meter.estimate())
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()

@@ -19,6 +19,7 @@ from gateway.routes.jobs import answer_job
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams.images import ImageAdapter
+from gateway.usage import record_usage
 
 __all__ = ["JOB_TYPE", "create_image", "image_work"]
 
@@ -46,6 +47,7 @@ async def create_image(request: Request) -> Response:
     require_json(request)
     codec = state.image_codec
     image = codec.decode(await request.body(), state.catalog)
+    record_usage(request.scope, model=image.model.id, units={"image": image.n})
     adapter = state.imagers.get(image.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{image.model.id}' is not available on this deployment.")

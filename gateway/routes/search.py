@@ -30,6 +30,7 @@ from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.store.jobs import JobRecord
 from gateway.upstreams.search import SearchAdapter, TaskAdapter
+from gateway.usage import record_usage
 
 __all__ = ["JOB_TYPE", "create_search", "resumer"]
 
@@ -75,6 +76,7 @@ async def create_search(request: Request) -> Response:
     require_json(request)
     codec = state.search_codec
     query = codec.decode(await request.body(), state.catalog)
+    record_usage(request.scope, model=query.model.id)
     task = _task_adapter(state, query)
     if task is not None:
         await admit(request.scope)

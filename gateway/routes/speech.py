@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.errors import ModelUnavailable
+from gateway.ir import Usage
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.routes.generate import CLIENT_CLOSED, require_json
 from gateway.routes.metering import while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
+from gateway.usage import record_usage
 
 __all__ = ["create_speech"]
 
@@ -24,6 +26,7 @@ async def create_speech(request: Request) -> Response:
     maybe_fail(request)
     require_json(request)
     speech = state.speech_codec.decode(await request.body(), state.catalog)
+    record_usage(request.scope, model=speech.model.id)
     adapter = state.speakers.get(speech.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{speech.model.id}' is not available on this deployment.")
@@ -34,6 +37,7 @@ async def create_speech(request: Request) -> Response:
     result = outcome[0]
     cost = speech.cost(result.input_tokens, result.output_tokens)
     charge(request.scope, cost)
+    record_usage(request.scope, Usage(input_tokens=result.input_tokens, output_tokens=result.output_tokens))
     headers = {"x-usage-input-tokens": str(result.input_tokens), "x-usage-output-tokens": str(result.output_tokens),
                "x-usage-cost": f"{round(cost, 10):f}"}
     return Response(result.audio, media_type=result.content_type, headers=headers)

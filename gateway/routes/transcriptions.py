@@ -27,6 +27,7 @@ from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.store.jobs import JobRecord
 from gateway.upstreams.transcription import TranscriptionAdapter
+from gateway.usage import record_usage
 
 __all__ = ["JOB_TYPE", "create_transcription", "resumer"]
 
@@ -98,6 +99,7 @@ async def create_transcription(request: Request) -> Response:
     state = state_of(request.scope)
     maybe_fail(request)
     transcription = await _decode(request, state)
+    record_usage(request.scope, model=transcription.model.id)
     adapter = state.transcribers.get(transcription.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{transcription.model.id}' is not available on this deployment.")

@@ -24,6 +24,7 @@ from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.store.jobs import JobRecord
 from gateway.upstreams.video import VideoAdapter
+from gateway.usage import record_usage
 
 __all__ = ["JOB_TYPE", "create_video", "resumer"]
 
@@ -60,6 +61,7 @@ async def create_video(request: Request) -> Response:
     maybe_fail(request)
     require_json(request)
     video = state.video_codec.decode(await request.body(), state.catalog)
+    record_usage(request.scope, model=video.model.id)
     adapter = state.videos.get(video.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{video.model.id}' is not available on this deployment.")

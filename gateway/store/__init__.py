@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "StoreError", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "MAX_KEYS_PER_ACCOUNT", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "StoreError", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 
@@ -30,6 +30,9 @@ def nano_to_usd(nano: int) -> Decimal:
 class StoreError(LookupError):
     """An account or key does not exist, or a limit was reached."""
 
+
+MAX_KEYS_PER_ACCOUNT = 50
+"""API keys an account may hold (docs: rate-limits-and-api-keys, "up to 50 API keys")."""
 
 DEFAULT_RPM = 50
 DEFAULT_TPM = 2_000_000
@@ -56,6 +59,12 @@ class ApiKey:
     label: str
     created_at: int
     revoked_at: int | None
+    expires_at: int | None = None
+    """Unix seconds from which the key no longer authenticates (judged by the gateway's clock, D-200); ``None``: never."""
+
+    def live(self, now: float) -> bool:
+        """Whether the key authenticates at ``now``: not revoked, not expired."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,10 @@ class AccountStore(Protocol):
     async def set_limits(self, account_id: str, *, rpm: int | None = None, tpm: int | None = None,
                    window: float | None = None) -> Account: ...
 
-    async def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey: ...
+    async def add_key(self, account_id: str, digest: str, label: str = "", *, expires_at: int | None = None,
+                      limit: int = MAX_KEYS_PER_ACCOUNT) -> ApiKey:
+        """A new key; :class:`StoreError` when the account already holds ``limit`` unrevoked keys (D-201: an
+        expired key keeps its slot until revoked). The count and the insert are one atomic step."""
 
     async def find_key(self, digest: str) -> ApiKey | None: ...
 

@@ -1,6 +1,6 @@
 """Which stores hold the gateway's state: the embedded SQLite file, or a PostgreSQL every instance shares (D-167).
 
-:func:`build_stores` picks the backend from the settings; :class:`Stores` holds its five stores. It is built
+:func:`build_stores` picks the backend from the settings; :class:`Stores` holds its six stores. It is built
 synchronously, opened once in the server's lifespan (a PostgreSQL pool connects and migrates there) and closed
 at shutdown. The SQLite stores are usable as soon as they are built, so an app served without a lifespan
 (in-process tests) still works on them.
@@ -17,6 +17,7 @@ from gateway.store.files import FileStore
 from gateway.store.jobs import JobStore
 from gateway.store.media import MediaStore
 from gateway.store.responses import ResponseStore
+from gateway.store.usage import UsageStore
 
 __all__ = ["Stores", "build_stores"]
 
@@ -32,6 +33,7 @@ class Stores:
     files: FileStore
     jobs: JobStore
     media: MediaStore
+    usage: UsageStore
     opener: Callable[[], Awaitable[None]] = field(default=_nothing)
     closer: Callable[[], Awaitable[None]] = field(default=_nothing)
 
@@ -49,16 +51,18 @@ def sqlite_stores(settings: Settings) -> Stores:
     from gateway.store.sqlite_jobs import SqliteJobStore
     from gateway.store.sqlite_media import SqliteMediaStore
     from gateway.store.sqlite_responses import SqliteResponseStore
+    from gateway.store.sqlite_usage import SqliteUsageStore
 
     path = settings.db_path
     accounts, responses = SqliteStore(path, pepper=settings.key_pepper), SqliteResponseStore(path)
     files, jobs, media = SqliteFileStore(path), SqliteJobStore(path), SqliteMediaStore(path)
+    usage = SqliteUsageStore(path)
 
     async def close() -> None:
-        for store in (accounts, responses, files, jobs, media):
+        for store in (accounts, responses, files, jobs, media, usage):
             await store.close()
 
-    return Stores(accounts, responses, files, jobs, media, closer=close)
+    return Stores(accounts, responses, files, jobs, media, usage, closer=close)
 
 
 def build_stores(settings: Settings) -> Stores:

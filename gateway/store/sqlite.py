@@ -7,9 +7,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from gateway.store import Account, ApiKey, Charge, StoreError
+from gateway.store import MAX_KEYS_PER_ACCOUNT, Account, ApiKey, Charge, StoreError
 
-__all__ = ["SqliteStore", "StoreError"]
+__all__ = ["MAX_KEYS_PER_ACCOUNT", "SqliteStore", "StoreError"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     digest TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    revoked_at INTEGER,
+    expires_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS charges (
     request_id TEXT PRIMARY KEY,
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS charges (
 );
 """
 
-MAX_KEYS_PER_ACCOUNT = 50
+_KEY = "id, account_id, digest, label, created_at, revoked_at, expires_at"
 
 _DEBIT = "UPDATE accounts SET balance_nano = MAX(balance_nano - ?, 0) WHERE id = ?"
 """A charge larger than the balance takes it to zero, never below (D-77)."""
@@ -57,10 +58,12 @@ class SqliteStore:
         self._pepper = pepper.encode() if pepper else self._stored_pepper()
 
     def _migrate(self) -> None:
-        """Columns added after a store was first created (D-142: the window per account)."""
+        """Columns added after a store was first created (D-142: the window per account; D-200: key expiry)."""
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(accounts)")}
         if "window_seconds" not in columns:
             self._db.execute("ALTER TABLE accounts ADD COLUMN window_seconds REAL NOT NULL DEFAULT 60")
+        if "expires_at" not in {row[1] for row in self._db.execute("PRAGMA table_info(api_keys)")}:
+            self._db.execute("ALTER TABLE api_keys ADD COLUMN expires_at INTEGER")
 
     def _stored_pepper(self) -> bytes:
         self._db.execute(
@@ -152,34 +155,35 @@ class SqliteStore:
             raise StoreError(f"no account {account_id}")
         return account
 
-    async def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
-        if await self.get_account(account_id) is None:
-            raise StoreError(f"no account {account_id}")
-        live = self._db.execute(
-            "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL", (account_id,)
-        ).fetchone()[0]
-        if live >= MAX_KEYS_PER_ACCOUNT:
-            raise StoreError(f"account {account_id} already holds {MAX_KEYS_PER_ACCOUNT} keys")
-        key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None)
-        self._db.execute(
-            "INSERT INTO api_keys (id, account_id, digest, label, created_at) VALUES (?, ?, ?, ?, ?)",
-            (key.id, key.account_id, key.digest, key.label, key.created_at),
-        )
+    async def add_key(self, account_id: str, digest: str, label: str = "", *, expires_at: int | None = None,
+                      limit: int = MAX_KEYS_PER_ACCOUNT) -> ApiKey:
+        key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None, expires_at)
+        self._db.execute("BEGIN IMMEDIATE")  # the count and the insert together: two CLIs never make a 51st
+        try:
+            if self._db.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
+                raise StoreError(f"no account {account_id}")
+            live = self._db.execute(
+                "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL", (account_id,)
+            ).fetchone()[0]
+            if live >= limit:
+                raise StoreError(f"account {account_id} already holds {limit} keys (revoke one first)")
+            self._db.execute(
+                "INSERT INTO api_keys (id, account_id, digest, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (key.id, key.account_id, key.digest, key.label, key.created_at, key.expires_at),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
         return key
 
     async def find_key(self, digest: str) -> ApiKey | None:
-        row = self._db.execute(
-            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys WHERE digest = ?",
-            (digest,),
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_KEY} FROM api_keys WHERE digest = ?", (digest,)).fetchone()
         return ApiKey(*row) if row else None
 
     async def list_keys(self, account_id: str) -> list[ApiKey]:
-        rows = self._db.execute(
-            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys "
-            "WHERE account_id = ? ORDER BY created_at",
-            (account_id,),
-        )
+        rows = self._db.execute(f"SELECT {_KEY} FROM api_keys WHERE account_id = ? ORDER BY created_at, rowid",
+                                (account_id,))
         return [ApiKey(*row) for row in rows]
 
     async def revoke_key(self, key_id: str) -> ApiKey:
@@ -188,7 +192,4 @@ class SqliteStore:
         )
         if cursor.rowcount != 1:
             raise StoreError(f"no live key {key_id}")
-        row = self._db.execute(
-            "SELECT id, account_id, digest, label, created_at, revoked_at FROM api_keys WHERE id = ?", (key_id,)
-        ).fetchone()
-        return ApiKey(*row)
+        return ApiKey(*self._db.execute(f"SELECT {_KEY} FROM api_keys WHERE id = ?", (key_id,)).fetchone())

@@ -41,9 +41,10 @@ def _sqlite_factory(path: Path) -> Factory:
         from gateway.store.sqlite_jobs import SqliteJobStore
         from gateway.store.sqlite_media import SqliteMediaStore
         from gateway.store.sqlite_responses import SqliteResponseStore
+        from gateway.store.sqlite_usage import SqliteUsageStore
 
         parts = (SqliteStore(path, pepper=pepper), SqliteResponseStore(path), SqliteFileStore(path),
-                 SqliteJobStore(path), SqliteMediaStore(path))
+                 SqliteJobStore(path), SqliteMediaStore(path), SqliteUsageStore(path))
 
         async def close() -> None:
             for store in parts:

@@ -1,4 +1,4 @@
-"""The PostgreSQL backend (D-167): the five stores on one database every gateway instance shares.
+"""The PostgreSQL backend (D-167): the six stores on one database every gateway instance shares.
 
 :func:`postgres_stores` builds them around one :class:`~gateway.store.postgres.pool.Database`; its
 :meth:`~gateway.store.backend.Stores.open` (in the server's lifespan, inside the running loop) creates the
@@ -15,9 +15,10 @@ from gateway.store.postgres.jobs import PostgresJobStore
 from gateway.store.postgres.media import PostgresMediaStore
 from gateway.store.postgres.pool import Database
 from gateway.store.postgres.responses import PostgresResponseStore
+from gateway.store.postgres.usage import PostgresUsageStore
 
 __all__ = ["Database", "PostgresAccountStore", "PostgresFileStore", "PostgresJobStore", "PostgresMediaStore",
-           "PostgresResponseStore", "postgres_stores"]
+           "PostgresResponseStore", "PostgresUsageStore", "postgres_stores"]
 
 
 def postgres_stores(url: str, *, pepper: str = "") -> Stores:
@@ -38,4 +39,5 @@ def postgres_stores(url: str, *, pepper: str = "") -> Stores:
         await database.close()
 
     return Stores(accounts, PostgresResponseStore(database), PostgresFileStore(database),
-                  PostgresJobStore(database), PostgresMediaStore(database), opener=open_, closer=close)
+                  PostgresJobStore(database), PostgresMediaStore(database), PostgresUsageStore(database),
+                  opener=open_, closer=close)

@@ -16,9 +16,8 @@ import time
 
 import asyncpg
 
-from gateway.store import Account, ApiKey, Charge
+from gateway.store import MAX_KEYS_PER_ACCOUNT, Account, ApiKey, Charge, StoreError
 from gateway.store.postgres.pool import Database, affected
-from gateway.store.sqlite import MAX_KEYS_PER_ACCOUNT, StoreError
 
 __all__ = ["LIVENESS_LOCKS", "PostgresAccountStore"]
 
@@ -26,7 +25,7 @@ LIVENESS_LOCKS = 0x656D_7069
 """The first key of the instances' two-key advisory locks (the second is the instance's ``holder``)."""
 
 _ACCOUNT = "id, name, balance_nano, created_at, rpm, tpm, window_seconds"
-_KEY = "id, account_id, digest, label, created_at, revoked_at"
+_KEY = "id, account_id, digest, label, created_at, revoked_at, expires_at"
 _CHARGE = "request_id, account_id, amount_nano, state, created_at, resolved_at"
 _DEBIT = "UPDATE accounts SET balance_nano = GREATEST(balance_nano - $1, 0) WHERE id = $2"
 """A charge larger than the balance takes it to zero, never below (D-77)."""
@@ -55,7 +54,8 @@ def _account(row: asyncpg.Record) -> Account:
 
 
 def _key(row: asyncpg.Record) -> ApiKey:
-    return ApiKey(row["id"], row["account_id"], row["digest"], row["label"], row["created_at"], row["revoked_at"])
+    return ApiKey(row["id"], row["account_id"], row["digest"], row["label"], row["created_at"], row["revoked_at"],
+                  row["expires_at"])
 
 
 def _charge(row: asyncpg.Record) -> Charge:
@@ -166,21 +166,23 @@ class PostgresAccountStore:
             raise StoreError(f"no account {account_id}")
         return _account(row)
 
-    async def add_key(self, account_id: str, digest: str, label: str = "") -> ApiKey:
-        """Live keys are counted under the account row's lock (``FOR NO KEY UPDATE``: key additions queue,
+    async def add_key(self, account_id: str, digest: str, label: str = "", *, expires_at: int | None = None,
+                      limit: int = MAX_KEYS_PER_ACCOUNT) -> ApiKey:
+        """Unrevoked keys are counted under the account row's lock (``FOR NO KEY UPDATE``: key additions queue,
         holds' foreign-key checks do not)."""
-        key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None)
+        key = ApiKey(f"key_{secrets.token_hex(8)}", account_id, digest, label, int(time.time()), None, expires_at)
         async with self._db.pool.acquire() as connection, connection.transaction():
             locked = await connection.fetchval("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", account_id)
             if locked is None:
                 raise StoreError(f"no account {account_id}")
             live = await connection.fetchval(
                 "SELECT count(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", account_id)
-            if live >= MAX_KEYS_PER_ACCOUNT:
-                raise StoreError(f"account {account_id} already holds {MAX_KEYS_PER_ACCOUNT} keys")
+            if live >= limit:
+                raise StoreError(f"account {account_id} already holds {limit} keys (revoke one first)")
             await connection.execute(
-                "INSERT INTO api_keys (id, account_id, digest, label, created_at) VALUES ($1, $2, $3, $4, $5)",
-                key.id, key.account_id, key.digest, key.label, key.created_at)
+                "INSERT INTO api_keys (id, account_id, digest, label, created_at, expires_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                key.id, key.account_id, key.digest, key.label, key.created_at, key.expires_at)
         return key
 
     async def find_key(self, digest: str) -> ApiKey | None:

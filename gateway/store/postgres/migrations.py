@@ -110,7 +110,32 @@ CREATE TABLE media (
 CREATE INDEX media_expiry ON media (expires_at);
 """
 
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+_V3_KEYS_AND_USAGE = """
+ALTER TABLE api_keys ADD COLUMN expires_at bigint;
+CREATE TABLE usage_entries (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    request_id text NOT NULL UNIQUE,
+    account_id text NOT NULL,
+    key_id text NOT NULL,
+    model text,
+    endpoint text NOT NULL,
+    method text NOT NULL,
+    status integer NOT NULL,
+    input_tokens bigint NOT NULL DEFAULT 0,
+    output_tokens bigint NOT NULL DEFAULT 0,
+    reasoning_tokens bigint NOT NULL DEFAULT 0,
+    cached_tokens bigint NOT NULL DEFAULT 0,
+    units json NOT NULL,
+    cost_nano bigint NOT NULL DEFAULT 0,
+    latency_ms double precision NOT NULL,
+    created_at double precision NOT NULL
+);
+CREATE INDEX usage_entries_account ON usage_entries (account_id, seq);
+"""
+"""Key expiry (D-200) and the usage log (D-203). Version 2 is left to the balances' migration (issue 12, its other
+part), whichever lands first; the versions only need to be distinct."""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (3, _V3_KEYS_AND_USAGE))
 """``(version, SQL)`` in the order they apply; append only."""
 
 
