@@ -141,6 +141,8 @@ class Deployment:
     """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
     clock_url: str = ""
     """Test mode: the gateway's movable clock (what ``--clock-url`` takes; D-91)."""
+    keys_url: str = ""
+    """Test mode: the presenting account's keys, listed, created and revoked (what ``--keys-url`` takes; D-202)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
     instance_urls: list[str] = field(default_factory=list)
     """Every gateway instance's base URL (``base_url`` first); more than one share the store and the limiter."""
@@ -323,4 +325,5 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
     deployment.clock_url = f"{base_url}/__test__/clock" if test_mode else ""
+    deployment.keys_url = f"{base_url}/__test__/keys" if test_mode else ""
     return deployment

@@ -27,6 +27,9 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --slow-client-bound EMPIRIO_SLOW_CLIENT_BOUND seconds within which it cuts a slow or idle client (30)
     --clock-url        EMPIRIO_CLOCK_URL        the deployment's test clock: POST {"advance": s} moves it forward, its
                                                 sibling .../sweep runs the sweeper (the reference's /__test__/clock)
+    --keys-url         EMPIRIO_KEYS_URL         a URL listing (GET), creating (POST {"expires_in"?}) and revoking
+                                                (DELETE .../{key_id}) the presented key's account's keys (the
+                                                reference's /__test__/keys; D-202)
     --ws-url           EMPIRIO_WS_URL           the run-events channel (default: the base URL as ws(s)://…/v1/runs/events)
     --run-hook         EMPIRIO_RUN_HOOK         a URL answering POST {"outcome", "delay"} with a JobAccepted run of the
                                                 key's account (the reference's /__test__/runs; D-124)
@@ -118,6 +121,10 @@ _OPTIONS: dict[str, str] = {
                  "sibling .../sweep, POSTed, runs the retention sweeper); the retention, expiry and sweep checks "
                  "need it (the reference's test-mode /__test__/clock, set automatically when it is started "
                  "locally; D-91, D-131)",
+    "keys_url": "a URL answering GET with the presented key's account's keys ({\"limit\", \"data\": [...]}), POST "
+                "{\"expires_in\"?: seconds} with a new key of that account (409 once it holds its limit) and DELETE "
+                ".../{key_id} by revoking it; the key-limit, revocation and expiry checks need it (the reference's "
+                "test-mode /__test__/keys, set automatically when it is started locally; D-202)",
     "ws_url": "the run-events WebSocket (default: the base URL with ws(s):// and /v1/runs/events; D-124)",
     "run_hook": "a URL answering POST {\"outcome\": \"completed\"|\"failed\", \"delay\": s} with a JobAccepted run "
                 "of the presented key's account, whose lifecycle the run-events checks time (the reference's "
@@ -178,6 +185,7 @@ class Target:
     limits_window: float | None = None  # that account's window in seconds
     real_time_limits: bool = False  # its window is the documented 60 s
     instance_urls: tuple[str, ...] = ()  # the deployment's other instances (same accounts, store and limits)
+    keys_url: str | None = None  # GET/POST/DELETE the presented key's account's keys (D-202)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -349,7 +357,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         mock_control=tuple(u.strip() for u in (_setting(config, "mock_control") or "").split(",")
                                            if u.strip()),
                         balance_url=_setting(config, "balance_url"), clock_url=_setting(config, "clock_url"),
-                        run_hook=_setting(config, "run_hook"),
+                        run_hook=_setting(config, "run_hook"), keys_url=_setting(config, "keys_url"),
                         limits_key=_setting(config, "limits_key"),
                         limits_second_key=_setting(config, "limits_second_key"),
                         real_time_limits=_flag(config, "real_time_limits"))
@@ -377,6 +385,7 @@ def _resolve_target(config: pytest.Config) -> Target:
                         balance_url=local.balance_url or None,
                         clock_url=_setting(config, "clock_url") or local.clock_url or None,
                         run_hook=f"{local.control_url}/runs" if local.control_url else None,
+                        keys_url=_setting(config, "keys_url") or local.keys_url or None,
                         limits_key=local.limits_key or None, limits_second_key=local.limits_second_key or None,
                         limits_window=local.limits_window)
         target.instance_urls = tuple(local.instance_urls[1:])
@@ -512,6 +521,7 @@ def clock(clock_url: str) -> TestClock:
     """The deployment's test clock and sweeper (``--clock-url``); a test using it skips naming the option otherwise."""
     return TestClock(clock_url)
 run_hook = _operator_fixture("run_hook")
+keys_url = _operator_fixture("keys_url")
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         "--test-hooks",
         f"--balance-url={deployment.balance_url}",
         f"--clock-url={deployment.clock_url}",
+        f"--keys-url={deployment.keys_url}",
         f"--run-hook={deployment.control_url}/runs",
         f"--instance-urls={','.join(deployment.instance_urls[1:])}",
         "--rules=all",

@@ -120,9 +120,9 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
 
 
 def _expiry(args: argparse.Namespace) -> int | None:
-    if args.expires_in is not None:
-        return math.ceil(time.time() + args.expires_in)
-    return args.expires_at  # type: ignore[no-any-return]
+    expires_in: float | None = args.expires_in
+    expires_at: int | None = args.expires_at
+    return math.ceil(time.time() + expires_in) if expires_in is not None else expires_at
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

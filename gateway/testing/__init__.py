@@ -70,12 +70,16 @@ control API); and one module per area, each declaring its defects with
                  recorded in two steps (shown only by two instances sharing one Redis, ``--instance-urls``)
 ``billing``      settlement on delivery: cut and partial streams, disconnects, the debit's order (layers
                  just inside the credits middleware)
+``accounts``     keys and the usage log: expiry ignored, the key limit off by one (the key store,
+                 ``state.store``), failures unlogged, another account's entries listed, the cost kept in cents
+                 (``state.usage_log``)
 
 Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
 the process or fail the write just before a response's last body message) outermost, and
 :mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
-runs the sweeper) and :mod:`~gateway.testing.run_hook` (``/__test__/runs`` creates a run whose lifecycle the
-suites time, D-124). Options of the ``[test]`` table other than ``defects``: ``limits = "off"``
+runs the sweeper), :mod:`~gateway.testing.run_hook` (``/__test__/runs`` creates a run whose lifecycle the
+suites time, D-124) and :mod:`~gateway.testing.keys_hook` (``/__test__/keys`` lists, creates and revokes the
+presenting account's keys, D-202). Options of the ``[test]`` table other than ``defects``: ``limits = "off"``
 (:mod:`~gateway.testing.limits_off`, a benchmark's baseline without admission, D-176).
 
 A new defect: declare it in its area module (``NAME = defect("name", "the rule it breaks")``), add its
@@ -91,6 +95,7 @@ from starlette.applications import Starlette
 from gateway.config import Settings
 from gateway.state import GatewayState
 from gateway.testing import (
+    accounts,
     admission,
     asgi,
     auth,
@@ -107,6 +112,7 @@ from gateway.testing import (
     hostile_input,
     images,
     jobs,
+    keys_hook,
     limits,
     limits_off,
     media,
@@ -139,7 +145,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install, run_events.install, limits.install, redis_limits.install)
+               upstream_jobs.install, run_events.install, limits.install, redis_limits.install, accounts.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
@@ -162,3 +168,4 @@ def install(app: Starlette, state: GatewayState, env: Mapping[str, str]) -> None
     control.mount(app, active)
     clock.mount(app, state)
     run_hook.mount(app)
+    keys_hook.mount(app)

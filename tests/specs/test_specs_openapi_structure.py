@@ -29,6 +29,7 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("post", "/v1/files/upload"): ("uploadFile", {"200", "400", "401", "413", "429", "500"}),
     ("get", "/v1/jobs/{job_id}"): ("getJob", {"200", "401", "404", "429", "500"}),
     ("get", "/v1/media/{object_id}/{filename}"): ("getMedia", {"200", "403", "404", "429", "500"}),
+    ("get", "/v1/usage"): ("listUsage", {"200", "400", "401", "429", "500"}),
 }
 PUBLIC_OPERATIONS = {("get", "/v1/media/{object_id}/{filename}")}
 """Operations whose credential is not an API key (signed media URLs, D-90)."""
