@@ -20,6 +20,9 @@ KEY_LIMIT_NOT_ENFORCED = defect("key_limit_not_enforced", "an account holds at m
 USAGE_LOG_SKIPS_FAILURES = defect("usage_log_skips_failures", "failed calls are in the usage log with their status")
 USAGE_OTHER_ACCOUNT_VISIBLE = defect("usage_other_account_visible", "GET /v1/usage lists only the key's account")
 USAGE_COST_MISMATCH = defect("usage_cost_mismatch", "a usage entry's cost is what the call was charged")
+REVOCATION_NOT_IMMEDIATE = defect("revocation_not_immediate",
+                                  "a key revoked while in use is refused from the next request on (D-202)")
+USAGE_AFTER_IGNORED = defect("usage_after_ignored", "GET /v1/usage?after=ID starts the page after that entry")
 
 _CENT_NANO = 10_000_000
 
@@ -29,12 +32,17 @@ class _Keys:
 
     def __init__(self, store: AccountStore, active: ActiveDefects) -> None:
         self._store, self._active = store, active
+        self._seen: dict[str, ApiKey] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
     async def find_key(self, wanted: str) -> ApiKey | None:
+        if self._active.on(REVOCATION_NOT_IMMEDIATE.name) and wanted in self._seen:
+            return self._seen[wanted]  # a key cache never invalidated on revoke
         record = await self._store.find_key(wanted)
+        if record is not None:
+            self._seen[wanted] = record
         if record is not None and record.expires_at is not None and self._active.on(EXPIRED_KEY_ACCEPTED.name):
             record = dataclasses.replace(record, expires_at=None)
         return record
@@ -63,6 +71,8 @@ class _Usage:
         self._log.submit(entry)
 
     async def page(self, account_id: str, limit: int, after: str | None = None) -> tuple[list[UsageEntry], bool] | None:
+        if self._active.on(USAGE_AFTER_IGNORED.name):
+            after = None
         if not self._active.on(USAGE_OTHER_ACCOUNT_VISIBLE.name) or after is not None:
             return await self._log.page(account_id, limit, after)
         merged: list[UsageEntry] = []  # the account filter forgotten: every account's entries

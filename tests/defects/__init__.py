@@ -8,6 +8,7 @@ is an error. ``tests/test_defects.py`` asserts the names here are exactly ``gate
 from __future__ import annotations
 
 from tests.defects import (
+    accounts,
     admission,
     auth,
     billing,
@@ -46,7 +47,7 @@ __all__ = ["CAUGHT_BY", "NEEDS_INSTANCES"]
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
           files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
-          transcriptions, upstream_jobs, run_events, limits, redis_limits)
+          transcriptions, upstream_jobs, run_events, limits, redis_limits, accounts)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

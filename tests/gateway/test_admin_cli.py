@@ -26,3 +26,31 @@ def test_provision_top_up_revoke_list(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_unknown_account_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(tmp_path / "g.db"), "admin", "top-up", "--account", "acct_nope", "--amount", "1"]) == 1
     assert "acct_nope" in capsys.readouterr().err
+
+
+def test_keys_with_expiry_are_listed_and_the_51st_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "g.db"
+    account = _run(capsys, db, "create-account", "--name", "acme")
+    assert isinstance(account, dict)
+    expiring = _run(capsys, db, "create-key", "--account", account["account_id"], "--expires-in", "3600")
+    fixed = _run(capsys, db, "create-key", "--account", account["account_id"], "--expires-at", "1")
+    assert isinstance(expiring, dict) and isinstance(fixed, dict) and fixed["expires_at"] == 1
+    keys = _run(capsys, db, "list-keys", "--account", account["account_id"])
+    assert isinstance(keys, list) and [(k["key_id"], k["live"]) for k in keys] == [
+        (expiring["key_id"], True), (fixed["key_id"], False)]
+    assert expiring["expires_at"] == keys[0]["expires_at"] and expiring["api_key"] not in json.dumps(keys)
+    for _ in range(48):
+        _run(capsys, db, "create-key", "--account", account["account_id"])
+    assert main(["--db", str(db), "admin", "create-key", "--account", account["account_id"]]) == 1
+    assert "already holds 50 keys" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--db", str(db), "admin", "create-key", "--account", account["account_id"], "--expires-in", "-1"])
+
+
+def test_usage_of_an_account_is_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "g.db"
+    account = _run(capsys, db, "create-account", "--name", "acme")
+    assert isinstance(account, dict)
+    assert _run(capsys, db, "usage", "--account", account["account_id"], "--limit", "5") == []
+    assert main(["--db", str(db), "admin", "usage", "--account", "acct_nope"]) == 1
+    assert "acct_nope" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""One behaviour, two backends: every method of the five stores on the embedded SQLite file and on PostgreSQL
+"""One behaviour, two backends: every method of the six stores (key expiry and the usage log too, D-200, D-203) on the embedded SQLite file and on PostgreSQL
 (a fresh database per test on the session's private server), then what only a shared PostgreSQL must add:
 two instances see each other's writes, concurrent settlements debit once, concurrent debits lose nothing
 and never go below zero, the key limit holds under a race, concurrent start-ups migrate once, and start-up
@@ -22,6 +22,8 @@ from gateway.store.postgres import postgres_stores
 from gateway.store.postgres.migrations import MIGRATIONS
 from gateway.store.responses import StoredResponse
 from gateway.store.sqlite import MAX_KEYS_PER_ACCOUNT, StoreError
+from gateway.store.usage import UsageEntry
+from gateway.usage import UsageLog
 
 pytestmark = pytest.mark.anyio
 
@@ -527,3 +529,87 @@ async def test_the_store_url_setting_selects_postgres(postgres_database: str) ->
         assert await chosen.accounts.list_accounts() == []
     finally:
         await chosen.close()
+
+
+# key expiry and the key limit as a parameter (D-200, D-201)
+
+async def test_a_key_keeps_its_expiry_and_is_live_until_it(stores: Stores) -> None:
+    accounts = stores.accounts
+    account = await accounts.create_account("acme")
+    expiring = await accounts.add_key(account.id, "d-expiring", "ci", expires_at=NOW + 60)
+    forever = await accounts.add_key(account.id, "d-forever")
+    assert (await accounts.find_key("d-expiring")) == expiring and expiring.expires_at == NOW + 60
+    assert [k.expires_at for k in await accounts.list_keys(account.id)] == [NOW + 60, None]
+    assert expiring.live(NOW + 59) and not expiring.live(NOW + 60) and forever.live(NOW + 10**9)
+    revoked = await accounts.revoke_key(forever.id)
+    assert revoked.expires_at is None and not revoked.live(NOW)
+
+
+async def test_the_key_limit_is_a_parameter_and_expired_keys_keep_their_slot(stores: Stores) -> None:
+    accounts = stores.accounts
+    account = await accounts.create_account("acme")
+    await accounts.add_key(account.id, "d1", expires_at=1)
+    await accounts.add_key(account.id, "d2", limit=2)
+    with pytest.raises(StoreError, match="already holds 2 keys"):
+        await accounts.add_key(account.id, "d3", limit=2)
+    assert len(await accounts.list_keys(account.id)) == 2
+
+
+def test_an_older_sqlite_key_table_gains_the_expiry_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from gateway.store.sqlite import SqliteStore
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE api_keys (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, digest TEXT NOT NULL "
+                   "UNIQUE, label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, revoked_at INTEGER)")
+        db.execute("INSERT INTO api_keys VALUES ('key_1', 'acct_1', 'd', '', 1, NULL)")
+    SqliteStore(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT expires_at FROM api_keys WHERE id = 'key_1'").fetchone() == (None,)
+
+
+# the usage log (D-203, D-204)
+
+def _usage(request_id: str, account_id: str, **fields: object) -> UsageEntry:
+    defaults: dict[str, object] = {"key_id": "key_1", "model": "m", "endpoint": "/v1/chat/completions",
+                                   "method": "POST", "status": 200, "created_at": float(NOW)}
+    return UsageEntry(request_id, account_id, **{**defaults, **fields})  # type: ignore[arg-type]
+
+
+async def test_usage_entries_are_paged_newest_first_per_account(stores: Stores) -> None:
+    usage = stores.usage
+    first = _usage("req_1", "acct_a", input_tokens=3, output_tokens=5, reasoning_tokens=2, cached_tokens=1,
+                   units={"image": 2}, cost_nano=1_234, latency_ms=12.5)
+    await usage.add([first, _usage("req_2", "acct_b", status=402), _usage("req_3", "acct_a", status=400, model=None)])
+    await usage.add([_usage("req_1", "acct_a", status=500)])  # a request id is stored once
+    page = await usage.page("acct_a", 1)
+    assert page is not None and [e.request_id for e in page[0]] == ["req_3"] and page[1] is True
+    rest = await usage.page("acct_a", 10, after="req_3")
+    assert rest == ([first], False)
+    assert await usage.page("acct_a", 10, after="req_2") is None  # another account's entry is no cursor
+    only_b = await usage.page("acct_b", 10)
+    assert only_b is not None and [(e.request_id, e.status) for e in only_b[0]] == [("req_2", 402)]
+    assert await usage.page("acct_c", 10) == ([], False)
+
+
+async def test_the_usage_log_writes_in_the_background_and_flushes_on_read_and_close(stores: Stores) -> None:
+    log = UsageLog(stores.usage)
+    for n in range(1_200):
+        log.submit(_usage(f"req_{n}", "acct_a", created_at=float(NOW + n)))
+    page = await log.page("acct_a", 100)
+    assert page is not None and page[0][0].request_id == "req_1199" and page[1] is True
+    log.submit(_usage("req_last", "acct_a"))
+    await log.close()
+    after_close = await stores.usage.page("acct_a", 1)
+    assert after_close is not None and after_close[0][0].request_id == "req_last"
+
+
+async def test_a_full_usage_queue_drops_rather_than_grows(stores: Stores) -> None:
+    log = UsageLog(stores.usage, max_queued=2)
+    for n in range(5):
+        log.submit(_usage(f"req_{n}", "acct_a"))
+    await log.close()
+    page = await stores.usage.page("acct_a", 10)
+    assert page is not None and 2 <= len(page[0]) < 5
