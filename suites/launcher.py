@@ -5,7 +5,8 @@ the reference: ``gateway`` and ``mocks`` (the ``reference`` extra) are only run,
 and ``python -m mocks``, and the mock families come from ``python -m mocks families``. Without the extra,
 :func:`reference_missing` says in one line what to install.
 
-The deployment provisions its own accounts through the gateway's admin CLI: a funded account with two
+The deployment provisions its own accounts through the gateway's admin CLI (and, in test mode, exposes the
+funded account's keys to the key checks through ``/__test__/keys``, D-202): a funded account with two
 keys (and limits high enough that the suites never throttle themselves), a key revoked right after
 creation, an account with no credits, an account limited to 1 request per minute (for the 429 checks), and
 an account of :data:`LIMITS_REQUESTS` requests and :data:`LIMITS_TOKENS` tokens per :data:`LIMITS_WINDOW`
