@@ -102,6 +102,7 @@ def test_usage_pages_and_refuses_bad_parameters(usage_api: ApiClient, contract: 
     second = ok_json("usage_list_shape", usage_api.get(USAGE, params={"limit": 1, "after": first["data"][0]["id"]}))
     expect("usage_list_shape", len(second["data"]) == 1 and second["data"][0]["id"] != first["data"][0]["id"]
            and second["data"][0]["created_at"] <= first["data"][0]["created_at"], "the next, older entry", second)
-    for params, name in (({"limit": 0}, "limit"), ({"limit": "many"}, "limit"), ({"after": "req_nope"}, "after")):
-        error = errors.openai_error(usage_api.get(USAGE, params=params), contract, status=400)
+    for params, status, name in (({"limit": 0}, 400, "limit"), ({"limit": "many"}, 400, "limit"),
+                                 ({"after": "req_nope"}, 404, "after")):
+        error = errors.openai_error(usage_api.get(USAGE, params=params), contract, status=status)
         param_named(error, name)

@@ -2,7 +2,7 @@
 
 An extension of this deployment (the docs promise a usage dashboard, not an API): other deployments may
 answer 404. A page is OpenAI's list shape; ``limit`` (1-100, default 20) and ``after`` (a request id of the
-account's entries) page through it; anything else is a 400 naming the parameter.
+account's entries; another is a 404 naming it) page through it; anything else is a 400 naming the parameter.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import InvalidRequest, shown
+from gateway.errors import InvalidRequest, NotFound, shown
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.store import nano_to_usd
@@ -66,7 +66,8 @@ async def list_usage(request: Request) -> Response:
         raise InvalidRequest("'after' must be a request id of this account's usage.", param="after")
     found = await state_of(request.scope).usage_log.page(request.scope["state"]["auth"].account_id, limit, after)
     if found is None:
-        raise InvalidRequest(f"'after' names no usage entry of this account: '{shown(after)}'.", param="after")
+        raise NotFound(f"'after' names no usage entry of this account: '{shown(after)}'.", code="not_found",
+                       param="after")
     entries, more = found
     data = [entry_json(e) for e in entries]
     body = {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,

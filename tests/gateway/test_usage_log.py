@@ -55,13 +55,14 @@ def test_every_authenticated_call_is_logged_with_its_status_and_nothing_else(
     assert len(client.get("/v1/usage", headers=theirs).json()["data"]) == 1
 
 
-@pytest.mark.parametrize(("query", "param"), [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"),
-                                              ("after=req_nope", "after"), ("after=", "after"), ("page=2", "page")])
-def test_bad_usage_parameters_are_400_naming_them(gateway: tuple[TestClient, dict[str, str], dict[str, str], str],
-                                                  query: str, param: str) -> None:
+@pytest.mark.parametrize(("query", "status", "param"), [
+    ("limit=0", 400, "limit"), ("limit=101", 400, "limit"), ("limit=x", 400, "limit"), ("after=req_nope", 404, "after"),
+    ("after=", 400, "after"), ("page=2", 400, "page")])
+def test_bad_usage_parameters_are_4xx_naming_them(gateway: tuple[TestClient, dict[str, str], dict[str, str], str],
+                                                  query: str, status: int, param: str) -> None:
     client, mine, _, _ = gateway
     response = client.get(f"/v1/usage?{query}", headers=mine)
-    assert response.status_code == 400 and response.json()["error"]["param"] == param
+    assert response.status_code == status and response.json()["error"]["param"] == param
 
 
 def test_an_expired_key_is_401_in_each_envelope_on_the_gateways_clock(

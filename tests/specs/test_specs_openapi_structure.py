@@ -29,7 +29,7 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("post", "/v1/files/upload"): ("uploadFile", {"200", "400", "401", "413", "429", "500"}),
     ("get", "/v1/jobs/{job_id}"): ("getJob", {"200", "401", "404", "429", "500"}),
     ("get", "/v1/media/{object_id}/{filename}"): ("getMedia", {"200", "403", "404", "429", "500"}),
-    ("get", "/v1/usage"): ("listUsage", {"200", "400", "401", "429", "500"}),
+    ("get", "/v1/usage"): ("listUsage", {"200", "400", "401", "404", "429", "500"}),
 }
 PUBLIC_OPERATIONS = {("get", "/v1/media/{object_id}/{filename}")}
 """Operations whose credential is not an API key (signed media URLs, D-90)."""
@@ -294,7 +294,7 @@ def test_404_codes_distinguish_models_jobs_and_responses(openapi: dict[str, Any]
         if status == "404" and path != "/v1/messages":
             want = ("job_not_found" if path.startswith("/v1/jobs") else
                     "response_not_found" if path.startswith("/v1/responses/") else
-                    "not_found" if path.startswith("/v1/media/") else "model_not_found")
+                    "not_found" if path.startswith(("/v1/media/", "/v1/usage")) else "model_not_found")
             assert _error_type_const(openapi, schema, "code") == want, (method, path)
 
 
