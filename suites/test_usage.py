@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from suites.chat import chat_body, complete
+from suites.chat import chat_body, complete, stream_chat
 from suites.checks import errors, expect
 from suites.checks.accounts import entry_matches_chat
 from suites.checks.behaviour import ok_json, param_named
@@ -58,6 +58,16 @@ def test_a_call_is_logged_as_it_was_answered(usage_api: ApiClient, discovery: Di
     body = ok_json("usage_logged", response)
     entry = _entry(usage_api, response.headers["x-request-id"])
     entry_matches_chat(entry, model=model, usage=body["usage"])
+
+
+@pytest.mark.rule("usage_logged", "usage_cost_is_charge")
+def test_a_stream_is_logged_with_its_final_usage(usage_api: ApiClient, discovery: Discovery) -> None:
+    model = _model(discovery)
+    result = stream_chat(usage_api, chat_body(model, max_completion_tokens=16, stream=True,
+                                              stream_options={"include_usage": True}))
+    reported = [p["usage"] for p in result.payloads if "error" not in p and p.get("usage")]
+    expect("usage_logged", bool(reported), "a usage chunk (stream_options.include_usage)", result.payloads[-3:])
+    entry_matches_chat(_entry(usage_api, result.headers["x-request-id"]), model=model, usage=reported[-1])
 
 
 @pytest.mark.rule("usage_failures_logged")

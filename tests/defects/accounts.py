@@ -11,6 +11,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "revocation_not_immediate": (_KEYS + "test_a_revoked_key_is_refused_at_once",),
     "usage_log_skips_failures": (_USAGE + "test_failed_calls_are_logged_with_their_status", _USAGE + "test_a_402_is_logged"),
     "usage_other_account_visible": (_USAGE + "test_another_accounts_calls_are_not_listed",),
-    "usage_cost_mismatch": (_USAGE + "test_a_call_is_logged_as_it_was_answered",),
+    "usage_cost_mismatch": (_USAGE + "test_a_call_is_logged_as_it_was_answered",
+                            _USAGE + "test_a_stream_is_logged_with_its_final_usage"),
     "usage_after_ignored": (_USAGE + "test_usage_pages_and_refuses_bad_parameters",),
 }
