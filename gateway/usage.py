@@ -23,7 +23,7 @@ from starlette.types import Scope
 from gateway.ir import Usage
 from gateway.store.usage import UsageEntry, UsageStore
 
-__all__ = ["MAX_QUEUED", "UsageLog", "UsageRecord", "note_cost", "record_of", "record_usage"]
+__all__ = ["MAX_QUEUED", "UsageLog", "UsageRecord", "note_cost", "note_result_cost", "record_of", "record_usage"]
 
 log = logging.getLogger("gateway.usage")
 
@@ -68,6 +68,15 @@ def record_usage(scope: Scope, usage: Usage | None = None, *, model: str | None 
 def note_cost(scope: Scope, usd: Decimal) -> None:
     """The cost charged for the call (what :func:`~gateway.middleware.credits.charge` records)."""
     record_of(scope).cost_usd = usd
+
+
+def note_result_cost(scope: Scope, result: Mapping[str, object] | None) -> None:
+    """The cost a finished job's result reports (``usage.cost``, USD), when the call answered it synchronously:
+    the job debited it (D-77); the call's entry shows it."""
+    usage = result.get("usage") if result else None
+    cost = usage.get("cost") if isinstance(usage, Mapping) else None
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0:
+        note_cost(scope, Decimal(str(cost)))
 
 
 class UsageLog:

@@ -18,6 +18,7 @@ from gateway.routes.metering import while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.store.jobs import JobRecord
+from gateway.usage import note_result_cost
 
 __all__ = ["accepted", "answer_job", "get_job", "job_error", "polling_url"]
 
@@ -81,4 +82,5 @@ async def answer_job(request: Request, record: JobRecord, *, wait: bool) -> Resp
         raise UpstreamError(f"The job did not finish within {timeout:g} seconds; poll GET /v1/jobs/{record.id}.")
     if done.status != "completed":
         raise job_error(done.error)
+    note_result_cost(request.scope, done.result)
     return _json(done.result)

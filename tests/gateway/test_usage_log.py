@@ -98,3 +98,16 @@ def test_the_sqlite_usage_store_writes_off_the_event_loop(tmp_path: Path, monkey
 
     asyncio.run(write())
     assert threads and threads[0] != threading.main_thread().name
+
+
+@pytest.mark.parametrize(("result", "cost"), [
+    ({"usage": {"cost": 0.04, "unit": "image", "quantity": 1}}, "0.04"), ({"usage": {"cost": "0.04"}}, None),
+    ({"usage": {"cost": True}}, None), ({"data": []}, None), (None, None)])
+def test_a_synchronous_jobs_reported_cost_is_noted(result: dict[str, object] | None, cost: str | None) -> None:
+    from decimal import Decimal
+
+    from gateway.usage import note_result_cost, record_of
+
+    scope: dict[str, object] = {}
+    note_result_cost(scope, result)
+    assert record_of(scope).cost_usd == (None if cost is None else Decimal(cost))
