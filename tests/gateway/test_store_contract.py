@@ -592,6 +592,7 @@ async def test_usage_entries_are_paged_newest_first_per_account(stores: Stores) 
     only_b = await usage.page("acct_b", 10)
     assert only_b is not None and [(e.request_id, e.status) for e in only_b[0]] == [("req_2", 402)]
     assert await usage.page("acct_c", 10) == ([], False)
+    assert await usage.page("acct_a", 10, after="req_\x00\\hq") is None  # no stored id holds a NUL
 
 
 async def test_the_usage_log_writes_in_the_background_and_flushes_on_read_and_close(stores: Stores) -> None:

@@ -38,6 +38,8 @@ class PostgresUsageStore:
     async def page(self, account_id: str, limit: int, after: str | None = None) -> tuple[list[UsageEntry], bool] | None:
         below = None
         if after is not None:
+            if "\x00" in after:
+                return None
             below = await self._db.pool.fetchval(
                 "SELECT seq FROM usage_entries WHERE request_id = $1 AND account_id = $2", after, account_id)
             if below is None:
