@@ -73,7 +73,7 @@ def test_bad_requests_name_their_param(body: dict[str, object], param: str) -> N
 
 
 def test_unknown_and_unavailable_models_are_404() -> None:
-    for model in ("no-such-model", "tavily-search-test"):
+    for model in ("no-such-model", "claude-3-opus-20240229"):
         with pytest.raises(NotFound):
             _decode(model=model)
 

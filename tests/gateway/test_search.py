@@ -169,7 +169,7 @@ def test_route_answers_and_charges_the_call(served: Served) -> None:
     ({"model": "exa-search", "query": "q", "async": True}, 400, "unsupported_parameter"),
     ({"model": "perplexity-sonar", "query": "q", "search_context_size": "huge"}, 400, "invalid_parameter"),
     ({"model": "manus", "query": "q", "agent_profile": "manus-9"}, 400, "invalid_parameter"),
-    ({"model": "tavily-search-test", "query": "q"}, 404, "model_not_found"),
+    ({"model": "claude-3-opus-20240229", "query": "q"}, 404, "model_not_found"),
     ({"model": "qwen3-max", "query": "q"}, 400, "model_not_supported_on_endpoint"),
     ({"query": "q"}, 400, "missing_parameter"),
 ])
