@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gateway.pricing import TokenPrices, token_prices
+from gateway.pricing import TokenPrices, message_fee, token_prices
 
 __all__ = ["AVAILABLE_STATUSES", "Catalog", "CatalogModel", "load_catalog"]
 
@@ -51,6 +52,11 @@ class CatalogModel:
         if key not in self._priced:
             self._priced[key] = token_prices(self.public.get("pricing_rows") or [], options)
         return self._priced[key]
+
+    @property
+    def message_fee(self) -> Decimal:
+        """USD of the model's per-message rows, once per answered chat request (D-197)."""
+        return message_fee(self.public.get("pricing_rows") or [])
 
     @property
     def available(self) -> bool:

@@ -1,6 +1,9 @@
 """Cost of a request in USD from the catalog's ``pricing_rows``: token rows, tiered by prompt size, the
 per-call row of a search model (D-86), the per-image row an image request selects (D-108) and the row a
-video or transcription request selects (D-113)."""
+video or transcription request selects (D-113).
+
+:func:`~gateway.money.billed` is the one rounding point (D-195): every cost a route charges and reports is the exact
+decimal cost rounded half to even to whole nano-USD, so ``usage.cost`` is the debit to the nano."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.ir import Usage
+from gateway.money import NANO_USD, billed, cost_number
 
-__all__ = ["PER_CALL_UNITS", "CallPrice", "MediaPrice", "TokenPrices", "call_price", "fits_size", "media_price",
-           "option_fee", "per_image_row", "token_prices"]
-
+__all__ = ["NANO_USD", "PER_CALL_UNITS", "CallPrice", "MediaPrice", "TokenPrices", "billed", "call_price", "cost_number",
+           "fits_size", "media_price", "message_fee", "option_fee", "per_image_row", "token_prices"]
 
 @dataclass(frozen=True)
 class _Rate:
@@ -40,12 +43,16 @@ class TokenPrices:
         return rates[-1].per_token if rates else Decimal(0)
 
     def cost(self, usage: Usage) -> Decimal:
-        """USD for ``usage``; cached prompt tokens at the cache-read rate when the model has one."""
+        """Exact USD for ``usage`` (D-196): the prompt at the input rate of the tier its size selects, cached
+        prompt tokens at the cache-read rate and cache writes at the cache-write rate when the model has
+        them, output tokens (reasoning included: upstreams count it in the output) at the output rate."""
         n = usage.input_tokens
         cached = usage.cached_tokens if "cache_read" in self.rates else 0
+        written = usage.cache_write_tokens if "cache_write" in self.rates else 0
         return (
-            (n - cached) * self._rate("input", n)
+            (n - cached - written) * self._rate("input", n)
             + cached * self._rate("cache_read", n)
+            + written * self._rate("cache_write", n)
             + usage.output_tokens * self._rate("output", n)
         )
 
@@ -63,7 +70,28 @@ def token_prices(pricing_rows: list[dict[str, Any]], conditions: dict[str, Any] 
         rate = _Rate(Decimal(row["rate_usd"]) / Decimal(row["per"]), int(tier.get("min_tokens") or 0),
                      tier.get("max_tokens"))
         rates.setdefault(row["direction"], []).append(rate)
+    discount = _cache_discount(pricing_rows)
+    if discount is not None and "cache_read" not in rates and rates.get("input"):
+        # D-196: Nova's "Cache Discount 44% off" — cached prompt tokens at the input rate less the discount
+        rates["cache_read"] = [_Rate(r.per_token * (100 - discount) / 100, r.min_tokens, r.max_tokens)
+                               for r in rates["input"]]
     return TokenPrices({k: tuple(sorted(v, key=lambda r: r.min_tokens)) for k, v in rates.items()})
+
+
+def message_fee(pricing_rows: list[dict[str, Any]]) -> Decimal:
+    """D-197: USD of the model's "Per Message" rows (unit ``request``, ``unit_label: message``), charged once
+    for each answered chat request; 0 when it has none."""
+    return sum((Decimal(str(r["rate_usd"])) for r in pricing_rows
+                if r.get("unit") == "request" and r.get("unit_label") == "message"
+                and r.get("kind", "rate") == "rate" and not r.get("conditions")), Decimal(0))
+
+
+def _cache_discount(pricing_rows: list[dict[str, Any]]) -> Decimal | None:
+    """The percent off of a ``kind: discount`` row on cached prompt tokens, if the model has one."""
+    for row in pricing_rows:
+        if row.get("kind") == "discount" and row.get("direction") == "cache_read" and row.get("discount_percent"):
+            return Decimal(str(row["discount_percent"]))
+    return None
 
 
 @dataclass(frozen=True)
@@ -149,8 +177,8 @@ class MediaPrice:
     def cost(self, quantity: float) -> Decimal:
         """USD for ``quantity`` units (seconds); a per-video (``request``) row is charged once."""
         if self.unit == "request":
-            return self.rate
-        return self.rate * Decimal(str(quantity)) / self.per
+            return billed(self.rate)
+        return billed(self.rate * Decimal(str(quantity)) / self.per)
 
 
 def media_price(pricing_rows: list[dict[str, Any]], options: dict[str, Any], units: tuple[str, ...]) -> MediaPrice | None:

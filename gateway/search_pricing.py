@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.ir.search import Meter
+from gateway.money import billed
 from gateway.pricing import call_price
 
 __all__ = ["SearchPrice", "is_metered", "search_price", "word_row", "words_in"]
@@ -75,6 +76,12 @@ def _metered(rows: list[dict[str, Any]], results: int, premium: bool, values: di
 def search_price(rows: list[dict[str, Any]], *, query: str, results: int, premium: bool, values: dict[str, Any],
                  meter: Meter) -> SearchPrice:
     """The price of one answered search of a model with these ``rows``."""
+    price = _price(rows, query=query, results=results, premium=premium, values=values, meter=meter)
+    return SearchPrice(billed(price.usd), price.unit, price.quantity, price.counts)
+
+
+def _price(rows: list[dict[str, Any]], *, query: str, results: int, premium: bool, values: dict[str, Any],
+           meter: Meter) -> SearchPrice:
     word = word_row(rows)
     if word is not None:
         words = words_in(query)

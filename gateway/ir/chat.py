@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.ir.media import MediaPart
+from gateway.money import billed
 
 if TYPE_CHECKING:
     from gateway.catalog import CatalogModel
@@ -93,8 +94,9 @@ class ChatRequest:
     """Per-call charges the request incurred besides its tokens (a Linkup web search, D-97)."""
 
     def cost(self, usage: Usage) -> Any:
-        """USD for ``usage`` at this request's prices, plus its :attr:`fees` (a ``Decimal``)."""
-        return self.model.prices_for(self.options).cost(usage) + self.fees
+        """USD billed for ``usage`` (a ``Decimal``, whole nano-USD, D-195): its tokens at this request's prices,
+        the model's per-message rows (D-197) and the request's :attr:`fees`."""
+        return billed(self.model.prices_for(self.options).cost(usage) + self.model.message_fee + self.fees)
 
 
 @dataclass(slots=True)

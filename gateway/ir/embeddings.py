@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from gateway.ir.chat import Usage
+from gateway.money import billed
 
 if TYPE_CHECKING:
     from gateway.catalog import CatalogModel
@@ -26,7 +27,7 @@ class EmbeddingRequest:
 
     def cost(self, prompt_tokens: int) -> Decimal:
         """USD for ``prompt_tokens`` at the model's input token rate."""
-        return self.model.prices_for({}).cost(Usage(input_tokens=prompt_tokens))
+        return billed(self.model.prices_for({}).cost(Usage(input_tokens=prompt_tokens)))
 
 
 @dataclass(frozen=True)

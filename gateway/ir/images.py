@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from gateway.money import billed
+
 if TYPE_CHECKING:
     from gateway.catalog import CatalogModel
 
@@ -44,7 +46,7 @@ class ImagePrice:
     charge: str
 
     def cost(self, images: int) -> Decimal:
-        return self.per_image * images
+        return billed(self.per_image * images)
 
 
 @dataclass(frozen=True)

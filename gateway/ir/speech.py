@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from gateway.ir.chat import Usage
+from gateway.money import billed
 
 if TYPE_CHECKING:
     from gateway.catalog import CatalogModel
@@ -28,11 +29,11 @@ class SpeechRequest:
         rows = [r for r in self.model.public.get("pricing_rows") or () if r.get("kind") == "rate"]
         units = {str(r.get("unit")) for r in rows}
         if "token" in units:
-            return self.model.prices_for({}).cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens))
+            return billed(self.model.prices_for({}).cost(Usage(input_tokens=input_tokens, output_tokens=output_tokens)))
         for unit, count in (("character", len(self.text)), ("request", 1)):
             row = next((r for r in rows if r.get("unit") == unit), None)
             if row is not None:
-                return Decimal(str(row["rate_usd"])) * count / Decimal(str(row.get("per") or 1))
+                return billed(Decimal(str(row["rate_usd"])) * count / Decimal(str(row.get("per") or 1)))
         return Decimal(0)
 
 

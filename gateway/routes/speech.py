@@ -12,6 +12,7 @@ from gateway.errors import ModelUnavailable
 from gateway.ir import Usage
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
+from gateway.money import billed
 from gateway.routes.generate import CLIENT_CLOSED, require_json
 from gateway.routes.metering import while_connected
 from gateway.routes.testmode import maybe_fail
@@ -39,5 +40,5 @@ async def create_speech(request: Request) -> Response:
     charge(request.scope, cost)
     record_usage(request.scope, Usage(input_tokens=result.input_tokens, output_tokens=result.output_tokens))
     headers = {"x-usage-input-tokens": str(result.input_tokens), "x-usage-output-tokens": str(result.output_tokens),
-               "x-usage-cost": f"{round(cost, 10):f}"}
+               "x-usage-cost": f"{billed(cost):f}"}
     return Response(result.audio, media_type=result.content_type, headers=headers)

@@ -104,7 +104,7 @@ def test_the_route_answers_the_audio_and_charges_it(
     assert response.headers["content-type"] == "audio/wav"
     with wave.open(io.BytesIO(response.content)) as file:
         assert file.getnframes() > 0
-    assert response.headers["x-usage-cost"] == "0.0315000000"
+    assert response.headers["x-usage-cost"] == "0.031500000"
     assert before - account().balance_nano == 31_500_000
     assert speaker.calls[0].voice == "alloy" and speaker.calls[0].response_format == "wav"
 

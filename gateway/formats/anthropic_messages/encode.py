@@ -32,6 +32,7 @@ from gateway.ir import (
     UsageReport,
 )
 from gateway.ir.reasoning import own_signature
+from gateway.money import cost_number
 
 __all__ = ["EventEncoder", "encode_message", "stop_reason"]
 
@@ -61,7 +62,7 @@ def _usage(request: ChatRequest, usage: Usage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cached_tokens,
-        "cost": float(round(request.cost(usage), 10)),
+        "cost": cost_number(request.cost(usage)),
     }
 
 

@@ -28,6 +28,7 @@ from gateway.ir import (
     Usage,
     UsageReport,
 )
+from gateway.money import cost_number
 
 __all__ = ["ChunkEncoder", "encode_result", "new_id", "thinking_block", "usage_json"]
 
@@ -49,7 +50,7 @@ def usage_json(request: ChatRequest, usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.input_tokens + usage.output_tokens,
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-        "cost": float(round(request.cost(usage), 10)),
+        "cost": cost_number(request.cost(usage)),
     }
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})

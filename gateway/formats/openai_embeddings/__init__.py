@@ -16,6 +16,7 @@ from gateway.catalog import Catalog
 from gateway.formats.json_body import parse_json
 from gateway.formats.parameters import check_parameters, resolve_model
 from gateway.ir.embeddings import EmbeddingRequest, EmbeddingResult
+from gateway.money import cost_number
 from gateway.schemas import request_schema
 
 __all__ = ["ENDPOINT", "EmbeddingCodec", "OpenAIEmbeddings", "base64_floats"]
@@ -52,5 +53,5 @@ class OpenAIEmbeddings:
                  "embedding": base64_floats(v) if request.encoding == "base64" else list(v)}
                 for i, v in enumerate(result.vectors)]
         tokens = result.prompt_tokens
-        usage = {"prompt_tokens": tokens, "total_tokens": tokens, "cost": float(round(request.cost(tokens), 10))}
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens, "cost": cost_number(request.cost(tokens))}
         return {"object": "list", "data": data, "model": request.model.id, "usage": usage}

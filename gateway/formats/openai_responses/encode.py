@@ -37,6 +37,7 @@ from gateway.ir import (
     UsageReport,
 )
 from gateway.ir.reasoning import seal_signature
+from gateway.money import cost_number
 
 __all__ = ["EventEncoder", "encode_result", "new_id", "summarized", "usage_json"]
 
@@ -50,7 +51,7 @@ def usage_json(request: ResponsesRequest, usage: Usage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.input_tokens + usage.output_tokens,
-        "cost": float(round(request.cost(usage), 10)),
+        "cost": cost_number(request.cost(usage)),
     }
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})
