@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from gateway.pricing import TokenPrices, message_fee, token_prices
+from gateway.errors import InvalidRequest
+from gateway.pricing import TokenPrices, message_fee, token_prices, unpriced_option
 
 __all__ = ["AVAILABLE_STATUSES", "Catalog", "CatalogModel", "load_catalog"]
 
@@ -42,10 +43,16 @@ class CatalogModel:
         return frozenset(k for row in self.public.get("pricing_rows") or () for k in (row.get("conditions") or {}))
 
     def options(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The value of each price-selecting option: the request's, else the model's default."""
+        """The value of each price-selecting option: the request's, else the model's default. An option
+        value no price row covers is 400 ``unpriced_option`` naming it (D-198)."""
         defaults = self.public.get("default_params") or {}
-        return {name: body.get(name, defaults.get(name, (self.parameters.get(name) or {}).get("default")))
-                for name in self.option_names}
+        values = {name: body.get(name, defaults.get(name, (self.parameters.get(name) or {}).get("default")))
+                  for name in self.option_names}
+        unpriced = unpriced_option(self.public.get("pricing_rows") or [], values)
+        if unpriced is not None:
+            raise InvalidRequest(f"The model '{self.id}' publishes no price for {unpriced}={values[unpriced]!r}; "
+                                 "choose a priced value.", code="unpriced_option", param=unpriced)
+        return values
 
     def prices_for(self, options: dict[str, Any]) -> TokenPrices:
         key = tuple(sorted(options.items()))

@@ -16,7 +16,7 @@ from gateway.ir import Usage
 from gateway.money import NANO_USD, billed, cost_number
 
 __all__ = ["NANO_USD", "PER_CALL_UNITS", "CallPrice", "MediaPrice", "TokenPrices", "billed", "call_price", "cost_number",
-           "fits_size", "media_price", "message_fee", "option_fee", "per_image_row", "token_prices"]
+           "fits_size", "media_price", "message_fee", "option_fee", "per_image_row", "token_prices", "unpriced_option"]
 
 @dataclass(frozen=True)
 class _Rate:
@@ -76,6 +76,18 @@ def token_prices(pricing_rows: list[dict[str, Any]], conditions: dict[str, Any] 
         rates["cache_read"] = [_Rate(r.per_token * (100 - discount) / 100, r.min_tokens, r.max_tokens)
                                for r in rates["input"]]
     return TokenPrices({k: tuple(sorted(v, key=lambda r: r.min_tokens)) for k, v in rates.items()})
+
+
+def unpriced_option(pricing_rows: list[dict[str, Any]], options: dict[str, Any]) -> str | None:
+    """D-198: the request option whose value selects no token row, or ``None``. An option that some token
+    row's ``conditions`` name (DeepReasoning's ``anthropic_model``) must select one: a pairing the
+    catalog lists without a price is refused, never billed at $0."""
+    token_rows = [r for r in pricing_rows if r.get("unit") == "token" and r.get("kind", "rate") == "rate"]
+    for name, value in options.items():
+        named = [r for r in token_rows if name in (r.get("conditions") or {})]
+        if named and not any(r["conditions"][name] == value for r in named):
+            return name
+    return None
 
 
 def message_fee(pricing_rows: list[dict[str, Any]]) -> Decimal:

@@ -79,6 +79,17 @@ def price_of(model: CatalogModel, quality: str | None, size: str) -> ImagePrice:
     return ImagePrice(Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1)), str(row.get("charge", "")))
 
 
+def _check_priced(model: CatalogModel, quality: str | None, size: str) -> None:
+    """D-198: a quality and size no conditioned per-image row prices is 400 ``unpriced_option``, naming
+    ``size`` when the quality has a row (at another size), else ``quality``."""
+    rows = [r for r in model.public.get("pricing_rows") or () if r.get("unit") == "image" and r.get("conditions")]
+    if not rows or per_image_row(rows, {"quality": quality, "size": size}) is not None:
+        return
+    param = "size" if any(r["conditions"].get("quality") == quality for r in rows) else "quality"
+    raise InvalidRequest(f"The model '{model.id}' publishes no price for quality={quality!r} at size {size}.",
+                         code="unpriced_option", param=param)
+
+
 def _number(usd: Decimal) -> float | int:
     return int(usd) if usd == usd.to_integral_value() else float(usd)
 
@@ -97,6 +108,7 @@ class OpenAIImages:
         width, height = _size(body)
         n = body.get("n")
         quality = body.get("quality") or (model.parameters.get("quality") or {}).get("default")
+        _check_priced(model, quality, f"{width}x{height}")
         return ImageRequest(
             model=model, prompt=body["prompt"], n=int(n) if n is not None else 1, width=width, height=height,
             quality=quality, style=body.get("style"), negative_prompt=body.get("negative_prompt"),
