@@ -96,7 +96,23 @@ class ChatRequest:
     def cost(self, usage: Usage) -> Any:
         """USD billed for ``usage`` (a ``Decimal``, whole nano-USD, D-195): its tokens at this request's prices,
         the model's per-message rows (D-197) and the request's :attr:`fees`."""
+        details = self.cost_details(usage)
+        if details is not None:
+            return sum(details.values(), Decimal(0))
         return billed(self.model.prices_for(self.options).cost(usage) + self.model.message_fee + self.fees)
+
+    def cost_details(self, usage: Usage) -> dict[str, Decimal] | None:
+        """D-198: a composite model's cost per stage (each billed on its own, at this request's prices),
+        plus ``fees`` when the request had per-message or per-call charges; they sum to :meth:`cost`.
+        ``None`` for a single-stage answer."""
+        if not usage.stages:
+            return None
+        prices = self.model.prices_for(self.options)
+        details = {name: billed(prices.cost(stage)) for name, stage in usage.stages}
+        extra = billed(self.model.message_fee + self.fees)
+        if extra:
+            details["fees"] = extra
+        return details
 
 
 @dataclass(slots=True)
@@ -108,6 +124,8 @@ class Usage:
     cache_write_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     """Upstream-specific usage fields, shown only in raw mode (e.g. ``prompt_cache_hit_tokens``)."""
+    stages: tuple[tuple[str, Usage], ...] = ()
+    """A composite model's usage per stage, in order (DeepReasoning: ``reasoning``, ``synthesis``; D-198)."""
 
 
 @dataclass(slots=True)

@@ -43,6 +43,7 @@ def _combined(first: Usage, second: Usage) -> Usage:
         reasoning_tokens=first.output_tokens,
         cached_tokens=first.cached_tokens + second.cached_tokens,
         cache_write_tokens=second.cache_write_tokens,
+        stages=(("reasoning", first), ("synthesis", second)),
     )
 
 

@@ -57,13 +57,17 @@ def _input(arguments: str) -> dict[str, Any]:
 
 
 def _usage(request: ChatRequest, usage: Usage) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "input_tokens": max(0, usage.input_tokens - usage.cached_tokens - usage.cache_write_tokens),
         "output_tokens": usage.output_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens,
         "cache_read_input_tokens": usage.cached_tokens,
         "cost": cost_number(request.cost(usage)),
     }
+    details = request.cost_details(usage)
+    if details is not None:
+        out["cost_details"] = {name: cost_number(usd) for name, usd in details.items()}
+    return out
 
 
 def encode_message(request: ChatRequest, result: ChatResult) -> dict[str, Any]:

@@ -53,6 +53,9 @@ def usage_json(request: ResponsesRequest, usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.input_tokens + usage.output_tokens,
         "cost": cost_number(request.cost(usage)),
     }
+    details = request.cost_details(usage)
+    if details is not None:
+        out["cost_details"] = {name: cost_number(usd) for name, usd in details.items()}
     if request.raw:
         out.update({k: v for k, v in usage.extra.items() if k not in out})
     return out
