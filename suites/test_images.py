@@ -68,5 +68,5 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery) ->
             answer = _generate(api, images.PRICE_ROW, model=model["id"], **_request_for(row))
             due = Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1))
             cost = (answer.get("usage") or {}).get("cost")
-            expect(images.PRICE_ROW, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),
+            expect(images.PRICE_ROW, cost is not None and Decimal(str(cost)) == due,
                    f"usage.cost {due} for {model['id']} row {row.get('charge')!r}", cost)

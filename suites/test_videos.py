@@ -133,13 +133,13 @@ def test_cost_is_the_selected_price_row(api: ApiClient, discovery: Discovery, jo
         with failures.check(f"{model['id']} row {row.get('charge')!r} ({row['conditions']})"):
             usage = _completed(job_poller, job_id, videos.PRICE_ROW).get("usage") or {}
             cost = usage.get("cost")
-            expect(videos.PRICE_ROW, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),
+            expect(videos.PRICE_ROW, cost is not None and Decimal(str(cost)) == due,
                    f"usage.cost {due}", cost)
             expect(videos.PRICE_ROW, usage.get("unit") == row["unit"], f"usage.unit {row['unit']}", usage.get("unit"))
     failures.raise_any()
     if book is not None and before is not None:
         billed = book.billed_since(before)
-        expect(videos.PRICE_ROW, abs(billed - total) <= Decimal("1e-9"), f"debits of {total} USD in all",
+        expect(videos.PRICE_ROW, billed == total, f"debits of {total} USD in all",
                f"{billed} USD")
 
 

@@ -74,6 +74,10 @@ control API); and one module per area, each declaring its defects with
                  ``state.store``), failures unlogged, another account's entries listed, the cost kept in cents
                  (``state.usage_log``)
 
+``pricing``      the pricing engine (D-195..D-198): every text codec decodes against a catalog whose models
+                 price wrongly (rounding, tiers, cache, reasoning, variants, pairings, per-message rows, unpriced
+                 pairings served), the per-stage costs dropped (codecs), a ``tool-call`` web-search fee dropped
+                 (``state.web_search``), the ``character`` unit ignored (``state.speech_codec``)
 Besides the defects, test mode mounts :mod:`~gateway.testing.delivery` (``x-empirio-test`` hooks that crash
 the process or fail the write just before a response's last body message) outermost, and
 :mod:`~gateway.testing.clock` (``/__test__/clock`` moves the gateway's clock forward, ``/__test__/sweep``
@@ -119,6 +123,7 @@ from gateway.testing import (
     media_urls,
     models,
     operation_errors,
+    pricing,
     proxying,
     redis_limits,
     responses_state,
@@ -145,7 +150,8 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                transport.install, billing.install, files.install, embeddings.install, search.install,
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
-               upstream_jobs.install, run_events.install, limits.install, redis_limits.install, accounts.install)
+               upstream_jobs.install, run_events.install, limits.install, redis_limits.install, accounts.install,
+               pricing.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from tests.defects import (
     messages_codec,
     models,
     operation_errors,
+    pricing,
     proxying,
     redis_limits,
     responses_codec,
@@ -47,7 +48,7 @@ __all__ = ["CAUGHT_BY", "NEEDS_INSTANCES"]
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
           files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
-          transcriptions, upstream_jobs, run_events, limits, redis_limits, accounts)
+          transcriptions, upstream_jobs, run_events, limits, redis_limits, accounts, pricing)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:
