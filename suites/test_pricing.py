@@ -95,7 +95,7 @@ def test_reasoning_tokens_are_billed_as_output(api: ApiClient, discovery: Discov
     """D-196: reasoning tokens, within completion_tokens, are billed at the output rate."""
     thinking = [m for m in _chat_models(discovery) if (m.get("capabilities") or {}).get("thinking")
                 and rate(m, "output", 1) and not any(r.get("conditions") for r in _rows(m) if r.get("unit") == "token")]
-    for model in thinking[:6]:
+    for model in thinking:
         body = chat_body(model, max_tokens=256)
         usage = _answer(api, rules.REASONING, body).get("usage") or {}
         if int(((usage.get("completion_tokens_details") or {}).get("reasoning_tokens")) or 0) > 0:
