@@ -202,6 +202,6 @@ def install(state: GatewayState, active: ActiveDefects) -> None:
     """Wrap every text codec (the priced catalog, the stage costs), the speech codec and the web-search fee."""
     catalogs = _Catalogs(active)
     for name, codec in state.codecs.items():
-        state.codecs[name] = _PricedCodec(PatchedCodec(codec, (_STAGES,), active), catalogs)  # type: ignore[assignment]
+        state.codecs[name] = _PricedCodec(PatchedCodec(codec, (_STAGES,), active), catalogs)
     _install_speech(state, active)
     _install_web_fee(state, active)
