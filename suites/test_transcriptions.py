@@ -25,6 +25,7 @@ from suites.discovery import Discovery
 from suites.jobs import ACCEPTED, FINISHES, JobPoller
 from suites.parameters import refused_values
 from suites.plugin import Target
+from suites.pricing import nano
 from suites.selection import Failures
 from suites.upstreams import not_forwarded
 
@@ -116,18 +117,18 @@ def test_cost_is_the_per_minute_rate(api: ApiClient, discovery: Discovery, job_p
         with failures.check(f"{model['id']} row {row.get('charge')!r}"):
             result = _completed(job_poller, job_id, transcriptions.PRICE)
             seconds = Decimal(str(result.get("duration_seconds") or 0))
-            due = Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1)) * seconds
+            due = nano(Decimal(str(row["rate_usd"])) / Decimal(str(row.get("per") or 1)) * seconds)
             total += due
             usage = result.get("usage") or {}
             cost = usage.get("cost")
-            expect(transcriptions.PRICE, cost is not None and abs(Decimal(str(cost)) - due) <= Decimal("1e-9"),
+            expect(transcriptions.PRICE, cost is not None and Decimal(str(cost)) == due,
                    f"usage.cost {due} ({row['rate_usd']} per {row.get('per')} s × {seconds} s)", cost)
             expect(transcriptions.PRICE, usage.get("unit") == "audio-second", "usage.unit audio-second",
                    usage.get("unit"))
     failures.raise_any()
     if book is not None and before is not None:
         billed = book.billed_since(before)
-        expect(transcriptions.PRICE, abs(billed - total) <= Decimal("1e-9"), f"debits of {total} USD in all",
+        expect(transcriptions.PRICE, billed == total, f"debits of {total} USD in all",
                f"{billed} USD")
 
 
