@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from suites.chat import chat_body, complete
+from suites.chat import chat_body, complete, stream_chat
 from suites.checks import expect, holds
 from suites.checks import pricing as rules
 from suites.client import ApiClient
@@ -154,7 +154,8 @@ def test_a_pairing_is_billed_at_its_rows(api: ApiClient, discovery: Discovery) -
 
 @pytest.mark.rule(rules.STAGES)
 def test_stage_costs_sum_to_the_cost(api: ApiClient, discovery: Discovery) -> None:
-    """D-198: a composite model's usage.cost_details gives each stage's cost; they sum to usage.cost."""
+    """D-198: a composite model's usage.cost_details gives each stage's cost; they sum to usage.cost, in the
+    answer and in the stream's final usage chunk."""
     composite = [m for m, name in _paired_models(discovery) if name == "anthropic_model"]
     if not composite:
         pytest.skip("no chat model publishes per-pairing (anthropic_model) rows: no composite model")
@@ -170,6 +171,14 @@ def test_stage_costs_sum_to_the_cost(api: ApiClient, discovery: Discovery) -> No
     holds(rules.STAGES, all(p is not None and p == nano(p) for p in parts), f"nano-USD amounts, got {details}")
     total = sum((p for p in parts if p is not None), Decimal(0))
     expect(rules.STAGES, total == due, f"stages summing to usage.cost {due}", details)
+    streamed = stream_chat(api, {**body, "stream": True, "stream_options": {"include_usage": True}})
+    reported = [p["usage"] for p in streamed.payloads if "error" not in p and p.get("usage")]
+    expect(rules.STAGES, bool(reported), "a final usage chunk (stream_options.include_usage)", streamed.payloads[-3:])
+    final = reported[-1]
+    stream_details = final.get("cost_details")
+    expect(rules.STAGES, isinstance(stream_details, dict) and sum(
+        (shown(v) or Decimal(0) for v in stream_details.values()), Decimal(0)) == shown(final.get("cost")),
+        "the stream's usage chunk with cost_details summing to its cost", final)
 
 
 @pytest.mark.rule(rules.PER_MESSAGE)
