@@ -16,6 +16,7 @@ from gateway.formats.openai_responses.conversation import account_of
 from gateway.formats.videos import MEDIA_INPUTS
 from gateway.ir.video import VideoRequest
 from gateway.jobs import JobContext, JobOutcome, Resume, Work
+from gateway.middleware.credits import take_hold
 from gateway.middleware.gate import admit
 from gateway.routes.generate import require_json
 from gateway.routes.jobs import accepted
@@ -69,7 +70,7 @@ async def create_video(request: Request) -> Response:
     video = await _resolved(state, video, account_id)
     await admit(request.scope)
     record = await state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
-                                     params=video.params())
+                                     params=video.params(), hold=take_hold(request.scope))
     return accepted(request, record)
 
 
