@@ -26,6 +26,7 @@ import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -145,6 +146,7 @@ class Deployment:
     clock_url: str = ""
     """Test mode: the gateway's movable clock (what ``--clock-url`` takes; D-91)."""
     low_balance_key: str = ""
+    low_balance_account: str = ""
     """A key of an account with :data:`LOW_BALANCE_USD` and high rate limits (what ``--low-balance-key`` takes; D-187)."""
     keys_url: str = ""
     """Test mode: the presenting account's keys, listed, created and revoked (what ``--keys-url`` takes; D-202)."""
@@ -154,6 +156,16 @@ class Deployment:
     instance_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     servers: list[RedisServer | PostgresServer] = field(default_factory=list)
     """The private Redis and PostgreSQL a ``shared`` launch started (stopped with the deployment)."""
+
+    def refill_low_balance(self) -> None:
+        """Top the low-balance account back up to :data:`LOW_BALANCE_USD` (the checks spend it; a shared
+        deployment's next run needs it again)."""
+        if not self.low_balance_account:
+            return
+        listed = _admin(self.env, self.workdir, "balance", "--account", self.low_balance_account)
+        missing = Decimal(LOW_BALANCE_USD) - Decimal(str(listed["balance_usd"]))
+        if missing > 0:
+            _admin(self.env, self.workdir, "top-up", "--account", self.low_balance_account, "--amount", str(missing))
 
     def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
         """Start the gateway again on the same port and store, after its process ended (or ending it);
@@ -329,7 +341,7 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
     deployment.rate_limited_key = limited["api_key"]
     deployment.other_account_key = other["api_key"]
     deployment.limits_key, deployment.limits_second_key = limits["api_key"], limits_second["api_key"]
-    deployment.low_balance_key = low["api_key"]
+    deployment.low_balance_key, deployment.low_balance_account = low["api_key"], low["account_id"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
     deployment.clock_url = f"{base_url}/__test__/clock" if test_mode else ""
