@@ -32,7 +32,7 @@ CALLS = 5
 CONCURRENT = 200
 SETTLE_SECONDS = 3.0
 
-register("balance_debits_reported_cost", "docs:billing-and-credits#how-billing-works",
+register("balance_debits_reported_cost", "docs:billing-and-credits#how-credits-work",
          "API usage debits the balance by the call's cost: after N calls it is the start minus the costs reported")
 register("balance_hold_402", "decision:D-180",
          "a request whose estimated maximum cost the balance minus the holds cannot cover is 402 "
@@ -68,7 +68,7 @@ class Balances:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def balances(balance_url: str) -> Balances:
     return Balances(balance_url)
 
