@@ -159,13 +159,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 page = await stores.usage.page(args.account, args.limit)
                 out = [entry_json(e) for e in (page[0] if page else [])]
             case "balance":
-                account = await store.get_account(args.account)
-                if account is None:
+                found = await store.get_account(args.account)
+                if found is None:
                     raise StoreError(f"no account {args.account}")
-                held = await store.held(account.id)
-                out = {"account_id": account.id, "balance_usd": str(nano_to_usd(account.balance_nano)),
+                held = await store.held(found.id)
+                out = {"account_id": found.id, "balance_usd": str(nano_to_usd(found.balance_nano)),
                        "held_usd": str(nano_to_usd(held)),
-                       "available_usd": str(nano_to_usd(max(account.balance_nano - held, 0)))}
+                       "available_usd": str(nano_to_usd(max(found.balance_nano - held, 0)))}
             case "ledger":
                 if await store.get_account(args.account) is None:
                     raise StoreError(f"no account {args.account}")
