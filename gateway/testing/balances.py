@@ -33,7 +33,7 @@ NEVER_RELEASED = defect("hold_never_released", "a hold is released once its call
 FAILED_CHARGED = defect("failed_upstream_charged_in_full", "a call the upstream failed is not charged (D-180)")
 AT_ESTIMATE = defect("settled_at_the_estimate", "a call is debited the cost it reported, not its estimate (D-180)")
 
-_RACE_SECONDS = 0.02
+_RACE_SECONDS = 0.5
 """The gap between the check and the hold under ``reserve_check_then_hold``."""
 
 
