@@ -68,7 +68,7 @@ async def create_video(request: Request) -> Response:
         raise ModelUnavailable(f"The model '{video.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
     video = await _resolved(state, video, account_id)
-    await admit(request.scope)
+    await admit(request.scope, cost=video.price.cost(video.duration))  # its seconds times its row (D-180)
     record = await state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
                                      params=video.params(), hold=take_hold(request.scope))
     return accepted(request, record)
