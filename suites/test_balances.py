@@ -18,30 +18,19 @@ import httpx
 import pytest
 
 from suites.chat import chat_body, complete
+from suites.checks import balances as _rules  # noqa: F401  (registers this suite's rules)
 from suites.checks import errors, expect
 from suites.checks.behaviour import ok_json, status_is
 from suites.client import ApiClient
 from suites.contract import Contract
 from suites.discovery import Discovery
 from suites.ledger import token_prices
-from suites.rules import register
 from suites.selection import need
 
 NANO_USD = Decimal("0.000000001")
 CALLS = 5
 CONCURRENT = 200
 SETTLE_SECONDS = 3.0
-
-register("balance_debits_reported_cost", "docs:billing-and-credits#how-credits-work",
-         "API usage debits the balance by the call's cost: after N calls it is the start minus the costs reported")
-register("balance_hold_402", "decision:D-180",
-         "a request whose estimated maximum cost the balance minus the holds cannot cover is 402 "
-         "insufficient_credits, before any upstream call")
-register("balance_hold_released", "decision:D-180", "a hold is released once its call is settled or failed")
-register("balance_failed_call_free", "decision:D-180", "a call the upstream failed is not charged: its hold is released")
-register("balance_never_negative", "decision:D-181",
-         "whatever the concurrency the balance never goes below zero, and every admitted call is debited its cost")
-
 
 class Balances:
     """The balance (and, where the deployment reports them, held and available) of a key's account."""
