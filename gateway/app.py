@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> Starlette:
         state = app.state.gateway
         await state.stores.open()
         if voided := await state.store.void_pending():  # a crash between journal and delivery: never billed (D-77)
-            log.warning("voided %d charge(s) a crash left pending (answers not known to be delivered)", len(voided))
+            log.warning("released %d hold(s) or pending charge(s) a crash left (answers not known to be delivered, D-183)", len(voided))
         await state.jobs.recover(state.resumers)
         sweeping = asyncio.create_task(state.sweeper.run())
         yield

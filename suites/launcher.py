@@ -26,6 +26,7 @@ import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -69,6 +70,8 @@ SLOW_CLIENT_BOUND = 5.0
 
 LIMITS_REQUESTS, LIMITS_TOKENS, LIMITS_WINDOW = 6, 20_000, 3.0
 """The rate-limit suite's account (D-142): a small budget over a short window, so exactness is seen in seconds."""
+LOW_BALANCE_USD = "0.02"
+"""The low-balance account's credits (D-187): a few cheap calls, fewer than the concurrency check sends."""
 
 INSTALL_HINT = "pip install 'empirio-conformance[reference]'"
 
@@ -142,6 +145,9 @@ class Deployment:
     """Test mode: the control API's balance of the key presented (what ``--balance-url`` takes)."""
     clock_url: str = ""
     """Test mode: the gateway's movable clock (what ``--clock-url`` takes; D-91)."""
+    low_balance_key: str = ""
+    low_balance_account: str = ""
+    """A key of an account with :data:`LOW_BALANCE_USD` and high rate limits (what ``--low-balance-key`` takes; D-187)."""
     keys_url: str = ""
     """Test mode: the presenting account's keys, listed, created and revoked (what ``--keys-url`` takes; D-202)."""
     env: dict[str, str] = field(default_factory=dict, repr=False)
@@ -150,6 +156,16 @@ class Deployment:
     instance_processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     servers: list[RedisServer | PostgresServer] = field(default_factory=list)
     """The private Redis and PostgreSQL a ``shared`` launch started (stopped with the deployment)."""
+
+    def refill_low_balance(self) -> None:
+        """Top the low-balance account back up to :data:`LOW_BALANCE_USD` (the checks spend it; a shared
+        deployment's next run needs it again)."""
+        if not self.low_balance_account:
+            return
+        listed = _admin(self.env, self.workdir, "balance", "--account", self.low_balance_account)
+        missing = Decimal(LOW_BALANCE_USD) - Decimal(str(listed["balance_usd"]))
+        if missing > 0:
+            _admin(self.env, self.workdir, "top-up", "--account", self.low_balance_account, "--amount", str(missing))
 
     def restart_gateway(self, defects: tuple[str, ...] | None = None) -> None:
         """Start the gateway again on the same port and store, after its process ended (or ending it);
@@ -297,6 +313,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
         _admin(env, workdir, "set-limits", "--account", limits["account_id"], "--rpm", str(LIMITS_REQUESTS),
                "--tpm", str(LIMITS_TOKENS), "--window", str(LIMITS_WINDOW))
         limits_second = _admin(env, workdir, "create-key", "--account", limits["account_id"], "--label", "limits-2")
+        low = _admin(env, workdir, "provision", "--name", "low-balance", "--credits", LOW_BALANCE_USD, "--label", "low")
+        _admin(env, workdir, "set-limits", "--account", low["account_id"], "--rpm", "100000", "--tpm", "1000000000")
 
         gateway_log = workdir / "gateway.log"
         gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)
@@ -323,6 +341,7 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
     deployment.rate_limited_key = limited["api_key"]
     deployment.other_account_key = other["api_key"]
     deployment.limits_key, deployment.limits_second_key = limits["api_key"], limits_second["api_key"]
+    deployment.low_balance_key, deployment.low_balance_account = low["api_key"], low["account_id"]
     deployment.control_url = f"{base_url}/__test__" if test_mode else ""
     deployment.balance_url = f"{base_url}/__test__/balance" if test_mode else ""
     deployment.clock_url = f"{base_url}/__test__/clock" if test_mode else ""

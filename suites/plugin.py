@@ -15,6 +15,8 @@ Options (each also an ini key ``empirio_<name>`` and an environment variable):
     --real-time-limits EMPIRIO_REAL_TIME_LIMITS=1 (flag) the limits account has the documented 60 s window
     --balance-url      EMPIRIO_BALANCE_URL      a URL answering GET with {"balance_usd": "..."}, the balance of the
                                                 key in Authorization (the reference's /__test__/balance)
+    --low-balance-key  EMPIRIO_LOW_BALANCE_KEY  a key of an account with a tiny balance (about $0.02) and high rate
+                                                limits, which the balances suite may spend to zero (D-187)
     --mock-upstreams   EMPIRIO_MOCK_UPSTREAMS=1 (flag) the upstreams are this project's mocks
     --test-hooks       EMPIRIO_TEST_HOOKS=1     (flag) the deployment honours ``x-empirio-test``
     --mock-control     EMPIRIO_MOCK_CONTROL     base URLs of the mock upstreams (comma-separated): their request
@@ -106,6 +108,9 @@ _OPTIONS: dict[str, str] = {
     "balance_url": "a URL answering GET with {\"balance_usd\": \"...\"}, the balance of the account of the key "
                    "sent in Authorization: Bearer (the docs have no balance API; the billing checks need one; set "
                    "automatically when the reference is started locally)",
+    "low_balance_key": "an API key of an account with a tiny balance (about $0.02) and rate limits high enough for "
+                       "200 concurrent calls, which the balances suite spends to zero (with --balance-url: the "
+                       "hold and concurrency checks; the reference's self-launched account; D-187)",
     "min_coverage": "fail the session when spec coverage is below this percentage",
     "coverage_json": "path of the spec-coverage report (default reports/coverage.json in the current directory)",
     "model": "pin models by role, e.g. chat=ID,messages=ID,responses=ID,reasoning=ID,tools=ID (pins win over "
@@ -186,6 +191,7 @@ class Target:
     real_time_limits: bool = False  # its window is the documented 60 s
     instance_urls: tuple[str, ...] = ()  # the deployment's other instances (same accounts, store and limits)
     keys_url: str | None = None  # GET/POST/DELETE the presented key's account's keys (D-202)
+    low_balance_key: str | None = None  # an account with a tiny balance the balances suite spends (D-187)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -360,7 +366,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         run_hook=_setting(config, "run_hook"), keys_url=_setting(config, "keys_url"),
                         limits_key=_setting(config, "limits_key"),
                         limits_second_key=_setting(config, "limits_second_key"),
-                        real_time_limits=_flag(config, "real_time_limits"))
+                        real_time_limits=_flag(config, "real_time_limits"),
+                        low_balance_key=_setting(config, "low_balance_key"))
         _seconds_options(config, target)
         target.instance_urls = tuple(u.strip().rstrip("/") for u in (_setting(config, "instance_urls") or "").split(",")
                                      if u.strip())
@@ -387,7 +394,8 @@ def _resolve_target(config: pytest.Config) -> Target:
                         run_hook=f"{local.control_url}/runs" if local.control_url else None,
                         keys_url=_setting(config, "keys_url") or local.keys_url or None,
                         limits_key=local.limits_key or None, limits_second_key=local.limits_second_key or None,
-                        limits_window=local.limits_window)
+                        limits_window=local.limits_window,
+                        low_balance_key=_setting(config, "low_balance_key") or local.low_balance_key or None)
         target.instance_urls = tuple(local.instance_urls[1:])
         _seconds_options(config, target)
     target.ws_url = (_setting(config, "ws_url")
@@ -522,6 +530,7 @@ def clock(clock_url: str) -> TestClock:
     return TestClock(clock_url)
 run_hook = _operator_fixture("run_hook")
 keys_url = _operator_fixture("keys_url")
+low_balance_key = _operator_fixture("low_balance_key")
 
 
 @pytest.fixture(scope="session")

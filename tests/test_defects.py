@@ -38,6 +38,7 @@ class _Restarter:
 
 
 def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: list[str], tmp: Path) -> pytest.HookRecorder:
+    deployment.refill_low_balance()  # the balances checks spend it (D-187)
     return pytester.inline_run(
         *[str(ROOT / node_id.split("::")[0]) + "::" + node_id.split("::", 1)[1] for node_id in node_ids],
         f"--rootdir={ROOT}",
@@ -62,6 +63,7 @@ def _run_checks(pytester: pytest.Pytester, deployment: Deployment, node_ids: lis
         f"--balance-url={deployment.balance_url}",
         f"--clock-url={deployment.clock_url}",
         f"--keys-url={deployment.keys_url}",
+        f"--low-balance-key={deployment.low_balance_key}",
         f"--run-hook={deployment.control_url}/runs",
         f"--instance-urls={','.join(deployment.instance_urls[1:])}",
         "--rules=all",

@@ -14,6 +14,10 @@
                                                  seconds (defaults 50, 2,000,000, 60; D-142)
     list-accounts                                accounts with balances and keys
     usage --account ID [--limit N]               the account's usage log, newest first (D-203)
+    balance --account ID                         the account's balance, what its open holds keep, and what is
+                                                 available (D-180)
+    ledger --account ID                          the account's ledger, oldest first: every top-up, hold, release
+                                                 and debit; it sums to the balance (D-182)
 """
 
 from __future__ import annotations
@@ -105,6 +109,10 @@ def add_parser(sub: Any) -> None:
     p = commands.add_parser("usage")
     p.add_argument("--account", required=True)
     p.add_argument("--limit", type=_count, default=20)
+    p = commands.add_parser("balance")
+    p.add_argument("--account", required=True)
+    p = commands.add_parser("ledger")
+    p.add_argument("--account", required=True)
 
 
 async def _create_key(store: AccountStore, account_id: str, label: str,
@@ -150,6 +158,20 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                     raise StoreError(f"no account {args.account}")
                 page = await stores.usage.page(args.account, args.limit)
                 out = [entry_json(e) for e in (page[0] if page else [])]
+            case "balance":
+                found = await store.get_account(args.account)
+                if found is None:
+                    raise StoreError(f"no account {args.account}")
+                held = await store.held(found.id)
+                out = {"account_id": found.id, "balance_usd": str(nano_to_usd(found.balance_nano)),
+                       "held_usd": str(nano_to_usd(held)),
+                       "available_usd": str(nano_to_usd(max(found.balance_nano - held, 0)))}
+            case "ledger":
+                if await store.get_account(args.account) is None:
+                    raise StoreError(f"no account {args.account}")
+                out = [{"seq": e.seq, "kind": e.kind, "balance_usd": str(nano_to_usd(e.balance_nano)),
+                        "held_usd": str(nano_to_usd(e.held_nano)), "request_id": e.request_id,
+                        "created_at": e.created_at} for e in await store.ledger(args.account)]
             case "provision":
                 account = await store.create_account(args.name, usd_to_nano(args.credits))
                 out = await _create_key(store, account.id, args.label)

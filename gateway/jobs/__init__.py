@@ -2,8 +2,8 @@
 
 A route calls :meth:`JobRunner.submit` with the work to do; the job is stored ``queued`` and answered at
 once. The work runs as a task: :meth:`JobContext.running` marks it ``running``, its :class:`JobOutcome`
-completes it (the cost is journalled before the result is stored and debited after, D-77) and any error
-fails it with the error body it would have had on the HTTP path. Every transition is stored and published
+completes it (the cost is journalled before the result is stored and debited after, D-77; against the hold its
+request took, when it was handed one, D-186) and any error fails it — releasing that hold — with the error body it would have had on the HTTP path. Every transition is stored and published
 to :class:`gateway.jobs.events.RunEvents`. A job has a deadline (``settings.job_timeout``); at start-up,
 :meth:`JobRunner.recover` resumes each unfinished job whose type has a resumer and that recorded an
 upstream reference, and fails the others — a job is never left ``running``.
@@ -86,6 +86,8 @@ class JobRunner:
         self._live: dict[str, JobRecord] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._holds: dict[str, str] = {}
+        """By job id: the request hold (its request id) the job settles or releases (D-186)."""
 
     def now(self) -> int:
         return int(self._clock())
@@ -103,10 +105,13 @@ class JobRunner:
         self.events.publish(record)
 
     async def submit(self, account_id: str, job_type: str, model: str, work: Work, *,
-               params: Mapping[str, Any] | None = None) -> JobRecord:
-        """Store a new ``queued`` job and start ``work`` for it."""
+               params: Mapping[str, Any] | None = None, hold: str | None = None) -> JobRecord:
+        """Store a new ``queued`` job and start ``work`` for it; ``hold``: the request's credit hold (from
+        :func:`gateway.middleware.credits.take_hold`), settled at the job's cost or released when it fails."""
         record = JobRecord(id=self.new_id(), account_id=account_id, type=job_type, model=model, status="queued",
                            created_at=self.now(), params=dict(params or {}))
+        if hold is not None:
+            self._holds[record.id] = hold
         await self.transition(record)
         self._start(record, work)
         return record
@@ -167,13 +172,20 @@ class JobRunner:
     async def _complete(self, job_id: str, outcome: JobOutcome) -> None:
         record = self.record(job_id)
         nano = usd_to_nano(outcome.cost)
+        held = self._holds.pop(job_id, None)
+        key = held or job_id
         if nano > 0:
-            await self.accounts.hold(job_id, record.account_id, nano)
+            await self.accounts.hold(key, record.account_id, nano)  # a held reservation becomes the charge
+        elif held is not None:
+            await self.accounts.release(held)
         await self.transition(self._terminal(record, status="completed", progress=100.0, result=outcome.result))
         if nano > 0:
-            await self.accounts.settle(job_id)
+            await self.accounts.settle(key)
 
     async def _fail(self, job_id: str, error: BaseException) -> None:
+        held = self._holds.pop(job_id, None)
+        if held is not None:
+            await self.accounts.release(held)  # a failed job is not charged (D-186)
         await self.transition(self._terminal(self.record(job_id), status="failed", error=error_body(error)))
 
     async def recover(self, resumers: Mapping[str, Resume]) -> None:

@@ -1,9 +1,11 @@
-"""Prepaid credits: a zero balance is a 402 before any upstream call (:func:`check_credits`); the cost a
-route records with :func:`charge` is settled in two phases around the response's last body message
-(D-77): journalled as a pending charge just before that write, debited once, keyed by the request id,
-right after it returns — so a crash in between never bills an undelivered answer. A response that never
-sends its last message (a stream the client cut) is settled from what the route recorded, after the app
-returns (D-75)."""
+"""Prepaid credits: before any upstream call :func:`check_credits` holds the request's estimated maximum cost
+(the route's :func:`estimate`, D-180), or answers 402 insufficient_credits when the balance minus the account's
+holds cannot cover it (or is zero). The cost a route records with :func:`charge` is settled in two phases around
+the response's last body message (D-77): journalled as a pending charge (the hold becomes it, at the actual
+amount) just before that write, debited once, keyed by the request id, right after it returns — so a crash in
+between never bills an undelivered answer. A response that never sends its last message (a stream the client
+cut) is settled from what the route recorded, after the app returns (D-75). A hold nothing was charged against
+is released when the response is done (D-180), unless a job took it over (:func:`take_hold`, D-186)."""
 
 from __future__ import annotations
 
@@ -14,13 +16,43 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import InsufficientCredits
 from gateway.state import state_of
-from gateway.store import usd_to_nano
+from gateway.store import nano_to_usd, usd_to_nano
 from gateway.usage import note_cost
 
-__all__ = ["CreditsMiddleware", "charge", "check_credits", "take_charge"]
+__all__ = ["CreditsMiddleware", "charge", "check_credits", "estimate", "release_hold", "take_charge", "take_hold"]
 
 _COST = "cost_usd"
 _ESTIMATED = "cost_estimated"
+_ESTIMATE = "cost_estimate_usd"
+_HOLD = "credit_hold"
+
+
+def estimate(scope: Scope, usd: Decimal | None) -> None:
+    """Record the request's estimated maximum cost, for :func:`check_credits` to hold (``None``: not known
+    before the upstream call, D-185 — held as zero: admitted while anything is available)."""
+    scope.setdefault("state", {})[_ESTIMATE] = usd
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id (set by the request-id middleware; one is made when it is absent)."""
+    state = scope.setdefault("state", {})
+    if not state.get("request_id"):
+        state["request_id"] = f"req_{secrets.token_hex(12)}"
+    return str(state["request_id"])
+
+
+def take_hold(scope: Scope) -> str | None:
+    """The request's held reservation (its request id), removed from the scope: the caller (a job, D-186) now
+    settles or releases it; ``None`` when nothing is held."""
+    held = scope.get("state", {}).pop(_HOLD, None)
+    return str(held) if held else None
+
+
+async def release_hold(scope: Scope) -> None:
+    """Release the request's hold, if it still has one (nothing is charged against it)."""
+    held = take_hold(scope)
+    if held is not None:
+        await state_of(scope).store.release(held)
 
 
 def charge(scope: Scope, usd: Decimal, *, estimated: bool = False) -> None:
@@ -39,10 +71,17 @@ def take_charge(scope: Scope) -> tuple[Decimal, bool] | None:
 
 
 async def check_credits(scope: Scope) -> None:
+    """Hold the request's :func:`estimate` (D-180); 402 insufficient_credits when it cannot be covered."""
     state = state_of(scope)
-    account = await state.store.get_account(scope["state"]["auth"].account_id)
-    if account is None or account.balance_nano <= 0:
+    usd = scope.get("state", {}).get(_ESTIMATE)
+    request_id, amount = request_id_of(scope), usd_to_nano(usd) if usd else 0
+    if not await state.store.reserve(request_id, scope["state"]["auth"].account_id, max(amount, 0)):
+        if amount > 0:
+            raise InsufficientCredits(
+                f"The account's available credits do not cover this request's estimated maximum cost "
+                f"(${nano_to_usd(amount):f}). Top up on the Billing page, or lower max_tokens.")
         raise InsufficientCredits("The account has insufficient credits. Top up on the Billing page.")
+    scope["state"][_HOLD] = request_id
 
 
 class CreditsMiddleware:
@@ -66,7 +105,10 @@ class CreditsMiddleware:
         try:
             await self.app(scope, receive, settling_send)
         finally:
-            await self.settle_cut(scope, streamed=streamed)
+            try:
+                await self.settle_cut(scope, streamed=streamed)
+            finally:
+                await release_hold(scope)  # nothing was charged against it (a failure, a void): freed (D-180)
 
     def recorded(self, scope: Scope) -> tuple[str, str, int] | None:
         """(request id, account id, nano-USD) of the cost the route recorded, taking it; ``None`` when
@@ -75,7 +117,7 @@ class CreditsMiddleware:
         taken, auth = take_charge(scope), state.get("auth")
         if not taken or not taken[0] or auth is None:
             return None
-        return state.get("request_id") or f"req_{secrets.token_hex(12)}", auth.account_id, usd_to_nano(taken[0])
+        return request_id_of(scope), auth.account_id, usd_to_nano(taken[0])
 
     async def deliver_last(self, scope: Scope, message: Message, send: Send, *, streamed: bool) -> None:
         """Journal the charge, write the last message, then debit. A write that fails leaves a non-stream

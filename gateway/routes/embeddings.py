@@ -32,7 +32,8 @@ async def create_embedding(request: Request) -> Response:
     adapter = state.embedders.get(embedding.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{embedding.model.id}' is not available on this deployment.")
-    await admit(request.scope, estimate_tokens(sum(len(text) for text in embedding.inputs)))
+    prompt = estimate_tokens(sum(len(text) for text in embedding.inputs))
+    await admit(request.scope, prompt, embedding.cost(prompt))
     outcome = await while_connected(request.receive, adapter.embed(embedding))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)

@@ -30,7 +30,7 @@ from gateway.ir.defaults import with_defaults
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.middleware.limits import spent
-from gateway.routes.metering import Meter, reservation, tokens_of, while_connected
+from gateway.routes.metering import Meter, reservation, reservation_cost, tokens_of, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import GatewayState, state_of
 from gateway.upstreams import ChatAdapter
@@ -88,7 +88,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
         if conversation is not None:
             await conversation.resume(request.scope, ir)
         await resolve_files(ir, state.files, request.scope["state"]["auth"].account_id, int(state.clock.now()))
-        await admit(request.scope, reservation(ir))
+        await admit(request.scope, reservation(ir), reservation_cost(ir))
         adapter = state.web_search.around(adapter, ir)
         if not ir.stream:
             outcome = await while_connected(request.receive, adapter.complete(ir))

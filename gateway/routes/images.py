@@ -13,6 +13,7 @@ from gateway.errors import ModelUnavailable
 from gateway.formats.openai_images import ImageCodec
 from gateway.ir.images import ImagePrice, ImageRequest
 from gateway.jobs import JobContext, JobOutcome, Work
+from gateway.middleware.credits import take_hold
 from gateway.middleware.gate import admit
 from gateway.routes.generate import require_json
 from gateway.routes.jobs import answer_job
@@ -51,9 +52,11 @@ async def create_image(request: Request) -> Response:
     adapter = state.imagers.get(image.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{image.model.id}' is not available on this deployment.")
-    await admit(request.scope)
+    price = codec.price(image)
+    await admit(request.scope, cost=price.cost(image.n))  # the unit count times its row (D-180)
     account_id = request.scope["state"]["auth"].account_id
-    work = image_work(state, codec, adapter, image, codec.price(image), account_id)
+    work = image_work(state, codec, adapter, image, price, account_id)
     record = await state.jobs.submit(account_id, JOB_TYPE, image.model.id, work,
-                               params={"size": image.size, "n": image.n, "quality": image.quality})
+                               params={"size": image.size, "n": image.n, "quality": image.quality},
+                               hold=take_hold(request.scope))
     return await answer_job(request, record, wait=image.wait)

@@ -17,7 +17,7 @@ from starlette.types import Receive
 
 from gateway.ir import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, ToolArgsDelta, Usage, UsageReport
 
-__all__ = ["CHARS_PER_TOKEN", "Meter", "estimate_tokens", "request_chars", "reservation", "tokens_of", "while_connected"]
+__all__ = ["CHARS_PER_TOKEN", "Meter", "estimate_tokens", "request_chars", "reservation", "reservation_cost", "tokens_of", "while_connected"]
 
 CHARS_PER_TOKEN = 4
 T = TypeVar("T")
@@ -39,6 +39,14 @@ def reservation(request: ChatRequest) -> int:
     request asked for (or the catalog's default), else the model's ``max_output_tokens``."""
     limit = request.max_output_tokens or request.model.public.get("max_output_tokens") or 0
     return estimate_tokens(request_chars(request)) + (limit if isinstance(limit, int) else 0)
+
+
+def reservation_cost(request: ChatRequest) -> Decimal:
+    """The estimated maximum cost held before the upstream call (D-180): the request's prices (and fees) for the
+    prompt's estimate as input and the :func:`reservation`'s output limit as output."""
+    limit = request.max_output_tokens or request.model.public.get("max_output_tokens") or 0
+    usage = Usage(input_tokens=estimate_tokens(request_chars(request)), output_tokens=limit if isinstance(limit, int) else 0)
+    return Decimal(request.cost(usage))
 
 
 def tokens_of(usage: Usage) -> int:

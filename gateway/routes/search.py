@@ -21,7 +21,7 @@ from gateway.errors import GatewayError, InvalidRequest, ModelUnavailable
 from gateway.formats.openai_responses.conversation import account_of
 from gateway.ir.search import SearchQuery
 from gateway.jobs import JobContext, JobOutcome, Resume, Work
-from gateway.middleware.credits import charge
+from gateway.middleware.credits import charge, take_hold
 from gateway.middleware.gate import admit
 from gateway.routes.generate import CLIENT_CLOSED, require_json
 from gateway.routes.jobs import answer_job
@@ -81,7 +81,8 @@ async def create_search(request: Request) -> Response:
     if task is not None:
         await admit(request.scope)
         record = await state.jobs.submit(account_of(request.scope), JOB_TYPE, query.model.id,
-                                   _task_work(state, task, query), params=_task_params(query))
+                                   _task_work(state, task, query), params=_task_params(query),
+                                   hold=take_hold(request.scope))
         return await answer_job(request, record, wait=not query.asynchronous)
     if query.asynchronous:
         raise InvalidRequest(f"The model '{query.model.id}' answers synchronously; 'async' is for agent tasks.",

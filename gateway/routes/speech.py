@@ -14,7 +14,7 @@ from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.money import billed
 from gateway.routes.generate import CLIENT_CLOSED, require_json
-from gateway.routes.metering import while_connected
+from gateway.routes.metering import estimate_tokens, while_connected
 from gateway.routes.testmode import maybe_fail
 from gateway.state import state_of
 from gateway.usage import record_usage
@@ -31,7 +31,7 @@ async def create_speech(request: Request) -> Response:
     adapter = state.speakers.get(speech.model.upstream_family)
     if adapter is None:
         raise ModelUnavailable(f"The model '{speech.model.id}' is not available on this deployment.")
-    await admit(request.scope)
+    await admit(request.scope, cost=speech.cost(estimate_tokens(len(speech.text)), 0))  # output unknown: the input's share
     outcome = await while_connected(request.receive, adapter.speak(speech))
     if outcome is None:
         return Response(status_code=CLIENT_CLOSED)

@@ -19,6 +19,7 @@ from gateway.formats.openai_responses.conversation import account_of
 from gateway.formats.transcriptions import coerce
 from gateway.ir.transcription import TranscriptionRequest
 from gateway.jobs import JobContext, JobOutcome, Resume, Work
+from gateway.middleware.credits import take_hold
 from gateway.middleware.gate import admit
 from gateway.routes.generate import require_json
 from gateway.routes.jobs import accepted
@@ -105,9 +106,9 @@ async def create_transcription(request: Request) -> Response:
         raise ModelUnavailable(f"The model '{transcription.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
     transcription = await _with_file(state, transcription, account_id)
-    await admit(request.scope)
+    await admit(request.scope)  # no estimate: the duration is known only once decoded upstream (D-185)
     record = await state.jobs.submit(account_id, JOB_TYPE, transcription.model.id, _work(state, adapter, transcription),
-                               params=transcription.params())
+                               params=transcription.params(), hold=take_hold(request.scope))
     return accepted(request, record)
 
 

@@ -16,6 +16,7 @@ from gateway.formats.openai_responses.conversation import account_of
 from gateway.formats.videos import MEDIA_INPUTS
 from gateway.ir.video import VideoRequest
 from gateway.jobs import JobContext, JobOutcome, Resume, Work
+from gateway.middleware.credits import take_hold
 from gateway.middleware.gate import admit
 from gateway.routes.generate import require_json
 from gateway.routes.jobs import accepted
@@ -67,9 +68,9 @@ async def create_video(request: Request) -> Response:
         raise ModelUnavailable(f"The model '{video.model.id}' is not available on this deployment.")
     account_id = account_of(request.scope)
     video = await _resolved(state, video, account_id)
-    await admit(request.scope)
+    await admit(request.scope, cost=video.price.cost(video.duration))  # its seconds times its row (D-180)
     record = await state.jobs.submit(account_id, JOB_TYPE, video.model.id, _work(state, adapter, video, account_id),
-                                     params=video.params())
+                                     params=video.params(), hold=take_hold(request.scope))
     return accepted(request, record)
 
 

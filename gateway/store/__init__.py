@@ -2,10 +2,14 @@
 
 :class:`AccountStore` is the interface; :class:`gateway.store.sqlite.SqliteStore` the default (embedded)
 implementation. Balances are integers of nano-USD (1e-9 USD) so per-token prices add up exactly.
-A request's cost is settled in two phases (D-77): :meth:`AccountStore.hold` journals it as a pending
-:class:`Charge` before the answer's last write, :meth:`AccountStore.settle` debits it once (keyed by request
-id) after the write returned, :meth:`AccountStore.void` drops it when the answer was not delivered; at
-start-up :meth:`AccountStore.void_pending` voids what a crash left pending.
+Before the upstream call :meth:`AccountStore.reserve` holds the request's estimated maximum cost, atomically and
+only when the balance minus the account's open holds covers it (D-180); a request's cost is then settled in two
+phases (D-77): :meth:`AccountStore.hold` journals it as a pending :class:`Charge` at the actual amount before the
+answer's last write, :meth:`AccountStore.settle` debits it once (keyed by request id, capped at the balance,
+D-181) after the write returned, :meth:`AccountStore.release` / :meth:`AccountStore.void` drop it when nothing is
+charged; at start-up :meth:`AccountStore.void_pending` releases what a crash left held or pending (D-183).
+Charge states: ``held`` → ``pending`` → ``settled`` | ``void``. Every top-up, hold, release and debit is a
+:class:`LedgerEntry`; an account's entries sum to its balance and its held amount (D-182).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "MAX_KEYS_PER_ACCOUNT", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "StoreError", "nano_to_usd", "usd_to_nano"]
+__all__ = ["DEFAULT_RPM", "DEFAULT_TPM", "MAX_KEYS_PER_ACCOUNT", "NANO", "Account", "AccountStore", "ApiKey", "Charge", "LedgerEntry", "StoreError", "nano_to_usd", "usd_to_nano"]
 
 NANO = Decimal(1_000_000_000)
 
@@ -69,7 +73,8 @@ class ApiKey:
 
 @dataclass(frozen=True)
 class Charge:
-    """One request's cost in the journal: ``pending`` until ``settled`` (debited) or ``void``."""
+    """One request's cost in the journal: ``held`` (its estimate reserved), ``pending`` (its actual amount
+    journalled) until ``settled`` (debited) or ``void``."""
 
     request_id: str
     account_id: str
@@ -77,6 +82,22 @@ class Charge:
     state: str
     created_at: int
     resolved_at: int | None
+    reserved_nano: int = 0
+    """What the charge keeps from the available balance while held or pending (D-180)."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One movement of an account's money (D-182): ``kind`` is ``opening``, ``top_up``, ``hold``, ``release`` or
+    ``debit``; ``balance_nano`` its change to the balance, ``held_nano`` its change to the held amount."""
+
+    seq: int
+    account_id: str
+    kind: str
+    balance_nano: int
+    held_nano: int
+    request_id: str | None
+    created_at: int
 
 
 class AccountStore(Protocol):
@@ -93,17 +114,31 @@ class AccountStore(Protocol):
     async def debit(self, account_id: str, amount_nano: int) -> None:
         """Take ``amount_nano`` from the balance, never below zero."""
 
+    async def reserve(self, request_id: str, account_id: str, amount_nano: int) -> bool:
+        """Hold ``amount_nano`` for the request, atomically, only when the balance minus the account's open
+        holds covers it (and is above zero); whether it is held (D-180)."""
+
+    async def held(self, account_id: str) -> int:
+        """What the account's held and pending charges keep from its balance."""
+
     async def hold(self, request_id: str, account_id: str, amount_nano: int) -> None:
-        """Journal a pending charge (a second hold of the same request id is ignored)."""
+        """Journal a pending charge of ``amount_nano``; a request's held reservation becomes it (a second hold
+        of a pending or resolved request id is ignored)."""
 
     async def settle(self, request_id: str) -> bool:
         """Debit the request's pending charge, once; ``False`` when none is pending."""
 
+    async def release(self, request_id: str) -> bool:
+        """Drop the request's held reservation (nothing charged); ``False`` when none is held."""
+
     async def void(self, request_id: str) -> bool:
-        """Drop the request's pending charge without debiting; ``False`` when none is pending."""
+        """Drop the request's held or pending charge without debiting; ``False`` when none is open."""
 
     async def void_pending(self) -> list[Charge]:
-        """Void every pending charge (start-up: a crash left them), returning them."""
+        """Void every held or pending charge a crash left (start-up, D-183), returning them."""
+
+    async def ledger(self, account_id: str) -> list[LedgerEntry]:
+        """The account's ledger, oldest first (D-182)."""
 
     async def charges(self, state: str | None = None) -> list[Charge]:
         """The journal, oldest first (only ``state`` when given)."""

@@ -73,7 +73,9 @@ control API); and one module per area, each declaring its defects with
 ``accounts``     keys and the usage log: expiry ignored, the key limit off by one (the key store,
                  ``state.store``), failures unlogged, another account's entries listed, the cost kept in cents
                  (``state.usage_log``)
-
+``balances``     holds (D-180..D-186): the balance checked but nothing held, the check and the hold two steps
+                 (a race), the hold at zero, holds never released, a failed call charged its hold, a call
+                 debited its estimate (the account store, ``state.store``)
 ``pricing``      the pricing engine (D-195..D-198): every text codec decodes against a catalog whose models
                  price wrongly (rounding, tiers, cache, reasoning, variants, pairings, per-message rows, unpriced
                  pairings served), the per-stage costs dropped (codecs), a ``tool-call`` web-search fee dropped
@@ -103,6 +105,7 @@ from gateway.testing import (
     admission,
     asgi,
     auth,
+    balances,
     billing,
     clock,
     codecs_chat,
@@ -151,7 +154,7 @@ _INSTALLERS = (auth.install, envelope.install, models.install, admission.install
                speech.install, web_search.install, images.install, jobs.install,
                media_urls.install, operation_errors.install, videos.install, transcriptions.install,
                upstream_jobs.install, run_events.install, limits.install, redis_limits.install, accounts.install,
-               pricing.install)
+               pricing.install, balances.install)
 
 
 def requested(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 ``GET /__test__/defects`` → ``{"active": [...], "known": {name: rule}}``;
 ``PUT /__test__/defects`` with ``{"active": [names]}`` replaces the active set (400 for an unknown name);
-``GET /__test__/balance`` → ``{"balance_usd": "..."}`` of the account of the key presented as on the API
+``GET /__test__/balance`` → ``{"balance_usd": "...", "held_usd": "...", "available_usd": "..."}`` (D-180) of the account of the key presented as on the API
 (``Authorization: Bearer`` or ``x-api-key``; 401 otherwise): what the suites' ``--balance-url`` reads.
 Mounted by :func:`gateway.testing.install`; a production gateway has no such route.
 """
@@ -46,7 +46,10 @@ def mount(app: Starlette, active: ActiveDefects) -> None:
     async def balance(request: Request) -> JSONResponse:
         state = state_of(request.scope)
         account = await state.store.get_account((await authenticate(request.scope, state)).account_id)
-        return JSONResponse({"balance_usd": str(nano_to_usd(account.balance_nano) if account else 0)})
+        balance = account.balance_nano if account else 0
+        held = await state.store.held(account.id) if account else 0
+        return JSONResponse({"balance_usd": str(nano_to_usd(balance)), "held_usd": str(nano_to_usd(held)),
+                             "available_usd": str(nano_to_usd(max(balance - held, 0)))})
 
     app.router.routes += [Route(PATH, get, methods=["GET"]), Route(PATH, put, methods=["PUT"]),
                           Route(BALANCE_PATH, balance, methods=["GET"])]

@@ -217,15 +217,15 @@ def _free_tasks(state: GatewayState, active: ActiveDefects) -> None:
     submit = state.jobs.submit
 
     async def patched(account_id: str, job_type: str, model: str, work: Work, *,
-                      params: Mapping[str, Any] | None = None) -> JobRecord:
+                      params: Mapping[str, Any] | None = None, hold: str | None = None) -> JobRecord:
         if job_type != JOB_TYPE:
-            return await submit(account_id, job_type, model, work, params=params)
+            return await submit(account_id, job_type, model, work, params=params, hold=hold)
 
         async def free(context: JobContext) -> JobOutcome:
             outcome = await work(context)
             return JobOutcome(outcome.result, Decimal(0)) if active.on(TASK_NOT_CHARGED.name) else outcome
 
-        return await submit(account_id, job_type, model, free, params=params)
+        return await submit(account_id, job_type, model, free, params=params, hold=hold)
 
     state.jobs.submit = patched  # type: ignore[method-assign]
 

@@ -11,6 +11,7 @@ from tests.defects import (
     accounts,
     admission,
     auth,
+    balances,
     billing,
     chat_codec,
     embeddings,
@@ -48,7 +49,8 @@ __all__ = ["CAUGHT_BY", "NEEDS_INSTANCES"]
 _AREAS = (auth, envelope, models, admission, upstreams, chat_codec, messages_codec, responses_codec,
           proxying, semantics, tools, media, responses_state, hostile_input, transport, billing,
           files, embeddings, search, speech, web_search, images, jobs, media_urls, operation_errors, videos,
-          transcriptions, upstream_jobs, run_events, limits, redis_limits, accounts, pricing)
+          transcriptions, upstream_jobs, run_events, limits, redis_limits, accounts, pricing,
+          balances)
 
 
 def _merged() -> dict[str, tuple[str, ...]]:

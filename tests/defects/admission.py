@@ -10,6 +10,7 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
         _CHAT_ERRORS + "test_insufficient_credits_is_402",
         "suites/test_messages.py::test_errors_in_anthropic_envelope[402-zero-credits]",
         "suites/test_responses.py::test_errors_in_openai_envelope[402-zero-credits]",
+        "suites/test_balances.py::test_a_zero_balance_is_402",
     ),
     "chat_rate_limit_ignored": (
         _CHAT_ERRORS + "test_rate_limit_is_429",

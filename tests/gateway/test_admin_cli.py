@@ -54,3 +54,18 @@ def test_usage_of_an_account_is_listed(tmp_path: Path, capsys: pytest.CaptureFix
     assert _run(capsys, db, "usage", "--account", account["account_id"], "--limit", "5") == []
     assert main(["--db", str(db), "admin", "usage", "--account", "acct_nope"]) == 1
     assert "acct_nope" in capsys.readouterr().err
+
+
+def test_balance_and_ledger_of_an_account(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "g.db"
+    account = _run(capsys, db, "provision", "--name", "acme", "--credits", "2")
+    assert isinstance(account, dict)
+    _run(capsys, db, "top-up", "--account", account["account_id"], "--amount", "0.5")
+    balance = _run(capsys, db, "balance", "--account", account["account_id"])
+    assert balance == {"account_id": account["account_id"], "balance_usd": "2.5", "held_usd": "0",
+                       "available_usd": "2.5"}
+    ledger = _run(capsys, db, "ledger", "--account", account["account_id"])
+    assert isinstance(ledger, list)
+    assert [(e["kind"], e["balance_usd"]) for e in ledger] == [("top_up", "2"), ("top_up", "0.5")]
+    assert main(["--db", str(db), "admin", "balance", "--account", "acct_nope"]) == 1
+    assert main(["--db", str(db), "admin", "ledger", "--account", "acct_nope"]) == 1

@@ -248,6 +248,86 @@ async def test_void_pending_voids_what_a_stopped_gateway_left(make_stores: Facto
         await restarted.close()
 
 
+
+# holds and the ledger (D-180..D-183)
+
+async def _sums_to_balance(stores: Stores, account: Account) -> None:
+    """The ledger invariant (D-182): the entries sum to the balance and to what is held."""
+    entries = await stores.accounts.ledger(account.id)
+    assert sum(entry.balance_nano for entry in entries) == await _balance(stores, account)
+    assert sum(entry.held_nano for entry in entries) == await stores.accounts.held(account.id)
+
+
+async def test_reserve_holds_only_what_the_available_balance_covers(stores: Stores) -> None:
+    account = await stores.accounts.create_account("acme", 100)
+    assert await stores.accounts.reserve("req_1", account.id, 60) is True
+    assert await stores.accounts.reserve("req_2", account.id, 50) is False
+    assert await stores.accounts.reserve("req_3", account.id, 40) is True
+    assert await stores.accounts.held(account.id) == 100
+    assert await stores.accounts.reserve("req_4", account.id, 0) is False  # nothing left: not even a zero estimate
+    assert await stores.accounts.reserve("req_1", account.id, 60) is True  # the same request: still held
+    assert await _balance(stores, account) == 100
+    await _sums_to_balance(stores, account)
+
+
+async def test_a_hold_settles_at_the_actual_amount_and_releases_the_rest(stores: Stores) -> None:
+    account = await stores.accounts.create_account("acme", 100)
+    assert await stores.accounts.reserve("req_1", account.id, 60)
+    await stores.accounts.hold("req_1", account.id, 25)
+    assert await stores.accounts.held(account.id) == 60  # pending: still kept until debited
+    assert await stores.accounts.settle("req_1") is True
+    assert await _balance(stores, account) == 75
+    assert await stores.accounts.held(account.id) == 0
+    [charge] = await stores.accounts.charges("settled")
+    assert (charge.amount_nano, charge.reserved_nano) == (25, 60)
+    await _sums_to_balance(stores, account)
+
+
+async def test_a_release_frees_the_hold_without_debiting(stores: Stores) -> None:
+    account = await stores.accounts.create_account("acme", 100)
+    assert await stores.accounts.reserve("req_1", account.id, 100)
+    assert await stores.accounts.release("req_1") is True
+    assert await stores.accounts.release("req_1") is False
+    assert await stores.accounts.held(account.id) == 0
+    assert await stores.accounts.reserve("req_2", account.id, 100)
+    assert await _balance(stores, account) == 100
+    await _sums_to_balance(stores, account)
+
+
+async def test_a_settlement_above_the_balance_stops_at_zero_and_the_ledger_says_so(stores: Stores) -> None:
+    account = await stores.accounts.create_account("acme", 100)
+    assert await stores.accounts.reserve("req_1", account.id, 50)
+    await stores.accounts.hold("req_1", account.id, 500)
+    await stores.accounts.settle("req_1")
+    await stores.accounts.debit(account.id, 7)
+    await stores.accounts.top_up(account.id, 30)
+    await stores.accounts.debit(account.id, 10)
+    assert await _balance(stores, account) == 20
+    kinds = [entry.kind for entry in await stores.accounts.ledger(account.id)]
+    assert kinds == ["top_up", "hold", "debit", "debit", "top_up", "debit"]
+    await _sums_to_balance(stores, account)
+
+
+async def test_start_up_releases_what_a_crash_left_held(make_stores: Factory) -> None:
+    crashed = make_stores()
+    await crashed.open()
+    account = await crashed.accounts.create_account("acme", 1_000)
+    assert await crashed.accounts.reserve("req_held", account.id, 300)
+    assert await crashed.accounts.reserve("req_pending", account.id, 300)
+    await crashed.accounts.hold("req_pending", account.id, 200)
+    await crashed.close()
+    restarted = make_stores()
+    await restarted.open()
+    try:
+        voided = await restarted.accounts.void_pending()
+        assert sorted((c.request_id, c.state) for c in voided) == [("req_held", "held"), ("req_pending", "pending")]
+        assert await restarted.accounts.held(account.id) == 0
+        assert await _balance(restarted, account) == 1_000
+        await _sums_to_balance(restarted, account)
+    finally:
+        await restarted.close()
+
+
 # jobs
 
 def _job(job_id: str = "job_1", account: str = "acct_a", **changes: object) -> JobRecord:
@@ -467,6 +547,25 @@ async def test_concurrent_debits_lose_nothing_and_stop_at_zero(postgres_factory:
         await _closed([one, two])
 
 
+
+async def test_concurrent_reservations_from_two_instances_never_overcommit(postgres_factory: Factory) -> None:
+    one, two = await _opened(postgres_factory)
+    try:
+        account = await one.accounts.create_account("acme", 1_000)
+        outcomes = await asyncio.gather(*((one if n % 2 else two).accounts.reserve(f"req_{n}", account.id, 30)
+                                          for n in range(60)))
+        assert outcomes.count(True) == 33
+        assert await two.accounts.held(account.id) == 990
+        for n, held in enumerate(outcomes):
+            if held:
+                await (one if n % 2 else two).accounts.hold(f"req_{n}", account.id, 30)
+        await asyncio.gather(*(one.accounts.settle(f"req_{n}") for n in range(60)))
+        assert await _balance(one, account) == 10
+        await _sums_to_balance(one, account)
+    finally:
+        await _closed([one, two])
+
+
 async def test_the_key_limit_holds_when_two_instances_race(postgres_factory: Factory) -> None:
     one, two = await _opened(postgres_factory)
     try:
@@ -494,7 +593,7 @@ async def test_instances_starting_together_migrate_once(postgres_database: str, 
     connection = await asyncpg.connect(postgres_database)
     try:
         rows = await connection.fetch("SELECT version FROM schema_migrations ORDER BY version")
-        assert [row["version"] for row in rows] == [version for version, _ in MIGRATIONS]
+        assert [row["version"] for row in rows] == sorted(version for version, _ in MIGRATIONS)
     finally:
         await connection.close()
 

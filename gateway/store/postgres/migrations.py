@@ -135,7 +135,29 @@ CREATE INDEX usage_entries_account ON usage_entries (account_id, seq);
 """Key expiry (D-200) and the usage log (D-203). Version 2 is left to the balances' migration (issue 12, its other
 part), whichever lands first; the versions only need to be distinct."""
 
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (3, _V3_KEYS_AND_USAGE))
+_V2_BALANCES = """
+ALTER TABLE charges ADD COLUMN reserved_nano bigint NOT NULL DEFAULT 0;
+ALTER TABLE charges DROP CONSTRAINT charges_state_check;
+ALTER TABLE charges ADD CONSTRAINT charges_state_check CHECK (state IN ('held', 'pending', 'settled', 'void'));
+DROP INDEX charges_pending;
+CREATE INDEX charges_open ON charges (account_id) WHERE state IN ('held', 'pending');
+CREATE TABLE ledger (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts(id),
+    kind text NOT NULL,
+    balance_nano bigint NOT NULL DEFAULT 0,
+    held_nano bigint NOT NULL DEFAULT 0,
+    request_id text,
+    created_at bigint NOT NULL
+);
+CREATE INDEX ledger_account ON ledger (account_id, seq);
+INSERT INTO ledger (account_id, kind, balance_nano, created_at)
+    SELECT id, 'opening', balance_nano, created_at FROM accounts WHERE balance_nano != 0 ORDER BY seq;
+"""
+"""Holds and the ledger (issue 12, D-180..D-183): a charge's reserved estimate, the ``held`` state, and the ledger,
+opened for every existing account with its balance. Version 2, appended after 3 (the number was left for it)."""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (3, _V3_KEYS_AND_USAGE), (2, _V2_BALANCES))
 """``(version, SQL)`` in the order they apply; append only."""
 
 
