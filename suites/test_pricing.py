@@ -8,7 +8,7 @@ calls; an option value no price covers is refused. Models are chosen by what the
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -166,7 +166,7 @@ def test_stage_costs_sum_to_the_cost(api: ApiClient, discovery: Discovery) -> No
     details = usage.get("cost_details")
     expect(rules.STAGES, isinstance(details, dict) and {"reasoning", "synthesis"} <= set(details),
            "usage.cost_details with reasoning and synthesis", details)
-    assert isinstance(details, dict)
+    details = cast(dict[str, Any], details)
     parts = [shown(v) for v in details.values()]
     holds(rules.STAGES, all(p is not None and p == nano(p) for p in parts), f"nano-USD amounts, got {details}")
     total = sum((p for p in parts if p is not None), Decimal(0))

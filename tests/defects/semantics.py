@@ -4,7 +4,6 @@ from __future__ import annotations
 
 _ALL = "suites/test_all_formats.py::"
 _TIMES = "suites/test_timestamps.py::"
-_SEARCH = "suites/test_availability.py::test_unavailable_model_is_404_on_every_endpoint[/v1/search]"
 
 
 def _formats(test: str, *formats: str) -> tuple[str, ...]:
@@ -23,7 +22,6 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
                                 _TIMES + "test_retrieved_models_created_in_seconds"),
     "unavailable_model_served": (*_formats("test_unavailable_model_is_404_in_the_format_envelope",
                                            "chat", "messages", "responses"),
-                                 _SEARCH,
                                  "suites/test_chat_validation.py::test_unknown_model_is_404[unavailable]"),
     "reasoning_off_ignored": _formats("test_reasoning_switched_off_shows_none", "chat", "messages", "responses"),
 }
