@@ -157,6 +157,10 @@ class Deployment:
     servers: list[RedisServer | PostgresServer] = field(default_factory=list)
     """The private Redis and PostgreSQL a ``shared`` launch started (stopped with the deployment)."""
 
+    def admin(self, *args: str) -> dict[str, str]:
+        """Run ``python -m gateway admin args`` on the deployment's store; its JSON answer."""
+        return _admin(self.env, self.workdir, *args)
+
     def refill_low_balance(self) -> None:
         """Top the low-balance account back up to :data:`LOW_BALANCE_USD` (the checks spend it; a shared
         deployment's next run needs it again)."""
@@ -252,13 +256,16 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, *, append: bool = Fa
 
 
 def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: int = 1,
-           redis_url: str = "", database_url: str = "", shared: bool = False) -> Deployment:
+           redis_url: str = "", database_url: str = "", shared: bool = False,
+           upstream_urls: dict[str, str] | None = None, settings_env: dict[str, str] | None = None) -> Deployment:
     """A running reference deployment; call :meth:`Deployment.stop` when done.
 
     ``instances`` gateway processes share its store (``Deployment.instance_urls``): the SQLite file, or the
     PostgreSQL at ``database_url`` (``EMPIRIO_DATABASE_URL``); with ``redis_url`` they share one rate limiter
     in that Redis (``EMPIRIO_REDIS_URL``), else each limits on its own. ``shared`` starts a private Redis and
     PostgreSQL on loopback for them (:mod:`suites.servers`; :class:`SharedServersMissing` says why it cannot).
+    ``upstream_urls`` sends families to other upstreams than the mocks (the benchmark's), ``settings_env`` sets
+    further ``EMPIRIO_*`` settings.
     Raises :class:`ReferenceMissing` (one line) when the ``reference`` extra is not installed."""
     problem = reference_missing()
     if problem is not None:
@@ -289,6 +296,9 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
         env.setdefault(name, value)
     for family, port in mock_ports.items():
         env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    for family, url in (upstream_urls or {}).items():
+        env[f"EMPIRIO_UPSTREAM_{family.upper()}_URL"] = url
+    env.update(settings_env or {})
 
     deployment = Deployment("", "", "", "", "", "", workdir,
                             upstreams={f: f"http://127.0.0.1:{p}" for f, p in mock_ports.items()}, env=env,

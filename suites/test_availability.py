@@ -1,7 +1,9 @@
 """D-15 beyond the three text formats: a model the catalog lists with ``available: false`` is 404
 ``model_not_found`` on every generation endpoint that takes a JSON body naming a model (search,
 embeddings, images, videos, speech), answered without calling an upstream. The text endpoints are
-checked in every format by ``suites/test_all_formats.py::test_unavailable_model_is_404_in_the_format_envelope``.
+checked in every format by ``suites/test_all_formats.py::test_unavailable_model_is_404_in_the_format_envelope``;
+Chat Completions is also listed here so that the same checks run against a catalog whose only unavailable model
+is a text model (the reference's, since D-193) and are proven able to fail there.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from suites.discovery import Discovery
 from suites.selection import Failures
 from suites.upstreams import not_forwarded
 
-BODIES: dict[str, dict[str, str]] = {
+BODIES: dict[str, dict[str, object]] = {
+    "/v1/chat/completions": {"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 16},
     "/v1/search": {"query": "lighthouses of Brittany"},
     "/v1/embeddings": {"input": "a lighthouse"},
     "/v1/images/generations": {"prompt": "a lighthouse at dusk"},

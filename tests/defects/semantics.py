@@ -22,6 +22,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
                                 _TIMES + "test_retrieved_models_created_in_seconds"),
     "unavailable_model_served": (*_formats("test_unavailable_model_is_404_in_the_format_envelope",
                                            "chat", "messages", "responses"),
+                                 ("suites/test_availability.py::test_unavailable_model_is_404_on_every_endpoint"
+                                 "[/v1/chat/completions]"),
                                  "suites/test_chat_validation.py::test_unknown_model_is_404[unavailable]"),
     "reasoning_off_ignored": _formats("test_reasoning_switched_off_shows_none", "chat", "messages", "responses"),
 }
