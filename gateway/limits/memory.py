@@ -1,7 +1,8 @@
 """The embedded limiter: a sliding log of admissions per key in this process's memory (D-3, D-4, D-139).
 
 An entry admitted at ``t`` is held for the closed span ``[t, t + window]``; every method decides and
-records without an ``await`` in between, so tasks of one event loop never over-admit.
+records without an ``await`` in between, so tasks of one event loop never over-admit. Each log keeps its
+token total and a ticket index as entries come and go, so admitting costs the same however busy the window is.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.limits.base import Admission, Budget, Refused, Usage
 
@@ -27,7 +28,37 @@ class _Entry:
 @dataclass
 class _Log:
     budget: Budget
-    entries: deque[_Entry]
+    entries: deque[_Entry] = field(default_factory=deque)
+    spent: int = 0
+    """The tokens of ``entries``, kept as they change."""
+    tickets: dict[str, _Entry] = field(default_factory=dict)
+
+    def append(self, entry: _Entry) -> None:
+        self.entries.append(entry)
+        self.tickets[entry.ticket] = entry
+        self.spent += entry.tokens
+
+    def expire(self, before: float) -> None:
+        while self.entries and self.entries[0].at < before:
+            gone = self.entries.popleft()
+            self.spent -= gone.tokens
+            del self.tickets[gone.ticket]
+
+    def retoken(self, ticket: str, tokens: int) -> None:
+        entry = self.tickets.get(ticket)
+        if entry is not None:
+            self.spent += tokens - entry.tokens
+            entry.tokens = tokens
+
+    def remove(self, ticket: str) -> None:
+        entry = self.tickets.pop(ticket, None)
+        if entry is not None:
+            self.spent -= entry.tokens
+            self.entries.remove(entry)
+
+    def last_tokens_at(self) -> float | None:
+        """When the newest entry still holding tokens was admitted."""
+        return next((e.at for e in reversed(self.entries) if e.tokens), None)
 
 
 class MemoryLimiter:
@@ -41,17 +72,15 @@ class MemoryLimiter:
     def _log(self, key: str, budget: Budget, now: float) -> _Log:
         log = self._logs.get(key)
         if log is None:
-            log = self._logs[key] = _Log(budget, deque())
+            log = self._logs[key] = _Log(budget)
         log.budget = budget
-        while log.entries and log.entries[0].at < now - budget.window:
-            log.entries.popleft()
+        log.expire(now - budget.window)
         return log
 
     @staticmethod
     def _usage(log: _Log, now: float) -> Usage:
         budget, entries = log.budget, log.entries
-        spent = sum(e.tokens for e in entries)
-        last_tokens = max((e.at for e in entries if e.tokens), default=None)
+        spent, last_tokens = log.spent, log.last_tokens_at()
         return Usage(
             budget=budget,
             requests_remaining=max(0, budget.requests - len(entries)),
@@ -71,7 +100,7 @@ class MemoryLimiter:
             return None
         if tokens > budget.tokens:
             return Refused("tokens", budget.window, MemoryLimiter._usage(log, now))
-        excess = sum(e.tokens for e in entries) + tokens - budget.tokens
+        excess = log.spent + tokens - budget.tokens
         if excess <= 0:
             return None
         wait = budget.window
@@ -89,23 +118,19 @@ class MemoryLimiter:
         if refused is not None:
             raise refused
         ticket = f"{next(self._tickets)}"
-        log.entries.append(_Entry(now, max(0, tokens), ticket))
+        log.append(_Entry(now, max(0, tokens), ticket))
         return Admission(key, ticket, max(0, tokens), self._usage(log, now))
 
     async def reconcile(self, admission: Admission, tokens: int) -> Usage:
         now = self._clock()
         log = self._log(admission.key, admission.usage.budget, now)
-        for entry in log.entries:
-            if entry.ticket == admission.ticket:
-                entry.tokens = max(0, tokens)
-                break
+        log.retoken(admission.ticket, max(0, tokens))
         return self._usage(log, now)
 
     async def release(self, admission: Admission) -> None:
         log = self._logs.get(admission.key)
         if log is not None:
-            kept = [e for e in log.entries if e.ticket != admission.ticket]
-            log.entries = deque(kept)
+            log.remove(admission.ticket)
 
     async def close(self) -> None:
         self._logs.clear()

@@ -126,6 +126,7 @@ class CreditsMiddleware:
         store = state_of(scope).store
         if charge_ is not None:
             await store.hold(*charge_)
+            take_hold(scope)  # the reservation became the pending charge: nothing left to release
         try:
             await send(message)
         except BaseException:

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_account ON ledger (account_id, seq);
+CREATE INDEX IF NOT EXISTS charges_open ON charges (account_id) WHERE state IN ('held', 'pending');
 """
 
 _KEY = "id, account_id, digest, label, created_at, revoked_at, expires_at"
@@ -66,6 +67,7 @@ class SqliteStore:
     def __init__(self, path: Path | str, *, pepper: str = "") -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205: a process crash loses no commit
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self._migrate()

@@ -93,11 +93,9 @@ class Results:
                                None if times is None else times >= 20))
         if self.sustained is not None and self.sustained.rps:
             rps, rss = self.sustained.spread(self.sustained.rps), self.sustained.spread(self.sustained.rss_mb)
-            minutes = len(self.sustained.rps) * self.sustained.slice_seconds / 60
-            out.append(Verdict(f"sustained {minutes:.0f} min: throughput flat within 10 %", f"spread {rps:.1%}",
-                               rps <= 0.10))
-            out.append(Verdict(f"sustained {minutes:.0f} min: memory flat (within 10 %)", f"spread {rss:.1%}",
-                               rss <= 0.10))
+            span = f"{len(self.sustained.rps) * self.sustained.slice_seconds:.0f} s"
+            out.append(Verdict(f"sustained {span}: throughput flat within 10 %", f"spread {rps:.1%}", rps <= 0.10))
+            out.append(Verdict(f"sustained {span}: memory flat (within 10 %)", f"spread {rss:.1%}", rss <= 0.10))
         if len(self.workers) > 1:
             ordered = sorted(self.workers.items())
             grows = all(b[1] > a[1] for a, b in itertools.pairwise(ordered))

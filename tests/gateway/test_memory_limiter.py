@@ -116,3 +116,42 @@ def test_reconcile_after_the_entry_left_the_window_is_a_no_op() -> None:
         assert usage.tokens_remaining == 100 and usage.requests_remaining == 10
 
     _run(scenario())
+
+
+def test_running_totals_match_the_log_after_any_sequence() -> None:
+    """The log's token total and ticket index, kept incrementally, equal what re-summing the log gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    steps = st.lists(st.tuples(st.sampled_from(["admit", "reconcile", "release", "tick"]),
+                               st.integers(0, 500), st.floats(0, 4)), max_size=60)
+
+    @settings(max_examples=60, deadline=None)
+    @given(steps)
+    def check(sequence: list[tuple[str, int, float]]) -> None:
+        clock = FakeClock()
+        limiter, budget = MemoryLimiter(clock), Budget(20, 5000, 10.0)
+
+        async def scenario() -> None:
+            admitted = []
+            for action, tokens, seconds in sequence:
+                if action == "admit":
+                    try:
+                        admitted.append(await limiter.admit("k", budget, tokens))
+                    except Refused:
+                        pass
+                elif action == "reconcile" and admitted:
+                    await limiter.reconcile(admitted[tokens % len(admitted)], tokens)
+                elif action == "release" and admitted:
+                    await limiter.release(admitted.pop(tokens % len(admitted)))
+                else:
+                    clock.now += seconds
+                log = limiter._logs.get("k")
+                if log is not None:
+                    log.expire(clock.now - budget.window)
+                    assert log.spent == sum(e.tokens for e in log.entries)
+                    assert set(log.tickets) == {e.ticket for e in log.entries}
+
+        _run(scenario())
+
+    check()
