@@ -59,15 +59,16 @@ report: $(NODESTAMP)
 
 ## make bench [PEERS=litellm] [SUSTAINED=300] [BENCH_ARGS=...]: the minimal upstream, the bare relay (the Python
 ## floor) and the reference gateway (everything on) driven by wrk at 1/16/64 connections, stream and not; time to
-## first token; a sustained run in slices; prints the table, the ratios and the targets; writes reports/bench.json
+## first token; a sustained run in slices; 1 and 2 workers on Redis + PostgreSQL (BENCH_WORKERS); prints the table, the ratios and the targets; writes reports/bench.json
 ## and reports/bench.svg. wrk is Debian's package (installed here when root with apt).
 PEERS ?=
 SUSTAINED ?= 300
+BENCH_WORKERS ?= 1,2
 bench: setup
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		{ apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 || \
 		  { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }; }; } || true
-	$(PY) -m loadtests.bench --sustained $(SUSTAINED) --peers "$(PEERS)" --reports $(REPORTS) $(BENCH_ARGS)
+	$(PY) -m loadtests.bench --sustained $(SUSTAINED) --peers "$(PEERS)" --workers "$(BENCH_WORKERS)" --reports $(REPORTS) $(BENCH_ARGS)
 
 ## make bench-admission: the rate limiter's added latency, embedded and on Redis, vs the limits off (ratios)
 bench-admission: setup

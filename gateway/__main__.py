@@ -8,7 +8,7 @@ import logging
 import sys
 
 from gateway.cli import admin
-from gateway.config import load_settings
+from gateway.config import SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (above 1: needs Redis and PostgreSQL, D-206)")
     admin.add_parser(sub)
     args = parser.parse_args(argv)
 
@@ -34,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    server.serve(settings)
+    try:
+        server.serve(settings, workers=args.workers)
+    except SettingsError as error:
+        print(f"gateway: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -257,7 +257,8 @@ def _spawn(args: list[str], env: dict[str, str], log: Path, *, append: bool = Fa
 
 def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: int = 1,
            redis_url: str = "", database_url: str = "", shared: bool = False,
-           upstream_urls: dict[str, str] | None = None, settings_env: dict[str, str] | None = None) -> Deployment:
+           upstream_urls: dict[str, str] | None = None, settings_env: dict[str, str] | None = None,
+           workers: int = 1) -> Deployment:
     """A running reference deployment; call :meth:`Deployment.stop` when done.
 
     ``instances`` gateway processes share its store (``Deployment.instance_urls``): the SQLite file, or the
@@ -265,7 +266,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
     in that Redis (``EMPIRIO_REDIS_URL``), else each limits on its own. ``shared`` starts a private Redis and
     PostgreSQL on loopback for them (:mod:`suites.servers`; :class:`SharedServersMissing` says why it cannot).
     ``upstream_urls`` sends families to other upstreams than the mocks (the benchmark's), ``settings_env`` sets
-    further ``EMPIRIO_*`` settings.
+    further ``EMPIRIO_*`` settings; ``workers`` runs the first instance as that many processes on one port
+    (``serve --workers``, D-206: needs ``shared`` or both URLs).
     Raises :class:`ReferenceMissing` (one line) when the ``reference`` extra is not installed."""
     problem = reference_missing()
     if problem is not None:
@@ -327,7 +329,8 @@ def launch(*, test_mode: bool = True, defects: tuple[str, ...] = (), instances: 
         _admin(env, workdir, "set-limits", "--account", low["account_id"], "--rpm", "100000", "--tpm", "1000000000")
 
         gateway_log = workdir / "gateway.log"
-        gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port)], env, gateway_log)
+        gateway = _spawn(["-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(gateway_port),
+                          *(["--workers", str(workers)] if workers > 1 else [])], env, gateway_log)
         deployment.processes.append(gateway)
         base_url = f"http://127.0.0.1:{gateway_port}"
         for port in mock_ports.values():

@@ -53,6 +53,20 @@ def measure_sustained(target: servers.Target, seconds: float, slice_seconds: flo
     return run
 
 
+def measure_workers(started: servers.Targets, workers: int, seconds: float) -> float:
+    """Requests/s at 16 connections through a gateway of ``workers`` processes on a private Redis and
+    PostgreSQL (the shared state several workers need, D-206)."""
+    upstream = started.by_name("upstream").url.removesuffix("/v1/chat/completions")
+    deployment, target = servers.start_gateway(upstream, workers=workers, shared=True)
+    try:
+        wrk.run(target.name, "warm-up", target.url, BODY, 4, 2, target.api_key)
+        point = wrk.run(f"gateway x{workers}", "non-stream", target.url, BODY, 16, seconds, target.api_key)
+    finally:
+        deployment.stop()
+    print(f"  {workers} worker(s) on Redis + PostgreSQL: {point.rps:,.0f} req/s  p50 {point.p50_ms:.2f} ms", flush=True)
+    return point.rps
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtests.bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each load point")
@@ -61,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sustained", type=float, default=300.0, help="seconds of the sustained run (0: none)")
     parser.add_argument("--slice", type=float, default=10.0, help="seconds per slice of the sustained run")
     parser.add_argument("--peers", default="", help="comma-separated peer gateways to measure too (litellm)")
+    parser.add_argument("--workers", default="", help="worker counts to compare on Redis + PostgreSQL, e.g. 1,2")
     parser.add_argument("--reports", default="reports")
     args = parser.parse_args(argv)
     connections = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -82,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sustained: {args.sustained:g} s through the gateway at 16 connections, {args.slice:g} s slices",
                   flush=True)
             results.sustained = measure_sustained(started.by_name("gateway"), args.sustained, args.slice)
+        for count in [int(w) for w in args.workers.split(",") if w.strip()]:
+            results.workers[count] = measure_workers(started, count, args.seconds)
     finally:
         started.stop()
     print()

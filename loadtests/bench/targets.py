@@ -14,7 +14,7 @@ from pathlib import Path
 from loadtests.bench.peers import start_peer
 from suites.launcher import Deployment, free_ports, launch
 
-__all__ = ["MODEL", "Target", "Targets", "start", "wait_listening"]
+__all__ = ["MODEL", "Target", "Targets", "start", "start_gateway", "wait_listening"]
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "qwen3-max"
@@ -71,6 +71,23 @@ def spawn(module: str, *args: str) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def start_gateway(upstream_url: str, *, settings_env: dict[str, str] | None = None, workers: int = 1,
+                  shared: bool = False) -> tuple[Deployment, Target]:
+    """The reference gateway in production mode sending the ``openai`` family to ``upstream_url``, with a
+    funded, unthrottled account (``shared``: on a private Redis and PostgreSQL; ``workers`` processes)."""
+    deployment = launch(test_mode=False, upstream_urls={"openai": upstream_url}, settings_env=settings_env,
+                        shared=shared, workers=workers)
+    try:
+        account = deployment.admin("provision", "--name", "bench", "--credits", "100000", "--label", "bench")
+        deployment.admin("set-limits", "--account", account["account_id"], "--rpm", "1000000000",
+                         "--tpm", "1000000000000")
+    except BaseException:
+        deployment.stop()
+        raise
+    return deployment, Target("gateway", f"{deployment.base_url}/v1/chat/completions", account["api_key"],
+                              pid=deployment.processes[-1].pid)
+
+
 def start(settings_env: dict[str, str] | None = None, peers: list[str] | None = None) -> Targets:
     """Start the upstream, the relay, the gateway (its account funded and unthrottled) and ``peers``."""
     upstream_port, relay_port, *peer_ports = free_ports(2 + len(peers or ()))
@@ -83,16 +100,11 @@ def start(settings_env: dict[str, str] | None = None, peers: list[str] | None = 
         relay = spawn("loadtests.bench.relay", "--port", str(relay_port), "--upstream", upstream_url)
         started.processes.append(relay)
         wait_listening(relay_port, relay)
-        started.deployment = deployment = launch(test_mode=False, upstream_urls={"openai": upstream_url},
-                                                 settings_env=settings_env)
-        account = deployment.admin("provision", "--name", "bench", "--credits", "100000", "--label", "bench")
-        deployment.admin("set-limits", "--account", account["account_id"], "--rpm", "1000000000",
-                         "--tpm", "1000000000000")
+        started.deployment, gateway = start_gateway(upstream_url, settings_env=settings_env)
         started.targets = [
             Target("upstream", f"{upstream_url}/v1/chat/completions", pid=upstream.pid),
             Target("relay", f"http://127.0.0.1:{relay_port}/v1/chat/completions", pid=relay.pid),
-            Target("gateway", f"{deployment.base_url}/v1/chat/completions", account["api_key"],
-                   pid=deployment.processes[-1].pid),
+            gateway,
         ]
         for name, port in zip(peers or (), peer_ports, strict=True):
             peer = start_peer(name, port, upstream_url, MODEL)
