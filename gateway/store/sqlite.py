@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.store import MAX_KEYS_PER_ACCOUNT, Account, ApiKey, Charge, LedgerEntry, StoreError
+from gateway.store.sqlite_db import connect
 
 __all__ = ["MAX_KEYS_PER_ACCOUNT", "SqliteStore", "StoreError"]
 
@@ -65,10 +65,7 @@ _HELD = "SELECT COALESCE(SUM(reserved_nano), 0) FROM charges WHERE account_id = 
 
 class SqliteStore:
     def __init__(self, path: Path | str, *, pepper: str = "") -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205: a process crash loses no commit
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._pepper = pepper.encode() if pepper else self._stored_pepper()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from gateway.store.jobs import JobRecord
+from gateway.store.sqlite_db import connect
 
 __all__ = ["SqliteJobStore"]
 
@@ -55,10 +55,7 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
 
 class SqliteJobStore:
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
 
     async def close(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from gateway.store.media import MediaObject
+from gateway.store.sqlite_db import connect
 
 __all__ = ["SqliteMediaStore"]
 
@@ -28,10 +28,7 @@ _COLUMNS = "id, account_id, filename, content_type, bytes, created_at, expires_a
 
 class SqliteMediaStore:
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
 
     async def close(self) -> None:

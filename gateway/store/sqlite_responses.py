@@ -4,11 +4,11 @@ id (for ``item_reference``), in the same database file as the accounts (WAL mode
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from gateway.store.responses import StoredResponse
+from gateway.store.sqlite_db import connect
 
 __all__ = ["SqliteResponseStore"]
 
@@ -42,10 +42,7 @@ def _record(row: tuple[Any, ...]) -> StoredResponse:
 
 class SqliteResponseStore:
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
 

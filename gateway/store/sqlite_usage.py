@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import threading
 from pathlib import Path
 
+from gateway.store.sqlite_db import connect
 from gateway.store.usage import UsageEntry
 
 __all__ = ["SqliteUsageStore"]
@@ -54,10 +54,7 @@ def entry_of(row: tuple[object, ...] | list[object]) -> UsageEntry:
 
 class SqliteUsageStore:
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # D-205
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 

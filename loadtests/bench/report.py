@@ -114,8 +114,8 @@ class Results:
             for name in names:
                 p = self.point(name, mode, conns)
                 row += f"{p.rps:>16,.0f}{f'{p.p50_ms:.2f}/{p.p99_ms:.2f}':>16}" if p else f"{'-':>16}{'-':>16}"
-            for value, suffix in ((self.ratio(mode, conns, FLOOR), ""), (self.ratio(mode, conns, DIRECT), "")):
-                row += f"{f'{value:.0%}' if value is not None else '-':>10}{suffix}"
+            for value in (self.ratio(mode, conns, FLOOR), self.ratio(mode, conns, DIRECT)):
+                row += f"{f'{value:.0%}' if value is not None else '-':>10}"
             for over in (DIRECT, FLOOR):
                 added = self.added_p50(mode, conns, over)
                 row += f"{f'{added:+.2f} ms' if added is not None else '-':>15}"
