@@ -5,8 +5,9 @@ calls billed per request, character, image…); :func:`gateway.middleware.credit
 :func:`note_cost` with what it charges. :class:`gateway.middleware.usage.UsageMiddleware`, just inside
 authentication, turns the record, the status and the latency into a :class:`~gateway.store.usage.UsageEntry`
 as the last body message goes out and hands it to :class:`UsageLog`, which queues it and writes queued entries
-in batches from one background task: a call never waits on the store. Reading flushes the queue first, so a
-call is listed as soon as its answer was received.
+in batches from one background task (waiting :data:`LINGER` after the first, so a batch is worth a
+transaction): a call never waits on the store. Reading flushes the queue first, so a call is listed as soon as
+its answer was received.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ MAX_QUEUED = 100_000
 """Entries waiting for the writer beyond which new ones are dropped (and logged): a store that is down must
 not grow the process without bound."""
 BATCH = 500
+LINGER = 0.02
+"""Seconds the writer waits after an entry arrives, so a busy gateway writes many entries per transaction."""
 
 
 @dataclass
@@ -129,6 +132,7 @@ class UsageLog:
     async def _write(self, queue: asyncio.Queue[UsageEntry]) -> None:
         while True:
             batch = [await queue.get()]
+            await asyncio.sleep(LINGER)
             while len(batch) < BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
