@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from starlette.applications import Starlette
 
@@ -34,7 +35,9 @@ from gateway.middleware.errors import EXCEPTION_HANDLERS
 from gateway.routes import routes, search, transcriptions, videos
 from gateway.server.limits import TransportLimits, TransportPolicy
 from gateway.state import GatewayState
+from gateway.store import AccountStore
 from gateway.store.backend import build_stores
+from gateway.store.cache import CachedStore
 from gateway.store.jobs import JobRecord
 from gateway.upstreams import build_adapters, build_embedders, build_imagers, build_speakers
 from gateway.upstreams.http import UpstreamHTTP
@@ -79,7 +82,9 @@ def create_app(settings: Settings) -> Starlette:
     app.router.redirect_slashes = False  # D-69: a near-miss path is a 404 in the envelope, never a redirect
     catalog = load_catalog(settings.catalog_path)
     stores = build_stores(settings)
-    store, responses, files, job_store, media_store = stores.accounts, stores.responses, stores.files, stores.jobs, stores.media
+    accounts = CachedStore(stores.accounts, settings.cache_seconds)
+    store = cast(AccountStore, accounts)
+    responses, files, job_store, media_store = stores.responses, stores.files, stores.jobs, stores.media
     clock, events = SystemClock(), RunEvents()
     searches = build_search_adapters(settings, http)
 
@@ -91,6 +96,7 @@ def create_app(settings: Settings) -> Starlette:
         catalog=catalog,
         stores=stores,
         store=store,
+        accounts=accounts,
         http=http,
         adapters=build_adapters(settings, http, catalog),
         codecs=codecs(),

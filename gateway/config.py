@@ -6,7 +6,9 @@
                 a body must average, 1024), keep_alive (s an idle keep-alive connection stays open, 5)
     [store]     path                         SQLite file holding accounts, keys and credits (default ./empirio.db);
                 url (postgresql://user@host:port/db: accounts, keys, ledger, jobs, responses, files and media
-                live in this PostgreSQL, shared by every instance pointing at it; unset: the SQLite file, D-167)
+                live in this PostgreSQL, shared by every instance pointing at it; unset: the SQLite file, D-167);
+                cache_seconds (s a key record or an account's limits may be reused before it is read again, 1;
+                0: read on every request; D-207)
     [catalog]   path                         the model catalog (defaults to fixtures/catalog/models.yaml)
     [limits]    max_body_bytes; max_upload_bytes (per uploaded file, 25 MiB, D-82); max_header_bytes (request line and header names and values, 32 KiB),
                 max_headers (100), connections_per_client (open connections per client address, 256);
@@ -25,7 +27,7 @@ Environment: ``EMPIRIO_CONFIG`` (file path), ``EMPIRIO_DB``, ``EMPIRIO_CATALOG``
 ``EMPIRIO_PORT``, ``EMPIRIO_PUBLIC_URL``, ``EMPIRIO_JOB_TIMEOUT``, ``EMPIRIO_READ_TIMEOUT``, ``EMPIRIO_FIRST_BYTE_TIMEOUT``, ``EMPIRIO_IDLE_TIMEOUT``,
 ``EMPIRIO_HEADER_TIMEOUT``, ``EMPIRIO_BODY_TIMEOUT``, ``EMPIRIO_KEEP_ALIVE_TIMEOUT``,
 ``EMPIRIO_CONNECTIONS_PER_CLIENT``, ``EMPIRIO_MAX_UPLOAD_BYTES``, ``EMPIRIO_RUNS_PING_INTERVAL``,
-``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_REDIS_URL``, ``EMPIRIO_DATABASE_URL``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
+``EMPIRIO_RUNS_IDLE_TIMEOUT``, ``EMPIRIO_CACHE_SECONDS``, ``EMPIRIO_REDIS_URL``, ``EMPIRIO_DATABASE_URL``, ``EMPIRIO_KEY_PEPPER``, ``EMPIRIO_TEST_MODE``,
 ``EMPIRIO_UPSTREAM_<FAMILY>_URL`` and ``EMPIRIO_UPSTREAM_<FAMILY>_KEY``. The transport limits are
 D-70 and D-71, the upstream timeouts D-72.
 """
@@ -71,6 +73,7 @@ class Settings:
     port: int = 8080
     db_path: Path = Path("empirio.db")
     database_url: str = ""
+    cache_seconds: float = 1.0
     catalog_path: Path = field(default_factory=catalog_file)
     max_body_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -130,6 +133,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         port=int(env.get("EMPIRIO_PORT", server.get("port", 8080))),
         db_path=Path(env.get("EMPIRIO_DB", store.get("path", "empirio.db"))),
         database_url=env.get("EMPIRIO_DATABASE_URL", store.get("url", "")),
+        cache_seconds=float(env.get("EMPIRIO_CACHE_SECONDS", store.get("cache_seconds", Settings.cache_seconds))),
         catalog_path=Path(env.get("EMPIRIO_CATALOG", catalog.get("path", catalog_file()))),
         max_body_bytes=int(limits.get("max_body_bytes", Settings.max_body_bytes)),
         max_upload_bytes=int(env.get("EMPIRIO_MAX_UPLOAD_BYTES", limits.get("max_upload_bytes", Settings.max_upload_bytes))),

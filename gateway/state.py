@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gateway.server.limits import TransportPolicy
     from gateway.store import AccountStore
     from gateway.store.backend import Stores
+    from gateway.store.cache import CachedStore
     from gateway.store.files import FileStore
     from gateway.store.responses import ResponseStore
     from gateway.upstreams import ChatAdapter
@@ -51,6 +52,8 @@ class GatewayState:
     stores: Stores
     """The backend behind the stores below (SQLite or PostgreSQL, D-167): opened and closed with the server."""
     store: AccountStore
+    accounts: CachedStore
+    """The cache under ``store`` (D-207): an account's limits via :meth:`CachedStore.limits_of`."""
     http: UpstreamHTTP
     adapters: dict[str, ChatAdapter]
     codecs: dict[str, Codec]

@@ -75,13 +75,14 @@ async def check_credits(scope: Scope) -> None:
     state = state_of(scope)
     usd = scope.get("state", {}).get(_ESTIMATE)
     request_id, amount = request_id_of(scope), usd_to_nano(usd) if usd else 0
+    scope["state"][_HOLD] = request_id  # before the call: a reservation whose caller was cancelled is released too
     if not await state.store.reserve(request_id, scope["state"]["auth"].account_id, max(amount, 0)):
+        scope["state"].pop(_HOLD, None)
         if amount > 0:
             raise InsufficientCredits(
                 f"The account's available credits do not cover this request's estimated maximum cost "
                 f"(${nano_to_usd(amount):f}). Top up on the Billing page, or lower max_tokens.")
         raise InsufficientCredits("The account has insufficient credits. Top up on the Billing page.")
-    scope["state"][_HOLD] = request_id
 
 
 class CreditsMiddleware:
@@ -125,8 +126,7 @@ class CreditsMiddleware:
         charge_ = self.recorded(scope)
         store = state_of(scope).store
         if charge_ is not None:
-            await store.hold(*charge_)
-            take_hold(scope)  # the reservation became the pending charge: nothing left to release
+            await self.journal(scope, charge_)
         try:
             await send(message)
         except BaseException:
@@ -142,6 +142,18 @@ class CreditsMiddleware:
         debited now; when nothing was (a failure before the answer), nothing is."""
         charge_ = self.recorded(scope)
         if charge_ is not None and streamed:
-            store = state_of(scope).store
+            await self.journal(scope, charge_)
+            await state_of(scope).store.settle(charge_[0])
+
+    @staticmethod
+    async def journal(scope: Scope, charge_: tuple[str, str, int]) -> None:
+        """Journal the pending charge (the reservation becomes it); a journalling the caller was cancelled
+        during, or that failed, leaves nothing open."""
+        store = state_of(scope).store
+        try:
             await store.hold(*charge_)
-            await store.settle(charge_[0])
+        except BaseException:
+            await store.void(charge_[0])
+            raise
+        finally:
+            take_hold(scope)  # the reservation became the pending charge (or was voided): nothing left to release

@@ -24,7 +24,7 @@ async def admit(scope: Scope, tokens: int = 0, cost: Decimal | None = None) -> N
     estimate(scope, cost)
     await state.credit_check(scope)
     auth = scope["state"]["auth"]
-    account = await state.store.get_account(auth.account_id)
+    account = await state.accounts.limits_of(auth.account_id)
     assert account is not None
     try:
         scope["state"][ADMISSION] = await state.limiter.admit(account.id, budget_of(account), tokens)

@@ -139,7 +139,7 @@ class LimitsMiddleware:
 
     async def _auxiliary(self, account_id: str, scope: Scope, receive: Receive, send: Send) -> None:
         state = state_of(scope)
-        account = await state.store.get_account(account_id)
+        account = await state.accounts.limits_of(account_id)
         if account is None:
             await self.app(scope, receive, send)
             return
