@@ -7,11 +7,11 @@ test mode, transformed) before :func:`serialise` writes it: ``event:`` line when
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.jsonio import dumps
 from gateway.sse import encode
 
 __all__ = ["DONE", "Frame", "serialise"]
@@ -33,6 +33,9 @@ def serialise(frames: Iterable[Frame]) -> bytes:
     out = []
     for frame in frames:
         data = frame.data
-        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        out.append(encode(text, frame.event))
+        if isinstance(data, str):
+            out.append(encode(data, frame.event))
+        else:
+            out += (b"event: ", frame.event.encode(), b"\n") if frame.event else ()
+            out += (b"data: ", dumps(data), b"\n\n")
     return b"".join(out)

@@ -9,12 +9,12 @@ is released when the response is done (D-180), unless a job took it over (:func:
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import InsufficientCredits
+from gateway.ids import random_hex
 from gateway.state import state_of
 from gateway.store import nano_to_usd, usd_to_nano
 from gateway.usage import note_cost
@@ -37,7 +37,7 @@ def request_id_of(scope: Scope) -> str:
     """The request's id (set by the request-id middleware; one is made when it is absent)."""
     state = scope.setdefault("state", {})
     if not state.get("request_id"):
-        state["request_id"] = f"req_{secrets.token_hex(12)}"
+        state["request_id"] = f"req_{random_hex(12)}"
     return str(state["request_id"])
 
 

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.ids import random_hex
 
 __all__ = ["RequestIdMiddleware"]
 
@@ -18,7 +18,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = f"req_{secrets.token_hex(12)}".encode()
+        request_id = f"req_{random_hex(12)}".encode()
         names = [b"x-request-id", b"request-id"] if scope["path"].startswith("/v1/messages") else [b"x-request-id"]
         scope.setdefault("state", {})["request_id"] = request_id.decode()
 

@@ -14,7 +14,6 @@ before admission, and its finished answer kept (a stream's once its final frames
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.requests import Request
@@ -27,6 +26,7 @@ from gateway.formats.codec import Conversation, StreamEncoder
 from gateway.formats.frames import serialise
 from gateway.ir import ChatRequest, StreamEvent
 from gateway.ir.defaults import with_defaults
+from gateway.jsonio import dumps
 from gateway.middleware.credits import charge
 from gateway.middleware.gate import admit
 from gateway.middleware.limits import spent
@@ -101,7 +101,7 @@ def generation_route(format_name: str) -> Callable[[Request], Awaitable[Response
             body = codec.encode(ir, result)
             if conversation is not None:
                 await conversation.keep(request.scope, ir, body)
-            return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+            return Response(dumps(body), media_type="application/json")
         events = adapter.stream(ir).__aiter__()
         first = await anext(events, None)
         frames = _frames(request, ir, codec.stream_encoder(ir), first, events, conversation)

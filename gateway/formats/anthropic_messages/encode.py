@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.formats.envelopes import ANTHROPIC_TYPES
 from gateway.formats.frames import Frame
+from gateway.ids import random_hex
 from gateway.ir import (
     ChatRequest,
     ChatResult,
@@ -41,7 +41,7 @@ _STOP: dict[str, str] = {"stop": "end_turn", "length": "max_tokens", "tool_calls
 
 
 def _id() -> str:
-    return f"msg_{secrets.token_hex(12)}"
+    return f"msg_{random_hex(12)}"
 
 
 def stop_reason(finish: Finish, stop_sequence: str | None) -> str:

@@ -9,13 +9,13 @@ upstream-specific fields through. ``id`` is always the gateway's own.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from typing import Any
 
 from gateway.errors import GatewayError
 from gateway.formats.frames import DONE, Frame
 from gateway.formats.openai_chat.decode import THINKING_HEADER
+from gateway.ids import random_hex
 from gateway.ir import (
     ChatRequest,
     ChatResult,
@@ -34,7 +34,7 @@ __all__ = ["ChunkEncoder", "encode_result", "new_id", "thinking_block", "usage_j
 
 
 def new_id() -> str:
-    return f"chatcmpl-{secrets.token_hex(12)}"
+    return f"chatcmpl-{random_hex(12)}"
 
 
 def thinking_block(reasoning: str) -> str:

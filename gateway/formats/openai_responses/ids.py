@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
+from gateway.ids import random_hex
 
 __all__ = ["new_id"]
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(16)}"
+    return f"{prefix}_{random_hex(16)}"
