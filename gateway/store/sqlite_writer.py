@@ -3,10 +3,9 @@
 A write call is queued and its caller waits; the first call of a turn schedules one flush for the end of the
 turn, which runs every queued call in one ``BEGIN IMMEDIATE`` transaction (a busy gateway pays one commit for
 many requests), each under its own savepoint so one call's error undoes only that call; a caller's result (or
-error) arrives after the commit. Reads run at once. A commit writes the WAL without an fsync (D-205); the
-checkpoint, which does sync, never runs on the event loop: this connection's automatic checkpoints are off and
-:class:`Writer` runs a passive one on a thread of its own every :data:`CHECKPOINT_EVERY` commits. A call whose
-caller was cancelled is still carried out (a store call is never half done).
+error) arrives after the commit. Reads run at once. A commit writes the WAL without an fsync (D-205); SQLite's
+automatic checkpoint (every 1,000 WAL pages, at a commit) is the only sync, and it keeps the WAL from growing.
+A call whose caller was cancelled is still carried out (a store call is never half done).
 """
 
 from __future__ import annotations
@@ -21,11 +20,9 @@ from typing import Any, TypeVar
 
 from gateway.store.sqlite_db import connect
 
-__all__ = ["CHECKPOINT_EVERY", "Writer"]
+__all__ = ["Writer"]
 
 T = TypeVar("T")
-CHECKPOINT_EVERY = 500
-"""Commits between two checkpoints of the WAL into the database file."""
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,9 @@ class Writer:
 
     def __init__(self, path: Path | str) -> None:
         self.db = connect(path)
-        self.db.execute("PRAGMA wal_autocheckpoint=0")
-        self._path = path
         self._pending: list[_Call] = []
         self._lock = threading.Lock()
         self._commits = 0
-        self._checkpointing: threading.Thread | None = None
 
     async def run(self, work: Callable[[sqlite3.Connection], T], *, writes: bool = True) -> T:
         """``work(db)``'s result; a write (``writes``) commits with the other writes of this loop turn."""
@@ -59,11 +53,9 @@ class Writer:
         return await future
 
     def close(self) -> None:
-        """Run what is queued, wait for a checkpoint under way, close the connection."""
+        """Run what is queued, close the connection."""
         if self._pending:
             self._flush()
-        if self._checkpointing is not None:
-            self._checkpointing.join()
         self.db.close()
 
     def _flush(self) -> None:
@@ -80,8 +72,6 @@ class Writer:
             else:  # a caller on another loop (a test's own thread)
                 loop.call_soon_threadsafe(_resolve, call.future, outcome)
         self._commits += 1
-        if self._commits % CHECKPOINT_EVERY == 0:
-            self._checkpoint()
 
     def _execute(self, batch: list[_Call]) -> list[tuple[bool, Any]]:
         try:
@@ -108,13 +98,6 @@ class Writer:
         self.db.execute("RELEASE call")
         return True, result
 
-    def _checkpoint(self) -> None:
-        if self._checkpointing is not None and self._checkpointing.is_alive():
-            return
-        self._checkpointing = threading.Thread(target=_checkpoint, args=(self._path,), name="sqlite-checkpoint",
-                                               daemon=True)
-        self._checkpointing.start()
-
 
 def _resolve(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
     if future.done():
@@ -124,11 +107,3 @@ def _resolve(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
         future.set_result(value)
     else:
         future.set_exception(value)
-
-
-def _checkpoint(path: Path | str) -> None:
-    db = connect(path)
-    try:
-        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        db.close()

@@ -7,6 +7,7 @@ upstream.
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -32,12 +33,14 @@ def _venv(name: str, requirement: str) -> Path:
     return venv / "bin"
 
 
-def start_peer(name: str, port: int, upstream_url: str, model: str) -> subprocess.Popen[bytes]:
+def start_peer(name: str, port: int, upstream_url: str, model: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start peer ``name`` on ``port`` in front of ``upstream_url``; it serves ``model`` at
-    ``/v1/chat/completions`` with no key."""
+    ``/v1/chat/completions`` to the key returned beside the process (its master key: LiteLLM refuses to start
+    without one, and checks it on every request as the reference checks its keys)."""
     if name != "litellm":
         raise ValueError(f"unknown peer {name!r} (known: {', '.join(PEERS)})")
     bin_ = _venv("litellm", LITELLM)
+    key = f"sk-{secrets.token_hex(32)}"
     config = FOLDER / "litellm.yaml"
     config.write_text(
         "model_list:\n"
@@ -46,9 +49,11 @@ def start_peer(name: str, port: int, upstream_url: str, model: str) -> subproces
         f"      model: openai/{model}\n"
         f"      api_base: {upstream_url}/v1\n"
         "      api_key: bench\n"
+        "general_settings:\n"
+        f"  master_key: {key}\n"
         "litellm_settings:\n"
         "  telemetry: false\n")
     log = (FOLDER / "litellm.log").open("wb")
     return subprocess.Popen([str(bin_ / "litellm"), "--config", str(config), "--host", "127.0.0.1",
                              "--port", str(port), "--num_workers", "1"], cwd=FOLDER, stdout=log,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT), key

@@ -107,10 +107,10 @@ def start(settings_env: dict[str, str] | None = None, peers: list[str] | None = 
             gateway,
         ]
         for name, port in zip(peers or (), peer_ports, strict=True):
-            peer = start_peer(name, port, upstream_url, MODEL)
+            peer, key = start_peer(name, port, upstream_url, MODEL)
             started.processes.append(peer)
             wait_listening(port, peer, timeout=180)
-            started.targets.append(Target(name, f"http://127.0.0.1:{port}/v1/chat/completions", pid=peer.pid))
+            started.targets.append(Target(name, f"http://127.0.0.1:{port}/v1/chat/completions", key, pid=peer.pid))
     except BaseException:
         started.stop()
         raise
