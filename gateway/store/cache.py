@@ -9,12 +9,14 @@ never cached: a key made by the CLI works at once. ``ttl`` 0 turns the cache off
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from gateway.store import Account, AccountStore, ApiKey
 
 __all__ = ["CachedStore"]
+
+V = TypeVar("V")
 
 MAX_ENTRIES = 100_000
 """Entries per cache beyond which it is emptied (a flood of distinct keys never grows the process)."""
@@ -33,25 +35,24 @@ class CachedStore:
         return getattr(self.store, name)
 
     async def find_key(self, digest: str) -> ApiKey | None:
-        now = self._clock()
-        cached = self._keys.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        record = await self.store.find_key(digest)
-        if record is not None and self._ttl > 0:
-            _put(self._keys, digest, (now + self._ttl, record))
-        return record
+        return await self._cached(self._keys, digest, self.store.find_key)
 
     async def limits_of(self, account_id: str) -> Account | None:
         """The account, for its rate limits (its balance may be ``ttl`` old: read balances with ``get_account``)."""
+        return await self._cached(self._accounts, account_id, self.store.get_account)
+
+    async def _cached(self, cache: dict[str, tuple[float, V]], name: str,
+                      read: Callable[[str], Awaitable[V | None]]) -> V | None:
         now = self._clock()
-        cached = self._accounts.get(account_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        account = await self.store.get_account(account_id)
-        if account is not None and self._ttl > 0:
-            _put(self._accounts, account_id, (now + self._ttl, account))
-        return account
+        entry = cache.get(name)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = await read(name)
+        if value is not None and self._ttl > 0:
+            if len(cache) >= MAX_ENTRIES:
+                cache.clear()
+            cache[name] = (now + self._ttl, value)
+        return value
 
     async def revoke_key(self, key_id: str) -> ApiKey:
         try:
@@ -67,8 +68,3 @@ class CachedStore:
         finally:
             self._accounts.pop(account_id, None)
 
-
-def _put(cache: dict[str, Any], name: str, entry: Any) -> None:
-    if len(cache) >= MAX_ENTRIES:
-        cache.clear()
-    cache[name] = entry
